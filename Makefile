@@ -1,0 +1,125 @@
+# ep2d: keep HAProxy's backends in step with an orchestrator.
+# Plain GNU make and pkg-config, Debian 12.
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+SBINDIR	 = $(PREFIX)/sbin
+MANDIR	 = $(PREFIX)/share/man
+SHAREDIR = $(PREFIX)/share/ep2d
+SYSCONFDIR ?= /etc
+
+CC	?= cc
+PKGS	 = libevent libcurl json-c expat libbsd-overlay libbsd-ctor \
+	   libcrypto libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	   -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wformat=2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+	   -Icommon -Iep2d $(PKG_CFLAGS)
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now
+LDLIBS	+= $(PKG_LIBS) -levent_core
+
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=all
+
+COMMON_SRCS = $(sort $(wildcard common/*.c))
+EP2D_SRCS   = $(sort $(filter-out ep2d/ep2d.c,$(wildcard ep2d/*.c)))
+EP2CTL_SRCS = $(sort $(wildcard ep2ctl/*.c))
+UNIT_SRCS   = $(sort $(wildcard regress/unit/*.c))
+UNIT_BINS   = $(UNIT_SRCS:.c=)
+ASAN_UNIT_BINS = $(addprefix obj-asan/,$(UNIT_BINS))
+
+COMMON_OBJS = $(COMMON_SRCS:.c=.o)
+EP2D_OBJS   = $(EP2D_SRCS:.c=.o)
+EP2CTL_OBJS = $(EP2CTL_SRCS:.c=.o)
+
+DEBS	= build-essential pkg-config libevent-dev libcurl4-openssl-dev \
+	  libjson-c-dev libexpat1-dev libbsd-dev libssl-dev libsystemd-dev \
+	  haproxy mandoc curl wrk python3 procps socat iproute2 clang \
+	  perl systemd logrotate
+
+.PHONY: all check unit asan lint install deps demo bench fuzz clean
+
+all: ep2d/ep2d ep2ctl/ep2ctl
+
+common/libcommon.a: $(COMMON_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+ep2d/libep2d.a: $(EP2D_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+ep2d/ep2d: ep2d/ep2d.o ep2d/libep2d.a common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+ep2ctl/ep2ctl: $(EP2CTL_OBJS) common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+%.o: %.c common/*.h ep2d/*.h $(wildcard ep2ctl/*.h)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Each unit test names the objects it needs in regress/unit/NAME.mk
+# (NAME_OBJS = ...), so that it builds while other parts are in progress.
+-include $(wildcard regress/unit/*.mk)
+.SECONDEXPANSION:
+
+regress/unit/%: regress/unit/%.c $$(%_OBJS) regress/tap.h
+	$(CC) $(CFLAGS) -Iregress $(LDFLAGS) -o $@ $< $(filter %.o,$^) \
+	    $(LDLIBS)
+
+# The unit tests again under AddressSanitizer and UBSan, from their own
+# objects so that the daemon's build is not touched.
+obj-asan/%.o: %.c common/*.h ep2d/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+obj-asan/regress/unit/%: regress/unit/%.c $$(addprefix obj-asan/,$$(%_OBJS)) \
+    regress/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -Iregress -o $@ $< $(filter %.o,$^) \
+	    $(LDLIBS)
+
+unit: $(UNIT_BINS)
+
+asan: $(ASAN_UNIT_BINS)
+	EP2D_UNIT_DIR=obj-asan/regress/unit prove regress/unit-*.t
+
+lint:
+	mandoc -Tlint -Wstyle man/*.[0-9]
+
+check: deps all unit asan lint
+	prove -r regress/
+
+deps:
+	@missing=""; for p in $(DEBS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	    grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+demo: deps all
+	sh regress/demo.sh
+
+bench: deps all
+	sh bench/run.sh
+
+install: all
+	getent passwd _ep2d >/dev/null || useradd --system --no-create-home \
+	    --home-dir /nonexistent --shell /usr/sbin/nologin _ep2d
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR)
+	install -m 0755 ep2d/ep2d ep2ctl/ep2ctl $(DESTDIR)$(SBINDIR)
+	install -m 0644 man/ep2.conf.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 man/ep2d.8 man/ep2ctl.8 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 etc/ep2.conf.sample \
+	    etc/haproxy.cfg.template.sample $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf obj-asan
+	rm -f common/*.o common/*.a ep2d/*.o ep2d/*.a ep2d/ep2d \
+	    ep2ctl/*.o ep2ctl/ep2ctl $(UNIT_BINS)

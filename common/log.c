@@ -1,0 +1,238 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Logging for all three processes: stderr in the foreground, syslog
+ * otherwise, and EP2's log_file on top when one is configured.  Every
+ * line carries the name of the process that wrote it.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int	 debug;
+static int	 verbose;
+static const char *log_procname = "ep2d";
+static int	 log_fd = -1;
+static char	 log_path[4096];
+
+void
+log_init(int n_debug, int facility)
+{
+	debug = n_debug;
+	verbose = n_debug;
+	tzset();
+	if (!debug)
+		openlog("ep2d", LOG_PID | LOG_NDELAY, facility);
+}
+
+void
+log_procinit(const char *procname)
+{
+	if (procname != NULL)
+		log_procname = procname;
+}
+
+/*
+ * EP2's log_file.  The parent opens it; children inherit the descriptor
+ * across fork and exec (it is not close-on-exec for them) so that their
+ * lines land in the same file.  O_APPEND keeps writers from overwriting
+ * each other.
+ */
+int
+log_file_open(const char *path)
+{
+	int	 fd;
+
+	if (path == NULL || *path == '\0')
+		return (0);
+	if (strlen(path) >= sizeof(log_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0640)) == -1)
+		return (-1);
+	if (log_fd != -1)
+		close(log_fd);
+	log_fd = fd;
+	strncpy(log_path, path, sizeof(log_path) - 1);
+	return (0);
+}
+
+/* SIGUSR1: logrotate moved the file away; start a new one. */
+void
+log_file_reopen(void)
+{
+	char	 path[sizeof(log_path)];
+
+	if (log_fd == -1 || log_path[0] == '\0')
+		return;
+	memcpy(path, log_path, sizeof(path));
+	if (log_file_open(path) == -1)
+		log_warn("reopen %s", path);
+}
+
+void
+log_setverbose(int v)
+{
+	verbose = v;
+}
+
+int
+log_getverbose(void)
+{
+	return (verbose);
+}
+
+void
+logit(int pri, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(pri, fmt, ap);
+	va_end(ap);
+}
+
+void
+vlog(int pri, const char *fmt, va_list ap)
+{
+	char		 msg[2048], stamp[32];
+	struct tm	 tm;
+	time_t		 now;
+	int		 saved_errno = errno;
+	int		 n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (debug) {
+		fprintf(stderr, "%s: %s\n", log_procname, msg);
+		fflush(stderr);
+	} else
+		syslog(pri, "%s: %s", log_procname, msg);
+	if (log_fd != -1) {
+		now = time(NULL);
+		localtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+		n = dprintf(log_fd, "%s ep2d[%d]: %s: %s\n", stamp,
+		    (int)getpid(), log_procname, msg);
+		(void)n;
+	}
+	errno = saved_errno;
+}
+
+void
+log_warn(const char *emsg, ...)
+{
+	char	 buf[1024];
+	va_list	 ap;
+	int	 saved_errno = errno;
+
+	va_start(ap, emsg);
+	if (emsg == NULL)
+		logit(LOG_ERR, "%s", strerror(saved_errno));
+	else {
+		vsnprintf(buf, sizeof(buf), emsg, ap);
+		logit(LOG_ERR, "%s: %s", buf, strerror(saved_errno));
+	}
+	va_end(ap);
+	errno = saved_errno;
+}
+
+void
+log_warnx(const char *emsg, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, emsg);
+	vlog(LOG_ERR, emsg, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *emsg, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, emsg);
+	vlog(LOG_INFO, emsg, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *emsg, ...)
+{
+	va_list	 ap;
+
+	if (verbose) {
+		va_start(ap, emsg);
+		vlog(LOG_DEBUG, emsg, ap);
+		va_end(ap);
+	}
+}
+
+static void
+vfatalc(int code, const char *emsg, va_list ap)
+{
+	static char	 s[1024];
+	const char	*sep;
+
+	if (emsg != NULL) {
+		(void)vsnprintf(s, sizeof(s), emsg, ap);
+		sep = ": ";
+	} else {
+		s[0] = '\0';
+		sep = "";
+	}
+	if (code)
+		logit(LOG_CRIT, "fatal in %s: %s%s%s",
+		    log_procname, s, sep, strerror(code));
+	else
+		logit(LOG_CRIT, "fatal in %s%s%s", log_procname, sep, s);
+}
+
+void
+fatal(const char *emsg, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, emsg);
+	vfatalc(errno, emsg, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *emsg, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, emsg);
+	vfatalc(0, emsg, ap);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,358 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef EP2D_H
+#define EP2D_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "addr.h"
+
+#define EP2D_USER		"_ep2d"
+#define EP2D_CONF		"/etc/ep2/ep2.conf"
+#define EP2D_SOCKET		"/run/ep2d.sock"
+#define EP2D_CHROOT		"/run/ep2d/fetcher"
+#define EP2D_LOCKNAME		"ep2d.lock"
+
+#define PROC_PARENT_SOCK_FILENO	3
+
+#define EP2D_MAX_SOCKETS	16	/* haproxy_socket_file list */
+#define EP2D_MAX_TAGS		16	/* [CONSUL] tags */
+#define EP2D_MAX_ASG		16	/* [AWS] asg_name list */
+#define EP2D_MAX_SERVERS	100000	/* per backend, from any source */
+#define EP2D_NAME_MAX		128	/* backend, service, unit names */
+#define EP2D_ERR_MAX		256	/* an error text carried in an imsg */
+#define EP2D_HAPROXY_MSG_MAX	4000	/* haproxy's output kept by reloader */
+#define EP2D_MAX_IMSGSIZE	16384
+
+enum ep2d_proc {
+	PROC_PARENT,
+	PROC_FETCHER,
+	PROC_RELOADER,
+	PROC_MAX
+};
+
+/*
+ * Configuration: EP2's ep2.conf.  Keys keep EP2's names; see ep2.conf.5.
+ * Each process parses the file itself (config.c); on SIGHUP the parent
+ * checks the new file first and passes an open descriptor of it to the
+ * children, so that the chrooted fetcher can read it too.
+ */
+enum orchestrator {
+	ORCH_AWS,
+	ORCH_CONSUL,
+	ORCH_FILE
+};
+
+enum update_type {
+	UPDATE_CONFIG,
+	UPDATE_RUNTIME
+};
+
+enum start_by {
+	START_BINARY,
+	START_SYSTEMD
+};
+
+enum ip_type {
+	IP_PUBLIC,
+	IP_PRIVATE
+};
+
+struct consul_conf {
+	char		 service_name[EP2D_NAME_MAX];
+	char		 consul_ip[EP2D_HOST_MAX];
+	uint16_t	 consul_port;
+	int		 only_passing;
+	char		 tags[EP2D_MAX_TAGS][EP2D_NAME_MAX];
+	int		 ntags;
+	char		 token[512];		/* secret: never logged */
+	int		 https;			/* scheme = https */
+	char		 ca_file[PATH_MAX];
+	char		 cert_file[PATH_MAX];
+	char		 key_file[PATH_MAX];
+	char		 tls_server_name[EP2D_HOST_MAX];
+	char		 datacenter[EP2D_NAME_MAX];
+	int		 stale;
+	int		 wait;			/* seconds, blocking query */
+	size_t		 max_body;		/* bytes */
+};
+
+struct aws_conf {
+	char		 access_key_id[128];	/* secret: never logged */
+	char		 secret_access_key[256];/* secret: never logged */
+	char		 asg_names[EP2D_MAX_ASG][EP2D_NAME_MAX];
+	int		 nasg;
+	char		 region[64];
+	enum ip_type	 ip_type;
+	int		 ip_type_set;		/* EP2: unset means public */
+	char		 autoscaling_endpoint[512];
+	char		 ec2_endpoint[512];
+};
+
+struct file_conf {
+	char		 path[PATH_MAX];
+};
+
+struct ep2_conf {
+	char		 conf_path[PATH_MAX];
+
+	/* [haproxy] */
+	char		 haproxy_config_file[PATH_MAX];
+	char		 template_file[PATH_MAX];
+	uint16_t	 backend_port;
+	char		 haproxy_binary[PATH_MAX];
+	enum start_by	 start_by;
+	char		 sockets[EP2D_MAX_SOCKETS][PATH_MAX];
+	int		 nsockets;
+	char		 pid_file[PATH_MAX];
+	char		 backend_name[EP2D_NAME_MAX];
+	int		 backend_maxconn;	/* -1: unset */
+	char		 check_interval[32];	/* "": unset; haproxy time */
+	enum update_type update_type;
+	int		 node_slots;
+	char		 service_name[EP2D_NAME_MAX];
+	char		 lock_dir[PATH_MAX];
+	enum orchestrator orchestrator;
+	int		 sleep_before_next_run;
+	int		 sleep_before_next_lock_attempt;
+	char		 log_file[PATH_MAX];
+	int		 drain_timeout;		/* seconds, 0: no draining */
+	int		 slot_growth;		/* 0: double; N > 0: add N */
+
+	struct consul_conf consul;
+	struct aws_conf	 aws;
+	struct file_conf file;
+};
+
+/* config.c */
+void	 config_defaults(struct ep2_conf *);
+int	 config_parse(const char *, struct ep2_conf *);
+int	 config_parse_fp(FILE *, const char *, struct ep2_conf *);
+const char *config_orchestrator_name(enum orchestrator);
+const char *config_update_type_name(enum update_type);
+
+/*
+ * A server set: what one orchestrator says a backend should hold.
+ * Servers are kept sorted (set_sort) so that two sets compare with
+ * set_equal() in one pass.
+ */
+struct server {
+	char		 host[EP2D_HOST_MAX];
+	uint16_t	 port;
+	uint16_t	 weight;		/* 0: haproxy's default */
+};
+
+struct server_set {
+	struct server	*servers;
+	size_t		 count;
+	size_t		 cap;
+};
+
+/* set.c */
+void	 set_init(struct server_set *);
+void	 set_free(struct server_set *);
+void	 set_clear(struct server_set *);
+int	 set_add(struct server_set *, const char *, uint16_t);
+void	 set_sort(struct server_set *);
+int	 set_equal(const struct server_set *, const struct server_set *);
+int	 set_copy(struct server_set *, const struct server_set *);
+ssize_t	 set_find(const struct server_set *, const char *, uint16_t);
+
+/* template.c: render the template into a buffer, no I/O */
+struct tmpl_slot {
+	const struct server *srv;	/* NULL: a free, disabled slot */
+	char		 name[32];	/* "node1" ... */
+};
+struct buf;
+int	 template_render(const char *, size_t, const char *,
+	    const struct ep2_conf *, const struct tmpl_slot *, size_t,
+	    char **, size_t *);
+int	 template_check(const char *, size_t, const char *);
+
+/* filesrc.c */
+int	 servers_parse(const char *, size_t, const char *, uint16_t,
+	    struct server_set *);
+
+/*
+ * imsg types, grouped by direction.  A server set travels as
+ * IMSG_SET_BEGIN, N times IMSG_SET_SERVER, IMSG_SET_END with the set's
+ * generation in peerid; the parent applies it only at END and only when
+ * the count matches.
+ */
+enum imsg_type {
+	IMSG_NONE,
+
+	/* ep2ctl <-> parent (control socket) */
+	IMSG_CTL_OK,			/* reply: done */
+	IMSG_CTL_FAIL,			/* reply: char text[] */
+	IMSG_CTL_END,			/* reply: end of rows */
+	IMSG_CTL_SHOW_STATUS,		/* -> IMSG_CTL_STATUS, END */
+	IMSG_CTL_SHOW_SLOTS,		/* -> n * IMSG_CTL_SLOT, END */
+	IMSG_CTL_SHOW_BACKENDS,		/* -> n * IMSG_CTL_BACKEND, END */
+	IMSG_CTL_RELOAD,		/* -> OK or FAIL */
+	IMSG_CTL_SYNC,			/* -> OK or FAIL */
+	IMSG_CTL_VERBOSE,		/* int verbose -> OK */
+	IMSG_CTL_STATUS,		/* struct ctl_status */
+	IMSG_CTL_SLOT,			/* struct ctl_slot */
+	IMSG_CTL_BACKEND,		/* struct ctl_backend */
+
+	/* parent -> children */
+	IMSG_CONF_RELOAD,		/* fd: the new ep2.conf, opened */
+	IMSG_FETCH_NOW,
+	IMSG_VERBOSE,			/* int */
+
+	/* fetcher -> parent */
+	IMSG_SET_BEGIN,			/* struct set_begin */
+	IMSG_SET_SERVER,		/* struct server (wire) */
+	IMSG_SET_END,			/* uint32_t count */
+	IMSG_SOURCE_STATE,		/* struct source_state */
+
+	/* parent -> reloader; reloader -> parent */
+	IMSG_HAPROXY_CHECK,		/* haproxy -c -f CFG.new */
+	IMSG_HAPROXY_START,
+	IMSG_HAPROXY_RELOAD,
+	IMSG_HAPROXY_RESULT,		/* struct haproxy_result */
+};
+
+struct set_begin {
+	uint32_t	 backend;	/* index; 0 is [haproxy] */
+	uint32_t	 count;		/* servers that follow */
+};
+
+struct source_state {
+	uint32_t	 backend;
+	int32_t		 ok;		/* 1: last fetch good */
+	int64_t		 last_fetch;	/* time(3) of the last attempt */
+	int64_t		 last_ok;	/* time(3) of the last success */
+	int64_t		 failing_since;	/* 0 when ok */
+	uint32_t	 nservers;	/* in the last good answer */
+	char		 error[EP2D_ERR_MAX];
+};
+
+struct haproxy_result {
+	int32_t		 cmd;		/* IMSG_HAPROXY_* asked */
+	int32_t		 status;	/* exit status, -1: did not run */
+	int32_t		 pid;		/* haproxy's pid after start/reload */
+	char		 msg[EP2D_HAPROXY_MSG_MAX];
+};
+
+/* Control socket rows (ep2ctl) */
+struct ctl_status {
+	char		 backend[EP2D_NAME_MAX];
+	char		 orchestrator[16];
+	char		 update_type[24];
+	int32_t		 source_ok;
+	int64_t		 last_fetch;
+	int64_t		 last_ok;
+	int64_t		 failing_since;
+	char		 source_error[EP2D_ERR_MAX];
+	uint32_t	 nservers;	/* wanted */
+	uint32_t	 nslots;
+	int64_t		 last_apply;
+	int32_t		 apply_ok;
+	char		 apply_how[16];	/* "runtime", "reload", "start" */
+	char		 apply_error[EP2D_ERR_MAX];
+	int32_t		 haproxy_pid;
+	int64_t		 started;
+	uint32_t	 napplied;	/* changes applied since start */
+};
+
+struct ctl_slot {
+	char		 backend[EP2D_NAME_MAX];
+	char		 name[32];
+	char		 host[EP2D_HOST_MAX];	/* "" when free */
+	uint16_t	 port;
+	char		 state[16];	/* ready, drain, maint, free */
+	uint32_t	 sessions;
+};
+
+struct ctl_backend {
+	char		 backend[EP2D_NAME_MAX];
+	char		 orchestrator[16];
+	char		 update_type[24];
+	uint32_t	 wanted;
+	uint32_t	 live;
+	int64_t		 last_change;
+	int32_t		 source_ok;
+};
+
+/* ep2d.c: what control.c asks of the parent */
+void	 parent_ctl_status(struct ctl_status *);
+size_t	 parent_ctl_slots(struct ctl_slot **);
+size_t	 parent_ctl_backends(struct ctl_backend **);
+int	 parent_ctl_reload(char *, size_t);
+int	 parent_ctl_sync(char *, size_t);
+void	 parent_ctl_verbose(int);
+
+/* control.c */
+int	 control_init(const char *, gid_t);
+int	 control_listen(void);
+void	 control_cleanup(const char *);
+
+/* sandbox.c */
+int	 sandbox_fetcher(const char *);
+int	 sandbox_parent(const struct ep2_conf *);
+int	 sandbox_reloader(const struct ep2_conf *);
+void	 sandbox_protect(void);
+
+/*
+ * fetcher.c: a source is one orchestrator feeding one backend.  Each
+ * kind (consul.c, aws.c, filesrc.c) implements the four operations
+ * below; init runs as root before the sandbox closes (open what is
+ * needed), start after it.  A source reports every answer through
+ * source_good() (a whole set, every address already checked with
+ * addr_valid_host) or source_fail() (the last good set stays).
+ */
+struct event_base;
+
+struct source {
+	uint32_t		 backend;	/* index; 0 is [haproxy] */
+	enum orchestrator	 type;
+	const struct ep2_conf	*conf;
+	struct event_base	*evb;
+	void			*ctx;		/* the kind's own state */
+	struct source_state	 state;
+	struct server_set	 last;		/* last set sent */
+	int			 sent;		/* a set was sent once */
+};
+
+struct source_ops {
+	int	(*init)(struct source *);
+	int	(*start)(struct source *);
+	void	(*fetch_now)(struct source *);
+	void	(*stop)(struct source *);
+};
+
+void	 source_good(struct source *, struct server_set *);
+void	 source_fail(struct source *, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3)));
+
+extern const struct source_ops consul_ops;
+extern const struct source_ops aws_ops;
+extern const struct source_ops filesrc_ops;
+
+/* fetcher.c, reloader.c: entry points of the children */
+__attribute__((__noreturn__)) void fetcher_main(const char *, int, int);
+__attribute__((__noreturn__)) void reloader_main(const char *, int, int);
+
+#endif /* EP2D_H */
