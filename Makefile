@@ -41,7 +41,7 @@ DEBS	= build-essential pkg-config libevent-dev libcurl4-openssl-dev \
 	  haproxy mandoc curl wrk python3 procps socat iproute2 clang \
 	  perl systemd logrotate
 
-.PHONY: all check unit asan lint install deps demo bench fuzz clean
+.PHONY: all check unit asan lint install deps demo bench fuzz clean testuser
 
 all: ep2d/ep2d ep2ctl/ep2ctl
 
@@ -89,8 +89,13 @@ asan: $(ASAN_UNIT_BINS)
 lint:
 	mandoc -Tlint -Wstyle man/*.[0-9]
 
-check: deps all unit asan lint
+check: deps all unit asan lint testuser
 	prove -r regress/
+
+# The fetcher's user; integration tests need it as an installed ep2d does.
+testuser:
+	@getent passwd _ep2d >/dev/null || useradd --system --no-create-home \
+	    --home-dir /nonexistent --shell /usr/sbin/nologin _ep2d
 
 deps:
 	@missing=""; for p in $(DEBS); do \

@@ -1,0 +1,256 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Getting a configuration onto disk: load and check the template,
+ * render a slot list through it, and write haproxy.cfg so that a crash
+ * at any point leaves either the old file or the new one, whole:
+ * CFG.new is written and synced, validated by the reloader with
+ * haproxy -c, and only then renamed over CFG.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ep2d.h"
+#include "apply.h"
+#include "log.h"
+
+#define TEMPLATE_MAX	(4 * 1024 * 1024)
+
+/* Read a whole regular file of at most max bytes. */
+int
+apply_read_file(const char *path, size_t max, char **bufp, size_t *lenp)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 off = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if ((size_t)st.st_size > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	if ((buf = malloc(st.st_size + 1)) == NULL)
+		goto fail;
+	while (off < (size_t)st.st_size) {
+		n = read(fd, buf + off, st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto fail;
+		if (n == 0)
+			break;
+		off += n;
+	}
+	buf[off] = '\0';
+	close(fd);
+	*bufp = buf;
+	*lenp = off;
+	return (0);
+fail:
+	n = errno;
+	free(buf);
+	close(fd);
+	errno = n;
+	return (-1);
+}
+
+/* Load the template and refuse one that could never apply. */
+int
+apply_load_template(const struct ep2_conf *conf, char **bufp, size_t *lenp)
+{
+	if (apply_read_file(conf->template_file, TEMPLATE_MAX, bufp,
+	    lenp) == -1) {
+		log_warn("template %s", conf->template_file);
+		return (-1);
+	}
+	if (template_check(*bufp, *lenp, conf->template_file) == -1) {
+		free(*bufp);
+		*bufp = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+/* 1 when path holds exactly buf, 0 otherwise. */
+int
+apply_same_as_disk(const char *path, const char *buf, size_t len)
+{
+	char	*old;
+	size_t	 oldlen;
+	int	 same;
+
+	if (apply_read_file(path, len + 1, &old, &oldlen) == -1)
+		return (0);
+	same = oldlen == len && memcmp(old, buf, len) == 0;
+	free(old);
+	return (same);
+}
+
+static int
+fsync_dir(const char *path)
+{
+	char	 tmp[PATH_MAX];
+	int	 fd, r;
+
+	if (strlcpy(tmp, path, sizeof(tmp)) >= sizeof(tmp))
+		return (-1);
+	if ((fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return (-1);
+	r = fsync(fd);
+	close(fd);
+	return (r);
+}
+
+/*
+ * Write CFG.new: same owner and mode as CFG when it exists, synced to
+ * disk before anyone reads it.
+ */
+int
+apply_write_new(const char *path, const char *buf, size_t len)
+{
+	char		 tmp[PATH_MAX];
+	struct stat	 st;
+	size_t		 off = 0;
+	ssize_t		 n;
+	int		 fd, saved;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >=
+	    sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	(void)unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1)
+		return (-1);
+	if (stat(path, &st) == 0) {
+		(void)fchown(fd, st.st_uid, st.st_gid);
+		(void)fchmod(fd, st.st_mode & 07777);
+	}
+	while (off < len) {
+		n = write(fd, buf + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto fail;
+		off += n;
+	}
+	if (fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	return (0);
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	(void)unlink(tmp);
+	errno = saved;
+	return (-1);
+}
+
+/* CFG.new becomes CFG in one step. */
+int
+apply_install(const char *path)
+{
+	char	 tmp[PATH_MAX];
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >=
+	    sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	if (rename(tmp, path) == -1)
+		return (-1);
+	if (fsync_dir(path) == -1)
+		log_warn("fsync directory of %s", path);
+	return (0);
+}
+
+void
+apply_discard(const char *path)
+{
+	char	 tmp[PATH_MAX];
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) <
+	    sizeof(tmp))
+		(void)unlink(tmp);
+}
+
+/* Config mode: one slot per server, node1..nodeN in set order (EP2). */
+struct tmpl_slot *
+apply_config_slots(const struct server_set *set)
+{
+	struct tmpl_slot	*slots;
+	size_t			 i;
+
+	if ((slots = calloc(set->count ? set->count : 1,
+	    sizeof(*slots))) == NULL)
+		return (NULL);
+	for (i = 0; i < set->count; i++) {
+		slots[i].srv = &set->servers[i];
+		snprintf(slots[i].name, sizeof(slots[i].name), "node%zu",
+		    i + 1);
+	}
+	return (slots);
+}
+
+/* Is HAProxy running?  pid_file names a live process. */
+pid_t
+apply_haproxy_pid(const struct ep2_conf *conf)
+{
+	FILE	*fp;
+	char	 line[32], *ep;
+	long	 v;
+	pid_t	 pid = 0;
+
+	if ((fp = fopen(conf->pid_file, "re")) == NULL)
+		return (0);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		v = strtol(line, &ep, 10);
+		if (*ep != '\0' || v <= 1 || v > INT32_MAX)
+			continue;
+		if (kill((pid_t)v, 0) == 0 || errno == EPERM) {
+			pid = (pid_t)v;
+			break;
+		}
+	}
+	fclose(fp);
+	return (pid);
+}

@@ -1,0 +1,291 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The fetcher: the unprivileged process that asks the orchestrator.
+ * It opens what its source needs as root, locks itself in (sandbox.c),
+ * and from then on only sends the parent whole, checked server sets
+ * and the state of its source.  It never receives anything from the
+ * network that it passes on unchecked: every address goes through
+ * addr_valid_host() here, and again in the parent.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event.h>
+
+#include "ep2d.h"
+#include "http.h"
+#include "log.h"
+#include "proc.h"
+
+static struct ep2_conf	 conf;
+static struct imsgev	 iev_parent;
+static struct source	 src;
+static const struct source_ops *ops;
+static uint32_t		 generation;
+
+static void	 fetcher_dispatch_parent(int, short, void *);
+static void	 fetcher_sig(int, short, void *);
+static void	 fetcher_send_state(struct source *);
+static void	 fetcher_reconf(int);
+
+static const struct source_ops *
+source_ops_for(enum orchestrator o)
+{
+	switch (o) {
+	case ORCH_AWS:
+		return (&aws_ops);
+	case ORCH_CONSUL:
+		return (&consul_ops);
+	case ORCH_FILE:
+		return (&filesrc_ops);
+	}
+	return (NULL);
+}
+
+static void
+fetcher_send_state(struct source *s)
+{
+	if (imsgev_compose(&iev_parent, IMSG_SOURCE_STATE, 0, -1, &s->state,
+	    sizeof(s->state)) == -1)
+		fatal("%s: compose", __func__);
+}
+
+/*
+ * A good answer: check every server once more, send the set if it is
+ * not the one the parent already has.  An unchanged answer changes
+ * nothing downstream.
+ */
+void
+source_good(struct source *s, struct server_set *set)
+{
+	struct set_begin	 sb;
+	uint32_t		 count;
+	size_t			 i, j;
+
+	for (i = 0, j = 0; i < set->count; i++) {
+		if (!addr_valid_host(set->servers[i].host) ||
+		    set->servers[i].port == 0) {
+			log_warnx("%s source: dropping an invalid address",
+			    config_orchestrator_name(s->type));
+			continue;
+		}
+		set->servers[j++] = set->servers[i];
+	}
+	set->count = j;
+	set_sort(set);
+
+	s->state.ok = 1;
+	s->state.last_fetch = s->state.last_ok = time(NULL);
+	s->state.failing_since = 0;
+	s->state.error[0] = '\0';
+	s->state.nservers = set->count;
+	s->state.backend = s->backend;
+	fetcher_send_state(s);
+
+	if (s->sent && set_equal(&s->last, set)) {
+		log_debug("%s source: no change (%zu servers)",
+		    config_orchestrator_name(s->type), set->count);
+		return;
+	}
+	if (set_copy(&s->last, set) == -1)
+		fatal("%s: set_copy", __func__);
+	s->sent = 1;
+
+	generation++;
+	sb.backend = s->backend;
+	sb.count = set->count;
+	if (imsgev_compose(&iev_parent, IMSG_SET_BEGIN, generation, -1, &sb,
+	    sizeof(sb)) == -1)
+		fatal("%s: compose", __func__);
+	for (i = 0; i < set->count; i++) {
+		if (imsgev_compose(&iev_parent, IMSG_SET_SERVER, generation,
+		    -1, &set->servers[i], sizeof(set->servers[i])) == -1)
+			fatal("%s: compose", __func__);
+	}
+	count = set->count;
+	if (imsgev_compose(&iev_parent, IMSG_SET_END, generation, -1, &count,
+	    sizeof(count)) == -1)
+		fatal("%s: compose", __func__);
+	log_debug("%s source: sent %zu servers (generation %u)",
+	    config_orchestrator_name(s->type), set->count, generation);
+}
+
+/* A failed fetch: record it for show status; the last set stays. */
+void
+source_fail(struct source *s, const char *fmt, ...)
+{
+	va_list	 ap;
+	time_t	 now = time(NULL);
+
+	va_start(ap, fmt);
+	vsnprintf(s->state.error, sizeof(s->state.error), fmt, ap);
+	va_end(ap);
+	if (s->state.ok || s->state.failing_since == 0)
+		s->state.failing_since = now;
+	s->state.ok = 0;
+	s->state.last_fetch = now;
+	s->state.backend = s->backend;
+	fetcher_send_state(s);
+}
+
+/*
+ * SIGHUP reached the parent, which checked the new file and sends it
+ * open, since this process cannot open it from its chroot.  What the
+ * sandbox fixed (the kind of source, the servers file's directory,
+ * TLS files) needs a restart; everything else applies now.
+ */
+static void
+fetcher_reconf(int fd)
+{
+	struct ep2_conf	 nconf;
+	FILE		*fp;
+
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		log_warn("fdopen");
+		close(fd);
+		return;
+	}
+	if (config_parse_fp(fp, conf.conf_path, &nconf) == -1) {
+		log_warnx("new configuration refused; keeping the old one");
+		fclose(fp);
+		return;
+	}
+	fclose(fp);
+	if (nconf.orchestrator != conf.orchestrator ||
+	    strcmp(nconf.file.path, conf.file.path) != 0) {
+		log_warnx("orchestrator or servers file changed: restart "
+		    "ep2d to use the new one; keeping the old source");
+		return;
+	}
+	memcpy(&conf, &nconf, sizeof(conf));
+	log_info("configuration reloaded");
+	ops->fetch_now(&src);
+}
+
+static void
+fetcher_dispatch_parent(int fd, short event, void *arg)
+{
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int		 v, nfd;
+
+	if (imsgev_dispatch_io(&iev_parent, event) == -1)
+		exit(0);	/* the parent is gone; it reports */
+	for (;;) {
+		if ((n = imsg_get(&iev_parent.ibuf, &imsg)) == -1)
+			fatal("%s: imsg_get", __func__);
+		if (n == 0)
+			break;
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_FETCH_NOW:
+			log_debug("fetch requested");
+			ops->fetch_now(&src);
+			break;
+		case IMSG_CONF_RELOAD:
+			if ((nfd = imsg_get_fd(&imsg)) == -1)
+				log_warnx("config reload without a file");
+			else
+				fetcher_reconf(nfd);
+			break;
+		case IMSG_VERBOSE:
+			if (imsg_get_data(&imsg, &v, sizeof(v)) == 0)
+				log_setverbose(v);
+			break;
+		default:
+			fatalx("%s: unexpected imsg %u", __func__,
+			    imsg_get_type(&imsg));
+		}
+		imsg_free(&imsg);
+	}
+	imsgev_add(&iev_parent);
+}
+
+static void
+fetcher_sig(int sig, short event, void *arg)
+{
+	exit(0);
+}
+
+void
+fetcher_main(const char *conffile, int debug, int verbose)
+{
+	struct event		 ev_sigterm, ev_sigint;
+	struct event_base	*evb;
+
+	log_init(debug, LOG_DAEMON);
+	log_setverbose(verbose);
+	log_procinit("fetcher");
+	setproctitle("%s", "fetcher");
+
+	if (config_parse(conffile, &conf) == -1)
+		fatalx("%s: configuration refused", conffile);
+	if (conf.log_file[0] != '\0' && log_file_open(conf.log_file) == -1)
+		log_warn("%s", conf.log_file);
+	if (fcntl(PROC_PARENT_SOCK_FILENO, F_SETFD, FD_CLOEXEC) == -1)
+		fatal("fcntl");
+
+	evb = event_init();
+	if ((ops = source_ops_for(conf.orchestrator)) == NULL)
+		fatalx("no source for orchestrator %d", conf.orchestrator);
+	memset(&src, 0, sizeof(src));
+	src.backend = 0;
+	src.type = conf.orchestrator;
+	src.conf = &conf;
+	src.evb = evb;
+	set_init(&src.last);
+
+	/* Everything that needs root or a file is opened here ... */
+	if (conf.orchestrator != ORCH_FILE && http_init(evb) == -1)
+		fatalx("http_init");
+	if (ops->init(&src) == -1)
+		fatalx("%s source: initialisation failed",
+		    config_orchestrator_name(conf.orchestrator));
+
+	/* ... because after this there is no way back. */
+	if (sandbox_fetcher(EP2D_CHROOT) == -1)
+		fatalx("sandbox");
+
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal_set(&ev_sigterm, SIGTERM, fetcher_sig, NULL);
+	signal_set(&ev_sigint, SIGINT, fetcher_sig, NULL);
+	signal_add(&ev_sigterm, NULL);
+	signal_add(&ev_sigint, NULL);
+	if (imsgev_init(&iev_parent, PROC_PARENT_SOCK_FILENO, "parent",
+	    fetcher_dispatch_parent, NULL) == -1)
+		fatal("imsgbuf_init");
+
+	if (ops->start(&src) == -1)
+		fatalx("%s source: start failed",
+		    config_orchestrator_name(conf.orchestrator));
+	event_dispatch();
+	exit(0);
+}

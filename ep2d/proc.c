@@ -1,0 +1,193 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Process plumbing shared by the three processes: start a child by
+ * fork + re-exec of our own binary with -P NAME (a fresh address space:
+ * nothing inherited but the socketpair on fd 3), and the libevent side
+ * of an imsg channel.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event.h>
+
+#include "ep2d.h"
+#include "log.h"
+#include "proc.h"
+
+const char *
+proc_name(int p)
+{
+	switch (p) {
+	case PROC_PARENT:
+		return ("parent");
+	case PROC_FETCHER:
+		return ("fetcher");
+	case PROC_RELOADER:
+		return ("reloader");
+	}
+	return ("unknown");
+}
+
+/* The absolute path of the running binary, for the re-exec. */
+int
+proc_self_exe(char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	if ((n = readlink("/proc/self/exe", buf, len - 1)) == -1)
+		return (-1);
+	if ((size_t)n >= len - 1) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	buf[n] = '\0';
+	return (0);
+}
+
+/*
+ * fork + execv(self, "-P name -f conf [-d] [-v]").  The child's end of
+ * the socketpair becomes fd 3; every other descriptor is close-on-exec.
+ */
+pid_t
+proc_spawn(const char *self, int proc, int fd, const char *conf, int debug,
+    int verbose)
+{
+	const char	*argv[10];
+	int		 argc = 0;
+	pid_t		 pid;
+	sigset_t	 set;
+
+	switch (pid = fork()) {
+	case -1:
+		fatal("%s: fork", __func__);
+	case 0:
+		break;
+	default:
+		return (pid);
+	}
+
+	/* child */
+	if (fd != PROC_PARENT_SOCK_FILENO) {
+		if (dup2(fd, PROC_PARENT_SOCK_FILENO) == -1)
+			fatal("dup2");
+	} else if (fcntl(fd, F_SETFD, 0) == -1)
+		fatal("fcntl");
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+
+	argv[argc++] = "ep2d";
+	argv[argc++] = "-P";
+	argv[argc++] = proc_name(proc);
+	argv[argc++] = "-f";
+	argv[argc++] = conf;
+	if (debug)
+		argv[argc++] = "-d";
+	if (verbose)
+		argv[argc++] = "-v";
+	argv[argc] = NULL;
+	execv(self, (char *const *)argv);
+	fatal("execv %s", self);
+}
+
+int
+imsgev_init(struct imsgev *iev, int fd, const char *peer,
+    void (*handler)(int, short, void *), void *arg)
+{
+	if (imsgbuf_init(&iev->ibuf, fd) == -1)
+		return (-1);
+	imsgbuf_set_maxsize(&iev->ibuf, EP2D_MAX_IMSGSIZE);
+	iev->handler = handler;
+	iev->peer = peer;
+	iev->events = EV_READ;
+	event_set(&iev->ev, fd, iev->events, handler, arg);
+	event_add(&iev->ev, NULL);
+	return (0);
+}
+
+/* Re-arm: write interest only while something is queued. */
+void
+imsgev_add(struct imsgev *iev)
+{
+	void	*arg = iev->ev.ev_arg;
+
+	iev->events = EV_READ;
+	if (imsgbuf_queuelen(&iev->ibuf) > 0)
+		iev->events |= EV_WRITE;
+	event_del(&iev->ev);
+	event_set(&iev->ev, iev->ibuf.fd, iev->events, iev->handler, arg);
+	event_add(&iev->ev, NULL);
+}
+
+int
+imsgev_compose(struct imsgev *iev, uint32_t type, uint32_t peerid, int fd,
+    const void *data, size_t len)
+{
+	int	 r;
+
+	if ((r = imsg_compose(&iev->ibuf, type, peerid, 0, fd, data,
+	    len)) != -1)
+		imsgev_add(iev);
+	return (r);
+}
+
+/*
+ * The I/O half of a handler: read on EV_READ, write on EV_WRITE.
+ * Returns -1 when the peer is gone (the caller decides: for a child
+ * that is the end of the daemon).
+ */
+int
+imsgev_dispatch_io(struct imsgev *iev, short events)
+{
+	int	 n;
+
+	if (events & EV_READ) {
+		if ((n = imsgbuf_read(&iev->ibuf)) == -1) {
+			if (errno != EAGAIN && errno != EINTR) {
+				log_warn("read from %s", iev->peer);
+				return (-1);
+			}
+		} else if (n == 0)
+			return (-1);
+	}
+	if (events & EV_WRITE) {
+		if (imsgbuf_write(&iev->ibuf) == -1) {
+			if (errno != EPIPE)
+				log_warn("write to %s", iev->peer);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+void
+imsgev_clear(struct imsgev *iev)
+{
+	event_del(&iev->ev);
+	imsgbuf_clear(&iev->ibuf);
+	close(iev->ibuf.fd);
+}

@@ -1,0 +1,90 @@
+#!/bin/sh
+# The three processes: titles, the fetcher's user and confinement, the
+# lock, -n, and a killed child taking the daemon down while HAProxy
+# keeps serving.  Ports 25020-25039.
+PORT_BASE=25020
+. "$(dirname "$0")/lib.sh"
+t_init
+
+B1=25021
+backends $B1
+write_template
+write_conf
+echo "127.0.0.1:$B1" > "$T/servers"
+
+out=$("$EP2D" -n -f "$T/ep2.conf" 2>&1)
+[ $? -eq 0 ] && [ "$out" = "configuration OK" ]
+ok $? "-n: configuration OK, exit 0"
+printf '[haproxy]\nbackend_port = 0\nnode_slots = many\n' > "$T/bad.conf"
+out=$("$EP2D" -n -f "$T/bad.conf" 2>&1)
+[ $? -eq 1 ] && echo "$out" | grep -q "bad.conf:2" &&
+    echo "$out" | grep -q "backend_port"
+ok $? "-n: a bad value is named with file:line and key, exit 1"
+
+ep2d_start
+wait_for 10 hap_has 127.0.0.1:$B1
+ok $? "ep2d up, HAProxy has the server"
+
+F=$(ep2d_pids fetcher)
+R=$(ep2d_pids reloader)
+[ -n "$F" ] && [ -n "$R" ]
+ok $? "processes titled 'ep2d: fetcher' and 'ep2d: reloader' ($F, $R)"
+ps -o args= -p $EP2D_PID | grep -q "^ep2d: parent"
+ok $? "the parent is titled 'ep2d: parent'"
+[ "$(stat -c %U /proc/$F)" = "_ep2d" ]
+ok $? "the fetcher runs as _ep2d"
+grep -q "^NoNewPrivs:[[:space:]]*1" /proc/$F/status
+ok $? "fetcher: NoNewPrivs 1"
+grep -q "^Seccomp:[[:space:]]*2" /proc/$F/status
+ok $? "fetcher: Seccomp 2 (filter)"
+grep -q "^CapEff:[[:space:]]*0000000000000000" /proc/$F/status &&
+    grep -q "^CapBnd:[[:space:]]*0000000000000000" /proc/$F/status
+ok $? "fetcher: no capabilities, empty bounding set"
+[ "$(readlink /proc/$F/root)" = "/run/ep2d/fetcher" ]
+ok $? "fetcher: chrooted to /run/ep2d/fetcher"
+grep -q "^NoNewPrivs:[[:space:]]*1" /proc/$R/status
+ok $? "reloader: NoNewPrivs 1"
+[ "$(stat -c %U /proc/$R)" = "root" ]
+ok $? "reloader stays root"
+[ "$(stat -c %a "$CTL")" = "660" ] || [ "$(stat -c %a "$CTL")" = "600" ]
+ok $? "control socket mode 0660 or stricter"
+
+out=$("$EP2D" -d -f "$T/ep2.conf" -s "$T/other.sock" 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q "another ep2d (pid $EP2D_PID)"
+ok $? "a second ep2d on the same config is refused by the lock"
+
+hp=$(haproxy_pid)
+kill -9 "$F"
+wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
+ok $? "killing the fetcher ends the daemon"
+grep -q "lost child: fetcher pid $F" "$T/ep2d.out"
+ok $? "one log line says which child was lost"
+[ -z "$(ep2d_pids reloader)" ] && ! kill -0 "$R" 2>/dev/null
+ok $? "no orphan: the reloader is gone too"
+kill -0 "$hp" && [ "$(answers 2)" = "b$B1 " ]
+ok $? "HAProxy keeps running with its last configuration"
+
+# the reloader's turn, and a clean SIGTERM
+ep2d_start
+wait_for 10 sh -c "[ -n \"\$(pgrep -f '^ep2d: reloader')\" ]"
+wait_for 10 log_has "haproxy reloaded"
+R=$(ep2d_pids reloader)
+kill -9 "$R"
+wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
+ok $? "killing the reloader ends the daemon"
+grep -q "lost child: reloader pid $R" "$T/ep2d.out"
+ok $? "and the log names the reloader"
+
+ep2d_start
+wait_for 10 log_has "haproxy reloaded"
+kill -TERM $EP2D_PID
+wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
+ok $? "SIGTERM: clean exit"
+wait $EP2D_PID
+ok $? "exit status 0 after SIGTERM"
+[ ! -e "$CTL" ]
+ok $? "control socket removed"
+kill -0 "$(haproxy_pid)"
+ok $? "HAProxy still running after ep2d stopped"
+
+done_testing
