@@ -97,6 +97,15 @@ log_file_reopen(void)
 		log_warn("reopen %s", path);
 }
 
+/* A child takes the descriptor the parent opened for it. */
+void
+log_file_setfd(int fd)
+{
+	if (log_fd != -1)
+		close(log_fd);
+	log_fd = fd;
+}
+
 void
 log_setverbose(int v)
 {

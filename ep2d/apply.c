@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,7 +158,9 @@ apply_write_new(const char *path, const char *buf, size_t len)
 	    O_CLOEXEC, 0644)) == -1)
 		return (-1);
 	if (stat(path, &st) == 0) {
-		(void)fchown(fd, st.st_uid, st.st_gid);
+		if (fchown(fd, st.st_uid, st.st_gid) == -1)
+			log_debug("%s: fchown %s: %s", __func__, tmp,
+			    strerror(errno));
 		(void)fchmod(fd, st.st_mode & 07777);
 	}
 	while (off < len) {

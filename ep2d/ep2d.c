@@ -54,7 +54,8 @@
 enum apply_state {
 	AP_IDLE,
 	AP_CHECKING,		/* haproxy -c on CFG.new */
-	AP_RELOADING		/* start or reload asked */
+	AP_RELOADING,		/* start or reload asked */
+	AP_RUNTIME		/* runtime_apply still at work */
 };
 
 struct parent {
@@ -107,10 +108,14 @@ static void		 parent_dispatch(int, short, void *);
 static void		 parent_shutdown(int);
 static void		 parent_reconf(void);
 static void		 apply_start(void);
+static void		 runtime_applied(int);
+static void		 parent_child_gone(int);
 static void		 apply_result(struct haproxy_result *);
 static int		 lock_config(const struct ep2_conf *);
 static void		 notify_status(void);
 static void		 lock_write_pid(void);
+static void		 send_log_fd(void);
+static void		 watchdog_init(void);
 
 static __dead void
 usage(void)
@@ -237,7 +242,6 @@ main(int argc, char *argv[])
 		    parent_dispatch, &p.iev[i]) == -1)
 			fatal("imsgbuf_init");
 	}
-	imsgbuf_allow_fdpass(&p.iev[PROC_FETCHER].ibuf);
 	if (control_listen() == -1)
 		fatalx("control socket");
 
@@ -247,6 +251,7 @@ main(int argc, char *argv[])
 	set_init(&p.applied);
 	runtime_init(&p.rt, &p.conf);
 
+	watchdog_init();
 	if (sandbox_parent(&p.conf) == -1)
 		fatalx("sandbox");
 
@@ -313,8 +318,9 @@ lock_write_pid(void)
 		return;
 	n = snprintf(buf, sizeof(buf), "%d\n%s\n", (int)getpid(),
 	    p.conf.conf_path);
-	if (ftruncate(p.lockfd, 0) == 0 && n > 0)
-		(void)pwrite(p.lockfd, buf, n, 0);
+	if (ftruncate(p.lockfd, 0) == 0 && n > 0 &&
+	    pwrite(p.lockfd, buf, n, 0) != n)
+		log_debug("%s: short write", __func__);
 }
 
 static void
@@ -366,6 +372,40 @@ parent_lost_child(void)
 		parent_shutdown(1);
 }
 
+/*
+ * A child's pipe closed: it is on its way out.  Wait a moment for its
+ * exit status, so that the one log line says why.
+ */
+static void
+parent_child_gone(int which)
+{
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	pid_t		 pid;
+	int		 status, i;
+
+	for (i = 0; i < 100 && p.pids[which] > 0; i++) {
+		pid = waitpid(p.pids[which], &status, WNOHANG);
+		if (pid == p.pids[which]) {
+			if (WIFSIGNALED(status))
+				log_warnx("lost child: %s pid %d terminated; "
+				    "signal %d%s", proc_name(which), (int)pid,
+				    WTERMSIG(status), WTERMSIG(status) ==
+				    SIGSYS ? " (sandbox violation)" : "");
+			else
+				log_warnx("lost child: %s pid %d exited %d",
+				    proc_name(which), (int)pid,
+				    WEXITSTATUS(status));
+			p.pids[which] = 0;
+			return;
+		}
+		if (pid == -1)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	log_warnx("lost child: %s pid %d closed its pipe", proc_name(which),
+	    (int)p.pids[which]);
+}
+
 static void
 parent_sig(int sig, short event, void *arg)
 {
@@ -382,7 +422,31 @@ parent_sig(int sig, short event, void *arg)
 		break;
 	case SIGUSR1:
 		log_file_reopen();
+		send_log_fd();
 		break;
+	}
+}
+
+/*
+ * SIGUSR1: logrotate moved log_file away.  The children cannot open it
+ * themselves (the fetcher is chrooted), so each gets a descriptor.
+ */
+static void
+send_log_fd(void)
+{
+	int	 i, fd;
+
+	if (p.conf.log_file[0] == '\0')
+		return;
+	for (i = PROC_FETCHER; i < PROC_MAX; i++) {
+		if ((fd = open(p.conf.log_file, O_WRONLY | O_APPEND | O_CREAT |
+		    O_CLOEXEC, 0640)) == -1) {
+			log_warn("%s", p.conf.log_file);
+			return;
+		}
+		if (imsgev_compose(&p.iev[i], IMSG_LOG_REOPEN, 0, fd, NULL,
+		    0) == -1)
+			fatal("%s: compose", __func__);
 	}
 }
 
@@ -463,6 +527,31 @@ set_apply_result(int ok, const char *how, const char *fmt, ...)
 	if (ok)
 		p.napplied++;
 	notify_status();
+}
+
+/* systemd's WatchdogSec: tell it we are alive at half the interval. */
+static struct event	 ev_watchdog;
+static struct timeval	 tv_watchdog;
+
+static void
+watchdog_tick(int fd, short event, void *arg)
+{
+	(void)sd_notify(0, "WATCHDOG=1");
+	evtimer_add(&ev_watchdog, &tv_watchdog);
+}
+
+static void
+watchdog_init(void)
+{
+	uint64_t	 usec;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0)
+		return;
+	usec /= 2;
+	tv_watchdog.tv_sec = usec / 1000000;
+	tv_watchdog.tv_usec = usec % 1000000;
+	evtimer_set(&ev_watchdog, watchdog_tick, NULL);
+	evtimer_add(&ev_watchdog, &tv_watchdog);
 }
 
 static void
@@ -551,20 +640,61 @@ apply_start(void)
 	}
 	if (p.conf.update_type == UPDATE_RUNTIME && !p.ap_force) {
 		r = runtime_apply(&p.rt, &p.applying);
-		if (r == 0) {
-			if (set_copy(&p.applied, &p.applying) == -1)
-				fatal("set_copy");
-			p.last_change = time(NULL);
-			set_apply_result(1, "runtime", "%s", "");
-			/* keep the file on disk equal to the running state */
-			render_and_check();
+		if (r == RUNTIME_PENDING) {
+			p.ap_state = AP_RUNTIME;
 			return;
 		}
-		if (r == -1)
-			log_warnx("runtime update failed; falling back to "
-			    "a validated reload");
-		p.ap_force = 1;
+		runtime_applied(r);
+		return;
 	}
+	render_and_check();
+}
+
+/* The end of a runtime apply, at once or from parent_runtime_done(). */
+static void
+runtime_applied(int r)
+{
+	if (r == 0) {
+		if (set_copy(&p.applied, &p.applying) == -1)
+			fatal("set_copy");
+		p.last_change = time(NULL);
+		set_apply_result(1, "runtime", "%s", "");
+		/* keep the file on disk equal to the running state */
+		render_and_check();
+		return;
+	}
+	if (r == -1)
+		log_warnx("runtime update failed; falling back to "
+		    "a validated reload");
+	p.ap_force = 1;
+	render_and_check();
+}
+
+void
+parent_runtime_done(int r)
+{
+	if (p.ap_state != AP_RUNTIME) {
+		log_warnx("%s: no runtime apply in progress", __func__);
+		return;
+	}
+	p.ap_state = AP_IDLE;
+	runtime_applied(r);
+	if (p.ap_state == AP_IDLE && p.ap_pending)
+		apply_start();
+}
+
+/* Slots changed on their own (a drained server left): disk follows. */
+void
+parent_runtime_changed(void)
+{
+	if (!p.bootstrapped || p.conf.update_type != UPDATE_RUNTIME)
+		return;
+	if (p.ap_state != AP_IDLE) {
+		p.ap_pending = 1;
+		return;
+	}
+	if (set_copy(&p.applying, &p.applied) == -1)
+		fatal("set_copy");
 	render_and_check();
 }
 
@@ -724,7 +854,7 @@ parent_dispatch(int fd, short event, void *arg)
 
 	from = iev == &p.iev[PROC_FETCHER] ? PROC_FETCHER : PROC_RELOADER;
 	if (imsgev_dispatch_io(iev, event) == -1) {
-		log_warnx("lost child: %s closed its pipe", proc_name(from));
+		parent_child_gone(from);
 		parent_shutdown(1);
 	}
 	for (;;) {

@@ -220,6 +220,7 @@ enum imsg_type {
 	IMSG_CONF_RELOAD,		/* fd: the new ep2.conf, opened */
 	IMSG_FETCH_NOW,
 	IMSG_VERBOSE,			/* int */
+	IMSG_LOG_REOPEN,		/* fd: log_file, reopened */
 
 	/* fetcher -> parent */
 	IMSG_SET_BEGIN,			/* struct set_begin */

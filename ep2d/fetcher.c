@@ -214,6 +214,10 @@ fetcher_dispatch_parent(int fd, short event, void *arg)
 			else
 				fetcher_reconf(nfd);
 			break;
+		case IMSG_LOG_REOPEN:
+			if ((nfd = imsg_get_fd(&imsg)) != -1)
+				log_file_setfd(nfd);
+			break;
 		case IMSG_VERBOSE:
 			if (imsg_get_data(&imsg, &v, sizeof(v)) == 0)
 				log_setverbose(v);
@@ -282,6 +286,8 @@ fetcher_main(const char *conffile, int debug, int verbose)
 	if (imsgev_init(&iev_parent, PROC_PARENT_SOCK_FILENO, "parent",
 	    fetcher_dispatch_parent, NULL) == -1)
 		fatal("imsgbuf_init");
+	/* the parent passes config and log file descriptors */
+	imsgbuf_allow_fdpass(&iev_parent.ibuf);
 
 	if (ops->start(&src) == -1)
 		fatalx("%s source: start failed",

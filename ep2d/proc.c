@@ -133,7 +133,7 @@ imsgev_init(struct imsgev *iev, int fd, const char *peer,
 void
 imsgev_add(struct imsgev *iev)
 {
-	void	*arg = iev->ev.ev_arg;
+	void	*arg = event_get_callback_arg(&iev->ev);
 
 	iev->events = EV_READ;
 	if (imsgbuf_queuelen(&iev->ibuf) > 0)

@@ -359,6 +359,10 @@ reloader_dispatch_parent(int fd, short event, void *arg)
 				log_warnx("new configuration refused");
 			fclose(fp);
 			break;
+		case IMSG_LOG_REOPEN:
+			if ((nfd = imsg_get_fd(&imsg)) != -1)
+				log_file_setfd(nfd);
+			break;
 		case IMSG_VERBOSE:
 			if (imsg_get_data(&imsg, &v, sizeof(v)) == 0)
 				log_setverbose(v);
@@ -410,6 +414,8 @@ reloader_main(const char *conffile, int debug, int verbose)
 	if (imsgev_init(&iev_parent, PROC_PARENT_SOCK_FILENO, "parent",
 	    reloader_dispatch_parent, NULL) == -1)
 		fatal("imsgbuf_init");
+	/* the parent passes config and log file descriptors */
+	imsgbuf_allow_fdpass(&iev_parent.ibuf);
 
 	event_dispatch();
 	exit(0);

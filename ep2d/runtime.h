@@ -25,6 +25,7 @@
 #define EP2D_RUNTIME_H
 
 #define RUNTIME_NEED_RELOAD	1
+#define RUNTIME_PENDING		2	/* finishes later: parent_runtime_done */
 
 struct runtime {
 	const struct ep2_conf	*conf;
@@ -39,12 +40,24 @@ void	 runtime_reconf(struct runtime *, const struct ep2_conf *);
 void	 runtime_bootstrap(struct runtime *, const struct server_set *);
 /* malloc'd slot list for template_render (the caller frees the array) */
 void	 runtime_slots(struct runtime *, struct tmpl_slot **, size_t *);
-/* 0 applied over every socket, RUNTIME_NEED_RELOAD, or -1 (failed) */
+/*
+ * 0 applied over every socket, RUNTIME_NEED_RELOAD, -1 (failed), or
+ * RUNTIME_PENDING: the work goes on in the event loop and ends with
+ * exactly one call of parent_runtime_done(0 | RUNTIME_NEED_RELOAD | -1).
+ */
 int	 runtime_apply(struct runtime *, const struct server_set *);
 /* HAProxy was (re)started from the rendered file by us */
 void	 runtime_reloaded(struct runtime *);
 size_t	 runtime_nslots(struct runtime *);
 /* malloc'd rows for ep2ctl show slots; returns the count */
 size_t	 runtime_ctl_slots(struct runtime *, struct ctl_slot **);
+
+/*
+ * ep2d.c, for runtime.c: the end of a RUNTIME_PENDING apply; and
+ * "the slots changed on their own" (a drained server left its slot):
+ * the parent renders the file again so that the disk follows.
+ */
+void	 parent_runtime_done(int);
+void	 parent_runtime_changed(void);
 
 #endif /* EP2D_RUNTIME_H */

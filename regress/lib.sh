@@ -101,7 +101,6 @@ t_init() {
 backends() {
 	{
 		echo "global"
-		echo "    pidfile $T/backends.pid"
 		echo "defaults"
 		echo "    mode http"
 		echo "    timeout connect 1s"
@@ -110,7 +109,7 @@ backends() {
 		for _p in "$@"; do
 			echo "frontend b$_p"
 			echo "    bind 127.0.0.1:$_p"
-			echo "    http-request return status 200 content-type text/plain string \"b$_p\n\""
+			printf '    http-request return status 200 content-type text/plain string "b%s\\n"\n' "$_p"
 		done
 	} > "$T/backends.cfg"
 	"$HAPROXY" -D -f "$T/backends.cfg" -p "$T/backends.pid" || return 1

@@ -1,0 +1,487 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The orchestrator "file": a servers file, one address per line, that
+ * any tool able to write a file can keep.  The fetcher watches the
+ * file's directory with inotify, so that a rewrite in place and a
+ * replacement by rename are both seen at once, and sends every readable
+ * version as a server set.  A file that vanishes or cannot be read
+ * changes nothing: the last good set stays.
+ */
+
+#include <sys/types.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LIBBSD_OPENBSD_VIS	/* libbsd's strnvis flavour, no warning */
+#include <vis.h>
+
+#include <event.h>
+
+#include "ep2d.h"
+#include "log.h"
+
+#define FILESRC_SIZE_MAX	(16 * 1024 * 1024)
+#define FILESRC_ENTRY_MAX	(EP2D_HOST_MAX + 16)	/* "[v6]:port" */
+#define FILESRC_SHOW_MAX	64	/* bytes of a bad entry logged */
+#define FILESRC_DELAY_USEC	10000	/* one read per burst of events */
+#define FILESRC_MASK		(IN_CLOSE_WRITE | IN_MOVED_TO | \
+				    IN_MOVED_FROM | IN_DELETE | IN_CREATE | \
+				    IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | \
+				    IN_ONLYDIR)
+
+struct filesrc {
+	struct source	*src;
+	const char	*path;
+	char		 base[NAME_MAX + 1];
+	int		 dirfd;
+	int		 inofd;
+	struct event	 ev_ino;
+	struct event	 ev_timer;
+	int		 started;
+	int		 failing;
+	int		 dir_gone;
+	char		 lasterr[EP2D_ERR_MAX];
+};
+
+static int	 filesrc_init(struct source *);
+static int	 filesrc_start(struct source *);
+static void	 filesrc_fetch_now(struct source *);
+static void	 filesrc_stop(struct source *);
+static void	 filesrc_inotify(int, short, void *);
+static void	 filesrc_timer(int, short, void *);
+static int	 filesrc_complete(struct filesrc *);
+static void	 filesrc_read(struct filesrc *);
+static int	 filesrc_load(struct filesrc *, char **, size_t *);
+static void	 filesrc_fail(struct filesrc *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+static void	 show(char *, size_t, const char *, size_t);
+
+const struct source_ops filesrc_ops = {
+	filesrc_init,
+	filesrc_start,
+	filesrc_fetch_now,
+	filesrc_stop
+};
+
+/*
+ * One server per line: "ADDRESS", "ADDRESS:PORT", "[V6]:PORT" or a bare
+ * IPv6 address; blank lines and '#' comments (a whole line, or after
+ * white space) ignored.  Each entry is checked by itself through
+ * addr_parse_hostport(); a bad one is logged, made printable, and
+ * skipped.  Returns how many entries were refused, or -1 when memory
+ * ran out.
+ */
+int
+servers_parse(const char *buf, size_t len, const char *name,
+    uint16_t defport, struct server_set *set)
+{
+	char		 entry[FILESRC_ENTRY_MAX], host[EP2D_HOST_MAX];
+	char		 shown[FILESRC_SHOW_MAX * 4 + 4];
+	const char	*p, *nl, *s, *e, *q, *why;
+	const char	*end = buf + len;
+	uint16_t	 port;
+	int		 lineno = 0, bad = 0, full = 0;
+
+	for (p = buf; p < end; p = nl + 1) {
+		lineno++;
+		if ((nl = memchr(p, '\n', end - p)) == NULL)
+			nl = end;
+		s = p;
+		e = nl;
+		if (memchr(s, '\0', e - s) != NULL) {
+			show(shown, sizeof(shown), s, e - s);
+			log_warnx("%s:%d: \"%s\": NUL byte in the line", name,
+			    lineno, shown);
+			bad++;
+			continue;
+		}
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		if (s == e || *s == '#')
+			continue;
+		for (q = s + 1; q < e; q++) {
+			if (*q == '#' && isspace((unsigned char)q[-1])) {
+				e = q;
+				break;
+			}
+		}
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+
+		why = NULL;
+		if ((size_t)(e - s) >= sizeof(entry))
+			why = "entry too long";
+		else {
+			memcpy(entry, s, e - s);
+			entry[e - s] = '\0';
+			if (addr_parse_hostport(entry, defport, host,
+			    sizeof(host), &port, &why) == 0 && why == NULL &&
+			    set_add(set, host, port) == -1) {
+				if (errno != E2BIG)
+					return (-1);
+				why = "too many servers";
+				if (full++ > 0) {
+					bad++;
+					continue;
+				}
+			}
+		}
+		if (why != NULL) {
+			show(shown, sizeof(shown), s, e - s);
+			log_warnx("%s:%d: \"%s\": %s", name, lineno, shown,
+			    why);
+			bad++;
+		}
+	}
+	return (bad);
+}
+
+/*
+ * As root, before the sandbox: the directory is opened and watched
+ * here, because the chrooted fetcher could not find it by name.
+ */
+static int
+filesrc_init(struct source *src)
+{
+	struct filesrc	*fs;
+	char		 dir[PATH_MAX];
+	const char	*path = src->conf->file.path, *slash;
+
+	if ((fs = calloc(1, sizeof(*fs))) == NULL)
+		fatal("%s: calloc", __func__);
+	fs->src = src;
+	fs->path = path;
+	fs->dirfd = fs->inofd = -1;
+
+	if (path[0] != '/' || (slash = strrchr(path, '/')) == NULL ||
+	    slash[1] == '\0' || strcmp(slash + 1, ".") == 0 ||
+	    strcmp(slash + 1, "..") == 0 ||
+	    strlcpy(fs->base, slash + 1, sizeof(fs->base)) >=
+	    sizeof(fs->base)) {
+		log_warnx("servers file %s: not an absolute file name", path);
+		goto fail;
+	}
+	if (slash == path)
+		strlcpy(dir, "/", sizeof(dir));
+	else {
+		memcpy(dir, path, slash - path);
+		dir[slash - path] = '\0';
+	}
+	if ((fs->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		log_warn("servers file directory %s", dir);
+		goto fail;
+	}
+	if ((fs->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+		log_warn("inotify_init1");
+		goto fail;
+	}
+	if (inotify_add_watch(fs->inofd, dir, FILESRC_MASK) == -1) {
+		log_warn("inotify_add_watch %s", dir);
+		goto fail;
+	}
+	src->ctx = fs;
+	return (0);
+fail:
+	if (fs->inofd != -1)
+		close(fs->inofd);
+	if (fs->dirfd != -1)
+		close(fs->dirfd);
+	free(fs);
+	return (-1);
+}
+
+static int
+filesrc_start(struct source *src)
+{
+	struct filesrc	*fs = src->ctx;
+
+	event_set(&fs->ev_ino, fs->inofd, EV_READ | EV_PERSIST,
+	    filesrc_inotify, fs);
+	if (event_add(&fs->ev_ino, NULL) == -1) {
+		log_warnx("servers file %s: event_add", fs->path);
+		return (-1);
+	}
+	evtimer_set(&fs->ev_timer, filesrc_timer, fs);
+	fs->started = 1;
+	filesrc_read(fs);
+	return (0);
+}
+
+static void
+filesrc_fetch_now(struct source *src)
+{
+	struct filesrc	*fs = src->ctx;
+
+	if (fs == NULL)
+		return;
+	if (fs->started)
+		evtimer_del(&fs->ev_timer);
+	filesrc_read(fs);
+}
+
+static void
+filesrc_stop(struct source *src)
+{
+	struct filesrc	*fs = src->ctx;
+
+	if (fs == NULL)
+		return;
+	if (fs->started) {
+		event_del(&fs->ev_ino);
+		evtimer_del(&fs->ev_timer);
+	}
+	close(fs->inofd);
+	close(fs->dirfd);
+	free(fs);
+	src->ctx = NULL;
+}
+
+/*
+ * Events of the directory.  Only those naming our file count; a burst
+ * of them (an editor's save, a generator's rename) arms one short
+ * timer, so the file is read once when the burst is over.
+ */
+static void
+filesrc_inotify(int fd, short event, void *arg)
+{
+	struct filesrc		*fs = arg;
+	struct inotify_event	*ie;
+	struct timeval		 tv;
+	char			 buf[4096]
+	    __attribute__((__aligned__(__alignof__(struct inotify_event))));
+	ssize_t			 n;
+	char			*p;
+	int			 want = 0, gone = 0;
+
+	for (;;) {
+		if ((n = read(fd, buf, sizeof(buf))) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				log_warn("servers file %s: inotify", fs->path);
+			break;
+		}
+		if (n == 0)
+			break;
+		for (p = buf; p < buf + n; p += sizeof(*ie) + ie->len) {
+			ie = (struct inotify_event *)p;
+			if (ie->mask & IN_Q_OVERFLOW)
+				want = 1;
+			else if (ie->mask & (IN_DELETE_SELF | IN_MOVE_SELF |
+			    IN_IGNORED | IN_UNMOUNT))
+				gone = 1;
+			else if (ie->len > 0 && strcmp(ie->name,
+			    fs->base) == 0) {
+				if (!(ie->mask & IN_CREATE) ||
+				    filesrc_complete(fs))
+					want = 1;
+			}
+		}
+	}
+	if (gone && !fs->dir_gone) {
+		fs->dir_gone = 1;
+		event_del(&fs->ev_ino);
+		filesrc_fail(fs, "its directory was removed or moved: changes "
+		    "are no longer seen; restart ep2d");
+		return;
+	}
+	if (want && !evtimer_pending(&fs->ev_timer, NULL)) {
+		tv.tv_sec = 0;
+		tv.tv_usec = FILESRC_DELAY_USEC;
+		evtimer_add(&fs->ev_timer, &tv);
+	}
+}
+
+/*
+ * A new name appeared.  A regular file just created is still being
+ * written: its IN_CLOSE_WRITE follows, and reading it now could apply
+ * half a list.  A symbolic link or a hard link appears whole.
+ */
+static int
+filesrc_complete(struct filesrc *fs)
+{
+	struct stat	 st;
+
+	if (fstatat(fs->dirfd, fs->base, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return (0);
+	return (S_ISLNK(st.st_mode) || (S_ISREG(st.st_mode) &&
+	    st.st_nlink > 1));
+}
+
+static void
+filesrc_timer(int fd, short event, void *arg)
+{
+	filesrc_read(arg);
+}
+
+/*
+ * Read and send the file.  Bad entries are refused one by one and the
+ * valid ones apply; a file in which nothing is valid but something was
+ * refused is more likely broken than meant, and changes nothing.  An
+ * empty file is the truth: the backend is emptied.
+ */
+static void
+filesrc_read(struct filesrc *fs)
+{
+	struct server_set	 set;
+	char			*buf;
+	size_t			 len;
+	int			 bad;
+
+	if (filesrc_load(fs, &buf, &len) == -1)
+		return;
+	set_init(&set);
+	bad = servers_parse(buf, len, fs->path, fs->src->conf->backend_port,
+	    &set);
+	free(buf);
+	if (bad == -1)
+		fatal("%s: servers_parse", __func__);
+	if (set.count == 0 && bad > 0) {
+		filesrc_fail(fs, "no valid entry (%d refused): keeping the "
+		    "last servers", bad);
+		set_free(&set);
+		return;
+	}
+	if (fs->failing) {
+		log_info("servers file %s: readable again", fs->path);
+		fs->failing = 0;
+	}
+	if (set.count == 0)
+		log_warnx("servers file %s: no servers: the backend is "
+		    "emptied", fs->path);
+	else if (bad > 0)
+		log_warnx("servers file %s: %d entries refused, %zu apply",
+		    fs->path, bad, set.count);
+	source_good(fs->src, &set);
+	set_free(&set);
+}
+
+/* The file, whole, from the directory opened before the sandbox. */
+static int
+filesrc_load(struct filesrc *fs, char **bufp, size_t *lenp)
+{
+	struct stat	 st;
+	char		*buf = NULL, *nbuf;
+	size_t		 len = 0, cap;
+	ssize_t		 n;
+	int		 fd, saved;
+
+	/* O_NONBLOCK: a FIFO put in the file's place must not hang us */
+	if ((fd = openat(fs->dirfd, fs->base, O_RDONLY | O_CLOEXEC |
+	    O_NONBLOCK | O_NOCTTY)) == -1) {
+		if (errno == EACCES)
+			filesrc_fail(fs, "%s (it must be readable by %s)",
+			    strerror(errno), EP2D_USER);
+		else
+			filesrc_fail(fs, "%s", strerror(errno));
+		return (-1);
+	}
+	if (fstat(fd, &st) == -1) {
+		filesrc_fail(fs, "fstat: %s", strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		filesrc_fail(fs, "not a regular file");
+		goto fail;
+	}
+	if (st.st_size > FILESRC_SIZE_MAX) {
+		filesrc_fail(fs, "larger than 16 MiB");
+		goto fail;
+	}
+	/* the file may grow while it is read: the limit holds anyway */
+	cap = (size_t)st.st_size + 1;
+	if ((buf = malloc(cap)) == NULL)
+		fatal("%s: malloc", __func__);
+	for (;;) {
+		if (len == cap) {
+			if (cap > FILESRC_SIZE_MAX) {
+				filesrc_fail(fs, "larger than 16 MiB");
+				goto fail;
+			}
+			cap = cap * 2 > FILESRC_SIZE_MAX + 1 ?
+			    FILESRC_SIZE_MAX + 1 : cap * 2;
+			if ((nbuf = realloc(buf, cap)) == NULL)
+				fatal("%s: realloc", __func__);
+			buf = nbuf;
+		}
+		if ((n = read(fd, buf + len, cap - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			filesrc_fail(fs, "read: %s", strerror(saved));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	*bufp = buf;
+	*lenp = len;
+	return (0);
+fail:
+	free(buf);
+	close(fd);
+	return (-1);
+}
+
+/* Logged when the reason changes, not at each event. */
+static void
+filesrc_fail(struct filesrc *fs, const char *fmt, ...)
+{
+	char	 msg[EP2D_ERR_MAX];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!fs->failing || strcmp(msg, fs->lasterr) != 0)
+		log_warnx("servers file %s: %s; the last servers stay",
+		    fs->path, msg);
+	strlcpy(fs->lasterr, msg, sizeof(fs->lasterr));
+	fs->failing = 1;
+	source_fail(fs->src, "%s", msg);
+}
+
+/* An entry as it may be logged: no control byte reaches a log. */
+static void
+show(char *dst, size_t len, const char *s, size_t n)
+{
+	size_t	 m = n > FILESRC_SHOW_MAX ? FILESRC_SHOW_MAX : n;
+
+	if (len < m * 4 + 4) {
+		dst[0] = '\0';
+		return;
+	}
+	strnvisx(dst, len, s, m, VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_OCTAL);
+	if (m < n)
+		strlcat(dst, "...", len);
+}

@@ -1,0 +1,1 @@
+test_addr_OBJS = common/addr.o
