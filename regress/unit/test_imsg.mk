@@ -1,0 +1,1 @@
+test_imsg_OBJS = common/imsg.o
