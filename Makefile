@@ -7,6 +7,7 @@ SBINDIR	 = $(PREFIX)/sbin
 MANDIR	 = $(PREFIX)/share/man
 SHAREDIR = $(PREFIX)/share/ep2d
 SYSCONFDIR ?= /etc
+UNITDIR	?= /lib/systemd/system
 
 CC	?= cc
 PKGS	 = libevent libcurl json-c expat libbsd-overlay libbsd-ctor \
@@ -39,7 +40,7 @@ EP2CTL_OBJS = $(EP2CTL_SRCS:.c=.o)
 DEBS	= build-essential pkg-config libevent-dev libcurl4-openssl-dev \
 	  libjson-c-dev libexpat1-dev libbsd-dev libssl-dev libsystemd-dev \
 	  haproxy mandoc curl wrk python3 procps socat iproute2 clang \
-	  perl systemd logrotate
+	  perl systemd logrotate dbus-daemon python3-dbus python3-gi
 
 .PHONY: all check unit asan lint install deps demo bench fuzz clean testuser
 
@@ -127,6 +128,12 @@ install: all
 	install -m 0644 man/ep2d.8 man/ep2ctl.8 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 etc/ep2.conf.sample \
 	    etc/haproxy.cfg.template.sample $(DESTDIR)$(SHAREDIR)
+	install -m 0755 rc.d/ep2d $(DESTDIR)$(SHAREDIR)/ep2d.rc
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' etc/ep2d.service > \
+	    $(DESTDIR)$(UNITDIR)/ep2d.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ep2d.service
+	install -m 0644 etc/logrotate.d/ep2d $(DESTDIR)$(SYSCONFDIR)/logrotate.d
 
 clean:
 	rm -rf obj-asan

@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 PORT_BASE=26000
-UPDATE_TYPE=${UPDATE_TYPE:-update_by_runtime}
+UPDATE_TYPE=${UPDATE_TYPE:-update_by_config}
 . "$(dirname "$0")/lib.sh"
 getent passwd _ep2d >/dev/null || useradd --system --no-create-home \
     --home-dir /nonexistent --shell /usr/sbin/nologin _ep2d

@@ -1,0 +1,63 @@
+#!/bin/sh
+# ep2d -n (check only), usage errors, and make install with DESTDIR.
+# Ports 25040-25059 (none opened: nothing here starts a daemon).
+PORT_BASE=25040
+. "$(dirname "$0")/lib.sh"
+t_init
+
+write_template
+write_conf
+echo "127.0.0.1:25041" > "$T/servers"
+
+out=$("$EP2D" -n -f "$T/ep2.conf" 2>&1)
+[ $? -eq 0 ] && [ "$out" = "configuration OK" ]
+ok $? "-n on a good config and template prints 'configuration OK'"
+
+sed 's/^backend_port = 6003/backend_port = 70000/' "$T/ep2.conf" > "$T/bad.conf"
+out=$("$EP2D" -n -f "$T/bad.conf" 2>&1)
+rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "bad.conf:[0-9]*.*backend_port"
+ok $? "-n on a bad value exits 1 naming file:line and the key"
+[ $rc -eq 1 ] || diag "$out"
+
+sed 's/^\[haproxy\]$/[haproxy]\nbogus_key = 1/' "$T/ep2.conf" > "$T/unk.conf"
+out=$("$EP2D" -n -f "$T/unk.conf" 2>&1)
+[ $? -eq 0 ] && echo "$out" | grep -q "bogus_key"
+ok $? "-n: an unknown key is a warning, not an error"
+
+printf 'frontend x\n    bind 127.0.0.1:1\n{{ nodes }\n' > "$T/haproxy.tmpl"
+out=$("$EP2D" -n -f "$T/ep2.conf" 2>&1)
+[ $? -eq 1 ] && echo "$out" | grep -q "haproxy.tmpl"
+ok $? "-n on a broken template exits 1 and names the template"
+
+out=$("$EP2D" -n -f "$T/missing.conf" 2>&1)
+[ $? -eq 1 ] && echo "$out" | grep -q "missing.conf"
+ok $? "-n on a missing file names it"
+
+"$EP2D" -x >/dev/null 2>&1
+[ $? -eq 1 ]
+ok $? "a wrong flag exits 1 with usage"
+
+"$EP2CTL" -s "$T/nosuch.sock" show status > "$T/ctl.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "nosuch.sock" "$T/ctl.out"
+ok $? "ep2ctl without a daemon: exit 1 and the socket named"
+
+D="$T/destdir"
+make -s -C "$TOP" install DESTDIR="$D" PREFIX=/opt/ep2d > "$T/install.out" 2>&1
+ok $? "make install DESTDIR=... PREFIX=/opt/ep2d"
+missing=""
+for f in sbin/ep2d sbin/ep2ctl share/man/man8/ep2d.8 share/man/man8/ep2ctl.8 \
+    share/man/man5/ep2.conf.5 share/ep2d/ep2.conf.sample \
+    share/ep2d/haproxy.cfg.template.sample; do
+	[ -e "$D/opt/ep2d/$f" ] || missing="$missing $f"
+done
+[ -z "$missing" ]
+ok $? "installed under DESTDIR/PREFIX:${missing:- everything}"
+[ -e "$D/lib/systemd/system/ep2d.service" ] &&
+    [ -e "$D/etc/logrotate.d/ep2d" ]
+ok $? "systemd unit and logrotate file installed"
+grep -q "/opt/ep2d/sbin/ep2d" "$D/lib/systemd/system/ep2d.service"
+ok $? "the unit points at PREFIX's binary"
+
+done_testing
