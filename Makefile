@@ -82,9 +82,56 @@ obj-asan/regress/unit/%: regress/unit/%.c $$(addprefix obj-asan/,$$(%_OBJS)) \
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) -Iregress -o $@ $< $(filter %.o,$^) \
 	    $(LDLIBS)
 
+# Fuzz harnesses (regress/fuzz/fuzz_NAME.c, objects in fuzz_NAME.mk):
+# linked with replay.c under ASan for make check (the corpora replayed),
+# and with libFuzzer by clang for make fuzz.
+FUZZ_SRCS   = $(sort $(wildcard regress/fuzz/fuzz_*.c))
+FUZZ_NAMES  = $(notdir $(FUZZ_SRCS:.c=))
+REPLAY_BINS = $(addprefix obj-asan/regress/fuzz/,$(FUZZ_NAMES))
+FUZZ_BINS   = $(addprefix obj-fuzz/regress/fuzz/,$(FUZZ_NAMES))
+FUZZTIME   ?= 60
+FUZZ_CC    ?= clang
+FUZZ_FLAGS  = -fsanitize=fuzzer-no-link,address,undefined \
+	      -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+-include $(wildcard regress/fuzz/*.mk)
+
+obj-asan/regress/fuzz/%: regress/fuzz/%.c obj-asan/regress/fuzz/replay.o \
+    $$(addprefix obj-asan/,$$(%_OBJS)) regress/fuzz/fuzz.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -Iregress/fuzz -o $@ $< \
+	    $(filter %.o,$^) $(LDLIBS)
+
+obj-fuzz/%.o: %.c common/*.h ep2d/*.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
+
+obj-fuzz/regress/fuzz/%: regress/fuzz/%.c \
+    $$(addprefix obj-fuzz/,$$(%_OBJS)) regress/fuzz/fuzz.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -Iregress/fuzz \
+	    -o $@ $< $(filter %.o,$^) $(LDLIBS)
+
+# Each harness for FUZZTIME seconds; new inputs go to obj-fuzz/corpus,
+# the seeds in regress/fuzz/corpus stay as they are.  Crashes are left
+# as obj-fuzz/crash-* and fail the target.
+fuzz: deps $(FUZZ_BINS)
+	@for n in $(FUZZ_NAMES); do \
+	    c=obj-fuzz/corpus/$${n#fuzz_}; mkdir -p $$c; \
+	    echo "== $$n ($(FUZZTIME) s)"; \
+	    obj-fuzz/regress/fuzz/$$n -max_total_time=$(FUZZTIME) \
+		-close_fd_mask=2 -artifact_prefix=obj-fuzz/ -print_final_stats=1 \
+		$$c regress/fuzz/corpus/$${n#fuzz_} 2>&1 | \
+		grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|^==' \
+		|| true; \
+	done; \
+	if ls obj-fuzz/crash-* obj-fuzz/leak-* obj-fuzz/timeout-* \
+	    >/dev/null 2>&1; then echo "fuzz: findings in obj-fuzz/"; \
+	    exit 1; fi
+
 unit: $(UNIT_BINS)
 
-asan: $(ASAN_UNIT_BINS)
+asan: $(ASAN_UNIT_BINS) $(REPLAY_BINS)
 	EP2D_UNIT_DIR=obj-asan/regress/unit prove regress/unit-*.t
 
 # Everything mandoc says, but whether the pages we refer to are installed
@@ -136,6 +183,6 @@ install: all
 	install -m 0644 etc/logrotate.d/ep2d $(DESTDIR)$(SYSCONFDIR)/logrotate.d
 
 clean:
-	rm -rf obj-asan
+	rm -rf obj-asan obj-fuzz
 	rm -f common/*.o common/*.a ep2d/*.o ep2d/*.a ep2d/ep2d \
 	    ep2ctl/*.o ep2ctl/ep2ctl $(UNIT_BINS)

@@ -204,6 +204,9 @@ log_debug(const char *emsg, ...)
 	}
 }
 
+static void vfatalc(int, const char *, va_list)
+	    __attribute__((__format__ (printf, 2, 0)));
+
 static void
 vfatalc(int code, const char *emsg, va_list ap)
 {

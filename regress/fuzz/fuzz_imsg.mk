@@ -1,0 +1,1 @@
+fuzz_imsg_OBJS = common/imsg.o
