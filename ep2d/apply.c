@@ -88,9 +88,43 @@ fail:
 }
 
 /* Load the template and refuse one that could never apply. */
+/*
+ * ep2d runs as root and turns these files into HAProxy's configuration:
+ * refuse one that someone else could have written.  It must be a
+ * regular file owned by root (or by the user running ep2d) and not
+ * writable by others.
+ */
+int
+apply_file_safe(const char *path, const char *what)
+{
+	struct stat	 st;
+
+	if (stat(path, &st) == -1) {
+		log_warn("%s %s", what, path);
+		return (-1);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_warnx("%s %s: not a regular file", what, path);
+		return (-1);
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		log_warnx("%s %s: owned by uid %u, not by root; refused", what,
+		    path, (unsigned)st.st_uid);
+		return (-1);
+	}
+	if (st.st_mode & S_IWOTH) {
+		log_warnx("%s %s: writable by anyone (mode %04o); refused",
+		    what, path, (unsigned)(st.st_mode & 07777));
+		return (-1);
+	}
+	return (0);
+}
+
 int
 apply_load_template(const struct ep2_conf *conf, char **bufp, size_t *lenp)
 {
+	if (apply_file_safe(conf->template_file, "template") == -1)
+		return (-1);
 	if (apply_read_file(conf->template_file, TEMPLATE_MAX, bufp,
 	    lenp) == -1) {
 		log_warn("template %s", conf->template_file);

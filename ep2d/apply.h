@@ -17,6 +17,7 @@
 #ifndef EP2D_APPLY_H
 #define EP2D_APPLY_H
 
+int	 apply_file_safe(const char *, const char *);
 int	 apply_read_file(const char *, size_t, char **, size_t *);
 int	 apply_load_template(const struct ep2_conf *, char **, size_t *);
 int	 apply_same_as_disk(const char *, const char *, size_t);

@@ -48,6 +48,10 @@
 #include "ep2d.h"
 #include "apply.h"
 #include "log.h"
+
+#ifndef MINIMUM
+#define MINIMUM(a, b)	(((a) < (b)) ? (a) : (b))
+#endif
 #include "proc.h"
 #include "runtime.h"
 
@@ -110,6 +114,7 @@ static void		 parent_reconf(void);
 static void		 apply_start(void);
 static void		 runtime_applied(int);
 static void		 parent_child_gone(int);
+static void		 apply_retry_schedule(int, const char *);
 static void		 apply_result(struct haproxy_result *);
 static int		 lock_config(const struct ep2_conf *);
 static void		 notify_status(void);
@@ -179,7 +184,8 @@ main(int argc, char *argv[])
 	log_init(1, LOG_DAEMON);
 	log_setverbose(p.verbose);
 	log_procinit("parent");
-	if (config_parse(conffile, &p.conf) == -1)
+	if (apply_file_safe(conffile, "configuration") == -1 ||
+	    config_parse(conffile, &p.conf) == -1)
 		errx(1, "%s: configuration refused", conffile);
 	if (apply_load_template(&p.conf, &p.tmpl, &p.tmpllen) == -1)
 		errx(1, "%s: template refused", p.conf.template_file);
@@ -481,7 +487,8 @@ parent_reconf(void)
 	log_info("SIGHUP: reloading %s", p.conf.conf_path);
 	if ((nconf = calloc(1, sizeof(*nconf))) == NULL)
 		fatal("calloc");
-	if (config_parse(p.conf.conf_path, nconf) == -1) {
+	if (apply_file_safe(p.conf.conf_path, "configuration") == -1 ||
+	    config_parse(p.conf.conf_path, nconf) == -1) {
 		log_warnx("%s: new configuration refused; keeping the old one",
 		    p.conf.conf_path);
 		free(nconf);
@@ -527,6 +534,50 @@ set_apply_result(int ok, const char *how, const char *fmt, ...)
 	if (ok)
 		p.napplied++;
 	notify_status();
+	apply_retry_schedule(ok, how);
+}
+
+/*
+ * A failed write, install, start or reload (disk full, HAProxy gone...)
+ * is tried again by itself, 1 s after the first failure and then twice
+ * as late each time up to a minute, until it works or a new set comes.
+ * A config that haproxy -c refused or a template that does not render
+ * waits for a change instead: the same input fails the same way.
+ */
+static struct event	 ev_retry;
+static int		 retry_init, retry_secs, retry_force;
+
+static void
+apply_retry(int fd, short event, void *arg)
+{
+	if (p.ap_state != AP_IDLE)
+		return;
+	log_info("trying the last failed apply again");
+	if (retry_force)
+		p.ap_force = 1;
+	apply_start();
+}
+
+static void
+apply_retry_schedule(int ok, const char *how)
+{
+	struct timeval	 tv;
+
+	if (!retry_init) {
+		evtimer_set(&ev_retry, apply_retry, NULL);
+		retry_init = 1;
+	}
+	if (ok || strcmp(how, "check") == 0 || strcmp(how, "render") == 0) {
+		if (ok)
+			retry_secs = 0;
+		evtimer_del(&ev_retry);
+		return;
+	}
+	retry_secs = retry_secs == 0 ? 1 : MINIMUM(retry_secs * 2, 60);
+	retry_force = strcmp(how, "reload") == 0;
+	timerclear(&tv);
+	tv.tv_sec = retry_secs;
+	evtimer_add(&ev_retry, &tv);
 }
 
 /* systemd's WatchdogSec: tell it we are alive at half the interval. */

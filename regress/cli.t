@@ -34,6 +34,25 @@ out=$("$EP2D" -n -f "$T/missing.conf" 2>&1)
 [ $? -eq 1 ] && echo "$out" | grep -q "missing.conf"
 ok $? "-n on a missing file names it"
 
+write_template
+chmod 0666 "$T/ep2.conf"
+out=$("$EP2D" -n -f "$T/ep2.conf" 2>&1)
+[ $? -eq 1 ] && echo "$out" | grep -q "writable by anyone"
+ok $? "a world-writable ep2.conf is refused"
+chmod 0644 "$T/ep2.conf"
+chmod 0646 "$T/haproxy.tmpl"
+out=$("$EP2D" -n -f "$T/ep2.conf" 2>&1)
+[ $? -eq 1 ] && echo "$out" | grep -q "haproxy.tmpl.*writable by anyone"
+ok $? "a world-writable template is refused"
+chmod 0644 "$T/haproxy.tmpl"
+chown nobody "$T/ep2.conf"
+out=$("$EP2D" -n -f "$T/ep2.conf" 2>&1)
+[ $? -eq 1 ] && echo "$out" | grep -q "owned by uid"
+ok $? "an ep2.conf owned by another user is refused"
+chown root "$T/ep2.conf"
+"$EP2D" -n -f "$T/ep2.conf" >/dev/null 2>&1
+ok $? "root-owned 0644 files are accepted"
+
 "$EP2D" -x >/dev/null 2>&1
 [ $? -eq 1 ]
 ok $? "a wrong flag exits 1 with usage"

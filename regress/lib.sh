@@ -82,6 +82,7 @@ t_cleanup() {
 }
 
 t_init() {
+	umask 022
 	[ "$(id -u)" -eq 0 ] || skip_all "integration tests run as root"
 	[ -x "$EP2D" ] || skip_all "ep2d not built"
 	[ -x "$HAPROXY" ] || skip_all "no haproxy"
