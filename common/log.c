@@ -36,6 +36,7 @@
 
 static int	 debug;
 static int	 verbose;
+static int	 quiet;		/* only fatal messages */
 static const char *log_procname = "ep2d";
 static int	 log_fd = -1;
 static char	 log_path[4096];
@@ -106,6 +107,17 @@ log_file_setfd(int fd)
 	log_fd = fd;
 }
 
+/*
+ * The children parse the configuration the parent has already checked
+ * and reported on: they keep quiet meanwhile, so that each warning is
+ * logged once.
+ */
+void
+log_quiet(int q)
+{
+	quiet = q;
+}
+
 void
 log_setverbose(int v)
 {
@@ -137,6 +149,8 @@ vlog(int pri, const char *fmt, va_list ap)
 	int		 saved_errno = errno;
 	int		 n;
 
+	if (quiet && pri > LOG_CRIT)
+		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (debug) {
 		fprintf(stderr, "%s: %s\n", log_procname, msg);

@@ -28,6 +28,7 @@ void	log_procinit(const char *);
 int	log_file_open(const char *);
 void	log_file_reopen(void);
 void	log_file_setfd(int);
+void	log_quiet(int);
 void	log_setverbose(int);
 int	log_getverbose(void);
 void	log_warn(const char *, ...)

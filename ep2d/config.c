@@ -39,7 +39,7 @@
 #define CONF_LINE_MAX		65536	/* a longer line is not a config */
 #define CONF_SHOW_MAX		64	/* a value quoted in an error */
 #define CONF_SLEEP_MAX		86400
-#define CONF_WAIT_MAX		600	/* Consul caps blocking queries at 10m */
+#define CONF_WAIT_MAX		600	/* Consul caps blocking queries: 10m */
 #define CONF_BODY_MIN		1024
 #define CONF_BODY_MAX		(1024UL * 1024 * 1024)
 #define CONF_BODY_DEFAULT	(16UL * 1024 * 1024)
@@ -380,6 +380,7 @@ cf_line(struct parse *p, struct ep2_conf *c, char *line, size_t len)
 	char			*s, *key, *val, *d;
 	const char		*why;
 	size_t			 indent, i;
+	char			 delim;
 
 	if (strlen(line) != len) {
 		cf_error(p, 0, NULL, "NUL byte in the line");
@@ -416,13 +417,14 @@ cf_line(struct parse *p, struct ep2_conf *c, char *line, size_t len)
 		cf_error(p, 0, NULL, "expected \"key = value\"");
 		return (0);
 	}
+	delim = *d;
 	*d = '\0';
 	key = cf_strip(s);
 	val = cf_strip(d + 1);
 	p->key_open = 1;
 	p->key_indent = indent;
 	if (*key == '\0') {
-		cf_error(p, 0, NULL, "no key before '%c'", d == s ? *d : '=');
+		cf_error(p, 0, NULL, "no key before '%c'", delim);
 		return (0);
 	}
 	for (i = 0; key[i] != '\0'; i++)
@@ -438,8 +440,9 @@ cf_line(struct parse *p, struct ep2_conf *c, char *line, size_t len)
 		}
 	}
 	if (kw == NULL) {
+		cf_show(shown, sizeof(shown), key);
 		log_warnx("%s:%d: [%s] unknown key \"%s\" ignored", p->name,
-		    p->lineno, section_names[p->sec], key);
+		    p->lineno, section_names[p->sec], shown);
 		return (0);
 	}
 	if (p->seen[kw->key] != 0) {
@@ -539,7 +542,8 @@ cf_value(const char *v, char *out, size_t outlen, const char **why)
 			if (v[1] == '%')
 				v++;
 			else if (v[1] == '(') {
-				*why = "%(name)s interpolation is not supported";
+				*why = "%(name)s interpolation is not "
+				    "supported";
 				return (-1);
 			} else {
 				*why = "'%' must be written \"%%\"";
@@ -606,8 +610,9 @@ cf_set(struct ep2_conf *c, enum key k, const char *v, const char **why)
 			c->backend_maxconn = -1;
 			return (0);
 		}
-		if (parse_uint(v, 1, INT32_MAX, &n) == -1) {
-			*why = "not a positive integer";
+		/* HAProxy: a server's maxconn 0 is no limit, EP2 wrote it */
+		if (parse_uint(v, 0, INT32_MAX, &n) == -1) {
+			*why = "not an integer from 0 to 2147483647";
 			return (-1);
 		}
 		c->backend_maxconn = (int)n;
@@ -631,8 +636,9 @@ cf_set(struct ep2_conf *c, enum key k, const char *v, const char **why)
 		}
 		return (0);
 	case K_NODE_SLOTS:
-		if (parse_uint(v, 1, EP2D_MAX_SERVERS, &n) == -1) {
-			*why = "not an integer from 1 to 100000";
+		/* 0 made sense to EP2 with update_by_config; see cf_check */
+		if (parse_uint(v, 0, EP2D_MAX_SERVERS, &n) == -1) {
+			*why = "not an integer from 0 to 100000";
 			return (-1);
 		}
 		c->node_slots = (int)n;
@@ -890,6 +896,9 @@ cf_check(struct parse *p, struct ep2_conf *c)
 		break;
 	}
 
+	if (c->update_type == UPDATE_RUNTIME && c->node_slots == 0)
+		cf_error(p, p->seen[K_NODE_SLOTS], "node_slots",
+		    "update_by_runtime needs at least one slot");
 	if (c->update_type == UPDATE_RUNTIME && c->nsockets == 0) {
 		line = p->seen[K_HAPROXY_SOCKET_FILE];
 		cf_error(p, line ? line : -1, "haproxy_socket_file",
@@ -903,11 +912,12 @@ cf_check(struct parse *p, struct ep2_conf *c)
 
 	if ((c->aws.access_key_id[0] == '\0') !=
 	    (c->aws.secret_access_key[0] == '\0')) {
-		line = p->seen[K_AWS_ACCESS_KEY_ID] ?
-		    p->seen[K_AWS_ACCESS_KEY_ID] :
-		    p->seen[K_AWS_SECRET_ACCESS_KEY];
-		cf_error(p, line, "aws_access_key_id", "aws_access_key_id and "
-		    "aws_secret_access_key go together");
+		if (c->aws.access_key_id[0] != '\0')
+			cf_error(p, p->seen[K_AWS_ACCESS_KEY_ID],
+			    "aws_access_key_id", "needs aws_secret_access_key");
+		else
+			cf_error(p, p->seen[K_AWS_SECRET_ACCESS_KEY],
+			    "aws_secret_access_key", "needs aws_access_key_id");
 	}
 
 	if (c->consul.key_file[0] != '\0' && c->consul.cert_file[0] == '\0')

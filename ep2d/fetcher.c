@@ -166,13 +166,17 @@ fetcher_reconf(int fd)
 {
 	struct ep2_conf	 nconf;
 	FILE		*fp;
+	int		 r;
 
 	if ((fp = fdopen(fd, "r")) == NULL) {
 		log_warn("fdopen");
 		close(fd);
 		return;
 	}
-	if (config_parse_fp(fp, conf.conf_path, &nconf) == -1) {
+	log_quiet(1);
+	r = config_parse_fp(fp, conf.conf_path, &nconf);
+	log_quiet(0);
+	if (r == -1) {
 		log_warnx("new configuration refused; keeping the old one");
 		fclose(fp);
 		return;
@@ -242,13 +246,17 @@ fetcher_main(const char *conffile, int debug, int verbose)
 {
 	struct event		 ev_sigterm, ev_sigint;
 	struct event_base	*evb;
+	int			 r;
 
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
 	log_procinit("fetcher");
 	setproctitle("%s", "fetcher");
 
-	if (config_parse(conffile, &conf) == -1)
+	log_quiet(1);
+	r = config_parse(conffile, &conf);
+	log_quiet(0);
+	if (r == -1)
 		fatalx("%s: configuration refused", conffile);
 	if (conf.log_file[0] != '\0' && log_file_open(conf.log_file) == -1)
 		log_warn("%s", conf.log_file);

@@ -26,6 +26,10 @@
 #include <sys/types.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -51,8 +55,8 @@
 #define FILESRC_DELAY_USEC	10000	/* one read per burst of events */
 #define FILESRC_MASK		(IN_CLOSE_WRITE | IN_MOVED_TO | \
 				    IN_MOVED_FROM | IN_DELETE | IN_CREATE | \
-				    IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | \
-				    IN_ONLYDIR)
+				    IN_ATTRIB | IN_DELETE_SELF | \
+				    IN_MOVE_SELF | IN_ONLYDIR)
 
 struct filesrc {
 	struct source	*src;
@@ -80,6 +84,7 @@ static int	 filesrc_load(struct filesrc *, char **, size_t *);
 static void	 filesrc_fail(struct filesrc *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 static void	 show(char *, size_t, const char *, size_t);
+static void	 canonical(char *, size_t);
 
 const struct source_ops filesrc_ops = {
 	filesrc_init,
@@ -93,8 +98,8 @@ const struct source_ops filesrc_ops = {
  * IPv6 address; blank lines and '#' comments (a whole line, or after
  * white space) ignored.  Each entry is checked by itself through
  * addr_parse_hostport(); a bad one is logged, made printable, and
- * skipped.  Returns how many entries were refused, or -1 when memory
- * ran out.
+ * skipped.  The set comes back sorted, duplicates collapsed.  Returns
+ * how many entries were refused, or -1 when memory ran out.
  */
 int
 servers_parse(const char *buf, size_t len, const char *name,
@@ -142,14 +147,19 @@ servers_parse(const char *buf, size_t len, const char *name,
 			memcpy(entry, s, e - s);
 			entry[e - s] = '\0';
 			if (addr_parse_hostport(entry, defport, host,
-			    sizeof(host), &port, &why) == 0 && why == NULL &&
-			    set_add(set, host, port) == -1) {
-				if (errno != E2BIG)
-					return (-1);
-				why = "too many servers";
-				if (full++ > 0) {
-					bad++;
-					continue;
+			    sizeof(host), &port, &why) == -1) {
+				if (why == NULL)
+					why = "not an address";
+			} else {
+				canonical(host, sizeof(host));
+				if (set_add(set, host, port) == -1) {
+					if (errno != E2BIG)
+						return (-1);
+					why = "too many servers";
+					if (full++ > 0) {
+						bad++;
+						continue;
+					}
 				}
 			}
 		}
@@ -160,7 +170,31 @@ servers_parse(const char *buf, size_t len, const char *name,
 			bad++;
 		}
 	}
+	/* the same server written twice is one server */
+	set_sort(set);
 	return (bad);
+}
+
+/*
+ * One spelling per address, so that duplicates collapse: host names in
+ * lower case (DNS ignores case), IPv6 in its canonical form
+ * ("2001:DB8:0::1" is "2001:db8::1").
+ */
+static void
+canonical(char *host, size_t len)
+{
+	struct in6_addr	 a6;
+	char		 buf[INET6_ADDRSTRLEN];
+	size_t		 i;
+
+	/* the canonical form is never longer than what was parsed */
+	if (inet_pton(AF_INET6, host, &a6) == 1) {
+		if (inet_ntop(AF_INET6, &a6, buf, sizeof(buf)) != NULL)
+			strlcpy(host, buf, len);
+		return;
+	}
+	for (i = 0; host[i] != '\0'; i++)
+		host[i] = tolower((unsigned char)host[i]);
 }
 
 /*

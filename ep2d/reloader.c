@@ -324,7 +324,7 @@ reloader_dispatch_parent(int fd, short event, void *arg)
 	struct ep2_conf	 nconf;
 	FILE		*fp;
 	ssize_t		 n;
-	int		 nfd, v;
+	int		 nfd, v, r;
 
 	if (imsgev_dispatch_io(&iev_parent, event) == -1) {
 		/* the parent is gone: nothing left to do */
@@ -353,7 +353,10 @@ reloader_dispatch_parent(int fd, short event, void *arg)
 				close(nfd);
 				break;
 			}
-			if (config_parse_fp(fp, conf.conf_path, &nconf) == 0)
+			log_quiet(1);
+			r = config_parse_fp(fp, conf.conf_path, &nconf);
+			log_quiet(0);
+			if (r == 0)
 				memcpy(&conf, &nconf, sizeof(conf));
 			else
 				log_warnx("new configuration refused");
@@ -387,13 +390,17 @@ void
 reloader_main(const char *conffile, int debug, int verbose)
 {
 	struct event	 ev_sigterm, ev_sigint;
+	int		 r;
 
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
 	log_procinit("reloader");
 	setproctitle("%s", "reloader");
 
-	if (config_parse(conffile, &conf) == -1)
+	log_quiet(1);
+	r = config_parse(conffile, &conf);
+	log_quiet(0);
+	if (r == -1)
 		fatalx("%s: configuration refused", conffile);
 	if (conf.log_file[0] != '\0' && log_file_open(conf.log_file) == -1)
 		log_warn("%s", conf.log_file);

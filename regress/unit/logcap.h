@@ -17,8 +17,9 @@
 /*
  * Unit tests look at what the code under test logs: common/log.c writes
  * every line to the "log_file" descriptor, here a memfd that cap_start()
- * empties and cap_log() reads back.  stderr gets the lines too, so that
- * a failing test shows them in prove -v.
+ * empties and cap_log() reads back.  log.c writes them to stderr too:
+ * that goes to /dev/null unless TEST_VERBOSE is set, except under the
+ * sanitizers, whose reports go to stderr.
  */
 
 #ifndef EP2_LOGCAP_H
@@ -26,6 +27,8 @@
 
 #include <sys/mman.h>
 
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -44,8 +47,19 @@ static int	 cap_lines(void) __attribute__((__unused__));
 static void
 cap_init(void)
 {
+	int	 fd;
+
 	log_init(1, LOG_DAEMON);
 	log_procinit("test");
+#ifndef __SANITIZE_ADDRESS__
+	if (getenv("TEST_VERBOSE") == NULL &&
+	    (fd = open("/dev/null", O_WRONLY)) != -1) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+#else
+	(void)fd;
+#endif
 	if ((cap_fd = memfd_create("log", 0)) == -1)
 		fatal("memfd_create");
 	/* log.c owns it from now on */

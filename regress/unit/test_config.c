@@ -1,0 +1,790 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * config.c: EP2's ep2.conf read unchanged (keys, defaults, configparser's
+ * syntax and booleans), ep2d's new keys, and bad files refused with
+ * file:line and the key, nothing applied.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ep2d.h"
+#include "tap.h"
+#include "logcap.h"
+
+#define NAME	"t.conf"
+
+/* The smallest valid file: orchestrator file needs a path. */
+#define MIN_CONF	"[haproxy]\norchestrator = file\n" \
+			"[FILE]\npath = /srv/servers\n"
+
+static struct ep2_conf	 conf;
+
+static int
+parse(const char *text, struct ep2_conf *c)
+{
+	FILE	*fp;
+	int	 r;
+
+	cap_start();
+	if ((fp = fmemopen((void *)text, strlen(text), "r")) == NULL)
+		fatal("fmemopen");
+	r = config_parse_fp(fp, NAME, c);
+	fclose(fp);
+	return (r);
+}
+
+/*
+ * A file with the four sections, in which LINE is the first line of
+ * section SEC; *lineno tells where it landed.  The lines that make the
+ * file valid are left out when LINE sets the same key.
+ */
+static int
+parse_line(const char *sec, const char *line, struct ep2_conf *c,
+    int *lineno)
+{
+	static const struct {
+		const char	*sec;
+		const char	*base;
+	} secs[] = {
+		{ "haproxy", "orchestrator = file" },
+		{ "AWS", NULL },
+		{ "CONSUL", NULL },
+		{ "FILE", "path = /srv/servers" },
+	};
+	char	 buf[8192];
+	size_t	 i, klen;
+	int	 n = 0;
+
+	buf[0] = '\0';
+	klen = strcspn(line, " =:");
+	for (i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+		strlcat(buf, "[", sizeof(buf));
+		strlcat(buf, secs[i].sec, sizeof(buf));
+		strlcat(buf, "]\n", sizeof(buf));
+		n++;
+		if (strcmp(secs[i].sec, sec) == 0) {
+			strlcat(buf, line, sizeof(buf));
+			strlcat(buf, "\n", sizeof(buf));
+			*lineno = ++n;
+		}
+		if (secs[i].base != NULL && (strcmp(secs[i].sec, sec) != 0 ||
+		    strncmp(secs[i].base, line, klen) != 0 ||
+		    secs[i].base[klen] != ' ')) {
+			strlcat(buf, secs[i].base, sizeof(buf));
+			strlcat(buf, "\n", sizeof(buf));
+			n++;
+		}
+	}
+	return (parse(buf, c));
+}
+
+static void
+test_defaults(void)
+{
+	struct ep2_conf	 c;
+
+	config_defaults(&c);
+	is_str(c.haproxy_config_file, "/etc/haproxy/haproxy.cfg",
+	    "default haproxy_config_file");
+	is_str(c.template_file, "/etc/ep2/ep2.template",
+	    "default template_file");
+	is_int(c.backend_port, 6003, "default backend_port");
+	is_str(c.haproxy_binary, "/usr/sbin/haproxy", "default haproxy_binary");
+	is_int(c.start_by, START_BINARY, "default start_by binary");
+	is_int(c.nsockets, 1, "default: one socket");
+	is_str(c.sockets[0], "/var/run/haproxy/haproxy.sock",
+	    "default haproxy_socket_file");
+	is_str(c.pid_file, "/run/haproxy.pid", "default pid_file");
+	is_str(c.backend_name, "haproxynode", "default backend_name");
+	is_int(c.backend_maxconn, -1, "default backend_maxconn unset");
+	is_str(c.check_interval, "", "default check_interval unset");
+	is_int(c.update_type, UPDATE_RUNTIME,
+	    "default update_type update_by_runtime");
+	is_int(c.node_slots, 50, "default node_slots");
+	is_str(c.service_name, "haproxy", "default service_name");
+	is_str(c.lock_dir, "/run", "default lock_dir");
+	is_int(c.orchestrator, ORCH_AWS, "default orchestrator aws");
+	is_int(c.sleep_before_next_run, 5, "default sleep_before_next_run");
+	is_int(c.sleep_before_next_lock_attempt, 5,
+	    "default sleep_before_next_lock_attempt");
+	is_str(c.log_file, "/var/log/ep2/ep2.log", "default log_file");
+	is_int(c.drain_timeout, 30, "default drain_timeout 30");
+	is_int(c.slot_growth, 0, "default slot_growth double");
+	is_str(c.consul.consul_ip, "127.0.0.1", "default consul_ip");
+	is_int(c.consul.consul_port, 8500, "default consul_port");
+	is_int(c.consul.only_passing, 1, "default only_passing True");
+	is_int(c.consul.ntags, 0, "default: no tags");
+	is_int(c.consul.https, 0, "default scheme http");
+	is_int(c.consul.stale, 0, "default stale no");
+	is_int(c.consul.wait, 300, "default wait 5m");
+	is_int(c.consul.max_body, 16 * 1024 * 1024,
+	    "default max_response_size 16M");
+	is_str(c.consul.token, "", "default: no token");
+	is_int(c.aws.ip_type, IP_PUBLIC, "default ip_type public");
+	is_int(c.aws.ip_type_set, 0, "default ip_type implicit");
+	is_int(c.aws.nasg, 0, "default: no asg_name");
+	is_str(c.file.path, "", "default: no servers file");
+
+	/* a file that sets nothing but what it must keeps every default */
+	ok(parse(MIN_CONF, &conf) == 0, "minimal file parses");
+	c.orchestrator = ORCH_FILE;
+	strlcpy(c.file.path, "/srv/servers", sizeof(c.file.path));
+	strlcpy(c.conf_path, NAME, sizeof(c.conf_path));
+	ok(memcmp(&c, &conf, sizeof(c)) == 0,
+	    "minimal file: everything else is EP2's default");
+	is_int(cap_lines(), 0, "minimal file: nothing logged");
+}
+
+/* An EP2 file with every key of every section, as EP2 users write it. */
+static const char ep2_full[] =
+    "# ep2.conf as EP2 read it\n"
+    "[haproxy]\n"
+    "haproxy_config_file = /etc/haproxy/hap.cfg\n"
+    "template_file = /etc/ep2/hap.template\n"
+    "backend_port = 8080\n"
+    "haproxy_binary = /usr/local/sbin/haproxy\n"
+    "start_by = systemd\n"
+    "haproxy_socket_file = /run/haproxy/a.sock,/run/haproxy/b.sock\n"
+    "pid_file = /run/hap.pid\n"
+    "backend_name = web_nodes\n"
+    "backend_maxconn = 200\n"
+    "check_interval = 2000\n"
+    "update_type = update_by_config\n"
+    "node_slots = 20\n"
+    "service_name = haproxy.service\n"
+    "lock_dir = /var/lock\n"
+    "orchestrator = consul\n"
+    "sleep_before_next_run = 10\n"
+    "sleep_before_next_lock_attempt = 3\n"
+    "log_file = /var/log/ep2.log\n"
+    "\n"
+    "[AWS]\n"
+    "aws_access_key_id = AKIDEXAMPLE\n"
+    "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n"
+    "asg_name = web-asg\n"
+    "region_name = eu-west-1\n"
+    "ip_type = private\n"
+    "\n"
+    "[CONSUL]\n"
+    "service_name = web\n"
+    "consul_ip = 10.1.2.3\n"
+    "consul_port = 8501\n"
+    "only_passing = False\n"
+    "tags = prod,v2\n"
+    "\n"
+    "[FILE]\n"
+    "path = /srv/ep2/servers\n";
+
+static void
+test_full(void)
+{
+	ok(parse(ep2_full, &conf) == 0, "EP2 file with every key parses");
+	is_int(cap_lines(), 0, "EP2 file: nothing logged");
+	is_str(conf.haproxy_config_file, "/etc/haproxy/hap.cfg",
+	    "haproxy_config_file");
+	is_str(conf.template_file, "/etc/ep2/hap.template", "template_file");
+	is_int(conf.backend_port, 8080, "backend_port");
+	is_str(conf.haproxy_binary, "/usr/local/sbin/haproxy",
+	    "haproxy_binary");
+	is_int(conf.start_by, START_SYSTEMD, "start_by systemd");
+	is_int(conf.nsockets, 2, "haproxy_socket_file: two sockets");
+	is_str(conf.sockets[0], "/run/haproxy/a.sock", "socket 1");
+	is_str(conf.sockets[1], "/run/haproxy/b.sock", "socket 2");
+	is_str(conf.pid_file, "/run/hap.pid", "pid_file");
+	is_str(conf.backend_name, "web_nodes", "backend_name");
+	is_int(conf.backend_maxconn, 200, "backend_maxconn");
+	is_str(conf.check_interval, "2000", "check_interval");
+	is_int(conf.update_type, UPDATE_CONFIG, "update_type");
+	is_int(conf.node_slots, 20, "node_slots");
+	is_str(conf.service_name, "haproxy.service", "[haproxy] service_name");
+	is_str(conf.lock_dir, "/var/lock", "lock_dir");
+	is_int(conf.orchestrator, ORCH_CONSUL, "orchestrator consul");
+	is_int(conf.sleep_before_next_run, 10, "sleep_before_next_run");
+	is_int(conf.sleep_before_next_lock_attempt, 3,
+	    "sleep_before_next_lock_attempt");
+	is_str(conf.log_file, "/var/log/ep2.log", "log_file");
+	is_str(conf.aws.access_key_id, "AKIDEXAMPLE", "aws_access_key_id");
+	is_str(conf.aws.secret_access_key,
+	    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+	    "aws_secret_access_key");
+	is_int(conf.aws.nasg, 1, "asg_name: one group");
+	is_str(conf.aws.asg_names[0], "web-asg", "asg_name");
+	is_str(conf.aws.region, "eu-west-1", "region_name");
+	is_int(conf.aws.ip_type, IP_PRIVATE, "ip_type private");
+	is_int(conf.aws.ip_type_set, 1, "ip_type explicit");
+	is_str(conf.consul.service_name, "web", "[CONSUL] service_name");
+	is_str(conf.consul.consul_ip, "10.1.2.3", "consul_ip");
+	is_int(conf.consul.consul_port, 8501, "consul_port");
+	is_int(conf.consul.only_passing, 0, "only_passing False");
+	is_int(conf.consul.ntags, 2, "tags: two");
+	is_str(conf.consul.tags[0], "prod", "tag 1");
+	is_str(conf.consul.tags[1], "v2", "tag 2");
+	is_str(conf.file.path, "/srv/ep2/servers", "[FILE] path");
+
+	/* the same, written as CRLF */
+	{
+		char	 crlf[sizeof(ep2_full) * 2];
+		struct ep2_conf	 c2;
+		size_t	 i, o = 0;
+
+		for (i = 0; ep2_full[i] != '\0'; i++) {
+			if (ep2_full[i] == '\n')
+				crlf[o++] = '\r';
+			crlf[o++] = ep2_full[i];
+		}
+		crlf[o] = '\0';
+		ok(parse(crlf, &c2) == 0, "CRLF file parses");
+		strlcpy(c2.conf_path, conf.conf_path, sizeof(c2.conf_path));
+		ok(memcmp(&c2, &conf, sizeof(c2)) == 0,
+		    "CRLF file: same configuration");
+	}
+}
+
+static void
+test_new_keys(void)
+{
+	ok(parse(
+	    "[haproxy]\n"
+	    "orchestrator = consul\n"
+	    "drain_timeout = 45s\n"
+	    "slot_growth = 25\n"
+	    "[CONSUL]\n"
+	    "service_name = web\n"
+	    "token = 0e1c9f3a-6a8e-4c1d-b2a4-000000000001\n"
+	    "scheme = https\n"
+	    "ca_file = /etc/consul/ca.pem\n"
+	    "cert_file = /etc/consul/cert.pem\n"
+	    "key_file = /etc/consul/key.pem\n"
+	    "tls_server_name = consul.example.com\n"
+	    "datacenter = dc-1\n"
+	    "stale = yes\n"
+	    "wait = 1m30s\n"
+	    "max_response_size = 4M\n"
+	    "[AWS]\n"
+	    "asg_name = a\n"
+	    "autoscaling_endpoint = http://127.0.0.1:9000\n"
+	    "ec2_endpoint = https://ec2.example.com/\n", &conf) == 0,
+	    "every new key parses");
+	is_int(conf.drain_timeout, 45, "drain_timeout 45s");
+	is_int(conf.slot_growth, 25, "slot_growth 25");
+	is_str(conf.consul.token, "0e1c9f3a-6a8e-4c1d-b2a4-000000000001",
+	    "token");
+	ok(!cap_has("0e1c9f3a"), "the token is not logged");
+	is_int(conf.consul.https, 1, "scheme https");
+	is_str(conf.consul.ca_file, "/etc/consul/ca.pem", "ca_file");
+	is_str(conf.consul.cert_file, "/etc/consul/cert.pem", "cert_file");
+	is_str(conf.consul.key_file, "/etc/consul/key.pem", "key_file");
+	is_str(conf.consul.tls_server_name, "consul.example.com",
+	    "tls_server_name");
+	is_str(conf.consul.datacenter, "dc-1", "datacenter");
+	is_int(conf.consul.stale, 1, "stale yes");
+	is_int(conf.consul.wait, 90, "wait 1m30s");
+	is_int(conf.consul.max_body, 4 * 1024 * 1024, "max_response_size 4M");
+	is_str(conf.aws.autoscaling_endpoint, "http://127.0.0.1:9000",
+	    "autoscaling_endpoint");
+	is_str(conf.aws.ec2_endpoint, "https://ec2.example.com/",
+	    "ec2_endpoint");
+
+	ok(parse("[haproxy]\norchestrator = file\ndrain_timeout = 0\n"
+	    "slot_growth = double\n[FILE]\npath = /s\n[CONSUL]\nwait = 300\n"
+	    "max_response_size = 1024\n", &conf) == 0 &&
+	    conf.drain_timeout == 0 && conf.slot_growth == 0 &&
+	    conf.consul.wait == 300 && conf.consul.max_body == 1024,
+	    "drain_timeout 0, slot_growth double, wait 300, size 1024");
+	ok(parse("[haproxy]\norchestrator = file\n[FILE]\npath = /s\n"
+	    "[CONSUL]\nwait = 10m\nmax_response_size = 1024KiB\n",
+	    &conf) == 0 && conf.consul.wait == 600 &&
+	    conf.consul.max_body == 1024 * 1024, "wait 10m, size 1024KiB");
+}
+
+static void
+test_booleans(void)
+{
+	static const struct {
+		const char	*s;
+		int		 v;
+	} forms[] = {
+		{ "True", 1 }, { "False", 0 }, { "true", 1 }, { "FALSE", 0 },
+		{ "tRuE", 1 }, { "yes", 1 }, { "no", 0 }, { "YES", 1 },
+		{ "No", 0 }, { "on", 1 }, { "off", 0 }, { "ON", 1 },
+		{ "Off", 0 }, { "1", 1 }, { "0", 0 },
+	};
+	static const char *bad[] = {
+		"", "2", "maybe", "y", "n", "t", "f", "yes please", "01",
+		"\"True\"", "enabled",
+	};
+	char	 line[128];
+	size_t	 i;
+	int	 n;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(line, sizeof(line), "only_passing = %s", forms[i].s);
+		ok(parse_line("CONSUL", line, &conf, &n) == 0 &&
+		    conf.consul.only_passing == forms[i].v,
+		    "boolean %s is %d", forms[i].s, forms[i].v);
+		snprintf(line, sizeof(line), "stale = %s", forms[i].s);
+		ok(parse_line("CONSUL", line, &conf, &n) == 0 &&
+		    conf.consul.stale == forms[i].v,
+		    "stale %s is %d", forms[i].s, forms[i].v);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "only_passing = %s", bad[i]);
+		ok(parse_line("CONSUL", line, &conf, &n) == -1 &&
+		    cap_has("t.conf:5: only_passing"),
+		    "not a boolean: \"%s\"", bad[i]);
+	}
+}
+
+static void
+test_lists(void)
+{
+	int	 n;
+
+	ok(parse_line("haproxy", "haproxy_socket_file = /a.sock , /b.sock,"
+	    "/c.sock", &conf, &n) == 0 && conf.nsockets == 3 &&
+	    strcmp(conf.sockets[0], "/a.sock") == 0 &&
+	    strcmp(conf.sockets[1], "/b.sock") == 0 &&
+	    strcmp(conf.sockets[2], "/c.sock") == 0,
+	    "haproxy_socket_file: three, spaces around commas");
+	ok(parse_line("haproxy", "haproxy_socket_file = /a.sock", &conf,
+	    &n) == 0 && conf.nsockets == 1, "haproxy_socket_file: one");
+	ok(parse_line("haproxy", "haproxy_socket_file = /a.sock,", &conf,
+	    &n) == -1 && cap_has("t.conf:2: haproxy_socket_file"),
+	    "haproxy_socket_file: empty entry refused");
+	ok(parse_line("haproxy", "haproxy_socket_file = a.sock", &conf,
+	    &n) == -1, "haproxy_socket_file: relative path refused");
+	ok(parse_line("haproxy", "haproxy_socket_file = /1,/2,/3,/4,/5,/6,"
+	    "/7,/8,/9,/10,/11,/12,/13,/14,/15,/16", &conf, &n) == 0 &&
+	    conf.nsockets == 16, "haproxy_socket_file: 16 sockets");
+	ok(parse_line("haproxy", "haproxy_socket_file = /1,/2,/3,/4,/5,/6,"
+	    "/7,/8,/9,/10,/11,/12,/13,/14,/15,/16,/17", &conf, &n) == -1,
+	    "haproxy_socket_file: 17 sockets refused");
+	ok(parse("[haproxy]\norchestrator = file\nupdate_type = "
+	    "update_by_config\nhaproxy_socket_file =\n[FILE]\npath = /s\n",
+	    &conf) == 0 && conf.nsockets == 0,
+	    "haproxy_socket_file empty: no socket with update_by_config");
+	ok(parse("[haproxy]\norchestrator = file\nhaproxy_socket_file =\n"
+	    "[FILE]\npath = /s\n", &conf) == -1 &&
+	    cap_has("t.conf:3: haproxy_socket_file"),
+	    "haproxy_socket_file empty: refused with update_by_runtime");
+
+	ok(parse("[haproxy]\n[AWS]\nasg_name = web-a, web-b ,web-c\n",
+	    &conf) == 0 && conf.orchestrator == ORCH_AWS &&
+	    conf.aws.nasg == 3 && strcmp(conf.aws.asg_names[0], "web-a") ==
+	    0 && strcmp(conf.aws.asg_names[1], "web-b") == 0 &&
+	    strcmp(conf.aws.asg_names[2], "web-c") == 0,
+	    "asg_name: comma-separated list of three");
+	ok(parse("[haproxy]\n[AWS]\nasg_name = a,,b\n", &conf) == -1 &&
+	    cap_has("t.conf:3: asg_name"), "asg_name: empty entry refused");
+	ok(parse_line("CONSUL", "tags = a", &conf, &n) == 0 &&
+	    conf.consul.ntags == 1 && strcmp(conf.consul.tags[0], "a") == 0,
+	    "tags: one");
+	ok(parse_line("CONSUL", "tags = ", &conf, &n) == 0 &&
+	    conf.consul.ntags == 0, "tags: empty is none");
+	ok(parse_line("CONSUL", "tags = a, b c ,d", &conf, &n) == 0 &&
+	    conf.consul.ntags == 3 && strcmp(conf.consul.tags[1], "b c") == 0,
+	    "tags: inner space kept, outer stripped");
+	ok(parse_line("CONSUL", "tags = a,\"b\"", &conf, &n) == -1,
+	    "tags: quote refused");
+	ok(parse_line("CONSUL", "tags = 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,"
+	    "16,17", &conf, &n) == -1, "tags: 17 refused");
+}
+
+/* Every bad value: an error naming file:line and the key, nothing kept. */
+static void
+test_bad_values(void)
+{
+	static const struct {
+		const char	*sec;
+		const char	*line;
+	} bad[] = {
+		{ "haproxy", "haproxy_config_file = haproxy.cfg" },
+		{ "haproxy", "haproxy_config_file =" },
+		{ "haproxy", "template_file = ep2.template" },
+		{ "haproxy", "backend_port = 0" },
+		{ "haproxy", "backend_port = 65536" },
+		{ "haproxy", "backend_port = -1" },
+		{ "haproxy", "backend_port = 80 # web" },
+		{ "haproxy", "backend_port = 0x50" },
+		{ "haproxy", "backend_port = 8o" },
+		{ "haproxy", "backend_port =" },
+		{ "haproxy", "haproxy_binary = haproxy" },
+		{ "haproxy", "start_by = init" },
+		{ "haproxy", "start_by = Binary" },
+		{ "haproxy", "haproxy_socket_file = /a b,,/c" },
+		{ "haproxy", "pid_file = run/haproxy.pid" },
+		{ "haproxy", "backend_name = web nodes" },
+		{ "haproxy", "backend_name = web;quit" },
+		{ "haproxy", "backend_name =" },
+		{ "haproxy", "backend_maxconn = -5" },
+		{ "haproxy", "backend_maxconn = many" },
+		{ "haproxy", "backend_maxconn = 99999999999" },
+		{ "haproxy", "check_interval = 2 s" },
+		{ "haproxy", "check_interval = 0" },
+		{ "haproxy", "check_interval = fast" },
+		{ "haproxy", "check_interval = 2s maxconn 1" },
+		{ "haproxy", "update_type = update_by_magic" },
+		{ "haproxy", "node_slots = 100001" },
+		{ "haproxy", "node_slots = ten" },
+		{ "haproxy", "service_name = -haproxy" },
+		{ "haproxy", "service_name = ha proxy" },
+		{ "haproxy", "service_name = ../haproxy" },
+		{ "haproxy", "lock_dir = run" },
+		{ "haproxy", "orchestrator = k8s" },
+		{ "haproxy", "orchestrator = AWS" },
+		{ "haproxy", "sleep_before_next_run = 0" },
+		{ "haproxy", "sleep_before_next_run = 2.5" },
+		{ "haproxy", "sleep_before_next_run = 86401" },
+		{ "haproxy", "sleep_before_next_lock_attempt = x" },
+		{ "haproxy", "log_file = ep2.log" },
+		{ "haproxy", "drain_timeout = -1" },
+		{ "haproxy", "drain_timeout = 2d" },
+		{ "haproxy", "drain_timeout = 100ms" },
+		{ "haproxy", "slot_growth = triple" },
+		{ "haproxy", "slot_growth = 0" },
+		{ "AWS", "aws_access_key_id = AKID EXAMPLE" },
+		{ "AWS", "asg_name = a,\"b\"" },
+		{ "AWS", "region_name = EU_WEST" },
+		{ "AWS", "ip_type = elastic" },
+		{ "AWS", "ip_type = Private" },
+		{ "AWS", "autoscaling_endpoint = ftp://x" },
+		{ "AWS", "autoscaling_endpoint = http://" },
+		{ "AWS", "ec2_endpoint = http://a b/" },
+		{ "CONSUL", "service_name = web/x" },
+		{ "CONSUL", "consul_ip = 10.0.0.1:8500" },
+		{ "CONSUL", "consul_ip = a b" },
+		{ "CONSUL", "consul_ip =" },
+		{ "CONSUL", "consul_port = 0" },
+		{ "CONSUL", "consul_port = 99999" },
+		{ "CONSUL", "only_passing = sure" },
+		{ "CONSUL", "scheme = ftp" },
+		{ "CONSUL", "scheme = HTTPS" },
+		{ "CONSUL", "ca_file = ca.pem" },
+		{ "CONSUL", "tls_server_name = a b" },
+		{ "CONSUL", "datacenter = dc 1" },
+		{ "CONSUL", "stale = often" },
+		{ "CONSUL", "wait = 0" },
+		{ "CONSUL", "wait = 11m" },
+		{ "CONSUL", "wait = 5ms" },
+		{ "CONSUL", "wait = forever" },
+		{ "CONSUL", "max_response_size = 10" },
+		{ "CONSUL", "max_response_size = 2G" },
+		{ "CONSUL", "max_response_size = lots" },
+		{ "FILE", "path = servers" },
+		{ "FILE", "path = /srv/" },
+		{ "FILE", "path = /srv/.." },
+		{ "FILE", "path =" },
+		{ "haproxy", "log_file = /var/log/100%.log" },
+		{ "haproxy", "log_file = /var/log/%(name)s.log" },
+	};
+	struct ep2_conf	 sentinel, before;
+	char		 want[128];
+	size_t		 i, klen;
+	int		 n;
+
+	memset(&sentinel, 0xa5, sizeof(sentinel));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(&conf, &sentinel, sizeof(conf));
+		klen = strcspn(bad[i].line, " =");
+		snprintf(want, sizeof(want), "%s:", NAME);
+		ok(parse_line(bad[i].sec, bad[i].line, &conf, &n) == -1,
+		    "[%s] %s: refused", bad[i].sec, bad[i].line);
+		snprintf(want, sizeof(want), "%s:%d: %.*s: ", NAME, n,
+		    (int)klen, bad[i].line);
+		if (!ok(cap_has(want), "[%s] %s: error names %s",
+		    bad[i].sec, bad[i].line, want))
+			printf("# log: %s", cap_log());
+		ok(memcmp(&conf, &sentinel, sizeof(conf)) == 0,
+		    "[%s] %s: nothing applied", bad[i].sec, bad[i].line);
+	}
+
+	/* a bad file after a good one: the good one stays whole */
+	ok(parse(ep2_full, &conf) == 0, "good file");
+	memcpy(&before, &conf, sizeof(before));
+	ok(parse("[haproxy]\norchestrator = file\nbackend_port = 9000\n"
+	    "node_slots = 7\n[FILE]\npath = /srv/other\n[CONSUL]\n"
+	    "consul_port = 0\n", &conf) == -1 &&
+	    memcmp(&conf, &before, sizeof(conf)) == 0,
+	    "bad file: the previous configuration is untouched");
+	ok(cap_has("t.conf:8: consul_port: \"0\""),
+	    "the error quotes the bad value");
+
+	/* every error is reported, not only the first */
+	ok(parse("[haproxy]\norchestrator = file\nbackend_port = 0\n"
+	    "node_slots = x\n[FILE]\npath = /s\n", &conf) == -1 &&
+	    cap_has("t.conf:3: backend_port") &&
+	    cap_has("t.conf:4: node_slots"), "both errors reported");
+
+	/* secrets: refused without being shown */
+	ok(parse_line("AWS", "aws_secret_access_key = secret with spaces",
+	    &conf, &n) == -1 && cap_has("aws_secret_access_key") &&
+	    !cap_has("secret with"), "bad secret key: not shown");
+	ok(parse_line("CONSUL", "token = tok en", &conf, &n) == -1 &&
+	    cap_has("t.conf:5: token") && !cap_has("tok en"),
+	    "bad token: not shown");
+
+	/* a long bad value is cut in the message */
+	{
+		char	 line[600];
+
+		memset(line, 'x', sizeof(line));
+		memcpy(line, "backend_name = a ", 17);
+		line[sizeof(line) - 1] = '\0';
+		ok(parse_line("haproxy", line, &conf, &n) == -1 &&
+		    cap_has("...") && strlen(cap_log()) < 300,
+		    "a long bad value is cut in the message");
+	}
+}
+
+static void
+test_syntax(void)
+{
+	int	 n;
+
+	ok(parse("[haproxy]\n  check_interval   =   3s   \n"
+	    "  orchestrator: file\n  backend_port:8080\n"
+	    "node_slots=9\n[FILE]\npath : /srv/servers\n", &conf) == 0 &&
+	    conf.backend_port == 8080 && conf.node_slots == 9 &&
+	    strcmp(conf.check_interval, "3s") == 0 &&
+	    strcmp(conf.file.path, "/srv/servers") == 0,
+	    "key: value, key=value, white space around key and value");
+	ok(parse("[haproxy]\nOrchestrator = file\nBACKEND_PORT = 81\n"
+	    "[file]\nPath = /s\n", &conf) == 0 && conf.backend_port == 81 &&
+	    strcmp(conf.file.path, "/s") == 0,
+	    "keys and section names in any case");
+	ok(parse("# comment\n; comment\n[haproxy]\n  # indented comment\n"
+	    "orchestrator = file\n\t; tab comment\n\n   \n[FILE]\n#path = /x\n"
+	    "path = /s\n", &conf) == 0 && strcmp(conf.file.path, "/s") == 0,
+	    "comments # and ;, blank lines");
+	ok(parse("[haproxy]\norchestrator = file\nlog_file = /var/log/a.log "
+	    "; not a comment\n[FILE]\npath = /s\n", &conf) == 0 &&
+	    strcmp(conf.log_file, "/var/log/a.log ; not a comment") == 0,
+	    "inline ';' is part of the value, as configparser");
+	ok(parse("[haproxy]\norchestrator = file\nlog_file = /var/log/100%%"
+	    ".log\n[FILE]\npath = /s\n", &conf) == 0 &&
+	    strcmp(conf.log_file, "/var/log/100%.log") == 0,
+	    "%%%% is a %%, as configparser's interpolation");
+	ok(parse("[haproxy]\norchestrator = file\n[FILE]\npath = /a=b:c\n",
+	    &conf) == 0 && strcmp(conf.file.path, "/a=b:c") == 0,
+	    "the key ends at the first = or :");
+	ok(parse("[haproxy]\norchestrator = file\nbackend_maxconn = 0\n"
+	    "[FILE]\npath = /s\n", &conf) == 0 && conf.backend_maxconn == 0,
+	    "backend_maxconn 0: HAProxy's no limit, as EP2 wrote it");
+	ok(parse("[haproxy]\norchestrator = file\nnode_slots = 0\n"
+	    "update_type = update_by_config\n[FILE]\npath = /s\n", &conf) ==
+	    0 && conf.node_slots == 0, "node_slots 0 with update_by_config");
+	ok(parse("[haproxy]\norchestrator = file\nnode_slots = 0\n"
+	    "[FILE]\npath = /s\n", &conf) == -1 &&
+	    cap_has("t.conf:3: node_slots"),
+	    "node_slots 0 refused with update_by_runtime");
+	ok(parse("[haproxy]\norchestrator = file\nbackend_maxconn =\n"
+	    "check_interval =\n[FILE]\npath = /s\n", &conf) == 0 &&
+	    conf.backend_maxconn == -1 && conf.check_interval[0] == '\0',
+	    "empty backend_maxconn, check_interval: unset");
+	ok(parse("\xef\xbb\xbf[haproxy]\norchestrator = file\n[FILE]\n"
+	    "path = /s\n", &conf) == 0, "UTF-8 byte order mark");
+	ok(parse("[haproxy]\norchestrator = file\n[FILE]\npath = /s", &conf)
+	    == 0 && strcmp(conf.file.path, "/s") == 0,
+	    "no newline at the end");
+	ok(parse("[haproxy]\r\norchestrator = file\r\n[FILE]\r\npath = "
+	    "/s\r\n", &conf) == 0 && strcmp(conf.file.path, "/s") == 0,
+	    "CRLF line ends");
+
+	/* configparser's errors */
+	ok(parse("backend_port = 80\n[haproxy]\n", &conf) == -1 &&
+	    cap_has("t.conf:1:"), "key before the first section refused");
+	ok(parse_line("haproxy", "backend_port", &conf, &n) == -1 &&
+	    cap_has("t.conf:2:"), "key without value refused");
+	ok(parse_line("haproxy", "= 80", &conf, &n) == -1 &&
+	    cap_has("t.conf:2: no key before '='"),
+	    "value without key refused");
+	ok(parse_line("haproxy", ": 80", &conf, &n) == -1 &&
+	    cap_has("t.conf:2: no key before ':'"),
+	    "value without key refused (:)");
+	ok(parse("[haproxy]\norchestrator = file\nbackend_port = 80\n"
+	    "   81\n[FILE]\npath = /s\n", &conf) == -1 && cap_has("t.conf:4:"),
+	    "continuation line refused");
+	ok(parse("[haproxy\norchestrator = file\n", &conf) == -1 &&
+	    cap_has("t.conf:1:"), "unclosed section header refused");
+	ok(parse("[]\n", &conf) == -1 && cap_has("t.conf:1:"),
+	    "empty section name refused");
+	ok(parse("[DEFAULT]\nbackend_port = 80\n" MIN_CONF, &conf) == -1 &&
+	    cap_has("t.conf:1:"), "[DEFAULT] refused");
+
+	/* duplicates: configparser's strict mode refuses them */
+	ok(parse(MIN_CONF "[haproxy]\nbackend_port = 80\n", &conf) == -1 &&
+	    cap_has("t.conf:5:") && cap_has("line 1"),
+	    "section given twice refused");
+	ok(parse(MIN_CONF "[HAPROXY]\n", &conf) == -1,
+	    "section given twice in another case refused");
+	ok(parse("[haproxy]\norchestrator = file\nbackend_port = 80\n"
+	    "Backend_Port = 81\n[FILE]\npath = /s\n", &conf) == -1 &&
+	    cap_has("t.conf:4: backend_port") && cap_has("line 3"),
+	    "key given twice refused, both lines named");
+	ok(parse("[haproxy]\norchestrator = consul\nservice_name = hap\n"
+	    "[CONSUL]\nservice_name = web\n", &conf) == 0 &&
+	    strcmp(conf.service_name, "hap") == 0 &&
+	    strcmp(conf.consul.service_name, "web") == 0,
+	    "service_name in [haproxy] and [CONSUL] are two keys");
+
+	/* unknown: a warning, not an error */
+	ok(parse("[haproxy]\norchestrator = file\nbackend_prot = 80\n"
+	    "[FILE]\npath = /s\n", &conf) == 0 &&
+	    cap_has("t.conf:3:") && cap_has("backend_prot") &&
+	    conf.backend_port == 6003, "unknown key: a warning naming it");
+	ok(parse(MIN_CONF "[extra]\nfoo = bar\nbackend_port = 1\n",
+	    &conf) == 0 && cap_has("t.conf:5:") && cap_has("extra") &&
+	    conf.backend_port == 6003,
+	    "unknown section: a warning, its keys ignored");
+	ok(parse(MIN_CONF "\x1b[2Jkey = 1\n", &conf) == 0 &&
+	    cap_has("t.conf:5:") && strchr(cap_log(), '\x1b') == NULL,
+	    "unknown key with an escape byte: not logged raw");
+	ok(parse(MIN_CONF "[AWS]\npath = /x\n", &conf) == 0 &&
+	    cap_has("t.conf:6:") && strcmp(conf.file.path, "/srv/servers")
+	    == 0, "a key of another section: unknown there");
+
+	/* no crash on garbage */
+	{
+		char	 buf[200000];
+		FILE	*fp;
+
+		memset(buf, 'a', sizeof(buf));
+		memcpy(buf, "[haproxy]\nlog_file = /", 22);
+		buf[sizeof(buf) - 2] = '\n';
+		buf[sizeof(buf) - 1] = '\0';
+		ok(parse(buf, &conf) == -1 && cap_has("t.conf:2:"),
+		    "a 200 KB line refused");
+
+		memcpy(buf, MIN_CONF "backend_port = 8\0" "0\n", 
+		    sizeof(MIN_CONF) + 18);
+		cap_start();
+		fp = fmemopen(buf, sizeof(MIN_CONF) + 18, "r");
+		ok(config_parse_fp(fp, NAME, &conf) == -1 &&
+		    cap_has("t.conf:5:"), "NUL byte in a line refused");
+		fclose(fp);
+	}
+	ok(parse("[haproxy]\norchestrator = file\nbackend_name = a\tb\n"
+	    "[FILE]\npath = /s\n", &conf) == -1, "tab inside a name refused");
+	ok(parse("[haproxy]\norchestrator = file\nlog_file = /a\x01"
+	    "b\n[FILE]\npath = /s\n", &conf) == -1 && cap_has("t.conf:3:"),
+	    "control character refused");
+	ok(parse("", &conf) == -1, "empty file: aws needs asg_name");
+	ok(parse("[\x80\xff]\n", &conf) == -1,
+	    "binary section name: no crash");
+}
+
+/* What no single key can say alone. */
+static void
+test_checks(void)
+{
+	ok(parse("[haproxy]\n", &conf) == -1 && cap_has("asg_name"),
+	    "orchestrator aws (default) needs asg_name");
+	ok(parse("[haproxy]\norchestrator = consul\n", &conf) == -1 &&
+	    cap_has("t.conf:2: orchestrator") && cap_has("service_name"),
+	    "orchestrator consul needs [CONSUL] service_name");
+	ok(parse("[haproxy]\norchestrator = file\n", &conf) == -1 &&
+	    cap_has("t.conf:2: orchestrator") && cap_has("path"),
+	    "orchestrator file needs [FILE] path");
+	ok(parse("[haproxy]\norchestrator = file\nhaproxy_config_file = /e/x"
+	    "\ntemplate_file = /e/x\n[FILE]\npath = /s\n", &conf) == -1,
+	    "haproxy_config_file = template_file refused");
+	ok(parse("[haproxy]\n[AWS]\nasg_name = a\naws_access_key_id = AKID\n",
+	    &conf) == -1 && cap_has("t.conf:4: aws_access_key_id"),
+	    "access key without secret refused");
+	ok(parse("[haproxy]\n[AWS]\nasg_name = a\naws_secret_access_key = S\n",
+	    &conf) == -1 && cap_has("t.conf:4: aws_secret_access_key"),
+	    "secret without access key refused");
+	ok(parse("[haproxy]\norchestrator = consul\n[CONSUL]\nservice_name = w"
+	    "\nscheme = https\nkey_file = /k\n", &conf) == -1 &&
+	    cap_has("t.conf:6: key_file"), "key_file without cert_file");
+	ok(parse("[haproxy]\norchestrator = consul\n[CONSUL]\nservice_name = w"
+	    "\nca_file = /ca\n", &conf) == 0 && cap_has("scheme"),
+	    "TLS files with scheme http: a warning");
+
+	/* ip_type: EP2 used the public address when it was unset */
+	ok(parse("[haproxy]\n[AWS]\nasg_name = a\n", &conf) == 0 &&
+	    conf.aws.ip_type == IP_PUBLIC && conf.aws.ip_type_set == 0,
+	    "ip_type unset: public, marked implicit");
+	ok(parse("[haproxy]\n[AWS]\nasg_name = a\nip_type =\n", &conf) == 0 &&
+	    conf.aws.ip_type == IP_PUBLIC && conf.aws.ip_type_set == 0,
+	    "ip_type empty: public, implicit");
+	ok(parse("[haproxy]\n[AWS]\nasg_name = a\nip_type = public\n",
+	    &conf) == 0 && conf.aws.ip_type == IP_PUBLIC &&
+	    conf.aws.ip_type_set == 1, "ip_type public: explicit");
+	ok(parse("[haproxy]\n[AWS]\nasg_name = a\nip_type = private\n",
+	    &conf) == 0 && conf.aws.ip_type == IP_PRIVATE &&
+	    conf.aws.ip_type_set == 1, "ip_type private");
+}
+
+static void
+test_path(void)
+{
+	char	 dir[] = "/tmp/test_config.XXXXXX", path[PATH_MAX];
+	char	 cwd[PATH_MAX];
+	FILE	*fp;
+
+	ok(mkdtemp(dir) != NULL, "temporary directory");
+	snprintf(path, sizeof(path), "%s/ep2.conf", dir);
+	cap_start();
+	ok(config_parse(path, &conf) == -1 && cap_has(path),
+	    "missing file: an error naming it");
+	if ((fp = fopen(path, "w")) == NULL)
+		fatal("%s", path);
+	fputs("[haproxy]\norchestrator = consul\n[CONSUL]\nservice_name = w\n"
+	    "token = abc\n", fp);
+	fclose(fp);
+	chmod(path, 0644);
+	if (getcwd(cwd, sizeof(cwd)) == NULL || chdir(dir) == -1)
+		fatal("chdir");
+	cap_start();
+	ok(config_parse("ep2.conf", &conf) == 0, "relative path parses");
+	is_str(conf.conf_path, path, "conf_path is kept absolute");
+	ok(cap_has("readable by everyone"),
+	    "secrets in a world-readable file: a warning");
+	chmod(path, 0600);
+	cap_start();
+	ok(config_parse("ep2.conf", &conf) == 0 &&
+	    !cap_has("readable by everyone"), "mode 0600: no warning");
+	if (chdir(cwd) == -1)
+		fatal("chdir");
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	cap_init();
+	test_defaults();
+	test_full();
+	test_new_keys();
+	test_booleans();
+	test_lists();
+	test_bad_values();
+	test_syntax();
+	test_checks();
+	test_path();
+	return (done_testing());
+}

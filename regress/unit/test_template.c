@@ -1,0 +1,329 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * template.c: EP2's {{nodes}} rendered into EP2's server lines, free
+ * slots as disabled servers, everything else byte for byte.
+ *
+ * With TEST_TEMPLATE_OUT set in the environment, the program also
+ * renders the file named by TEST_TEMPLATE_IN with the servers given as
+ * arguments (update_by_runtime, two free slots) into that file, for
+ * regress/samples.t to check with haproxy -c.
+ */
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ep2d.h"
+#include "tap.h"
+#include "logcap.h"
+
+#define NAME	"t.tmpl"
+
+static struct ep2_conf	 conf;
+static struct server	 srv[8];
+static struct tmpl_slot	 slots[8];
+static char		*out;
+static size_t		 outlen;
+
+static void
+slot(size_t i, const char *host, uint16_t port)
+{
+	snprintf(slots[i].name, sizeof(slots[i].name), "node%zu", i + 1);
+	if (host == NULL) {
+		slots[i].srv = NULL;
+		return;
+	}
+	memset(&srv[i], 0, sizeof(srv[i]));
+	strlcpy(srv[i].host, host, sizeof(srv[i].host));
+	srv[i].port = port;
+	slots[i].srv = &srv[i];
+}
+
+/* Render t (len bytes) into out, after freeing the last output. */
+static int
+render_len(const char *t, size_t len, size_t nslots)
+{
+	free(out);
+	out = NULL;
+	cap_start();
+	return (template_render(t, len, NAME, &conf, slots, nslots, &out,
+	    &outlen));
+}
+
+static int
+render(const char *t, size_t nslots)
+{
+	return (render_len(t, strlen(t), nslots));
+}
+
+static int
+render_is(const char *t, size_t nslots, const char *want)
+{
+	if (render(t, nslots) == -1) {
+		printf("# render failed: %s", cap_log());
+		return (0);
+	}
+	if (outlen != strlen(want) || strlen(out) != outlen ||
+	    strcmp(out, want) != 0) {
+		printf("# got:\n%s\n# expected:\n%s\n", out, want);
+		return (0);
+	}
+	return (1);
+}
+
+static void
+test_nodes(void)
+{
+	config_defaults(&conf);
+	slot(0, "10.0.0.1", 6003);
+	slot(1, "web-2.example.com", 8080);
+	slot(2, "2001:db8::7", 6003);
+
+	ok(render_is("backend b\n{{nodes}}\n", 3,
+	    "backend b\n"
+	    "    server node1 10.0.0.1:6003 check\n"
+	    "    server node2 web-2.example.com:8080 check\n"
+	    "    server node3 [2001:db8::7]:6003 check\n"),
+	    "{{nodes}}: EP2's lines, no inter/maxconn when unset, v6 in []");
+	ok(cap_lines() == 0, "nothing logged");
+	ok(render_is("{{ nodes }}", 1, "    server node1 10.0.0.1:6003 check"),
+	    "{{ nodes }} with spaces");
+	ok(render_is("{{\tnodes  }}", 1, "    server node1 10.0.0.1:6003 "
+	    "check"), "{{ nodes }} with a tab");
+
+	strlcpy(conf.check_interval, "2000", sizeof(conf.check_interval));
+	ok(render_is("{{nodes}}", 1, "    server node1 10.0.0.1:6003 check "
+	    "inter 2000"), "check_interval only");
+	conf.backend_maxconn = 100;
+	ok(render_is("{{nodes}}", 2,
+	    "    server node1 10.0.0.1:6003 check inter 2000 maxconn 100\n"
+	    "    server node2 web-2.example.com:8080 check inter 2000 "
+	    "maxconn 100"), "check_interval and backend_maxconn");
+	conf.check_interval[0] = '\0';
+	ok(render_is("{{nodes}}", 1, "    server node1 10.0.0.1:6003 check "
+	    "maxconn 100"), "backend_maxconn only");
+	conf.backend_maxconn = 0;
+	ok(render_is("{{nodes}}", 1, "    server node1 10.0.0.1:6003 check "
+	    "maxconn 0"), "backend_maxconn 0 is written");
+	conf.backend_maxconn = 100;
+
+	/* free runtime slots: disabled servers with their own names */
+	strlcpy(conf.check_interval, "2s", sizeof(conf.check_interval));
+	slot(1, NULL, 0);
+	slot(3, NULL, 0);
+	ok(render_is("{{nodes}}\n", 4,
+	    "    server node1 10.0.0.1:6003 check inter 2s maxconn 100\n"
+	    "    server node2 10.0.0.1:8080 check inter 2s maxconn 100 "
+	    "disabled\n"
+	    "    server node3 [2001:db8::7]:6003 check inter 2s maxconn 100\n"
+	    "    server node4 10.0.0.1:8080 check inter 2s maxconn 100 "
+	    "disabled\n"), "free slots: disabled lines, stable names");
+	strlcpy(slots[0].name, "web_01", sizeof(slots[0].name));
+	ok(render_is("{{nodes}}", 1, "    server web_01 10.0.0.1:6003 check "
+	    "inter 2s maxconn 100"), "the slot's own name is used");
+	slot(0, "10.0.0.1", 6003);
+	ok(render_is("a\n{{nodes}}\nb\n", 0, "a\n\nb\n"),
+	    "no slots: {{nodes}} is empty");
+	ok(render_is("{{nodes}}\n{{ nodes }}", 1,
+	    "    server node1 10.0.0.1:6003 check inter 2s maxconn 100\n"
+	    "    server node1 10.0.0.1:6003 check inter 2s maxconn 100"),
+	    "{{nodes}} twice: both expand");
+
+	/* whatever a caller got wrong, no bad text reaches the file */
+	slot(0, "10.0.0.1\n    server evil 1.2.3.4:80", 80);
+	ok(render("{{nodes}}", 1) == -1 && out == NULL &&
+	    cap_has("t.tmpl:1") && cap_has("node1"),
+	    "a hostile address in a slot: refused");
+	slot(0, "10.0.0.1", 0);
+	ok(render("{{nodes}}", 1) == -1, "port 0 in a slot: refused");
+	slot(0, "10.0.0.1", 80);
+	strlcpy(slots[0].name, "node 1", sizeof(slots[0].name));
+	ok(render("{{nodes}}", 1) == -1, "a slot name with a space: refused");
+	memset(slots[0].name, 'a', sizeof(slots[0].name));
+	ok(render("{{nodes}}", 1) == -1, "a slot name without NUL: refused");
+	slot(0, "10.0.0.1", 80);
+	strlcpy(conf.check_interval, "2s\nx", sizeof(conf.check_interval));
+	ok(render("{{nodes}}", 1) == -1, "a hostile check_interval: refused");
+	strlcpy(conf.check_interval, "2s", sizeof(conf.check_interval));
+}
+
+static void
+test_verbatim(void)
+{
+	static const char *same[] = {
+		"frontend f\n    bind :443 ssl crt /x.pem\n"
+		    "    http-request set-header X-SSL %[ssl_fc]\n"
+		    "    acl is_ssl { ssl_fc }\n"
+		    "    use_backend b if { ssl_fc }\n",
+		"log-format \"%{+Q}r %ci:%cp [%tr]\"\n",
+		"a lone { brace\n",
+		"a lone } brace and }} without opener\n",
+		"ends with a {\n",
+		"{ {nodes} }",
+		"{nodes}",
+		"%{nodes}",
+		"# {x} comment\n\ttab\r\nCRLF\r\n\n\n",
+		"\xc3\xa9t\xc3\xa9 \xff\xfe binary\n",
+		"",
+	};
+	char	 buf[1024];
+	size_t	 i;
+
+	config_defaults(&conf);
+	slot(0, "10.0.0.1", 6003);
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s{{nodes}}%s", same[i], same[i]);
+		ok(render(buf, 0) == 0 && outlen == 2 * strlen(same[i]) &&
+		    memcmp(out, same[i], strlen(same[i])) == 0 &&
+		    memcmp(out + strlen(same[i]), same[i], strlen(same[i])) ==
+		    0 && cap_lines() == 0, "byte for byte: case %zu", i);
+	}
+
+	/* a huge template line */
+	{
+		size_t	 n = 4 * 1024 * 1024;
+		char	*big;
+
+		if ((big = malloc(n + 32)) == NULL)
+			fatal("malloc");
+		memset(big, 'x', n);
+		memcpy(big + n, "{{nodes}}{", 11);
+		ok(render_len(big, n + 10, 1) == 0 && outlen == n + 36 + 1 &&
+		    memcmp(out, big, n) == 0 && out[outlen - 1] == '{',
+		    "a 4 MB line with no newline: copied");
+		free(big);
+	}
+}
+
+static void
+test_other_tags(void)
+{
+	config_defaults(&conf);
+	slot(0, "10.0.0.1", 6003);
+
+	ok(render_is("a\nb {{ backend }} c\n{{nodes}}\n", 1,
+	    "a\nb  c\n    server node1 10.0.0.1:6003 check\n") &&
+	    cap_has("t.tmpl:2") && cap_has("backend"),
+	    "{{ name }}: empty, with a warning naming the line");
+	ok(render_is("{{nodes}}\n{{x}}{{ y }}\n", 1,
+	    "    server node1 10.0.0.1:6003 check\n\n") &&
+	    cap_lines() == 2, "two undefined names: two warnings");
+	ok(render_is("{# a Jinja comment #}x\n{{nodes}}", 1,
+	    "x\n    server node1 10.0.0.1:6003 check"),
+	    "{# comment #} removed, as Jinja");
+	ok(render_is("a   {{- nodes -}}   \n b", 1,
+	    "a    server node1 10.0.0.1:6003 checkb"),
+	    "{{- -}} eat white space, as Jinja");
+	ok(render_is("{{\nnodes\n}}\n{{ z }}", 1,
+	    "    server node1 10.0.0.1:6003 check\n") && cap_has("t.tmpl:4"),
+	    "lines counted inside a tag");
+
+	ok(render("{{nodes}}\n{% if x %}\n", 1) == -1 && cap_has("t.tmpl:2"),
+	    "{%% statement %%}: refused, line named");
+	ok(render("{{nodes}}\n\n{{ nodes", 1) == -1 && cap_has("t.tmpl:3"),
+	    "unterminated {{: refused, line named");
+	ok(render("{{nodes}}{# x", 1) == -1, "unterminated {#: refused");
+	ok(render("{{nodes}}{{ a + b }}", 1) == -1,
+	    "an expression: refused");
+	ok(render("{{nodes}}{{ nodes|upper }}", 1) == -1, "a filter: refused");
+	ok(render("{{}}{{nodes}}", 1) == -1, "{{}}: refused");
+	ok(render("frontend f\n", 1) == -1 && cap_has("nodes"),
+	    "no {{nodes}}: refused");
+	ok(out == NULL && outlen == 0, "refused: no output");
+	{
+		static const char	 nul[] = "a\n{{nodes}}\nb\0c\n";
+
+		ok(render_len(nul, sizeof(nul) - 1, 1) == -1 &&
+		    cap_has("t.tmpl:3"),
+		    "NUL byte: refused, line named");
+		ok(render_len("{{nodes}}{{\0}}", 13, 1) == -1,
+		    "NUL in a tag: refused");
+		ok(render_len("{{nodes}}{", 10, 1) == 0 && outlen == 37,
+		    "{ as the last byte, length given: no overread");
+		ok(render_len("{{nodes}}{{", 9, 1) == 0 && outlen == 36,
+		    "the length is honoured, not the NUL");
+	}
+
+	/* template_check: the same rules, no output */
+	cap_start();
+	ok(template_check("{{ nodes }}", 11, NAME) == 0, "check: good");
+	ok(template_check("x", 1, NAME) == -1, "check: no nodes");
+	ok(template_check("{{nodes}}{% x %}", 16, NAME) == -1,
+	    "check: statement");
+	ok(template_check("{{nodes}}{{", 11, NAME) == -1,
+	    "check: unterminated");
+	cap_start();
+	ok(template_check("{{nodes}}\n{{ foo }}", 19, NAME) == 0 &&
+	    cap_has("t.tmpl:2") && cap_has("foo"),
+	    "check: undefined name warned");
+}
+
+/* Render a file for regress/samples.t: TEST_TEMPLATE_IN -> _OUT. */
+static int
+render_file(int argc, char *argv[])
+{
+	const char	*in = getenv("TEST_TEMPLATE_IN");
+	const char	*outp = getenv("TEST_TEMPLATE_OUT");
+	char		*t, host[EP2D_HOST_MAX];
+	const char	*why;
+	size_t		 len, n, i;
+	uint16_t	 port;
+	FILE		*fp;
+
+	if (in == NULL || (fp = fopen(in, "r")) == NULL)
+		fatal("%s", in ? in : "TEST_TEMPLATE_IN");
+	if ((t = malloc(1 << 20)) == NULL)
+		fatal("malloc");
+	len = fread(t, 1, 1 << 20, fp);
+	fclose(fp);
+	config_defaults(&conf);
+	strlcpy(conf.check_interval, "2s", sizeof(conf.check_interval));
+	conf.backend_maxconn = 100;
+	for (n = 0, i = 1; i < (size_t)argc && n < 6; i++, n++) {
+		if (addr_parse_hostport(argv[i], 6003, host, sizeof(host),
+		    &port, &why) == -1)
+			fatalx("%s: %s", argv[i], why);
+		slot(n, host, port);
+	}
+	slot(n++, NULL, 0);
+	slot(n++, NULL, 0);
+	if (template_render(t, len, in, &conf, slots, n, &out, &outlen) ==
+	    -1)
+		return (1);
+	if ((fp = fopen(outp, "w")) == NULL ||
+	    fwrite(out, 1, outlen, fp) != outlen || fclose(fp) != 0)
+		fatal("%s", outp);
+	free(t);
+	free(out);
+	return (0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	cap_init();
+	if (getenv("TEST_TEMPLATE_OUT") != NULL)
+		return (render_file(argc, argv));
+	test_nodes();
+	test_verbatim();
+	test_other_tags();
+	free(out);
+	return (done_testing());
+}
