@@ -72,7 +72,7 @@ regress/unit/%: regress/unit/%.c $$(%_OBJS) regress/tap.h
 
 # The unit tests again under AddressSanitizer and UBSan, from their own
 # objects so that the daemon's build is not touched.
-obj-asan/%.o: %.c common/*.h ep2d/*.h
+obj-asan/%.o: %.c common/*.h ep2d/*.h $(wildcard ep2ctl/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
