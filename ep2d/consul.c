@@ -14,32 +14,845 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* STUB by the lead, to be replaced by the consul engineer. */
+/*
+ * The orchestrator "consul": the instances of one service, asked from
+ * Consul's health endpoint with blocking queries, so that a change
+ * reaches us as soon as Consul knows it and a quiet service costs one
+ * long-lived request.  Consul's rules for the loop are followed (see
+ * the blocking queries page of its API documentation): the index goes
+ * back to 0 when it goes backwards and is at least 1 when we block,
+ * and a token bucket paces the loop, so that a churning service turns
+ * into polling.  Any failure (no answer, an HTTP error, no leader, a
+ * body that is not the documented shape) keeps the last good set and
+ * retries with a capped, jittered exponential backoff.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define LIBBSD_OPENBSD_VIS	/* libbsd's strnvis flavour, no warning */
+#include <vis.h>
+
+#include <event.h>
+#include <curl/curl.h>
+#include <json-c/json.h>
 
 #include "ep2d.h"
+#include "consul.h"
+#include "http.h"
+#include "log.h"
 
+#define CONSUL_BACKOFF_MIN	1	/* seconds */
+#define CONSUL_BACKOFF_MAX	60
+#define CONSUL_TIMEOUT_MARGIN	15000	/* ms beyond wait + wait/16 */
+#define CONSUL_SHOW_MAX		64	/* remote text logged, bytes */
+#define CONSUL_URL_MAX		4096
+#define CONSUL_DEFAULT_PORT	8500
+
+struct consul_env {
+	/* CONSUL_HTTP_ADDR */
+	char		 host[EP2D_HOST_MAX];
+	uint16_t	 port;
+	int		 https;
+	int		 has_addr;
+	int		 ssl;		/* CONSUL_HTTP_SSL */
+	char		 token[512];	/* CONSUL_HTTP_TOKEN, secret */
+	/* CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY */
+	char		 ca_file[PATH_MAX];
+	char		 cert_file[PATH_MAX];
+	char		 key_file[PATH_MAX];
+	char		 server_name[EP2D_HOST_MAX]; /* CONSUL_TLS_... */
+};
+
+/* What a query uses: ep2.conf, and the environment where it is silent. */
+struct consul_eff {
+	const char	*host;
+	uint16_t	 port;
+	int		 https;
+	const char	*token;
+	const char	*ca_file;
+	const char	*cert_file;
+	const char	*key_file;
+	const char	*server_name;
+};
+
+struct consul {
+	struct source		*src;
+	struct consul_env	 env;
+	struct http_req		*req;
+	struct event		*ev_next;
+	struct consul_bucket	 bucket;
+	uint64_t		 index;		/* last X-Consul-Index */
+	int			 have_index;
+	int			 block;	/* next query blocks */
+	int			 failing;
+	int			 nfail;
+	time_t			 failing_since;
+	int			 was_empty;
+	int			 started;
+};
+
+static int	 consul_init(struct source *);
+static int	 consul_start(struct source *);
+static void	 consul_fetch_now(struct source *);
+static void	 consul_stop(struct source *);
+static void	 consul_env_load(struct consul_env *);
+static void	 consul_effective(struct consul *, struct consul_eff *);
+static void	 consul_query(struct consul *);
+static void	 consul_next(int, short, void *);
+static void	 consul_done(void *, const struct http_resp *);
+static void	 consul_schedule(struct consul *, long);
+static void	 consul_fail(struct consul *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+static int	 consul_url(struct consul *, const struct consul_eff *,
+		    char *, size_t, long);
+static int	 url_add(char *, size_t, const char *, const char *);
+static int64_t	 now_ms(void);
+static long	 jitter(long, long);
+static void	 show(char *, size_t, const char *, size_t);
+
+const struct source_ops consul_ops = {
+	consul_init,
+	consul_start,
+	consul_fetch_now,
+	consul_stop
+};
+
+/*
+ * As root, before the sandbox: the TLS files are read now (the
+ * chrooted fetcher cannot open them later) and the environment is
+ * read once.
+ */
 static int
 consul_init(struct source *src)
 {
-	return (-1);
+	const struct consul_conf	*cc = &src->conf->consul;
+	struct consul			*c;
+	struct consul_eff		 eff;
+
+	if (cc->service_name[0] == '\0') {
+		log_warnx("[CONSUL] service_name is not set");
+		return (-1);
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("%s: calloc", __func__);
+	c->src = src;
+	consul_env_load(&c->env);
+	src->ctx = c;
+	consul_effective(c, &eff);
+	if ((eff.ca_file != NULL && http_preload(eff.ca_file) == -1) ||
+	    (eff.cert_file != NULL && http_preload(eff.cert_file) == -1) ||
+	    (eff.key_file != NULL && http_preload(eff.key_file) == -1)) {
+		log_warnx("consul: TLS files cannot be read");
+		explicit_bzero(&c->env, sizeof(c->env));
+		free(c);
+		src->ctx = NULL;
+		return (-1);
+	}
+	if ((c->ev_next = evtimer_new(src->evb, consul_next, c)) == NULL)
+		fatalx("%s: evtimer_new", __func__);
+	log_info("consul: service %s at %s://%s:%u%s%s", cc->service_name,
+	    eff.https ? "https" : "http", eff.host, eff.port,
+	    eff.token != NULL ? ", with a token" : "",
+	    cc->only_passing ? ", passing instances only" : "");
+	return (0);
+}
+
+/*
+ * Consul's command line tools' variables, each validated; one that is
+ * wrong is ignored with a warning, as ep2.conf would refuse it.
+ */
+static void
+consul_env_load(struct consul_env *env)
+{
+	const char	*v;
+
+	memset(env, 0, sizeof(*env));
+	if ((v = getenv("CONSUL_HTTP_ADDR")) != NULL && *v != '\0') {
+		if (consul_parse_http_addr(v, env->host, sizeof(env->host),
+		    &env->port, &env->https) == 0)
+			env->has_addr = 1;
+		else
+			log_warnx("CONSUL_HTTP_ADDR: not [http[s]://]HOST"
+			    "[:PORT]; ignored");
+	}
+	if ((v = getenv("CONSUL_HTTP_SSL")) != NULL &&
+	    (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0))
+		env->ssl = 1;
+	if ((v = getenv("CONSUL_HTTP_TOKEN")) != NULL && *v != '\0') {
+		const char	*p;
+
+		for (p = v; *p != '\0'; p++)
+			if (*p <= ' ' || *p >= 0x7f)
+				break;
+		if (*p != '\0' || strlcpy(env->token, v,
+		    sizeof(env->token)) >= sizeof(env->token)) {
+			env->token[0] = '\0';
+			log_warnx("CONSUL_HTTP_TOKEN: not a token (printable, "
+			    "no spaces); ignored");
+		}
+	}
+	if ((v = getenv("CONSUL_CACERT")) != NULL && *v == '/')
+		strlcpy(env->ca_file, v, sizeof(env->ca_file));
+	if ((v = getenv("CONSUL_CLIENT_CERT")) != NULL && *v == '/')
+		strlcpy(env->cert_file, v, sizeof(env->cert_file));
+	if ((v = getenv("CONSUL_CLIENT_KEY")) != NULL && *v == '/')
+		strlcpy(env->key_file, v, sizeof(env->key_file));
+	if ((v = getenv("CONSUL_TLS_SERVER_NAME")) != NULL && *v != '\0') {
+		if (addr_valid_host(v))
+			strlcpy(env->server_name, v,
+			    sizeof(env->server_name));
+		else
+			log_warnx("CONSUL_TLS_SERVER_NAME: not a host name; "
+			    "ignored");
+	}
+}
+
+/*
+ * ep2.conf wins, as a command line flag wins over the environment in
+ * Consul's tools.  consul_ip and consul_port have defaults, so the
+ * address from CONSUL_HTTP_ADDR applies while both keep theirs.
+ */
+static void
+consul_effective(struct consul *c, struct consul_eff *eff)
+{
+	const struct consul_conf	*cc = &c->src->conf->consul;
+	const struct consul_env		*env = &c->env;
+
+	memset(eff, 0, sizeof(*eff));
+	eff->host = cc->consul_ip;
+	eff->port = cc->consul_port;
+	eff->https = cc->https || env->ssl;
+	if (env->has_addr && strcmp(cc->consul_ip, "127.0.0.1") == 0 &&
+	    cc->consul_port == CONSUL_DEFAULT_PORT) {
+		eff->host = env->host;
+		eff->port = env->port;
+		eff->https = cc->https || env->https || env->ssl;
+	}
+	if (cc->token[0] != '\0')
+		eff->token = cc->token;
+	else if (env->token[0] != '\0')
+		eff->token = env->token;
+	eff->ca_file = cc->ca_file[0] ? cc->ca_file :
+	    env->ca_file[0] ? env->ca_file : NULL;
+	eff->cert_file = cc->cert_file[0] ? cc->cert_file :
+	    env->cert_file[0] ? env->cert_file : NULL;
+	eff->key_file = cc->key_file[0] ? cc->key_file :
+	    env->key_file[0] ? env->key_file : NULL;
+	eff->server_name = cc->tls_server_name[0] ? cc->tls_server_name :
+	    env->server_name[0] ? env->server_name : NULL;
+	if (!eff->https) {
+		eff->ca_file = eff->cert_file = eff->key_file = NULL;
+		eff->server_name = NULL;
+	}
 }
 
 static int
 consul_start(struct source *src)
 {
-	return (-1);
+	struct consul	*c = src->ctx;
+
+	consul_bucket_init(&c->bucket, now_ms());
+	c->started = 1;
+	c->block = 0;
+	consul_query(c);
+	return (0);
 }
 
+/* Asked (ep2ctl sync, a new ep2.conf): a fresh, non-blocking answer. */
 static void
 consul_fetch_now(struct source *src)
 {
+	struct consul	*c = src->ctx;
+
+	if (c == NULL || !c->started)
+		return;
+	if (c->req != NULL) {
+		http_cancel(c->req);
+		c->req = NULL;
+	}
+	evtimer_del(c->ev_next);
+	c->block = 0;
+	consul_query(c);
 }
 
 static void
 consul_stop(struct source *src)
 {
+	struct consul	*c = src->ctx;
+
+	if (c == NULL)
+		return;
+	if (c->req != NULL)
+		http_cancel(c->req);
+	if (c->ev_next != NULL)
+		event_free(c->ev_next);
+	explicit_bzero(&c->env, sizeof(c->env));
+	free(c);
+	src->ctx = NULL;
 }
 
-const struct source_ops consul_ops = {
-	consul_init, consul_start, consul_fetch_now, consul_stop
-};
+static void
+consul_next(int fd, short event, void *arg)
+{
+	consul_query(arg);
+}
+
+static void
+consul_schedule(struct consul *c, long ms)
+{
+	struct timeval	 tv;
+
+	if (ms <= 0) {
+		consul_query(c);
+		return;
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(c->ev_next, &tv);
+}
+
+static void
+consul_query(struct consul *c)
+{
+	const struct consul_conf	*cc = &c->src->conf->consul;
+	struct consul_eff		 eff;
+	struct http_opts		 o;
+	char				 url[CONSUL_URL_MAX];
+	char				 hdr[600];
+	long				 wait_ms = 0;
+
+	consul_effective(c, &eff);
+	/* wait less up to 1/16: many ep2d do not all ask again together */
+	if (c->block) {
+		wait_ms = (long)(cc->wait > 0 ? cc->wait : 300) * 1000;
+		wait_ms = jitter(wait_ms - wait_ms / 32, wait_ms / 16);
+	}
+	if (consul_url(c, &eff, url, sizeof(url), wait_ms) == -1) {
+		consul_fail(c, "the query URL is too long");
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.url = url;
+	if (eff.token != NULL) {
+		/* a header, never the URL: URLs end up in logs */
+		if ((size_t)snprintf(hdr, sizeof(hdr), "X-Consul-Token: %s",
+		    eff.token) >= sizeof(hdr)) {
+			consul_fail(c, "token too long");
+			return;
+		}
+		o.headers[0] = hdr;
+	}
+	o.max_body = cc->max_body;
+	/* Consul may hold the answer for wait + wait/16 */
+	if (wait_ms > 0)
+		o.timeout_ms = wait_ms + wait_ms / 16 + CONSUL_TIMEOUT_MARGIN;
+	o.ca_file = eff.ca_file;
+	o.cert_file = eff.cert_file;
+	o.key_file = eff.key_file;
+	o.tls_server_name = eff.server_name;
+
+	log_debug("consul: GET %s", url);
+	c->req = http_request(&o, consul_done, c);
+	explicit_bzero(hdr, sizeof(hdr));
+	if (c->req == NULL)
+		consul_fail(c, "the request could not be made");
+}
+
+/*
+ * /v1/health/service/NAME with ?passing, one tag= per tag (Consul
+ * requires all of them), dc=, stale, and index= with wait= when
+ * blocking.  Every value is escaped, though ep2.conf already allows
+ * only plain names.
+ */
+static int
+consul_url(struct consul *c, const struct consul_eff *eff, char *url,
+    size_t len, long wait_ms)
+{
+	const struct consul_conf	*cc = &c->src->conf->consul;
+	char				*name, num[32];
+	int				 n, i;
+
+	if ((name = curl_easy_escape(NULL, cc->service_name, 0)) == NULL)
+		fatalx("%s: curl_easy_escape", __func__);
+	if (addr_is_ipv6(eff->host))
+		n = snprintf(url, len, "%s://[%s]:%u/v1/health/service/%s",
+		    eff->https ? "https" : "http", eff->host, eff->port, name);
+	else
+		n = snprintf(url, len, "%s://%s:%u/v1/health/service/%s",
+		    eff->https ? "https" : "http", eff->host, eff->port, name);
+	curl_free(name);
+	if (n < 0 || (size_t)n >= len)
+		return (-1);
+	if (cc->only_passing && url_add(url, len, "passing", NULL) ==
+	    -1)
+		return (-1);
+	for (i = 0; i < cc->ntags; i++)
+		if (url_add(url, len, "tag", cc->tags[i]) == -1)
+			return (-1);
+	if (cc->datacenter[0] != '\0' && url_add(url, len, "dc",
+	    cc->datacenter) == -1)
+		return (-1);
+	if (cc->stale && url_add(url, len, "stale", NULL) == -1)
+		return (-1);
+	if (wait_ms > 0) {
+		snprintf(num, sizeof(num), "%" PRIu64,
+		    consul_index_query(c->index));
+		if (url_add(url, len, "index", num) == -1)
+			return (-1);
+		snprintf(num, sizeof(num), "%ldms", wait_ms);
+		if (url_add(url, len, "wait", num) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+url_add(char *url, size_t len, const char *key, const char *val)
+{
+	char	*esc = NULL;
+	int	 rv = 0;
+
+	if (strlcat(url, strchr(url, '?') ? "&" : "?", len) >= len ||
+	    strlcat(url, key, len) >= len)
+		return (-1);
+	if (val == NULL)
+		return (0);
+	if ((esc = curl_easy_escape(NULL, val, 0)) == NULL)
+		fatalx("%s: curl_easy_escape", __func__);
+	if (strlcat(url, "=", len) >= len || strlcat(url, esc, len) >= len)
+		rv = -1;
+	curl_free(esc);
+	return (rv);
+}
+
+static void
+consul_done(void *arg, const struct http_resp *resp)
+{
+	struct consul		*c = arg;
+	struct server_set	 set;
+	const char		*h;
+	char			 err[EP2D_ERR_MAX];
+	char			 shown[CONSUL_SHOW_MAX * 4 + 4];
+	uint64_t		 index;
+	size_t			 n;
+	int			 bad, reset;
+	long			 delay;
+
+	c->req = NULL;
+	if (resp->error != NULL) {
+		consul_fail(c, "%s", resp->error);
+		return;
+	}
+	if (resp->status != 200) {
+		/* Consul says why in a line of text: "ACL not found" */
+		n = strcspn(resp->body, "\r\n");
+		show(shown, sizeof(shown), resp->body, n);
+		consul_fail(c, "HTTP status %ld%s%s", resp->status,
+		    n > 0 ? ": " : "", shown);
+		return;
+	}
+	if ((h = http_header(resp, "X-Consul-Index")) == NULL ||
+	    consul_parse_index(h, &index) == -1) {
+		consul_fail(c, "no valid X-Consul-Index header: not a Consul "
+		    "health answer");
+		return;
+	}
+	if ((h = http_header(resp, "X-Consul-KnownLeader")) == NULL ||
+	    strcasecmp(h, "true") != 0) {
+		consul_fail(c, "Consul knows no leader (X-Consul-KnownLeader: "
+		    "%s)", h == NULL ? "missing" : strcmp(h, "false") == 0 ?
+		    "false" : "invalid");
+		return;
+	}
+
+	/* a token that may not read every node gets a partial list */
+	if ((h = http_header(resp, "X-Consul-Results-Filtered-By-ACLs")) !=
+	    NULL && strcasecmp(h, "true") == 0) {
+		consul_fail(c, "Consul hid instances from this token "
+		    "(X-Consul-Results-Filtered-By-ACLs): it needs node:read "
+		    "and service:read");
+		return;
+	}
+
+	set_init(&set);
+	if (consul_parse_health(resp->body, resp->bodylen,
+	    c->src->conf->backend_port, &set, &bad, err, sizeof(err)) == -1) {
+		set_free(&set);
+		consul_fail(c, "bad answer: %s", err);
+		return;
+	}
+	if (set.count == 0 && bad > 0) {
+		set_free(&set);
+		consul_fail(c, "no valid instance (%d refused)", bad);
+		return;
+	}
+
+	if (c->failing) {
+		log_info("consul: answering again, after failing for %lld s",
+		    (long long)(time(NULL) - c->failing_since));
+		c->failing = 0;
+	}
+	c->nfail = 0;
+	c->index = consul_index_update(c->have_index ? c->index : 0, index,
+	    &reset);
+	if (reset && c->have_index)
+		log_info("consul: X-Consul-Index went backwards to %" PRIu64
+		    ": starting over", index);
+	c->have_index = 1;
+
+	if (set.count == 0) {
+		if (!c->was_empty)
+			log_warnx("consul: service %s has no %sinstance: the "
+			    "backend is emptied",
+			    c->src->conf->consul.service_name,
+			    c->src->conf->consul.only_passing ? "passing " :
+			    "");
+		c->was_empty = 1;
+	} else {
+		c->was_empty = 0;
+		if (bad > 0)
+			log_warnx("consul: %d instances refused, %zu apply",
+			    bad, set.count);
+	}
+	log_debug("consul: %zu instances, index %" PRIu64 ", %.3f s",
+	    set.count, index, resp->total_time);
+	source_good(c->src, &set);
+	set_free(&set);
+
+	/*
+	 * Block next time.  A quiet service is asked again at once (its
+	 * answer waits in Consul); a churning one is paced by the bucket.
+	 */
+	c->block = 1;
+	delay = consul_bucket_take(&c->bucket, now_ms());
+	if (delay > 0)
+		log_debug("consul: rate limited, next query in %ld ms", delay);
+	consul_schedule(c, delay);
+}
+
+/*
+ * The last good set stays (source_fail).  The first failure is logged,
+ * later ones only in debug; the next attempt does not block, so that
+ * recovery is seen as soon as Consul answers.
+ */
+static void
+consul_fail(struct consul *c, const char *fmt, ...)
+{
+	char	 msg[EP2D_ERR_MAX];
+	va_list	 ap;
+	long	 d;
+	int	 i;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!c->failing) {
+		log_warnx("consul: %s; the last servers stay, retrying", msg);
+		c->failing = 1;
+		c->failing_since = time(NULL);
+	} else
+		log_debug("consul: still failing: %s", msg);
+	source_fail(c->src, "%s", msg);
+
+	d = CONSUL_BACKOFF_MIN;
+	for (i = 0; i < c->nfail && d < CONSUL_BACKOFF_MAX; i++)
+		d *= 2;
+	if (d > CONSUL_BACKOFF_MAX)
+		d = CONSUL_BACKOFF_MAX;
+	c->nfail++;
+	c->block = 0;
+	/* 80% to 120% of the step: many ep2d do not come back together */
+	consul_schedule(c, jitter(d * 800, d * 400));
+}
+
+/*
+ * The health answer: an array of {Node, Service, Checks}.  Address is
+ * Service.Address, or Node.Address when that is empty; port is
+ * Service.Port, or backend_port when that is 0.  An instance that
+ * fails the address check is skipped with a warning naming its
+ * Service.ID (*nbad counts them); a body that is not such an array is
+ * refused whole (-1, err says why).
+ */
+int
+consul_parse_health(const char *body, size_t len, uint16_t defport,
+    struct server_set *set, int *nbad, char *err, size_t errlen)
+{
+	struct json_tokener	*tok;
+	struct json_object	*root = NULL, *e, *svc, *node, *v, *av;
+	enum json_tokener_error	 jerr;
+	const char		*addr, *id, *why;
+	char			 sid[CONSUL_SHOW_MAX * 4 + 4];
+	char			 sad[CONSUL_SHOW_MAX * 4 + 4];
+	size_t			 i, n, end, j;
+	int64_t			 port;
+	int			 rv = -1;
+
+	*nbad = 0;
+	if (len > INT_MAX) {
+		snprintf(err, errlen, "body too large");
+		return (-1);
+	}
+	if ((tok = json_tokener_new()) == NULL)
+		fatal("%s: json_tokener_new", __func__);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, body, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (root == NULL || jerr != json_tokener_success) {
+		snprintf(err, errlen, "not JSON: %s",
+		    jerr == json_tokener_continue ? "truncated" :
+		    json_tokener_error_desc(jerr));
+		goto done;
+	}
+	for (end = json_tokener_get_parse_end(tok); end < len; end++)
+		if (strchr(" \t\r\n", body[end]) == NULL) {
+			snprintf(err, errlen, "not JSON: text after the "
+			    "value");
+			goto done;
+		}
+	if (!json_object_is_type(root, json_type_array)) {
+		snprintf(err, errlen, "not a JSON array");
+		goto done;
+	}
+
+	n = json_object_array_length(root);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(root, i);
+		why = NULL;
+		id = NULL;
+		addr = NULL;
+		av = NULL;
+		port = 0;
+		if (!json_object_is_type(e, json_type_object) ||
+		    !json_object_object_get_ex(e, "Service", &svc) ||
+		    !json_object_is_type(svc, json_type_object)) {
+			why = "no Service object";
+			goto bad;
+		}
+		if (json_object_object_get_ex(svc, "ID", &v) &&
+		    json_object_is_type(v, json_type_string))
+			id = json_object_get_string(v);
+		if (json_object_object_get_ex(svc, "Address", &av)) {
+			if (!json_object_is_type(av, json_type_string)) {
+				why = "Service.Address is not a string";
+				goto bad;
+			}
+			addr = json_object_get_string(av);
+		}
+		if (addr == NULL || *addr == '\0') {
+			if (!json_object_object_get_ex(e, "Node", &node) ||
+			    !json_object_is_type(node, json_type_object) ||
+			    !json_object_object_get_ex(node, "Address", &av) ||
+			    !json_object_is_type(av, json_type_string)) {
+				why = "no Service.Address and no Node.Address";
+				goto bad;
+			}
+			addr = json_object_get_string(av);
+		}
+		if (json_object_object_get_ex(svc, "Port", &v)) {
+			if (!json_object_is_type(v, json_type_int)) {
+				why = "Service.Port is not an integer";
+				goto bad;
+			}
+			errno = 0;
+			port = json_object_get_int64(v);
+			if (errno != 0 || port < 0 || port > 65535) {
+				why = "Service.Port not in 0-65535";
+				goto bad;
+			}
+		}
+		if (port == 0)
+			port = defport;
+		/* json-c strings may hold a NUL: the check sees it all */
+		if (strlen(addr) != (size_t)json_object_get_string_len(av)) {
+			why = "NUL byte in the address";
+			goto bad;
+		}
+		if (!addr_valid_host(addr)) {
+			why = "not an IP address or host name";
+			goto bad;
+		}
+		if (set_add(set, addr, (uint16_t)port) == -1) {
+			if (errno != E2BIG)
+				fatal("%s: set_add", __func__);
+			why = "too many instances";
+			goto bad;
+		}
+		continue;
+bad:
+		(*nbad)++;
+		show(sid, sizeof(sid), id != NULL ? id : "?",
+		    id != NULL ? strlen(id) : 1);
+		if (addr != NULL) {
+			show(sad, sizeof(sad), addr, strlen(addr));
+			log_warnx("consul: instance %s (address \"%s\") "
+			    "skipped: %s", sid, sad, why);
+		} else
+			log_warnx("consul: instance %s skipped: %s", sid, why);
+	}
+
+	/* one instance registered twice is one server */
+	set_sort(set);
+	for (i = 0, j = 0; i < set->count; i++) {
+		if (j > 0 && set->servers[j - 1].port ==
+		    set->servers[i].port && strcmp(set->servers[j - 1].host,
+		    set->servers[i].host) == 0)
+			continue;
+		set->servers[j++] = set->servers[i];
+	}
+	set->count = j;
+	rv = 0;
+done:
+	if (root != NULL)
+		json_object_put(root);
+	json_tokener_free(tok);
+	return (rv);
+}
+
+/* X-Consul-Index: decimal digits only, no sign, no overflow. */
+int
+consul_parse_index(const char *s, uint64_t *index)
+{
+	uint64_t	 v = 0;
+	const char	*p;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 20)
+		return (-1);
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return (-1);
+		if (v > (UINT64_MAX - (*p - '0')) / 10)
+			return (-1);
+		v = v * 10 + (*p - '0');
+	}
+	*index = v;
+	return (0);
+}
+
+/* The index to keep: 0 when it went backwards (*reset then set). */
+uint64_t
+consul_index_update(uint64_t old, uint64_t new, int *reset)
+{
+	*reset = new < old;
+	return (*reset ? 0 : new);
+}
+
+/* The index to block on: never 0, which would not block at all. */
+uint64_t
+consul_index_query(uint64_t index)
+{
+	return (index < 1 ? 1 : index);
+}
+
+void
+consul_bucket_init(struct consul_bucket *b, int64_t now)
+{
+	b->tokens = CONSUL_BURST;
+	b->last = now;
+}
+
+/*
+ * Take a token: 0 when one is there, else the milliseconds until one
+ * is (it is then spent in advance, so the caller just waits).
+ */
+long
+consul_bucket_take(struct consul_bucket *b, int64_t now)
+{
+	double	 d;
+	long	 delay;
+
+	if (now > b->last) {
+		b->tokens += (double)(now - b->last) / CONSUL_REFILL_MS;
+		if (b->tokens > CONSUL_BURST)
+			b->tokens = CONSUL_BURST;
+		b->last = now;
+	}
+	if (b->tokens >= 1) {
+		b->tokens -= 1;
+		return (0);
+	}
+	d = (1 - b->tokens) * CONSUL_REFILL_MS;
+	if ((delay = (long)d) < d)
+		delay++;
+	if (b->last > now)
+		delay += b->last - now;
+	b->tokens = 0;
+	b->last = now + delay;
+	return (delay);
+}
+
+/*
+ * CONSUL_HTTP_ADDR as Consul's tools read it: "HOST:PORT",
+ * "http://HOST:PORT" or "https://HOST:PORT" (port 8500 if none);
+ * unix sockets are not supported.
+ */
+int
+consul_parse_http_addr(const char *s, char *host, size_t hostlen,
+    uint16_t *port, int *https)
+{
+	const char	*why;
+	char		 tmp[EP2D_HOST_MAX + 16];
+	size_t		 n;
+
+	*https = 0;
+	if (strncasecmp(s, "https://", 8) == 0) {
+		*https = 1;
+		s += 8;
+	} else if (strncasecmp(s, "http://", 7) == 0)
+		s += 7;
+	else if (strstr(s, "://") != NULL)
+		return (-1);
+	if (strlcpy(tmp, s, sizeof(tmp)) >= sizeof(tmp))
+		return (-1);
+	n = strlen(tmp);
+	if (n > 0 && tmp[n - 1] == '/')
+		tmp[n - 1] = '\0';
+	if (addr_parse_hostport(tmp, CONSUL_DEFAULT_PORT, host, hostlen, port,
+	    &why) == -1 || why != NULL)
+		return (-1);
+	return (0);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* base - spread/2 .. base + spread/2 */
+static long
+jitter(long base, long spread)
+{
+	if (spread <= 0)
+		return (base);
+	return (base - spread / 2 + (long)arc4random_uniform(
+	    spread > UINT32_MAX ? UINT32_MAX : (uint32_t)spread));
+}
+
+/* A remote string as it may be logged: no control byte reaches a log. */
+static void
+show(char *dst, size_t len, const char *s, size_t n)
+{
+	size_t	 m = n > CONSUL_SHOW_MAX ? CONSUL_SHOW_MAX : n;
+
+	if (len < m * 4 + 4) {
+		dst[0] = '\0';
+		return;
+	}
+	strnvisx(dst, len, s, m, VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_OCTAL);
+	if (m < n)
+		strlcat(dst, "...", len);
+}

@@ -66,7 +66,17 @@ typedef void	(*http_cb)(void *, const struct http_resp *);
 
 int		 http_init(struct event_base *);
 void		 http_shutdown(void);
-/* Start a request; cb runs exactly once unless http_cancel() first. */
+/*
+ * Read a TLS file (ca_file, cert_file, key_file) as root, before the
+ * sandbox; requests naming it later use the copy in memory.
+ */
+int		 http_preload(const char *);
+/*
+ * Start a request; cb runs exactly once unless http_cancel() first, and
+ * never before http_request() has returned.  The response, its body
+ * and its headers are valid during the callback only.  http_cancel()
+ * of the request whose callback is running is ignored.
+ */
 struct http_req	*http_request(const struct http_opts *, http_cb, void *);
 void		 http_cancel(struct http_req *);
 /* A response header's value (case-insensitive name), or NULL. */

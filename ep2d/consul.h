@@ -1,0 +1,49 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * consul.c's pure parts, exposed for the unit tests: the health
+ * answer's parser, Consul's blocking-query index rules, the token
+ * bucket that paces the query loop and CONSUL_HTTP_ADDR.
+ */
+
+#ifndef EP2D_CONSUL_H
+#define EP2D_CONSUL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct server_set;
+
+#define CONSUL_BURST		2	/* Consul's own suggestion */
+#define CONSUL_REFILL_MS	50	/* churn: at most 20 queries/s */
+
+struct consul_bucket {
+	double		 tokens;
+	int64_t		 last;		/* ms, monotonic */
+};
+
+int	 consul_parse_health(const char *, size_t, uint16_t,
+	    struct server_set *, int *, char *, size_t);
+int	 consul_parse_index(const char *, uint64_t *);
+uint64_t consul_index_update(uint64_t, uint64_t, int *);
+uint64_t consul_index_query(uint64_t);
+void	 consul_bucket_init(struct consul_bucket *, int64_t);
+long	 consul_bucket_take(struct consul_bucket *, int64_t);
+int	 consul_parse_http_addr(const char *, char *, size_t, uint16_t *,
+	    int *);
+
+#endif /* EP2D_CONSUL_H */
