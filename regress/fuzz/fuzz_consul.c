@@ -1,0 +1,76 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Consul's health answer: whatever arrives, the set that comes out holds
+ * only servers that pass the one address check.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "ep2d.h"
+#include "addr.h"
+#include "consul.h"
+#include "log.h"
+#include "fuzz.h"
+
+/* consul.c's source half is not exercised here */
+void
+source_good(struct source *src, struct server_set *set)
+{
+	abort();
+}
+
+void
+source_fail(struct source *src, const char *fmt, ...)
+{
+	abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	static int		 init;
+	struct server_set	 set;
+	char			 err[256], *buf;
+	size_t			 i;
+	int			 bad = 0;
+
+	if (!init) {
+		log_init(1, LOG_DAEMON);
+		log_setverbose(0);
+		init = 1;
+	}
+	/* the answer as http.c hands it over: NUL terminated */
+	if ((buf = malloc(len + 1)) == NULL)
+		return (0);
+	memcpy(buf, data, len);
+	buf[len] = '\0';
+	set_init(&set);
+	if (consul_parse_health(buf, len, 6003, &set, &bad, err,
+	    sizeof(err)) == 0) {
+		for (i = 0; i < set.count; i++)
+			if (!addr_valid_host(set.servers[i].host) ||
+			    set.servers[i].port == 0)
+				abort();
+	}
+	set_free(&set);
+	free(buf);
+	return (0);
+}
