@@ -188,6 +188,19 @@ fetcher_reconf(int fd)
 		    "ep2d to use the new one; keeping the old source");
 		return;
 	}
+	if (strcmp(nconf.consul.ca_file, conf.consul.ca_file) != 0 ||
+	    strcmp(nconf.consul.cert_file, conf.consul.cert_file) != 0 ||
+	    strcmp(nconf.consul.key_file, conf.consul.key_file) != 0) {
+		/* read before the sandbox closed; unreachable from here */
+		log_warnx("[CONSUL] ca_file, cert_file or key_file changed: "
+		    "restart ep2d to use the new files; keeping the old ones");
+		memcpy(nconf.consul.ca_file, conf.consul.ca_file,
+		    sizeof(nconf.consul.ca_file));
+		memcpy(nconf.consul.cert_file, conf.consul.cert_file,
+		    sizeof(nconf.consul.cert_file));
+		memcpy(nconf.consul.key_file, conf.consul.key_file,
+		    sizeof(nconf.consul.key_file));
+	}
 	memcpy(&conf, &nconf, sizeof(conf));
 	log_info("configuration reloaded");
 	ops->fetch_now(&src);
