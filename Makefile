@@ -65,6 +65,7 @@ ep2ctl/ep2ctl: $(EP2CTL_OBJS) common/libcommon.a
 # (NAME_OBJS = ...), so that it builds while other parts are in progress.
 -include $(wildcard regress/unit/*.mk)
 .SECONDEXPANSION:
+.SECONDARY:
 
 regress/unit/%: regress/unit/%.c $$(%_OBJS) regress/tap.h
 	$(CC) $(CFLAGS) -Iregress $(LDFLAGS) -o $@ $< $(filter %.o,$^) \

@@ -504,6 +504,18 @@ parent_reconf(void)
 	    strcmp(nconf->backend_name, p.conf.backend_name) != 0)
 		log_warnx("update_type or backend_name changed: takes "
 		    "effect with the next reload of HAProxy");
+	/*
+	 * In runtime mode a change to the file's own text (template,
+	 * slots, check or maxconn settings) cannot go over the socket:
+	 * it needs the validated reload.
+	 */
+	if (p.conf.update_type == UPDATE_RUNTIME && p.bootstrapped &&
+	    (ntmpllen != p.tmpllen || memcmp(ntmpl, p.tmpl, ntmpllen) != 0 ||
+	    nconf->node_slots != p.conf.node_slots ||
+	    nconf->backend_maxconn != p.conf.backend_maxconn ||
+	    strcmp(nconf->check_interval, p.conf.check_interval) != 0 ||
+	    strcmp(nconf->backend_name, p.conf.backend_name) != 0))
+		p.ap_force = 1;
 	memcpy(&p.conf, nconf, sizeof(p.conf));
 	free(nconf);
 	free(p.tmpl);

@@ -15,21 +15,89 @@
  */
 
 /*
- * NOTE TO THE RUNTIME ENGINEER (from the lead): this header was put here
- * by the lead because ep2d/ep2d.c already calls these functions.  It is
- * yours: keep these prototypes (names and meaning), add whatever else
- * you need, and fill struct runtime as you like.
+ * update_by_runtime: the backend holds a number of slots (servers
+ * "node1" ... "nodeN" in haproxy.cfg); a server keeps its slot while it
+ * lives.  The prototypes marked (lead) are called by ep2d.c.
  */
 
 #ifndef EP2D_RUNTIME_H
 #define EP2D_RUNTIME_H
 
+#include <time.h>
+
+#include <event.h>
+
+#include "haproxy.h"
+
 #define RUNTIME_NEED_RELOAD	1
 #define RUNTIME_PENDING		2	/* finishes later: parent_runtime_done */
 
+#define RUNTIME_POLL_FAST_MS	100	/* while a slot warms up or drains */
+#define RUNTIME_POLL_SLOW_MS	2000	/* drift and restart detection */
+
+enum rt_state {
+	RT_FREE,		/* maint, no server; rendered disabled */
+	RT_WARM,		/* filled, weight 0 until a check passes */
+	RT_READY,		/* taking traffic; rendered with its server */
+	RT_DRAIN		/* left the set; waits for its sessions */
+};
+
+/* what the next batch must do to a slot */
+#define RT_TODO_FILL	0x01	/* maint, addr, weight 0, ready, down */
+#define RT_TODO_DRAIN	0x02
+#define RT_TODO_MAINT	0x04
+#define RT_TODO_READY	0x08	/* back from drain */
+
+struct rt_slot {
+	char		 name[32];	/* "node1" ...: stable */
+	struct server	 srv;		/* unless RT_FREE */
+	enum rt_state	 state;
+	int		 todo;
+	time_t		 drain_start;
+	uint32_t	 sessions;	/* all sockets, last poll */
+	uint32_t	 warm;		/* bit per socket: weight restored */
+	int		 maint_seen;	/* haproxy said MAINT, last poll */
+};
+
+struct rt_sock {
+	long		 pid;		/* from show info; 0: unknown */
+	long long	 start_time;
+	int		 down;		/* last attempt failed (logged) */
+	struct hap_batch *b;
+};
+
+enum rt_op {
+	RT_OP_NONE,
+	RT_OP_APPLY,		/* the parent waits: parent_runtime_done */
+	RT_OP_POLL,		/* show info, servers state, stat */
+	RT_OP_FIX		/* commands from a poll */
+};
+
 struct runtime {
 	const struct ep2_conf	*conf;
-	void			*priv;	/* replace with your real fields */
+	struct rt_slot		*slots;
+	size_t			 nslots;
+	size_t			 live_nslots;	/* what haproxy was loaded with */
+	struct rt_sock		 socks[EP2D_MAX_SOCKETS];
+	int			 nsocks;
+
+	enum rt_op		 op;
+	int			 nwait;		/* batches in flight */
+	int			 failed;	/* in this op */
+	unsigned int		 gen;		/* bumped at each reload */
+	unsigned int		 op_gen;
+	size_t			 op_ncmds;	/* for the log */
+	struct timespec		 op_start;
+	int			 changed;	/* rendering changed on its own */
+	int			 want_reload;
+	int			 fix_failing;	/* logged once */
+
+	struct server_set	 queued;	/* apply asked while busy */
+	int			 have_queued;
+
+	struct event		 timer;
+	int			 timer_init;
+	int			 started;	/* bootstrapped */
 };
 
 /* once at start; conf stays valid (the parent's copy, updated in place) */
@@ -51,6 +119,15 @@ void	 runtime_reloaded(struct runtime *);
 size_t	 runtime_nslots(struct runtime *);
 /* malloc'd rows for ep2ctl show slots; returns the count */
 size_t	 runtime_ctl_slots(struct runtime *, struct ctl_slot **);
+
+/* pure logic, for the unit tests */
+int	 runtime_plan(struct runtime *, const struct server_set *, time_t);
+size_t	 runtime_grow_count(size_t, size_t, int, int);
+int	 runtime_slot_cmds(struct runtime *, struct rt_slot *,
+	    struct hap_batch *);
+int	 runtime_reconcile(struct runtime *, int, const struct hap_srv *,
+	    size_t, struct hap_batch *);
+void	 runtime_drain_check(struct runtime *, time_t);
 
 /*
  * ep2d.c, for runtime.c: the end of a RUNTIME_PENDING apply; and

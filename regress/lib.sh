@@ -198,6 +198,13 @@ hap_has() {
 	    sort | tr '\n' ' ')" ]
 }
 
+# hap_ready ADDR:PORT: UP and taking traffic (weight > 0; runtime mode
+# keeps a new server at weight 0 until its first check passes)
+hap_ready() {
+	hap "show stat" | awk -F, -v a="$1" '$1 == "haproxynode" &&
+	    $74 == a && $18 == "UP" && $19 > 0 { f = 1 } END { exit !f }'
+}
+
 # hap_up ADDR:PORT: that server is UP (checked)
 hap_up() {
 	hap "show stat" | awk -F, -v a="$1" '$1 == "haproxynode" &&

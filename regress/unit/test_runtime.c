@@ -1,0 +1,669 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * update_by_runtime, the parts without HAProxy: command checks, answer
+ * matching and framing (against a scripted fake socket), the parsers,
+ * slot assignment, growth, draining and the repair of a restarted
+ * HAProxy.  The real HAProxy is in regress/runtime-*.t.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event.h>
+
+#include "ep2d.h"
+#include "haproxy.h"
+#include "runtime.h"
+#include "tap.h"
+
+static int	 done_calls, changed_calls, done_last;
+
+void
+parent_runtime_done(int r)
+{
+	done_calls++;
+	done_last = r;
+}
+
+void
+parent_runtime_changed(void)
+{
+	changed_calls++;
+}
+
+static char	 sockpath[128];
+
+/*
+ * A fake stats socket: reads until it has seen nlines lines, then
+ * writes the reply in pieces of chunk bytes (the framing must not
+ * depend on how the bytes arrive), then closes (or hangs).
+ */
+static pid_t
+fake_socket(const char *reply, size_t nlines, size_t chunk, int hang)
+{
+	struct sockaddr_un	 sun;
+	char			 buf[65536];
+	size_t			 seen = 0, off, len, n;
+	ssize_t			 r, i;
+	int			 s, c;
+	pid_t			 pid;
+
+	unlink(sockpath);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, sockpath, sizeof(sun.sun_path));
+	if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(s, 5) == -1) {
+		perror("fake socket");
+		exit(1);
+	}
+	if ((pid = fork()) != 0) {
+		close(s);
+		return (pid);
+	}
+	if ((c = accept(s, NULL, NULL)) == -1)
+		_exit(1);
+	while (seen < nlines && (r = read(c, buf, sizeof(buf))) > 0)
+		for (i = 0; i < r; i++)
+			if (buf[i] == '\n')
+				seen++;
+	len = strlen(reply);
+	for (off = 0; off < len; off += n) {
+		n = len - off < chunk ? len - off : chunk;
+		if (write(c, reply + off, n) != (ssize_t)n)
+			_exit(1);
+		usleep(1000);
+	}
+	if (hang)
+		sleep(10);
+	_exit(0);
+}
+
+static void
+reap(pid_t pid)
+{
+	int	 st;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+}
+
+static void
+test_lines(void)
+{
+	struct hap_batch	*b;
+
+	ok(hap_line_ok("set server be/node1 state ready"), "line: plain");
+	ok(!hap_line_ok("set server be/node1 state ready\nshutdown"),
+	    "line: newline refused");
+	ok(!hap_line_ok("set server be/n1 addr 1.2.3.4; shutdown sessions"),
+	    "line: ';' refused");
+	ok(!hap_line_ok("a\rb"), "line: CR refused");
+	ok(!hap_line_ok("a\tb"), "line: tab refused");
+	ok(!hap_line_ok("\xc3\xa9"), "line: non-ASCII refused");
+	ok(!hap_line_ok(""), "line: empty refused");
+	ok(hap_name_ok("haproxynode") && hap_name_ok("be-1.x_y:z"),
+	    "name: backend names");
+	ok(!hap_name_ok("be/x") && !hap_name_ok("be x") && !hap_name_ok(""),
+	    "name: '/', space, empty refused");
+
+	b = hap_batch_new("/nonexistent");
+	ok(hap_batch_add(b, HAP_ADDR, "set server be/n1 addr %s port %u",
+	    "10.0.0.1\nshow info", 80) == -1 && b->ncmds == 0,
+	    "batch: injected newline refused, nothing queued");
+	ok(hap_batch_add(b, HAP_ADDR, "set server be/n1 addr %s port %u",
+	    "10.0.0.1;x", 80) == -1 && b->ncmds == 0,
+	    "batch: injected ';' refused");
+	ok(hap_batch_add(b, HAP_EMPTY, "set server be/n1 state %s",
+	    "ready") == 0 && b->ncmds == 1, "batch: good line queued");
+	ok(hap_batch_run(b, 500) == -1 && b->status == -1 &&
+	    strstr(b->err, "connect") != NULL, "batch: no socket: error "
+	    "(%s)", b->err);
+	hap_batch_free(b);
+}
+
+static void
+test_answers(void)
+{
+	const char	*a;
+
+	ok(hap_answer_ok(HAP_EMPTY, "", 0), "empty: success");
+	ok(hap_answer_ok(HAP_EMPTY, "\n", 1), "empty: newline only");
+	a = "No such server.\n";
+	ok(!hap_answer_ok(HAP_EMPTY, a, strlen(a)), "empty: No such server");
+	a = "'set server <srv> state' expects 'ready', 'drain' and 'maint'.";
+	ok(!hap_answer_ok(HAP_EMPTY, a, strlen(a)), "empty: usage refused");
+	a = "IP changed from '127.0.0.1' to '127.0.0.5', no need to change "
+	    "the port by 'stats socket command'\n";
+	ok(hap_answer_ok(HAP_ADDR, a, strlen(a)), "addr: IP changed");
+	a = "no need to change the addr, port changed from '0' to '4464' by "
+	    "'stats socket command'\n";
+	ok(hap_answer_ok(HAP_ADDR, a, strlen(a)), "addr: port changed");
+	a = "no need to change the addr, no need to change the port by "
+	    "'stats socket command'\n";
+	ok(hap_answer_ok(HAP_ADDR, a, strlen(a)), "addr: no change");
+	a = "Invalid addr 'foo.invalid' by 'stats socket command'\n";
+	ok(!hap_answer_ok(HAP_ADDR, a, strlen(a)), "addr: Invalid addr");
+	ok(!hap_answer_ok(HAP_ADDR, "", 0), "addr: empty is not success");
+	a = "No such backend.\n";
+	ok(!hap_answer_ok(HAP_ADDR, a, strlen(a)), "addr: No such backend");
+	a = "Unknown command, but maybe one of the following ones is a "
+	    "better match:\n  help\n";
+	ok(!hap_answer_ok(HAP_TEXT, a, strlen(a)), "text: Unknown command");
+	a = "Can't find backend.\n";
+	ok(!hap_answer_ok(HAP_TEXT, a, strlen(a)), "text: no backend");
+	a = "Name: HAProxy\nPid: 12\n";
+	ok(hap_answer_ok(HAP_TEXT, a, strlen(a)), "text: show info");
+}
+
+static void
+test_framing(void)
+{
+	struct hap_batch	*b;
+	pid_t			 pid;
+	size_t			 chunk;
+
+	/* prompt, then three answers; bytes arrive in 1, 2, 7, 4096 */
+	for (chunk = 1; chunk <= 4096; chunk = chunk == 1 ? 2 : chunk == 2 ?
+	    7 : 4096) {
+		pid = fake_socket("\n> "
+		    "\n> "
+		    "IP changed from '10.0.0.1' to '127.0.0.1', port changed "
+		    "from '8080' to '80' by 'stats socket command'\n\n> "
+		    "1\n# be_id\n3 be 1 node1 127.0.0.1 2 0 1 1\n\n> ",
+		    4, chunk, 0);
+		b = hap_batch_new(sockpath);
+		hap_batch_add(b, HAP_EMPTY, "set server be/node1 state maint");
+		hap_batch_add(b, HAP_ADDR, "set server be/node1 addr 127.0.0.1 "
+		    "port 80");
+		hap_batch_add(b, HAP_TEXT, "show servers state be");
+		ok(hap_batch_run(b, 3000) == 0, "framing %zu: all answered "
+		    "(%s)", chunk, b->err);
+		ok(b->cmds[0].ok && b->cmds[0].answer[0] == '\0',
+		    "framing %zu: empty answer", chunk);
+		ok(b->cmds[1].ok && strncmp(b->cmds[1].answer, "IP changed",
+		    10) == 0, "framing %zu: addr answer", chunk);
+		ok(b->cmds[2].ok && strncmp(b->cmds[2].answer, "1\n# be_id",
+		    9) == 0, "framing %zu: show answer", chunk);
+		hap_batch_free(b);
+		reap(pid);
+		if (chunk == 4096)
+			break;
+	}
+
+	/* one refused answer in the middle */
+	pid = fake_socket("\n> \n> No such server.\n\n> \n> ", 4, 4096, 0);
+	b = hap_batch_new(sockpath);
+	hap_batch_add(b, HAP_EMPTY, "set server be/node1 state maint");
+	hap_batch_add(b, HAP_EMPTY, "set server be/nosuch state maint");
+	hap_batch_add(b, HAP_EMPTY, "set server be/node2 state maint");
+	ok(hap_batch_run(b, 3000) == 1 && b->cmds[0].ok && !b->cmds[1].ok &&
+	    b->cmds[2].ok, "refused: counted, the others still checked");
+	ok(strstr(b->err, "No such server.") != NULL &&
+	    strstr(b->err, "be/nosuch") != NULL, "refused: error says which "
+	    "(%s)", b->err);
+	hap_batch_free(b);
+	reap(pid);
+
+	/* the socket closes early: non-interactive HAProxy, or a crash */
+	pid = fake_socket("\n> \n> ", 3, 4096, 0);
+	b = hap_batch_new(sockpath);
+	hap_batch_add(b, HAP_EMPTY, "set server be/node1 state maint");
+	hap_batch_add(b, HAP_EMPTY, "set server be/node2 state maint");
+	ok(hap_batch_run(b, 3000) == -1 && strstr(b->err, "closed") != NULL,
+	    "closed early: error (%s)", b->err);
+	hap_batch_free(b);
+	reap(pid);
+
+	/* the answer never comes */
+	pid = fake_socket("\n> ", 2, 4096, 1);
+	b = hap_batch_new(sockpath);
+	hap_batch_add(b, HAP_EMPTY, "set server be/node1 state maint");
+	ok(hap_batch_run(b, 300) == -1 && strstr(b->err, "timeout") != NULL,
+	    "no answer: timeout (%s)", b->err);
+	hap_batch_free(b);
+	reap(pid);
+}
+
+static const char *state_text =
+    "1\n"
+    "# be_id be_name srv_id srv_name srv_addr srv_op_state "
+    "srv_admin_state srv_uweight srv_iweight srv_time_since_last_change "
+    "srv_check_status srv_check_result srv_check_health srv_check_state "
+    "srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port "
+    "srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr "
+    "srv_agent_port\n"
+    "3 be 1 node1 127.0.0.1 2 0 1 1 6 15 3 2 6 0 0 0 - 8080 - 0 0 - - 0\n"
+    "3 be 2 node2 0.0.0.0 0 5 1 1 6 1 0 0 14 0 0 0 - 8080 - 0 0 - - 0\n"
+    "3 be 3 node3 ::1 2 8 1 1 6 1 0 0 14 0 0 0 - 9000 - 0 0 - - 0\n"
+    "4 other 1 node1 10.9.9.9 2 0 1 1 6 6 3 4 6 0 0 0 - 8080 - 0 0 - - 0\n"
+    "\n";
+
+static const char *stat_text =
+    "# pxname,svname,qcur,qmax,scur,...\n"
+    "be,node1,0,0,3,0,,0,0,0,,0,,0,0,0,0,UP,1,1,0,0,0,9,0,,1,3,1,,0,,2,"
+    "0,,0,L7OK,200,1,0,0\n"
+    "be,node2,0,0,0,0,,0,0,0,,0,,0,0,0,0,MAINT,1,1,0,0,0,9,9,,1,3,2,,0,,"
+    "2,0,,0,,,,0,0\n"
+    "be,node3,0,0,0,0,,0,0,0,,0,,0,0,0,0,DOWN,1,1,0,0,0,9,9,,1,3,2,,0,,"
+    "2,0,,0,L7OK,,,0,0\n"
+    "be,BACKEND,0,0,3,0,,0,0,0,,0,,0,0,0,0,UP,1,1,0,0,0,9,9,,1,3,2,,0,,"
+    "1,0,,0,,,,0,0\n";
+
+static void
+test_parsers(void)
+{
+	struct hap_info	 info;
+	struct hap_srv	*s;
+	size_t		 n;
+
+	ok(hap_parse_info("Name: HAProxy\nPid: 5399\nUptime_sec: 6\n"
+	    "Start_time_sec: 1795575681\n\n", &info) == 0 &&
+	    info.pid == 5399 && info.start_time == 1795575681,
+	    "show info: pid and start time");
+	ok(hap_parse_info("Name: HAProxy\nPid: x\n", &info) == -1,
+	    "show info: garbage refused");
+
+	ok(hap_parse_servers_state(state_text, "be", &s, &n) == 0 && n == 3,
+	    "servers state: three rows of be");
+	is_str(s[0].name, "node1", "servers state: name");
+	is_str(s[0].addr, "127.0.0.1", "servers state: addr");
+	ok(s[0].port == 8080 && s[0].op_state == 2 && s[0].admin == 0 &&
+	    s[0].uweight == 1 && s[0].iweight == 1, "servers state: fields");
+	ok(s[1].admin == 5 && s[2].admin == 8 && s[2].port == 9000,
+	    "servers state: admin bits, port");
+	ok(hap_parse_stat(stat_text, "be", s, n) == 0, "show stat parsed");
+	ok(s[0].scur == 3 && hap_check_passed(&s[0]),
+	    "stat: sessions, UP L7OK passes");
+	ok(!hap_check_passed(&s[1]), "stat: MAINT does not pass");
+	ok(!hap_check_passed(&s[2]), "stat: DOWN with an old L7OK does not "
+	    "pass");
+	free(s);
+	ok(hap_parse_servers_state("2\n# x\n", "be", &s, &n) == -1,
+	    "servers state: unknown version refused");
+	ok(hap_parse_servers_state("1\n3 be 1 node1\n", "be", &s, &n) == -1,
+	    "servers state: short line refused");
+	ok(hap_parse_servers_state("1\n3 be 1 node1 1.2.3.4 2 0 1 1 6 15 3 2 "
+	    "6 0 0 0 - 99999 - 0 0 - - 0\n", "be", &s, &n) == -1,
+	    "servers state: port 99999 refused");
+	ok(hap_addr_equal("::1", "0:0::1") && !hap_addr_equal("::1", "::2") &&
+	    hap_addr_equal("10.0.0.1", "10.0.0.1") &&
+	    !hap_addr_equal("10.0.0.1", "::1"), "addr_equal");
+}
+
+static struct ep2_conf	 conf;
+
+static void
+mkset(struct server_set *set, const char *hosts)
+{
+	char	 buf[1024], *h, *p;
+
+	set_clear(set);
+	strlcpy(buf, hosts, sizeof(buf));
+	for (p = buf; (h = strsep(&p, " ")) != NULL;)
+		if (*h != '\0')
+			set_add(set, h, 80);
+	set_sort(set);
+}
+
+static const char *
+slot_host(struct runtime *rt, size_t i)
+{
+	return (rt->slots[i].state == RT_FREE ? "-" : rt->slots[i].srv.host);
+}
+
+static void
+test_plan(void)
+{
+	struct runtime		 rt;
+	struct server_set	 set;
+	struct tmpl_slot	*ts;
+	struct hap_batch	*b;
+	size_t			 n, i;
+	int			 r;
+
+	config_defaults(&conf);
+	conf.node_slots = 4;
+	conf.drain_timeout = 30;
+	conf.slot_growth = 0;
+	conf.nsockets = 1;
+	strlcpy(conf.sockets[0], "/nonexistent", sizeof(conf.sockets[0]));
+	strlcpy(conf.backend_name, "be", sizeof(conf.backend_name));
+	strlcpy(conf.haproxy_config_file, "/nonexistent/haproxy.cfg",
+	    sizeof(conf.haproxy_config_file));
+	runtime_init(&rt, &conf);
+	set_init(&set);
+
+	ok(runtime_grow_count(4, 5, 0, 4) == 8, "grow: double");
+	ok(runtime_grow_count(4, 17, 0, 4) == 32, "grow: double until fits");
+	ok(runtime_grow_count(4, 5, 3, 4) == 7, "grow: +3");
+	ok(runtime_grow_count(0, 2, 0, 4) == 4, "grow: node_slots first");
+
+	mkset(&set, "10.0.0.1 10.0.0.2");
+	runtime_bootstrap(&rt, &set);
+	ok(rt.nslots == 4, "bootstrap: node_slots slots");
+	runtime_slots(&rt, &ts, &n);
+	ok(n == 4 && strcmp(ts[0].name, "node1") == 0 &&
+	    strcmp(ts[3].name, "node4") == 0 && ts[0].srv != NULL &&
+	    ts[1].srv != NULL && ts[2].srv == NULL && ts[3].srv == NULL,
+	    "bootstrap: two live, two free, names node1..node4");
+	free(ts);
+	rt.live_nslots = rt.nslots;	/* as runtime_reloaded, no timer */
+
+	/* scale out: 10.0.0.3 takes node3, nobody else moves */
+	mkset(&set, "10.0.0.1 10.0.0.2 10.0.0.3");
+	r = runtime_plan(&rt, &set, 100);
+	ok(r == 0 && strcmp(slot_host(&rt, 2), "10.0.0.3") == 0 &&
+	    rt.slots[2].state == RT_WARM && rt.slots[2].todo == RT_TODO_FILL,
+	    "scale-out: lowest free slot, warming");
+	ok(strcmp(slot_host(&rt, 0), "10.0.0.1") == 0 &&
+	    strcmp(slot_host(&rt, 1), "10.0.0.2") == 0 &&
+	    rt.slots[0].todo == 0 && rt.slots[1].todo == 0,
+	    "scale-out: the others untouched");
+	b = hap_batch_new("/nonexistent");
+	for (i = 0; i < rt.nslots; i++)
+		runtime_slot_cmds(&rt, &rt.slots[i], b);
+	ok(b->ncmds == 4, "fill: four commands (a free slot is in maint)");
+	is_str(b->cmds[0].line, "set server be/node3 addr 10.0.0.3 port 80",
+	    "fill 1");
+	is_str(b->cmds[1].line, "set server be/node3 weight 0", "fill 2");
+	is_str(b->cmds[2].line, "set server be/node3 state ready", "fill 3");
+	is_str(b->cmds[3].line, "set server be/node3 health down", "fill 4");
+	ok(b->cmds[0].expect == HAP_ADDR && b->cmds[1].expect == HAP_EMPTY,
+	    "fill: answers expected");
+	hap_batch_free(b);
+
+	/* a slot freed and filled in one change: maint first */
+	b = hap_batch_new("/nonexistent");
+	rt.slots[2].todo = RT_TODO_MAINT | RT_TODO_FILL;
+	runtime_slot_cmds(&rt, &rt.slots[2], b);
+	ok(b->ncmds == 5, "refill: five commands");
+	is_str(b->cmds[0].line, "set server be/node3 state maint", "refill 1");
+	rt.slots[2].todo = 0;
+	hap_batch_free(b);
+	runtime_slots(&rt, &ts, &n);
+	ok(ts[2].srv == NULL, "render: a warming slot stays disabled");
+	free(ts);
+	rt.slots[2].state = RT_READY;	/* its check passed */
+
+	/* scale in: 10.0.0.1 drains, keeps node1 */
+	mkset(&set, "10.0.0.2 10.0.0.3");
+	r = runtime_plan(&rt, &set, 200);
+	ok(r == 0 && rt.slots[0].state == RT_DRAIN &&
+	    rt.slots[0].todo == RT_TODO_DRAIN && rt.slots[0].drain_start ==
+	    200, "scale-in: drain");
+	runtime_slots(&rt, &ts, &n);
+	ok(ts[0].srv == NULL && ts[1].srv != NULL && ts[2].srv != NULL,
+	    "render: a draining slot is rendered free");
+	free(ts);
+	/* it comes back while draining: same slot, ready again */
+	mkset(&set, "10.0.0.1 10.0.0.2 10.0.0.3");
+	r = runtime_plan(&rt, &set, 205);
+	ok(r == 0 && rt.slots[0].state == RT_READY &&
+	    rt.slots[0].todo == RT_TODO_READY, "back while draining: ready");
+	mkset(&set, "10.0.0.2 10.0.0.3");
+	runtime_plan(&rt, &set, 210);
+	/* a new one cannot take the draining slot */
+	mkset(&set, "10.0.0.2 10.0.0.3 10.0.0.4");
+	r = runtime_plan(&rt, &set, 211);
+	ok(r == 0 && strcmp(slot_host(&rt, 3), "10.0.0.4") == 0 &&
+	    rt.slots[0].state == RT_DRAIN, "draining slot not reused");
+	rt.slots[3].state = RT_READY;
+	/* sessions gone: free */
+	rt.slots[0].sessions = 2;
+	runtime_drain_check(&rt, 220);
+	ok(rt.slots[0].state == RT_DRAIN, "drain: sessions left, waits");
+	runtime_drain_check(&rt, 240);
+	ok(rt.slots[0].state == RT_FREE, "drain: drain_timeout frees it");
+	rt.slots[0].state = RT_DRAIN;
+	rt.slots[0].sessions = 0;
+	runtime_drain_check(&rt, 212);
+	ok(rt.slots[0].state == RT_FREE, "drain: no sessions frees it");
+
+	/* growth: 4 slots, 5 servers: double, reload */
+	mkset(&set, "10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6");
+	r = runtime_plan(&rt, &set, 300);
+	ok(r == RUNTIME_NEED_RELOAD && rt.nslots == 8,
+	    "growth: 8 slots, a reload");
+	ok(strcmp(slot_host(&rt, 1), "10.0.0.2") == 0 &&
+	    strcmp(slot_host(&rt, 2), "10.0.0.3") == 0 &&
+	    strcmp(slot_host(&rt, 3), "10.0.0.4") == 0,
+	    "growth: nobody moved");
+	ok(strcmp(slot_host(&rt, 0), "10.0.0.5") == 0 &&
+	    strcmp(slot_host(&rt, 4), "10.0.0.6") == 0 &&
+	    strcmp(rt.slots[4].name, "node5") == 0,
+	    "growth: every server has a slot");
+	for (i = 0, r = 0; i < rt.nslots; i++)
+		r |= rt.slots[i].todo;
+	ok(r == 0, "growth: no runtime command, the reload does it");
+
+	/* drain_timeout 0: straight to maint */
+	rt.live_nslots = rt.nslots;
+	for (i = 0; i < rt.nslots; i++)
+		if (rt.slots[i].state == RT_WARM)
+			rt.slots[i].state = RT_READY;
+	conf.drain_timeout = 0;
+	mkset(&set, "10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6");
+	r = runtime_plan(&rt, &set, 400);
+	ok(r == 0 && rt.slots[1].state == RT_FREE &&
+	    rt.slots[1].todo == RT_TODO_MAINT, "drain_timeout 0: maint");
+	conf.drain_timeout = 30;
+
+	/* a host name cannot be set at runtime: reload */
+	mkset(&set, "10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6 web-1.example");
+	r = runtime_plan(&rt, &set, 500);
+	ok(r == RUNTIME_NEED_RELOAD && rt.slots[1].state == RT_READY &&
+	    strcmp(rt.slots[1].srv.host, "web-1.example") == 0,
+	    "host name: a reload, rendered live");
+
+	/* growth by +3 */
+	conf.slot_growth = 3;
+	rt.live_nslots = rt.nslots;
+	mkset(&set, "10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6 web-1.example "
+	    "10.1.0.1 10.1.0.2 10.1.0.3 10.1.0.4");
+	r = runtime_plan(&rt, &set, 600);
+	ok(r == RUNTIME_NEED_RELOAD && rt.nslots == 11,
+	    "growth +3: 8 -> 11 slots");
+	conf.slot_growth = 0;
+
+	set_free(&set);
+	free(rt.slots);
+}
+
+/* A restarted HAProxy: its rows against the slots. */
+static void
+test_reconcile(void)
+{
+	struct runtime		 rt;
+	struct server_set	 set;
+	struct hap_batch	*b;
+	struct hap_srv		 rows[4];
+	size_t			 i;
+
+	conf.drain_timeout = 30;
+	runtime_init(&rt, &conf);
+	set_init(&set);
+	mkset(&set, "10.0.0.1 10.0.0.2 10.0.0.3");
+	runtime_bootstrap(&rt, &set);
+	rt.live_nslots = rt.nslots;
+	rt.slots[2].state = RT_WARM;
+	rt.slots[3].state = RT_DRAIN;
+	strlcpy(rt.slots[3].srv.host, "10.0.0.9", sizeof(rt.slots[3].srv.host));
+	rt.slots[3].srv.port = 80;
+
+	memset(rows, 0, sizeof(rows));
+	for (i = 0; i < 4; i++) {
+		snprintf(rows[i].name, sizeof(rows[i].name), "node%zu", i + 1);
+		rows[i].iweight = rows[i].uweight = 1;
+		rows[i].have_stat = 1;
+		strlcpy(rows[i].status, "UP", sizeof(rows[i].status));
+		strlcpy(rows[i].check, "L7OK", sizeof(rows[i].check));
+	}
+	/* node1 as it should be; node2 lost its address (restart) */
+	strlcpy(rows[0].addr, "10.0.0.1", sizeof(rows[0].addr));
+	rows[0].port = 80;
+	strlcpy(rows[1].addr, "10.0.0.1", sizeof(rows[1].addr));
+	rows[1].port = 8080;
+	rows[1].admin = 5;
+	/* node3 warming: weight 0, check passed */
+	strlcpy(rows[2].addr, "10.0.0.3", sizeof(rows[2].addr));
+	rows[2].port = 80;
+	rows[2].uweight = 0;
+	/* node4 draining but haproxy has it ready */
+	strlcpy(rows[3].addr, "10.0.0.9", sizeof(rows[3].addr));
+	rows[3].port = 80;
+
+	b = hap_batch_new("/nonexistent");
+	ok(runtime_reconcile(&rt, 0, rows, 4, b) == 0, "reconcile: runs");
+	ok(b->ncmds == 7, "reconcile: 7 commands (got %zu)", b->ncmds);
+	if (b->ncmds == 7) {
+		is_str(b->cmds[0].line, "set server be/node2 state maint",
+		    "reconcile: node2 refilled");
+		is_str(b->cmds[1].line, "set server be/node2 addr 10.0.0.2 "
+		    "port 80", "reconcile: node2 address");
+		is_str(b->cmds[5].line, "set server be/node3 weight 100%",
+		    "reconcile: node3 warmed up");
+		is_str(b->cmds[6].line, "set server be/node4 state drain",
+		    "reconcile: node4 drains again");
+	}
+	ok(rt.slots[1].state == RT_WARM && rt.changed,
+	    "reconcile: node2 warms up again, file to render");
+	ok(rt.slots[2].warm == 1, "reconcile: node3 warm on socket 0");
+	hap_batch_free(b);
+
+	/* a slot the running HAProxy does not have */
+	b = hap_batch_new("/nonexistent");
+	rt.want_reload = 0;
+	ok(runtime_reconcile(&rt, 0, rows, 2, b) == 0 && rt.want_reload,
+	    "reconcile: missing server: a reload is due");
+	hap_batch_free(b);
+	set_free(&set);
+	free(rt.slots);
+}
+
+/* ep2d restarted: the servers get their slots back from haproxy.cfg */
+static void
+test_bootstrap_file(void)
+{
+	struct runtime		 rt;
+	struct server_set	 set;
+	char			 path[64];
+	FILE			*fp;
+
+	snprintf(path, sizeof(path), "/tmp/test_runtime.%d.cfg",
+	    (int)getpid());
+	if ((fp = fopen(path, "w")) == NULL) {
+		ok(0, "bootstrap file: %s", path);
+		return;
+	}
+	fprintf(fp, "backend be\n"
+	    "    server node1 10.0.0.1:80 check\n"
+	    "    server node2 10.0.0.1:8080 check disabled\n"
+	    "    server node3 10.0.0.3:80 check inter 2s\n"
+	    "    server node4 [2001:db8::1]:80 check\n"
+	    "    server node5 10.0.0.9:80 check\n"
+	    "    server node6 10.0.0.1:8080 check disabled\n"
+	    "    server nodex 10.0.0.2:80 check\n"
+	    "    server node07 10.0.0.2:80 check\n"
+	    "    server node3 10.0.0.2:80 check\n");
+	fclose(fp);
+	strlcpy(conf.haproxy_config_file, path,
+	    sizeof(conf.haproxy_config_file));
+	conf.node_slots = 4;
+	runtime_init(&rt, &conf);
+	set_init(&set);
+	set_add(&set, "10.0.0.1", 80);
+	set_add(&set, "10.0.0.2", 80);
+	set_add(&set, "10.0.0.3", 80);
+	set_add(&set, "2001:db8::1", 80);
+	set_sort(&set);
+	runtime_bootstrap(&rt, &set);
+	ok(rt.nslots == 6, "file: 6 slots as in the file (node_slots 4)");
+	ok(strcmp(slot_host(&rt, 0), "10.0.0.1") == 0 &&
+	    strcmp(slot_host(&rt, 2), "10.0.0.3") == 0 &&
+	    strcmp(slot_host(&rt, 3), "2001:db8::1") == 0,
+	    "file: servers back in their slots");
+	ok(strcmp(slot_host(&rt, 1), "10.0.0.2") == 0,
+	    "file: a new one (and node07, nodex, a second node3 ignored) "
+	    "takes the first free slot");
+	ok(rt.slots[4].state == RT_FREE && rt.slots[5].state == RT_FREE,
+	    "file: a server gone from the set leaves its slot free");
+	unlink(path);
+	strlcpy(conf.haproxy_config_file, "/nonexistent/haproxy.cfg",
+	    sizeof(conf.haproxy_config_file));
+	set_free(&set);
+	free(rt.slots);
+}
+
+static void
+test_ctl(void)
+{
+	struct runtime		 rt;
+	struct server_set	 set;
+	struct ctl_slot		*rows;
+	size_t			 n;
+
+	runtime_init(&rt, &conf);
+	set_init(&set);
+	mkset(&set, "10.0.0.1");
+	runtime_bootstrap(&rt, &set);
+	rt.slots[0].sessions = 3;
+	rt.slots[1].state = RT_DRAIN;
+	strlcpy(rt.slots[1].srv.host, "10.0.0.9", sizeof(rt.slots[1].srv.host));
+	n = runtime_ctl_slots(&rt, &rows);
+	ok(n == 4, "ctl: one row per slot");
+	ok(strcmp(rows[0].name, "node1") == 0 &&
+	    strcmp(rows[0].host, "10.0.0.1") == 0 && rows[0].port == 80 &&
+	    strcmp(rows[0].state, "ready") == 0 && rows[0].sessions == 3,
+	    "ctl: ready row");
+	ok(strcmp(rows[1].state, "drain") == 0 &&
+	    strcmp(rows[2].state, "free") == 0 && rows[2].host[0] == '\0',
+	    "ctl: drain and free rows");
+	free(rows);
+	set_free(&set);
+	free(rt.slots);
+}
+
+int
+main(void)
+{
+	snprintf(sockpath, sizeof(sockpath), "/tmp/test_runtime.%d.sock",
+	    (int)getpid());
+	signal(SIGPIPE, SIG_IGN);
+	event_init();
+	test_lines();
+	test_answers();
+	test_framing();
+	test_parsers();
+	test_plan();
+	test_reconcile();
+	test_bootstrap_file();
+	test_ctl();
+	unlink(sockpath);
+	return (done_testing());
+}
