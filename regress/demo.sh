@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 PORT_BASE=26000
-UPDATE_TYPE=${UPDATE_TYPE:-update_by_config}
+UPDATE_TYPE=${UPDATE_TYPE:-update_by_runtime}
 . "$(dirname "$0")/lib.sh"
 getent passwd _ep2d >/dev/null || useradd --system --no-create-home \
     --home-dir /nonexistent --shell /usr/sbin/nologin _ep2d
@@ -29,14 +29,14 @@ write_conf "check_interval = 200ms"
 say "three backends answer on 127.0.0.1:$B1, $B2, $B3; the servers file lists one"
 echo "127.0.0.1:$B1" > "$T/servers"
 ep2d_start
-wait_for 15 hap_up 127.0.0.1:$B1 || fail "HAProxy did not get the first server"
+wait_for 15 hap_ready 127.0.0.1:$B1 || fail "HAProxy did not get the first server"
 echo "ep2d -f $T/ep2.conf ($UPDATE_TYPE): processes:"
-ps -o pid,user,args -C ep2d | sed 's/^/  /'
+ps -o pid,user,args --pid "$EP2D_PID" --ppid "$EP2D_PID" | sed "s/^/  /"
 show
 
 say "scale out: add 127.0.0.1:$B2 and 127.0.0.1:$B3 to the file"
 printf '127.0.0.1:%s\n127.0.0.1:%s\n127.0.0.1:%s\n' $B1 $B2 $B3 > "$T/servers"
-wait_for 15 hap_up 127.0.0.1:$B2 && wait_for 15 hap_up 127.0.0.1:$B3 ||
+wait_for 15 hap_ready 127.0.0.1:$B2 && wait_for 15 hap_ready 127.0.0.1:$B3 ||
     fail "scale-out did not reach HAProxy"
 show
 
