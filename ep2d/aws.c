@@ -14,30 +14,1454 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* STUB by the lead, to be replaced by the aws engineer. */
+/*
+ * The AWS source: each poll asks Auto Scaling for the groups' instances
+ * (DescribeAutoScalingGroups, every page), keeps those InService and
+ * Healthy, and asks EC2 (DescribeInstances) only for the addresses of
+ * instances it has not seen yet, so that a steady state costs one call
+ * per poll.  The requests are signed by libcurl (CURLOPT_AWS_SIGV4), the
+ * answers read with expat, strictly: an answer of an unexpected shape is
+ * a failure, and a failure never empties the backend.
+ */
+
+#include <sys/types.h>
+#include <sys/time.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event.h>
+#include <expat.h>
 
 #include "ep2d.h"
+#include "aws.h"
+#include "http.h"
+#include "log.h"
 
+#define ASG_NS		"http://autoscaling.amazonaws.com/doc/2011-01-01/"
+#define EC2_NS		"http://ec2.amazonaws.com/doc/2016-11-15/"
+#define ASG_VERSION	"2011-01-01"
+#define EC2_VERSION	"2016-11-15"
+
+#define XML_DEPTH_MAX	32
+#define XML_PATH_MAX	1024
+#define XML_TEXT_MAX	AWS_NEXT_MAX
+
+#define AWS_PAGES_MAX	1000		/* pages of one call: a loop */
+#define AWS_EC2_BATCH	100		/* ids per DescribeInstances */
+#define AWS_TIMEOUT_MS	30000
+#define AWS_CONNECT_MS	5000
+#define AWS_BACKOFF_MS	1000		/* first transient retry */
+#define AWS_BACKOFF_MAX	120000
+
+/*
+ * The element path of an answer, local names only, and the text of the
+ * element that just ended.  Every element must be in the namespace of
+ * the root (which the caller checks), so that a path names exactly one
+ * element of the API model.
+ */
+struct xml_ctx {
+	XML_Parser	 parser;
+	char		 ns[128];
+	char		 path[XML_PATH_MAX];
+	size_t		 off[XML_DEPTH_MAX + 1];
+	int		 depth;
+	char		 text[XML_TEXT_MAX + 1];
+	size_t		 tlen;
+	int		 toolong;
+	int		 failed;
+	char		*err;
+	size_t		 errlen;
+	int		(*root)(struct xml_ctx *, const char *,
+			    const char *);
+	void		(*start)(struct xml_ctx *, const char *);
+	void		(*end)(struct xml_ctx *, const char *,
+			    const char *);
+	void		*arg;
+};
+
+static void	 xml_fail(struct xml_ctx *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+static void	 xml_start(void *, const XML_Char *, const XML_Char **);
+static void	 xml_end(void *, const XML_Char *);
+static void	 xml_text(void *, const XML_Char *, int);
+static void	 xml_doctype(void *, const XML_Char *, const XML_Char *,
+		    const XML_Char *, int);
+static void	 xml_entity(void *, const XML_Char *, int, const XML_Char *,
+		    int, const XML_Char *, const XML_Char *, const XML_Char *,
+		    const XML_Char *);
+static int	 xml_parse(struct xml_ctx *, const char *, size_t);
+
+static void
+xml_fail(struct xml_ctx *x, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (x->failed)
+		return;
+	x->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(x->err, x->errlen, fmt, ap);
+	va_end(ap);
+	XML_StopParser(x->parser, XML_FALSE);
+}
+
+/* expat gives "URI local" (the separator is a space, never in a URI) */
+static void
+xml_split(const char *name, char *ns, size_t nslen, const char **local)
+{
+	const char	*sp;
+
+	if ((sp = strrchr(name, ' ')) == NULL) {
+		ns[0] = '\0';
+		*local = name;
+		return;
+	}
+	if ((size_t)(sp - name) >= nslen)
+		ns[0] = '\0';
+	else {
+		memcpy(ns, name, sp - name);
+		ns[sp - name] = '\0';
+	}
+	*local = sp + 1;
+}
+
+static void
+xml_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+{
+	struct xml_ctx	*x = arg;
+	char		 ns[128];
+	const char	*local;
+	size_t		 len;
+
+	if (x->failed)
+		return;
+	xml_split(name, ns, sizeof(ns), &local);
+	if (x->depth == 0) {
+		if (x->root(x, ns, local) == -1)
+			return;
+		if (strlcpy(x->ns, ns, sizeof(x->ns)) >= sizeof(x->ns)) {
+			xml_fail(x, "namespace too long");
+			return;
+		}
+	} else if (strcmp(ns, x->ns) != 0) {
+		xml_fail(x, "element %.64s in an unexpected namespace", local);
+		return;
+	}
+	if (x->depth >= XML_DEPTH_MAX) {
+		xml_fail(x, "elements nested too deep");
+		return;
+	}
+	len = strlen(local);
+	if (x->off[x->depth] + 1 + len >= sizeof(x->path)) {
+		xml_fail(x, "element path too long");
+		return;
+	}
+	x->path[x->off[x->depth]] = '/';
+	memcpy(x->path + x->off[x->depth] + 1, local, len + 1);
+	x->depth++;
+	x->off[x->depth] = x->off[x->depth - 1] + 1 + len;
+	x->tlen = 0;
+	x->toolong = 0;
+	if (x->start != NULL)
+		x->start(x, x->path);
+}
+
+static void
+xml_end(void *arg, const XML_Char *name)
+{
+	struct xml_ctx	*x = arg;
+
+	if (x->failed)
+		return;
+	x->text[x->tlen] = '\0';
+	if (x->end != NULL)
+		x->end(x, x->path, x->text);
+	x->depth--;
+	x->path[x->off[x->depth]] = '\0';
+	x->tlen = 0;
+	x->toolong = 0;
+}
+
+static void
+xml_text(void *arg, const XML_Char *s, int len)
+{
+	struct xml_ctx	*x = arg;
+	size_t		 n = len;
+
+	if (x->failed || len <= 0)
+		return;
+	if (x->tlen + n > XML_TEXT_MAX) {
+		x->toolong = 1;
+		n = XML_TEXT_MAX - x->tlen;
+	}
+	memcpy(x->text + x->tlen, s, n);
+	x->tlen += n;
+}
+
+/* No DTD, no entity: nothing in an AWS answer needs them. */
+static void
+xml_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
+    const XML_Char *pubid, int internal)
+{
+	xml_fail(arg, "a DOCTYPE is refused");
+}
+
+static void
+xml_entity(void *arg, const XML_Char *name, int param, const XML_Char *value,
+    int vlen, const XML_Char *base, const XML_Char *sysid,
+    const XML_Char *pubid, const XML_Char *notation)
+{
+	xml_fail(arg, "an entity declaration is refused");
+}
+
+static int
+xml_parse(struct xml_ctx *x, const char *buf, size_t len)
+{
+	enum XML_Status	 st;
+
+	if (len > INT_MAX) {
+		snprintf(x->err, x->errlen, "answer too big");
+		return (-1);
+	}
+	if ((x->parser = XML_ParserCreateNS("UTF-8", ' ')) == NULL)
+		fatal("%s: XML_ParserCreateNS", __func__);
+	XML_SetUserData(x->parser, x);
+	XML_SetElementHandler(x->parser, xml_start, xml_end);
+	XML_SetCharacterDataHandler(x->parser, xml_text);
+	XML_SetStartDoctypeDeclHandler(x->parser, xml_doctype);
+	XML_SetEntityDeclHandler(x->parser, xml_entity);
+	x->depth = 0;
+	x->off[0] = 0;
+	x->path[0] = '\0';
+	st = XML_Parse(x->parser, buf, (int)len, XML_TRUE);
+	if (st != XML_STATUS_OK && !x->failed) {
+		x->failed = 1;
+		snprintf(x->err, x->errlen, "XML: %s at line %lu",
+		    XML_ErrorString(XML_GetErrorCode(x->parser)),
+		    (unsigned long)XML_GetCurrentLineNumber(x->parser));
+	}
+	XML_ParserFree(x->parser);
+	x->parser = NULL;
+	return (x->failed ? -1 : 0);
+}
+
+static int
+aws_valid_id(const char *id)
+{
+	size_t	 i, n;
+
+	if (strncmp(id, "i-", 2) != 0)
+		return (0);
+	n = strlen(id + 2);
+	if (n != 8 && n != 17)
+		return (0);
+	for (i = 2; id[i] != '\0'; i++)
+		if (!isdigit((unsigned char)id[i]) &&
+		    (id[i] < 'a' || id[i] > 'f'))
+			return (0);
+	return (1);
+}
+
+/* DescribeAutoScalingGroups */
+
+#define ASG_ROOT	"/DescribeAutoScalingGroupsResponse"
+#define ASG_RESULT	ASG_ROOT "/DescribeAutoScalingGroupsResult"
+#define ASG_GROUPS	ASG_RESULT "/AutoScalingGroups"
+#define ASG_GROUP	ASG_GROUPS "/member"
+#define ASG_INST	ASG_GROUP "/Instances/member"
+
+struct asg_parse {
+	struct aws_asg_page	*page;
+	int			 seen_groups;
+	int			 group_named;
+	char			 id[AWS_ID_MAX];
+	int			 in_service, healthy, has_id, has_state;
+};
+
+static int
+asg_root(struct xml_ctx *x, const char *ns, const char *local)
+{
+	if (strcmp(local, "DescribeAutoScalingGroupsResponse") != 0 ||
+	    strcmp(ns, ASG_NS) != 0) {
+		xml_fail(x, "not a DescribeAutoScalingGroupsResponse (%.64s)",
+		    local);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+asg_start(struct xml_ctx *x, const char *path)
+{
+	struct asg_parse	*a = x->arg;
+
+	if (strcmp(path, ASG_GROUPS) == 0)
+		a->seen_groups = 1;
+	else if (strcmp(path, ASG_GROUP) == 0)
+		a->group_named = 0;
+	else if (strcmp(path, ASG_INST) == 0) {
+		a->id[0] = '\0';
+		a->in_service = a->healthy = a->has_id = a->has_state = 0;
+	}
+}
+
+static void
+asg_end(struct xml_ctx *x, const char *path, const char *text)
+{
+	struct asg_parse	*a = x->arg;
+	struct aws_asg_page	*p = a->page;
+	void			*n;
+
+	if (strcmp(path, ASG_GROUP "/AutoScalingGroupName") == 0) {
+		if (text[0] == '\0' || x->toolong ||
+		    strlen(text) >= sizeof(p->groups[0])) {
+			xml_fail(x, "bad AutoScalingGroupName");
+			return;
+		}
+		if (p->ngroups == p->groupcap) {
+			if ((n = reallocarray(p->groups, p->groupcap + 16,
+			    sizeof(*p->groups))) == NULL)
+				fatal("%s: reallocarray", __func__);
+			p->groups = n;
+			p->groupcap += 16;
+		}
+		strlcpy(p->groups[p->ngroups++], text, sizeof(p->groups[0]));
+		a->group_named = 1;
+	} else if (strcmp(path, ASG_GROUP) == 0) {
+		if (!a->group_named)
+			xml_fail(x, "a group without AutoScalingGroupName");
+	} else if (strcmp(path, ASG_INST "/InstanceId") == 0) {
+		if (!aws_valid_id(text)) {
+			xml_fail(x, "bad InstanceId");
+			return;
+		}
+		strlcpy(a->id, text, sizeof(a->id));
+		a->has_id = 1;
+	} else if (strcmp(path, ASG_INST "/LifecycleState") == 0) {
+		a->has_state = 1;
+		a->in_service = strcmp(text, "InService") == 0;
+	} else if (strcmp(path, ASG_INST "/HealthStatus") == 0)
+		a->healthy = strcmp(text, "Healthy") == 0;
+	else if (strcmp(path, ASG_INST) == 0) {
+		if (!a->has_id || !a->has_state) {
+			xml_fail(x, "an instance without InstanceId or "
+			    "LifecycleState");
+			return;
+		}
+		p->nlisted++;
+		if (!a->in_service || !a->healthy)
+			return;
+		if (p->nids >= EP2D_MAX_SERVERS) {
+			xml_fail(x, "more than %d instances", EP2D_MAX_SERVERS);
+			return;
+		}
+		if (p->nids == p->idcap) {
+			if ((n = reallocarray(p->ids, p->idcap + 64,
+			    sizeof(*p->ids))) == NULL)
+				fatal("%s: reallocarray", __func__);
+			p->ids = n;
+			p->idcap += 64;
+		}
+		strlcpy(p->ids[p->nids++], a->id, sizeof(p->ids[0]));
+	} else if (strcmp(path, ASG_RESULT "/NextToken") == 0) {
+		if (x->toolong || strlen(text) >= sizeof(p->next)) {
+			xml_fail(x, "NextToken too long");
+			return;
+		}
+		strlcpy(p->next, text, sizeof(p->next));
+	}
+}
+
+void
+aws_asg_page_free(struct aws_asg_page *p)
+{
+	free(p->ids);
+	free(p->groups);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * One page of DescribeAutoScalingGroups.  The instances and groups are
+ * appended to what the page already holds, so that the pages of one
+ * call accumulate; next is that of this page ("" on the last).
+ */
+int
+aws_parse_asg(const char *buf, size_t len, struct aws_asg_page *p,
+    char *err, size_t errlen)
+{
+	struct xml_ctx		 x;
+	struct asg_parse	 a;
+
+	memset(&x, 0, sizeof(x));
+	memset(&a, 0, sizeof(a));
+	a.page = p;
+	p->next[0] = '\0';
+	x.err = err;
+	x.errlen = errlen;
+	x.root = asg_root;
+	x.start = asg_start;
+	x.end = asg_end;
+	x.arg = &a;
+	if (xml_parse(&x, buf, len) == -1)
+		return (-1);
+	if (!a.seen_groups) {
+		snprintf(err, errlen, "no AutoScalingGroups in the answer");
+		return (-1);
+	}
+	return (0);
+}
+
+/* DescribeInstances */
+
+#define EC2_ROOT	"/DescribeInstancesResponse"
+#define EC2_RES		EC2_ROOT "/reservationSet"
+#define EC2_INST	EC2_RES "/item/instancesSet/item"
+
+struct ec2_parse {
+	struct aws_ec2_page	*page;
+	enum ip_type		 type;
+	int			 seen_res;
+	struct aws_addr		 cur;
+	int			 has_id;
+};
+
+static int
+ec2_root(struct xml_ctx *x, const char *ns, const char *local)
+{
+	if (strcmp(local, "DescribeInstancesResponse") != 0 ||
+	    strcmp(ns, EC2_NS) != 0) {
+		xml_fail(x, "not a DescribeInstancesResponse (%.64s)", local);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+ec2_start(struct xml_ctx *x, const char *path)
+{
+	struct ec2_parse	*e = x->arg;
+
+	if (strcmp(path, EC2_RES) == 0)
+		e->seen_res = 1;
+	else if (strcmp(path, EC2_INST) == 0) {
+		memset(&e->cur, 0, sizeof(e->cur));
+		e->has_id = 0;
+	}
+}
+
+static void
+ec2_end(struct xml_ctx *x, const char *path, const char *text)
+{
+	struct ec2_parse	*e = x->arg;
+	struct aws_ec2_page	*p = e->page;
+	const char		*want;
+	void			*n;
+
+	want = e->type == IP_PRIVATE ? EC2_INST "/privateIpAddress" :
+	    EC2_INST "/ipAddress";
+	if (strcmp(path, EC2_INST "/instanceId") == 0) {
+		if (!aws_valid_id(text)) {
+			xml_fail(x, "bad instanceId");
+			return;
+		}
+		strlcpy(e->cur.id, text, sizeof(e->cur.id));
+		e->has_id = 1;
+	} else if (strcmp(path, want) == 0) {
+		/* an address, or nothing: not a name, not garbage */
+		if (text[0] != '\0' && (!addr_is_ip(text) ||
+		    !addr_valid_host(text))) {
+			xml_fail(x, "bad address in %s", e->cur.id[0] ?
+			    e->cur.id : "an instance");
+			return;
+		}
+		strlcpy(e->cur.ip, text, sizeof(e->cur.ip));
+	} else if (strcmp(path, EC2_INST) == 0) {
+		if (!e->has_id) {
+			xml_fail(x, "an instance without instanceId");
+			return;
+		}
+		if (p->naddrs >= EP2D_MAX_SERVERS) {
+			xml_fail(x, "more than %d instances", EP2D_MAX_SERVERS);
+			return;
+		}
+		if (p->naddrs == p->cap) {
+			if ((n = reallocarray(p->addrs, p->cap + 64,
+			    sizeof(*p->addrs))) == NULL)
+				fatal("%s: reallocarray", __func__);
+			p->addrs = n;
+			p->cap += 64;
+		}
+		p->addrs[p->naddrs++] = e->cur;
+	} else if (strcmp(path, EC2_ROOT "/nextToken") == 0) {
+		if (x->toolong || strlen(text) >= sizeof(p->next)) {
+			xml_fail(x, "nextToken too long");
+			return;
+		}
+		strlcpy(p->next, text, sizeof(p->next));
+	}
+}
+
+void
+aws_ec2_page_free(struct aws_ec2_page *p)
+{
+	free(p->addrs);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * One page of DescribeInstances: each instance's own address of the
+ * type asked (privateIpAddress or ipAddress, never one nested in its
+ * network interfaces), "" when it has none.  Appended, as above.
+ */
+int
+aws_parse_instances(const char *buf, size_t len, enum ip_type type,
+    struct aws_ec2_page *p, char *err, size_t errlen)
+{
+	struct xml_ctx		 x;
+	struct ec2_parse	 e;
+
+	memset(&x, 0, sizeof(x));
+	memset(&e, 0, sizeof(e));
+	e.page = p;
+	e.type = type;
+	p->next[0] = '\0';
+	x.err = err;
+	x.errlen = errlen;
+	x.root = ec2_root;
+	x.start = ec2_start;
+	x.end = ec2_end;
+	x.arg = &e;
+	if (xml_parse(&x, buf, len) == -1)
+		return (-1);
+	if (!e.seen_res) {
+		snprintf(err, errlen, "no reservationSet in the answer");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Errors: the Query API's <ErrorResponse><Error> (Auto Scaling) and
+ * EC2's <Response><Errors><Error>; the first Code and Message.
+ */
+struct err_parse {
+	char		*code;
+	size_t		 codelen;
+	char		*msg;
+	size_t		 msglen;
+	int		 has_code;
+};
+
+static int
+err_root(struct xml_ctx *x, const char *ns, const char *local)
+{
+	if (strcmp(local, "ErrorResponse") != 0 &&
+	    strcmp(local, "Response") != 0) {
+		xml_fail(x, "not an error answer (%.64s)", local);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+err_end(struct xml_ctx *x, const char *path, const char *text)
+{
+	struct err_parse	*e = x->arg;
+
+	if (e->has_code && strcmp(path, "/ErrorResponse/Error") != 0 &&
+	    strcmp(path, "/Response/Errors/Error") != 0)
+		return;
+	if (strcmp(path, "/ErrorResponse/Error/Code") == 0 ||
+	    strcmp(path, "/Response/Errors/Error/Code") == 0) {
+		if (!e->has_code)
+			aws_clean(e->code, e->codelen, text);
+	} else if (strcmp(path, "/ErrorResponse/Error/Message") == 0 ||
+	    strcmp(path, "/Response/Errors/Error/Message") == 0) {
+		if (!e->has_code)
+			aws_clean(e->msg, e->msglen, text);
+	} else if (strcmp(path, "/ErrorResponse/Error") == 0 ||
+	    strcmp(path, "/Response/Errors/Error") == 0) {
+		if (e->code[0] != '\0')
+			e->has_code = 1;
+	}
+}
+
+int
+aws_parse_error(const char *buf, size_t len, char *code, size_t codelen,
+    char *msg, size_t msglen)
+{
+	struct xml_ctx		 x;
+	struct err_parse	 e;
+	char			 err[128];
+
+	if (codelen == 0 || msglen == 0)
+		return (-1);
+	code[0] = msg[0] = '\0';
+	memset(&x, 0, sizeof(x));
+	memset(&e, 0, sizeof(e));
+	e.code = code;
+	e.codelen = codelen;
+	e.msg = msg;
+	e.msglen = msglen;
+	x.err = err;
+	x.errlen = sizeof(err);
+	x.root = err_root;
+	x.end = err_end;
+	x.arg = &e;
+	if (xml_parse(&x, buf, len) == -1 || !e.has_code) {
+		code[0] = msg[0] = '\0';
+		return (-1);
+	}
+	return (0);
+}
+
+/* A text from the network, made fit for one log line. */
+void
+aws_clean(char *dst, size_t dstlen, const char *src)
+{
+	size_t	 i;
+
+	if (dstlen == 0)
+		return;
+	while (*src == ' ' || *src == '\t' || *src == '\n' || *src == '\r')
+		src++;
+	for (i = 0; i + 1 < dstlen && src[i] != '\0'; i++) {
+		if ((unsigned char)src[i] < 0x20 ||
+		    (unsigned char)src[i] >= 0x7f)
+			dst[i] = '?';
+		else
+			dst[i] = src[i];
+	}
+	while (i > 0 && dst[i - 1] == ' ')
+		i--;
+	dst[i] = '\0';
+}
+
+/*
+ * The endpoint of a service: ep2.conf's key, then the environment as the
+ * SDKs read it (the service's own variable before AWS_ENDPOINT_URL),
+ * then https://SERVICE.REGION.amazonaws.com (.com.cn in China).
+ */
+int
+aws_endpoint(const char *conf, const char *env_service,
+    const char *env_all, const char *service, const char *region, char *out,
+    size_t outlen)
+{
+	const char	*u = NULL, *host;
+	size_t		 i;
+	int		 n;
+
+	if (conf != NULL && conf[0] != '\0')
+		u = conf;
+	else if (env_service != NULL && env_service[0] != '\0')
+		u = env_service;
+	else if (env_all != NULL && env_all[0] != '\0')
+		u = env_all;
+	if (u == NULL) {
+		if (region == NULL || region[0] == '\0')
+			return (-1);
+		n = snprintf(out, outlen, "https://%s.%s.amazonaws.com%s",
+		    service, region, strncmp(region, "cn-", 3) == 0 ?
+		    ".cn" : "");
+		return (n < 0 || (size_t)n >= outlen ? -1 : 0);
+	}
+	if (strncmp(u, "https://", 8) == 0)
+		host = u + 8;
+	else if (strncmp(u, "http://", 7) == 0)
+		host = u + 7;
+	else
+		return (-1);
+	if (host[0] == '\0' || host[0] == '/' || host[0] == ':')
+		return (-1);
+	for (i = 0; u[i] != '\0'; i++)
+		if ((unsigned char)u[i] <= 0x20 ||
+		    (unsigned char)u[i] >= 0x7f || u[i] == '#' ||
+		    u[i] == '?')
+			return (-1);
+	if (strlcpy(out, u, outlen) >= outlen)
+		return (-1);
+	return (0);
+}
+
+/* The region: ep2.conf's region_name, AWS_REGION, AWS_DEFAULT_REGION. */
+int
+aws_region(const char *conf, const char *env_region,
+    const char *env_default, char *out, size_t outlen)
+{
+	const char	*r = NULL;
+	size_t		 i;
+
+	if (conf != NULL && conf[0] != '\0')
+		r = conf;
+	else if (env_region != NULL && env_region[0] != '\0')
+		r = env_region;
+	else if (env_default != NULL && env_default[0] != '\0')
+		r = env_default;
+	if (r == NULL)
+		return (-1);
+	for (i = 0; r[i] != '\0'; i++)
+		if (!islower((unsigned char)r[i]) &&
+		    !isdigit((unsigned char)r[i]) && r[i] != '-')
+			return (-1);
+	if (i == 0 || i > 63 || r[0] == '-' || r[i - 1] == '-')
+		return (-1);
+	if (strlcpy(out, r, outlen) >= outlen)
+		return (-1);
+	return (0);
+}
+
+/*
+ * The source.  One poll is a chain of requests, one at a time:
+ * credentials (when they must be fetched), DescribeAutoScalingGroups
+ * page by page, then DescribeInstances for the unknown instances in
+ * batches, page by page.  The answer is whole or it is nothing.
+ */
+enum aws_phase {
+	PHASE_IDLE,
+	PHASE_CREDS,
+	PHASE_ASG,
+	PHASE_EC2
+};
+
+enum aws_failure {
+	FAIL_TRANSIENT,		/* throttled, 5xx, network: back off */
+	FAIL_PERMANENT		/* refused, bad answer: next poll */
+};
+
+struct aws_ctx {
+	struct source		*src;
+	struct aws_chain	*chain;
+	struct event		 ev_poll;
+	enum aws_phase		 phase;
+	struct http_req		*req;
+	int			 inflight;
+	int			 again;	/* fetch_now during a poll */
+
+	/* the request in flight: kept until its answer */
+	const char		*action;
+	char			 region[64];
+	char			 asg_url[AWS_URL_MAX];
+	char			 ec2_url[AWS_URL_MAX];
+	char			 sigv4[128];
+	char			 userpwd[AWS_AKID_MAX + AWS_SECRET_MAX + 2];
+	char			 tokhdr[AWS_TOKEN_MAX + 32];
+	char			*body;
+	const struct aws_creds	*creds;
+	int			 pages;
+
+	/* this poll */
+	struct aws_asg_page	 asg;
+	struct aws_ec2_page	 ec2;
+	char			(*ask)[AWS_ID_MAX]; /* not cached */
+	size_t			 nask;
+	size_t			 askoff;		/* batch start */
+	size_t			 nbatch;
+
+	/* id -> address, sorted by id; "" when it has none */
+	struct aws_addr		*cache;
+	size_t			 ncache;
+	size_t			 cachecap;
+	enum ip_type		 cache_type;
+
+	int			 failures; /* since the last good poll */
+	int			 transient; /* in a row: backoff */
+	char			 lasterr[EP2D_ERR_MAX];
+	enum aws_origin		 origin;	/* last one logged */
+	int			 empty_logged;
+};
+
+static void	 aws_poll(struct aws_ctx *);
+static void	 aws_poll_cb(int, short, void *);
+static void	 aws_schedule(struct aws_ctx *, long);
+static void	 aws_fail(struct aws_ctx *, enum aws_failure, const char *,
+		    ...)
+		    __attribute__((__format__ (printf, 3, 4)));
+static void	 aws_creds_done(void *, const struct aws_creds *,
+		    const char *);
+static void	 aws_asg_request(struct aws_ctx *, const char *);
+static void	 aws_asg_done(void *, const struct http_resp *);
+static void	 aws_ec2_next_batch(struct aws_ctx *);
+static void	 aws_ec2_request(struct aws_ctx *, const char *);
+static void	 aws_ec2_done(void *, const struct http_resp *);
+static void	 aws_finish(struct aws_ctx *);
+static void	 aws_wipe_request(struct aws_ctx *);
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return (strcmp(a, b));
+}
+
+static int
+addr_cmp(const void *a, const void *b)
+{
+	const struct aws_addr	*x = a, *y = b;
+
+	return (strcmp(x->id, y->id));
+}
+
+static struct aws_addr *
+cache_find(struct aws_ctx *c, const char *id)
+{
+	struct aws_addr	 key;
+
+	if (c->ncache == 0)
+		return (NULL);
+	strlcpy(key.id, id, sizeof(key.id));
+	return (bsearch(&key, c->cache, c->ncache, sizeof(*c->cache),
+	    addr_cmp));
+}
+
+static long
+aws_jitter(long ms, int pct)
+{
+	long	 span;
+
+	span = ms * pct / 100;
+	if (span <= 0)
+		return (ms);
+	return (ms - span + (long)arc4random_uniform(2 * span + 1));
+}
+
+static void
+aws_schedule(struct aws_ctx *c, long ms)
+{
+	struct timeval	 tv;
+
+	if (ms < 100)
+		ms = 100;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_del(&c->ev_poll);
+	evtimer_add(&c->ev_poll, &tv);
+}
+
+static void
+aws_schedule_next(struct aws_ctx *c)
+{
+	long	 ms;
+
+	ms = (long)c->src->conf->sleep_before_next_run * 1000;
+	aws_schedule(c, aws_jitter(ms, 10));
+}
+
+static void
+aws_end_poll(struct aws_ctx *c)
+{
+	c->phase = PHASE_IDLE;
+	aws_wipe_request(c);
+	aws_asg_page_free(&c->asg);
+	aws_ec2_page_free(&c->ec2);
+	free(c->ask);
+	c->ask = NULL;
+	c->nask = c->askoff = c->nbatch = 0;
+}
+
+/*
+ * A failed poll: the first failure of a run, or one that reads
+ * differently, is logged; the retries are not, since a throttled
+ * account would fill the log.  The last good set stays.
+ */
+static void
+aws_fail(struct aws_ctx *c, enum aws_failure kind, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[EP2D_ERR_MAX];
+	long	 ms;
+	int	 n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->failures++;
+	if (c->failures == 1 || strcmp(msg, c->lasterr) != 0)
+		log_warnx("aws: %s", msg);
+	else
+		log_debug("aws: poll failed again (%d attempts)",
+		    c->failures);
+	strlcpy(c->lasterr, msg, sizeof(c->lasterr));
+	source_fail(c->src, "%s", msg);
+	aws_end_poll(c);
+
+	if (c->again) {
+		c->again = 0;
+		aws_schedule(c, 0);
+		return;
+	}
+	if (kind == FAIL_PERMANENT) {
+		c->transient = 0;
+		aws_schedule_next(c);
+		return;
+	}
+	/* exponential, half of it random ("equal jitter") */
+	c->transient++;
+	n = c->transient > 8 ? 8 : c->transient;
+	ms = (long)AWS_BACKOFF_MS << (n - 1);
+	if (ms > AWS_BACKOFF_MAX)
+		ms = AWS_BACKOFF_MAX;
+	ms = ms / 2 + (long)arc4random_uniform(ms / 2 + 1);
+	log_debug("aws: next attempt in %ld ms", ms);
+	aws_schedule(c, ms);
+}
+
+static void
+aws_wipe_request(struct aws_ctx *c)
+{
+	explicit_bzero(c->userpwd, sizeof(c->userpwd));
+	explicit_bzero(c->tokhdr, sizeof(c->tokhdr));
+	free(c->body);
+	c->body = NULL;
+}
+
+static void
+aws_poll_cb(int fd, short event, void *arg)
+{
+	aws_poll(arg);
+}
+
+static void
+aws_poll(struct aws_ctx *c)
+{
+	const struct aws_conf	*ac = &c->src->conf->aws;
+	const struct aws_creds	*cr;
+	char			 err[EP2D_ERR_MAX];
+
+	if (c->phase != PHASE_IDLE) {
+		c->again = 1;
+		return;
+	}
+	evtimer_del(&c->ev_poll);
+	if (ac->nasg == 0) {
+		aws_fail(c, FAIL_PERMANENT, "no asg_name configured");
+		return;
+	}
+	if (aws_region(ac->region, getenv("AWS_REGION"),
+	    getenv("AWS_DEFAULT_REGION"), c->region, sizeof(c->region)) == -1) {
+		aws_fail(c, FAIL_PERMANENT, "no valid region: set region_name "
+		    "in [AWS] or AWS_REGION");
+		return;
+	}
+	if (aws_endpoint(ac->autoscaling_endpoint,
+	    getenv("AWS_ENDPOINT_URL_AUTO_SCALING"), getenv("AWS_ENDPOINT_URL"),
+	    "autoscaling", c->region, c->asg_url, sizeof(c->asg_url)) == -1 ||
+	    aws_endpoint(ac->ec2_endpoint, getenv("AWS_ENDPOINT_URL_EC2"),
+	    getenv("AWS_ENDPOINT_URL"), "ec2", c->region, c->ec2_url,
+	    sizeof(c->ec2_url)) == -1) {
+		aws_fail(c, FAIL_PERMANENT, "bad endpoint URL (autoscaling_"
+		    "endpoint, ec2_endpoint or AWS_ENDPOINT_URL*)");
+		return;
+	}
+	if (ac->ip_type != c->cache_type) {
+		c->ncache = 0;
+		c->cache_type = ac->ip_type;
+	}
+	c->phase = PHASE_CREDS;
+	switch (creds_get(c->chain, ac, &cr, aws_creds_done, c, err,
+	    sizeof(err))) {
+	case 0:
+		aws_creds_done(c, cr, NULL);
+		break;
+	case 1:
+		break;		/* aws_creds_done follows */
+	default:
+		aws_fail(c, FAIL_PERMANENT, "%s", err);
+		break;
+	}
+}
+
+static void
+aws_creds_done(void *arg, const struct aws_creds *cr, const char *err)
+{
+	struct aws_ctx	*c = arg;
+
+	if (c->phase != PHASE_CREDS)
+		return;
+	if (cr == NULL) {
+		aws_fail(c, FAIL_TRANSIENT, "credentials: %s",
+		    err != NULL ? err : "none");
+		return;
+	}
+	if (cr->origin != c->origin) {
+		log_info("aws: using credentials from %s",
+		    creds_origin_name(cr->origin));
+		c->origin = cr->origin;
+	}
+	c->creds = cr;
+	c->phase = PHASE_ASG;
+	c->pages = 0;
+	aws_asg_request(c, "");
+}
+
+/* application/x-www-form-urlencoded, RFC 3986's unreserved kept */
+static int
+form_add(char **buf, size_t *len, size_t *cap, const char *name,
+    const char *value)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 need, i;
+	char			*n;
+	unsigned char		 ch;
+
+	need = *len + strlen(name) + 3 * strlen(value) + 3;
+	if (need > *cap) {
+		if ((n = realloc(*buf, need + 256)) == NULL)
+			return (-1);
+		*buf = n;
+		*cap = need + 256;
+	}
+	if (*len > 0)
+		(*buf)[(*len)++] = '&';
+	memcpy(*buf + *len, name, strlen(name));
+	*len += strlen(name);
+	(*buf)[(*len)++] = '=';
+	for (i = 0; value[i] != '\0'; i++) {
+		ch = value[i];
+		if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' ||
+		    ch == '~')
+			(*buf)[(*len)++] = ch;
+		else {
+			(*buf)[(*len)++] = '%';
+			(*buf)[(*len)++] = hex[ch >> 4];
+			(*buf)[(*len)++] = hex[ch & 0xf];
+		}
+	}
+	(*buf)[*len] = '\0';
+	return (0);
+}
+
+static int
+aws_send(struct aws_ctx *c, const char *url, const char *service,
+    http_cb cb)
+{
+	struct http_opts	 o;
+	struct http_req		*r;
+	int			 n;
+
+	memset(&o, 0, sizeof(o));
+	n = snprintf(c->sigv4, sizeof(c->sigv4), "aws:amz:%s:%s", c->region,
+	    service);
+	if (n < 0 || (size_t)n >= sizeof(c->sigv4))
+		return (-1);
+	n = snprintf(c->userpwd, sizeof(c->userpwd), "%s:%s", c->creds->akid,
+	    c->creds->secret);
+	if (n < 0 || (size_t)n >= sizeof(c->userpwd))
+		return (-1);
+	o.url = url;
+	o.method = "POST";
+	o.headers[0] = "Content-Type: application/x-www-form-urlencoded; "
+	    "charset=utf-8";
+	if (c->creds->token[0] != '\0') {
+		/* a header before signing: libcurl signs it */
+		n = snprintf(c->tokhdr, sizeof(c->tokhdr),
+		    "X-Amz-Security-Token: %s", c->creds->token);
+		if (n < 0 || (size_t)n >= sizeof(c->tokhdr))
+			return (-1);
+		o.headers[1] = c->tokhdr;
+	}
+	o.body = c->body;
+	o.bodylen = strlen(c->body);
+	o.aws_sigv4 = c->sigv4;
+	o.userpwd = c->userpwd;
+	o.timeout_ms = AWS_TIMEOUT_MS;
+	o.connect_timeout_ms = AWS_CONNECT_MS;
+	o.max_body = AWS_BODY_MAX;
+	c->inflight = 1;
+	r = http_request(&o, cb, c);
+	if (r == NULL) {
+		c->inflight = 0;
+		return (-1);
+	}
+	/* an answer given before http_request() returned leaves no req */
+	c->req = c->inflight ? r : NULL;
+	return (0);
+}
+
+static void
+aws_asg_request(struct aws_ctx *c, const char *next)
+{
+	const struct aws_conf	*ac = &c->src->conf->aws;
+	size_t			 len = 0, cap = 0;
+	char			 name[64];
+	int			 i;
+
+	free(c->body);
+	c->body = NULL;
+	c->action = "DescribeAutoScalingGroups";
+	if (form_add(&c->body, &len, &cap, "Action", c->action) == -1 ||
+	    form_add(&c->body, &len, &cap, "Version", ASG_VERSION) == -1)
+		fatal("%s: form", __func__);
+	for (i = 0; i < ac->nasg; i++) {
+		snprintf(name, sizeof(name), "AutoScalingGroupNames.member.%d",
+		    i + 1);
+		if (form_add(&c->body, &len, &cap, name,
+		    ac->asg_names[i]) == -1)
+			fatal("%s: form", __func__);
+	}
+	if (next[0] != '\0' &&
+	    form_add(&c->body, &len, &cap, "NextToken", next) == -1)
+		fatal("%s: form", __func__);
+	if (aws_send(c, c->asg_url, "autoscaling", aws_asg_done) == -1)
+		aws_fail(c, FAIL_TRANSIENT, "%s: cannot start the request",
+		    c->action);
+}
+
+/*
+ * A refusal: AWS's code and message in one line.  Throttling, server
+ * errors and expired keys are worth a quick retry; the rest (a wrong
+ * key, a missing permission) will not mend by itself.
+ */
+static void
+aws_refused(struct aws_ctx *c, const struct http_resp *r)
+{
+	char	 code[AWS_CODE_MAX], msg[AWS_MSG_MAX];
+
+	if (aws_parse_error(r->body, r->bodylen, code, sizeof(code), msg,
+	    sizeof(msg)) == -1) {
+		aws_fail(c, r->status >= 500 ? FAIL_TRANSIENT : FAIL_PERMANENT,
+		    "%s refused (HTTP %ld) without an AWS error", c->action,
+		    r->status);
+		return;
+	}
+	if (strcmp(code, "ExpiredToken") == 0 ||
+	    strcmp(code, "ExpiredTokenException") == 0 ||
+	    strcmp(code, "RequestExpired") == 0) {
+		creds_expire(c->chain);
+		aws_fail(c, FAIL_TRANSIENT, "%s refused (HTTP %ld): %s: %s",
+		    c->action, r->status, code, msg);
+		return;
+	}
+	if (r->status >= 500 || strcmp(code, "Throttling") == 0 ||
+	    strcmp(code, "ThrottlingException") == 0 ||
+	    strcmp(code, "RequestLimitExceeded") == 0 ||
+	    strcmp(code, "RequestThrottled") == 0 ||
+	    strcmp(code, "InvalidInstanceID.NotFound") == 0) {
+		aws_fail(c, FAIL_TRANSIENT, "%s refused (HTTP %ld): %s: %s",
+		    c->action, r->status, code, msg);
+		return;
+	}
+	aws_fail(c, FAIL_PERMANENT, "%s refused (HTTP %ld): %s: %s",
+	    c->action, r->status, code, msg);
+}
+
+/* 0: a 200 to parse; -1: failed and handled */
+static int
+aws_answer(struct aws_ctx *c, const struct http_resp *r)
+{
+	char	 err[AWS_MSG_MAX];
+
+	c->inflight = 0;
+	c->req = NULL;
+	aws_wipe_request(c);
+	if (r->error != NULL) {
+		aws_clean(err, sizeof(err), r->error);
+		aws_fail(c, FAIL_TRANSIENT, "%s: %s", c->action, err);
+		return (-1);
+	}
+	if (r->status != 200) {
+		aws_refused(c, r);
+		return (-1);
+	}
+	if (r->body == NULL) {
+		aws_fail(c, FAIL_TRANSIENT, "%s: empty answer", c->action);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+aws_asg_done(void *arg, const struct http_resp *r)
+{
+	struct aws_ctx		*c = arg;
+	const struct aws_conf	*ac = &c->src->conf->aws;
+	char			 err[AWS_MSG_MAX], prev[AWS_NEXT_MAX];
+	size_t			 i, j, k;
+	int			 g, found;
+
+	if (aws_answer(c, r) == -1)
+		return;
+	strlcpy(prev, c->asg.next, sizeof(prev));
+	if (aws_parse_asg(r->body, r->bodylen, &c->asg, err,
+	    sizeof(err)) == -1) {
+		aws_fail(c, FAIL_PERMANENT, "%s: bad answer: %s", c->action,
+		    err);
+		return;
+	}
+	if (c->asg.next[0] != '\0') {
+		if (++c->pages >= AWS_PAGES_MAX ||
+		    strcmp(prev, c->asg.next) == 0) {
+			aws_fail(c, FAIL_PERMANENT, "%s: NextToken loops",
+			    c->action);
+			return;
+		}
+		aws_asg_request(c, c->asg.next);
+		return;
+	}
+
+	/* a group that does not exist is a mistake, not an empty group */
+	for (g = 0; g < ac->nasg; g++) {
+		found = 0;
+		for (i = 0; i < c->asg.ngroups && !found; i++)
+			found = strcmp(c->asg.groups[i],
+			    ac->asg_names[g]) == 0;
+		if (!found) {
+			aws_fail(c, FAIL_PERMANENT, "Auto Scaling group "
+			    "\"%s\" not found", ac->asg_names[g]);
+			return;
+		}
+	}
+
+	/* sorted, unique: the cache is pruned to these */
+	if (c->asg.nids > 1)
+		qsort(c->asg.ids, c->asg.nids, sizeof(*c->asg.ids), id_cmp);
+	for (i = 0, j = 0; i < c->asg.nids; i++)
+		if (j == 0 || strcmp(c->asg.ids[j - 1], c->asg.ids[i]) != 0)
+			memmove(c->asg.ids[j++], c->asg.ids[i],
+			    sizeof(c->asg.ids[0]));
+	c->asg.nids = j;
+
+	if ((c->ask = calloc(c->asg.nids + 1, sizeof(*c->ask))) == NULL)
+		fatal("%s: calloc", __func__);
+	for (i = 0, k = 0; i < c->asg.nids; i++)
+		if (cache_find(c, c->asg.ids[i]) == NULL)
+			strlcpy(c->ask[k++], c->asg.ids[i], sizeof(c->ask[0]));
+	c->nask = k;
+	c->askoff = 0;
+	c->nbatch = 0;
+	c->phase = PHASE_EC2;
+	aws_ec2_next_batch(c);
+}
+
+static void
+aws_ec2_next_batch(struct aws_ctx *c)
+{
+	c->askoff += c->nbatch;
+	if (c->askoff >= c->nask) {
+		aws_finish(c);
+		return;
+	}
+	c->nbatch = c->nask - c->askoff;
+	if (c->nbatch > AWS_EC2_BATCH)
+		c->nbatch = AWS_EC2_BATCH;
+	c->pages = 0;
+	aws_ec2_request(c, "");
+}
+
+static void
+aws_ec2_request(struct aws_ctx *c, const char *next)
+{
+	size_t	 len = 0, cap = 0, i;
+	char	 name[32];
+
+	free(c->body);
+	c->body = NULL;
+	c->action = "DescribeInstances";
+	if (form_add(&c->body, &len, &cap, "Action", c->action) == -1 ||
+	    form_add(&c->body, &len, &cap, "Version", EC2_VERSION) == -1)
+		fatal("%s: form", __func__);
+	for (i = 0; i < c->nbatch; i++) {
+		snprintf(name, sizeof(name), "InstanceId.%zu", i + 1);
+		if (form_add(&c->body, &len, &cap, name,
+		    c->ask[c->askoff + i]) == -1)
+			fatal("%s: form", __func__);
+	}
+	if (next[0] != '\0' &&
+	    form_add(&c->body, &len, &cap, "NextToken", next) == -1)
+		fatal("%s: form", __func__);
+	if (aws_send(c, c->ec2_url, "ec2", aws_ec2_done) == -1)
+		aws_fail(c, FAIL_TRANSIENT, "%s: cannot start the request",
+		    c->action);
+}
+
+static void
+aws_ec2_done(void *arg, const struct http_resp *r)
+{
+	struct aws_ctx	*c = arg;
+	char		 err[AWS_MSG_MAX], prev[AWS_NEXT_MAX];
+
+	if (aws_answer(c, r) == -1)
+		return;
+	strlcpy(prev, c->ec2.next, sizeof(prev));
+	if (aws_parse_instances(r->body, r->bodylen,
+	    c->src->conf->aws.ip_type, &c->ec2, err, sizeof(err)) == -1) {
+		aws_fail(c, FAIL_PERMANENT, "%s: bad answer: %s", c->action,
+		    err);
+		return;
+	}
+	if (c->ec2.next[0] != '\0') {
+		if (++c->pages >= AWS_PAGES_MAX ||
+		    strcmp(prev, c->ec2.next) == 0) {
+			aws_fail(c, FAIL_PERMANENT, "%s: nextToken loops",
+			    c->action);
+			return;
+		}
+		aws_ec2_request(c, c->ec2.next);
+		return;
+	}
+	c->ec2.next[0] = '\0';
+	aws_ec2_next_batch(c);
+}
+
+/*
+ * Both calls answered: learn the new addresses, forget the instances
+ * that left, and hand the whole set over.
+ */
+static void
+aws_finish(struct aws_ctx *c)
+{
+	const struct ep2_conf	*conf = c->src->conf;
+	const char		*type;
+	struct server_set	 set;
+	struct aws_addr		*a, *n;
+	size_t			 i, j, need, added = 0;
+
+	type = conf->aws.ip_type == IP_PRIVATE ? "private" : "public";
+	need = c->ncache + c->ec2.naddrs;
+	if (need > c->cachecap) {
+		if ((n = reallocarray(c->cache, need, sizeof(*n))) == NULL)
+			fatal("%s: reallocarray", __func__);
+		c->cache = n;
+		c->cachecap = need;
+	}
+	for (i = 0; i < c->ec2.naddrs; i++) {
+		a = &c->ec2.addrs[i];
+		if (c->nask == 0 || bsearch(a->id, c->ask, c->nask,
+		    sizeof(*c->ask), id_cmp) == NULL ||
+		    cache_find(c, a->id) != NULL)
+			continue;	/* not asked, or known */
+		if (a->ip[0] == '\0')
+			log_warnx("aws: instance %s has no %s IP address; "
+			    "left out", a->id, type);
+		c->cache[c->ncache + added++] = *a;
+	}
+	c->ncache += added;
+	if (c->ncache > 1)
+		qsort(c->cache, c->ncache, sizeof(*c->cache), addr_cmp);
+	for (i = 0, j = 0; i < c->ncache; i++)
+		if (j == 0 || strcmp(c->cache[j - 1].id, c->cache[i].id) != 0)
+			c->cache[j++] = c->cache[i];
+	c->ncache = j;
+
+	/* prune: both lists are sorted */
+	for (i = 0, j = 0; i < c->ncache; i++)
+		if (c->asg.nids > 0 && bsearch(c->cache[i].id, c->asg.ids,
+		    c->asg.nids, sizeof(*c->asg.ids), id_cmp) != NULL)
+			c->cache[j++] = c->cache[i];
+	c->ncache = j;
+
+	set_init(&set);
+	for (i = 0; i < c->asg.nids; i++) {
+		if ((a = cache_find(c, c->asg.ids[i])) == NULL) {
+			log_warnx("aws: instance %s not in DescribeInstances' "
+			    "answer; left out", c->asg.ids[i]);
+			continue;
+		}
+		if (a->ip[0] == '\0')
+			continue;
+		if (set_add(&set, a->ip, conf->backend_port) == -1) {
+			log_warn("aws: instance %s", a->id);
+			continue;
+		}
+	}
+	if (c->asg.nids == 0) {
+		if (!c->empty_logged)
+			log_warnx("aws: no InService and Healthy instance in "
+			    "the Auto Scaling group%s (%zu listed): the "
+			    "backend is emptied", conf->aws.nasg > 1 ? "s" : "",
+			    c->asg.nlisted);
+		c->empty_logged = 1;
+	} else
+		c->empty_logged = 0;
+	if (c->failures > 0)
+		log_info("aws: recovered after %d failed attempt%s",
+		    c->failures, c->failures > 1 ? "s" : "");
+	c->failures = 0;
+	c->transient = 0;
+	c->lasterr[0] = '\0';
+	log_debug("aws: %zu instances InService and Healthy, %zu listed, "
+	    "%zu asked of EC2", c->asg.nids, c->asg.nlisted, c->nask);
+	aws_end_poll(c);
+	source_good(c->src, &set);
+	set_free(&set);
+
+	if (c->again) {
+		c->again = 0;
+		aws_schedule(c, 0);
+	} else
+		aws_schedule_next(c);
+}
+
+/* As root, before the sandbox: what the credential chain must read. */
 static int
 aws_init(struct source *src)
 {
-	return (-1);
+	struct aws_ctx	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("%s: calloc", __func__);
+		return (-1);
+	}
+	c->src = src;
+	c->cache_type = src->conf->aws.ip_type;
+	if ((c->chain = creds_init(&src->conf->aws)) == NULL) {
+		free(c);
+		return (-1);
+	}
+	evtimer_set(&c->ev_poll, aws_poll_cb, c);
+	if (src->evb != NULL)
+		event_base_set(src->evb, &c->ev_poll);
+	src->ctx = c;
+	return (0);
 }
 
 static int
 aws_start(struct source *src)
 {
-	return (-1);
+	struct aws_ctx	*c = src->ctx;
+
+	if (c == NULL)
+		return (-1);
+	aws_schedule(c, 0);
+	return (0);
 }
 
 static void
 aws_fetch_now(struct source *src)
 {
+	struct aws_ctx	*c = src->ctx;
+
+	if (c == NULL)
+		return;
+	if (c->phase != PHASE_IDLE) {
+		c->again = 1;
+		return;
+	}
+	aws_schedule(c, 0);
 }
 
 static void
 aws_stop(struct source *src)
 {
+	struct aws_ctx	*c = src->ctx;
+
+	if (c == NULL)
+		return;
+	evtimer_del(&c->ev_poll);
+	if (c->req != NULL)
+		http_cancel(c->req);
+	c->req = NULL;
+	creds_cancel(c->chain);
+	aws_end_poll(c);
+	creds_free(c->chain);
+	free(c->cache);
+	free(c);
+	src->ctx = NULL;
 }
 
 const struct source_ops aws_ops = {

@@ -67,7 +67,12 @@ struct aws_ec2_page {
 	char		 next[AWS_NEXT_MAX];
 };
 
-/* aws.c: parsers, strict; -1 with a reason in the buffer */
+/*
+ * aws.c: parsers, strict (no DTD, the root's namespace checked, an
+ * element missing is an error); -1 with a reason in the buffer.  The
+ * page parsers append to the lists the page already holds, so that the
+ * pages of one call accumulate, and set next to this page's token.
+ */
 void	 aws_asg_page_free(struct aws_asg_page *);
 int	 aws_parse_asg(const char *, size_t, struct aws_asg_page *,
 	    char *, size_t);

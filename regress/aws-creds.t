@@ -6,7 +6,9 @@
 # expiring keys; the order of the links; a wrong secret gives AWS's
 # error code in the log and leaves the backend as it was.  Nothing
 # here reaches 169.254.169.254 or 169.254.170.2: aws_env points the
-# metadata variables at the fake or disables them.  Ports 23020-23039.
+# metadata variables at the fake or disables them.  Also the config
+# file's [profile NAME], region and endpoint from the environment.
+# Ports 23020-23039.
 PORT_BASE=23020
 . "$(dirname "$0")/lib.sh"
 t_init
@@ -97,6 +99,28 @@ ep2d_stop
 AWS_SHARED_CREDENTIALS_FILE=$T/no-credentials
 unset AWS_PROFILE
 
+# 3b. the config file's [profile NAME]; region and endpoint from the
+# environment, ep2.conf naming neither
+cat > "$T/config" <<EOF
+[default]
+region = eu-west-3
+
+[profile ep2d]
+aws_access_key_id = AKIDFILE
+aws_secret_access_key = filesecret
+EOF
+AWS_CONFIG_FILE=$T/config AWS_PROFILE=ep2d AWS_REGION=us-east-1
+AWS_ENDPOINT_URL=http://127.0.0.1:$AWS_PORT
+export AWS_PROFILE AWS_REGION AWS_ENDPOINT_URL
+aws_conf
+sed -i -e '/^region_name/d' -e '/^autoscaling_endpoint/d' \
+    -e '/^ec2_endpoint/d' "$T/ep2.conf"
+run_case "config file, profile ep2d; AWS_REGION, AWS_ENDPOINT_URL" AKIDFILE
+ep2d_stop
+AWS_CONFIG_FILE=$T/no-config
+unset AWS_PROFILE AWS_REGION AWS_ENDPOINT_URL
+aws_conf
+
 # 4. ECS container credentials, with the authorization token
 AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:$AWS_PORT/ecs/v2/credentials/ep2d
 AWS_CONTAINER_AUTHORIZATION_TOKEN=ecs-auth-token
@@ -117,11 +141,11 @@ fake_log | grep -q '"action": "IMDS PUT /latest/api/token".*"ttl": 21600'
 ok $? "IMDSv2: token asked with a TTL of 21600 s"
 [ "$(fake_count "action=IMDS*&status=401")" -eq 0 ]
 ok $? "IMDSv2: every GET carried the token"
-fake_count_ge 1 "action=IMDS GET /latest/meta-data/iam/security-credentials/ep2d-web-role&status=200"
+fake_count_ge 1 "action=IMDS+GET+/latest/meta-data/iam/security-credentials/ep2d-web-role&status=200&since=$s"
 ok $? "IMDSv2: the role's keys fetched"
 wait_for 20 fake_count_ge 1 "action=DescribeAutoScalingGroups&status=200&akid=ASIAFAKEIMDS0002"
 ok $? "IMDSv2: keys expiring in 304 s renewed before (5 min margin)"
-[ "$(fake_count "status=403")" -eq 0 ]
+[ "$(fake_count "status=403&since=$s")" -eq 0 ]
 ok $? "IMDSv2: no call refused"
 ep2d_stop
 

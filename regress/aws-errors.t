@@ -33,11 +33,17 @@ fault() {
 	    $(inst i-0000000000000a004 InService 127.0.0.4)]}}"
 }
 
+# settle: faults off, and a good poll seen, so that the next case
+# starts from a source that is well (HAProxy may already hold the set)
 settle() {
+	_s=$(fake_seq)
 	fake_cfg "{\"faults\": [], \"groups\": {\"my-asg\": [
 	    $(inst i-0000000000000a002 InService 127.0.0.2),
 	    $(inst i-0000000000000a003 InService 127.0.0.3)]}}"
-	wait_for 20 hap_has 127.0.0.2:$BPORT 127.0.0.3:$BPORT
+	wait_for 20 hap_has 127.0.0.2:$BPORT 127.0.0.3:$BPORT &&
+	    wait_for 20 fake_count_ge 1 \
+	    "action=DescribeAutoScalingGroups&status=200&since=$_s" &&
+	    wait_for 5 grep -aq "aws: recovered" "$T/ep2d.out"
 }
 
 for k in garbage truncated empty doctype 500; do
@@ -47,7 +53,7 @@ for k in garbage truncated empty doctype 500; do
 	hap_has 127.0.0.2:$BPORT 127.0.0.3:$BPORT
 	ok $? "$k answers: the backend stays as it was"
 	grep -q "aws: DescribeAutoScalingGroups" "$T/ep2d.out"
-	ok $? "$k answers: logged ($(grep -m1 'aws: Desc' "$T/ep2d.out" | sed 's/.*aws: //'))"
+	ok $? "$k answers: logged ($(grep -a -m1 'aws: Desc' "$T/ep2d.out" | sed 's/.*aws: //'))"
 	settle
 	ok $? "$k answers: back to normal afterwards"
 done
@@ -60,7 +66,7 @@ ok $? "Throttling three times, then an answer"
 hap_has 127.0.0.2:$BPORT 127.0.0.3:$BPORT 127.0.0.4:$BPORT ||
     wait_for 5 hap_has 127.0.0.2:$BPORT 127.0.0.3:$BPORT 127.0.0.4:$BPORT
 ok $? "after the throttling, the new instance applies"
-[ "$(grep -c "Throttling" "$T/ep2d.out")" -eq 1 ]
+[ "$(grep -ac "Throttling" "$T/ep2d.out")" -eq 1 ]
 ok $? "Throttling logged once, not at each retry"
 log_has "aws: recovered after 3 failed attempts"
 ok $? "the recovery logged"
@@ -75,7 +81,7 @@ settle
 fault ec2limit DescribeInstances 2
 wait_for 30 hap_has 127.0.0.2:$BPORT 127.0.0.3:$BPORT 127.0.0.4:$BPORT
 ok $? "EC2 RequestLimitExceeded twice, then the new instance applies"
-[ "$(grep -c "RequestLimitExceeded" "$T/ep2d.out")" -eq 1 ]
+[ "$(grep -ac "RequestLimitExceeded" "$T/ep2d.out")" -eq 1 ]
 ok $? "RequestLimitExceeded logged once"
 settle
 
@@ -104,7 +110,7 @@ settle
 : > "$T/ep2d.out"
 fault delay DescribeAutoScalingGroups 1
 wait_for 45 log_has "DescribeAutoScalingGroups: .*[Tt]ime"
-ok $? "a hanging request times out ($(grep -m1 'Timeout\|timed out' "$T/ep2d.out" | sed 's/.*aws: //'))"
+ok $? "a hanging request times out ($(grep -a -m1 'Timeout\|timed out' "$T/ep2d.out" | sed 's/.*aws: //'))"
 wait_for 20 hap_has 127.0.0.2:$BPORT 127.0.0.3:$BPORT 127.0.0.4:$BPORT
 ok $? "and the next poll applies"
 

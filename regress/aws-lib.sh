@@ -76,7 +76,6 @@ inst() {
 aws_backends() {
 	{
 		echo "global"
-		echo "    pidfile $T/backends.pid"
 		echo "defaults"
 		echo "    mode http"
 		echo "    timeout connect 1s"
@@ -85,7 +84,8 @@ aws_backends() {
 		for _n in "$@"; do
 			echo "frontend b$_n"
 			echo "    bind 127.0.0.$_n:$BPORT"
-			echo "    http-request return status 200 content-type text/plain string \"b$_n\n\""
+			# printf: dash's echo would turn \n into a newline
+			printf '    http-request return status 200 content-type text/plain string "b%s\\n"\n' "$_n"
 		done
 	} > "$T/backends.cfg"
 	"$HAPROXY" -D -f "$T/backends.cfg" -p "$T/backends.pid" || return 1

@@ -170,7 +170,7 @@ CONF
 
 # ep2d_start [FLAGS]: start ep2d in the foreground (-d) in the background
 ep2d_start() {
-	"$EP2D" -d -f "$T/ep2.conf" -s "$CTL" "$@" > "$T/ep2d.out" 2>&1 &
+	"$EP2D" -d -f "$T/ep2.conf" -s "$CTL" "$@" >> "$T/ep2d.out" 2>&1 &
 	EP2D_PID=$!
 }
 
