@@ -14,29 +14,1186 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* STUB by the lead, to be replaced by the sandbox engineer. */
+/*
+ * Every Linux confinement call of ep2d lives here: core dumps, chroot,
+ * the user switch, capabilities, no_new_privs and the seccomp filters,
+ * one table per process.  The fetcher gets an allow-list (it parses
+ * what the network sends); the parent and the reloader stay root and
+ * get deny-lists, because what the reloader wears, the haproxy it
+ * starts wears too (filters, no_new_privs and the bounding set are
+ * inherited across execve).
+ *
+ * With -DSANDBOX_DEBUG, or EP2D_SANDBOX_DEBUG=1 in the environment, a
+ * system call outside the fetcher's list is not fatal: it fails with
+ * EACCES and the number is written to standard error, so that a
+ * missing entry shows up as a line in the test log, not a dead child.
+ */
+
+#include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/landlock.h>
+#include <linux/seccomp.h>
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
 
 #include "ep2d.h"
+#include "log.h"
+
+#if defined(__x86_64__)
+#define SECCOMP_AUDIT_ARCH	AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SECCOMP_AUDIT_ARCH	AUDIT_ARCH_AARCH64
+#else
+#error "sandbox.c: no seccomp filter for this architecture"
+#endif
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SC_ARG_LO(n)	(offsetof(struct seccomp_data, args[(n)]))
+#else
+#define SC_ARG_LO(n)	(offsetof(struct seccomp_data, args[(n)]) + 4)
+#endif
+#define SC_NR		(offsetof(struct seccomp_data, nr))
+
+#ifndef SECCOMP_RET_KILL_PROCESS
+#define SECCOMP_RET_KILL_PROCESS	0x80000000U
+#endif
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP			1	/* si_code of a seccomp SIGSYS */
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT			47
+#define PR_CAP_AMBIENT_CLEAR_ALL	4
+#endif
+
+/*
+ * The filter language, as OpenSSH's sandbox-seccomp-filter.c shapes
+ * it: every rule starts with the system call number in the
+ * accumulator and leaves it there.  Arguments are compared on their
+ * low 32 bits: all those checked here are int or flags that fit.
+ */
+#define SC_RET(nr, action)						\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),		\
+	BPF_STMT(BPF_RET | BPF_K, (action))
+#define SC_ALLOW(nr)		SC_RET((nr), SECCOMP_RET_ALLOW)
+#define SC_ERRNO(nr, e)							\
+	SC_RET((nr), SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
+
+/* allow when argument n equals v */
+#define SC_ALLOW_ARG(nr, n, v)						\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 4),		\
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(n)),		\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (v), 0, 1),			\
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),			\
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_NR)
+
+/* allow when argument n has no bit outside mask */
+#define SC_ALLOW_MASK(nr, n, mask)					\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 5),		\
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(n)),		\
+	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)(mask)),		\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),			\
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),			\
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_NR)
+
+/* allow when argument n has every bit of flags */
+#define SC_ALLOW_FLAGS(nr, n, flags)					\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 5),		\
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(n)),		\
+	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, (flags)),			\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (flags), 0, 1),		\
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),			\
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_NR)
+
+/* open flags that could create or change a file */
+#define SC_OPEN_WRITE	(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | \
+	    (O_TMPFILE & ~O_DIRECTORY))
+
+/* a thread, not a process: what pthread_create asks of clone */
+#define SC_CLONE_THREAD	(CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)
+
+/*
+ * The fetcher: libevent (epoll), libcurl with its threaded resolver,
+ * OpenSSL, json-c, expat, imsg, the servers file through a directory
+ * descriptor and inotify, and glibc's resolver inside the chroot.
+ * Anything else kills the process.  Files open read-only only: the
+ * fetcher has nothing to write but sockets, pipes and the log.
+ */
+static const struct sock_filter fetcher_filter[] = {
+	/* memory; never executable */
+	SC_ALLOW(__NR_brk),
+	SC_ALLOW_MASK(__NR_mmap, 2, PROT_READ | PROT_WRITE),
+	SC_ALLOW_MASK(__NR_mprotect, 2, PROT_READ | PROT_WRITE),
+	SC_ALLOW(__NR_munmap),
+	SC_ALLOW(__NR_mremap),
+	SC_ALLOW(__NR_madvise),
+
+	/* descriptors it holds; files in the chroot, read-only */
+	SC_ALLOW(__NR_read),
+	SC_ALLOW(__NR_readv),
+	SC_ALLOW(__NR_pread64),
+	SC_ALLOW(__NR_write),
+	SC_ALLOW(__NR_writev),
+	SC_ALLOW(__NR_close),
+	SC_ALLOW(__NR_lseek),
+	SC_ALLOW(__NR_fstat),
+	SC_ALLOW(__NR_newfstatat),
+	SC_ALLOW(__NR_statx),
+	SC_ALLOW(__NR_faccessat),
+#ifdef __NR_faccessat2
+	SC_ALLOW(__NR_faccessat2),
+#endif
+#ifdef __NR_stat
+	SC_ALLOW(__NR_stat),
+	SC_ALLOW(__NR_lstat),
+	SC_ALLOW(__NR_access),
+#endif
+	SC_ALLOW_MASK(__NR_openat, 2, ~(uint32_t)SC_OPEN_WRITE),
+	SC_ERRNO(__NR_openat, EACCES),
+#ifdef __NR_open
+	SC_ALLOW_MASK(__NR_open, 1, ~(uint32_t)SC_OPEN_WRITE),
+	SC_ERRNO(__NR_open, EACCES),
+#endif
+	SC_ALLOW(__NR_fcntl),
+	SC_ALLOW(__NR_dup),
+	SC_ALLOW(__NR_dup3),
+#ifdef __NR_dup2
+	SC_ALLOW(__NR_dup2),
+#endif
+	SC_ALLOW_ARG(__NR_ioctl, 1, FIONREAD),
+	SC_ALLOW_ARG(__NR_ioctl, 1, FIONBIO),
+	SC_ALLOW_ARG(__NR_ioctl, 1, FIOCLEX),
+	SC_ERRNO(__NR_ioctl, ENOTTY),
+	SC_ALLOW(__NR_inotify_add_watch),
+	SC_ALLOW(__NR_inotify_rm_watch),
+
+	/* the event loop */
+	SC_ALLOW(__NR_epoll_create1),
+	SC_ALLOW(__NR_epoll_ctl),
+	SC_ALLOW(__NR_epoll_pwait),
+#ifdef __NR_epoll_pwait2
+	SC_ALLOW(__NR_epoll_pwait2),
+#endif
+#ifdef __NR_epoll_wait
+	SC_ALLOW(__NR_epoll_wait),
+	SC_ALLOW(__NR_epoll_create),
+#endif
+	SC_ALLOW(__NR_ppoll),
+	SC_ALLOW(__NR_pselect6),
+#ifdef __NR_poll
+	SC_ALLOW(__NR_poll),
+	SC_ALLOW(__NR_select),
+#endif
+	SC_ALLOW(__NR_pipe2),
+#ifdef __NR_pipe
+	SC_ALLOW(__NR_pipe),
+#endif
+	SC_ALLOW(__NR_eventfd2),
+#ifdef __NR_eventfd
+	SC_ALLOW(__NR_eventfd),
+#endif
+	SC_ALLOW(__NR_timerfd_create),
+	SC_ALLOW(__NR_timerfd_settime),
+	SC_ALLOW(__NR_timerfd_gettime),
+
+	/* time */
+	SC_ALLOW(__NR_clock_gettime),
+	SC_ALLOW(__NR_clock_getres),
+	SC_ALLOW(__NR_gettimeofday),
+#ifdef __NR_time
+	SC_ALLOW(__NR_time),
+#endif
+	SC_ALLOW(__NR_nanosleep),
+	SC_ALLOW(__NR_clock_nanosleep),
+
+	/* signals; tgkill for abort(3) and raise(3) */
+	SC_ALLOW(__NR_rt_sigaction),
+	SC_ALLOW(__NR_rt_sigprocmask),
+	SC_ALLOW(__NR_rt_sigreturn),
+	SC_ALLOW(__NR_sigaltstack),
+	SC_ALLOW(__NR_tgkill),
+	SC_ALLOW(__NR_restart_syscall),
+	SC_ERRNO(__NR_kill, EACCES),
+
+	/* the network: IP only, no AF_UNIX (abstract sockets escape chroot) */
+	SC_ALLOW_ARG(__NR_socket, 0, AF_INET),
+	SC_ALLOW_ARG(__NR_socket, 0, AF_INET6),
+	SC_ERRNO(__NR_socket, EACCES),
+	SC_ALLOW(__NR_socketpair),
+	SC_ALLOW(__NR_connect),
+	SC_ALLOW(__NR_shutdown),
+	SC_ALLOW(__NR_getsockopt),
+	SC_ALLOW(__NR_setsockopt),
+	SC_ALLOW(__NR_getsockname),
+	SC_ALLOW(__NR_getpeername),
+	SC_ALLOW(__NR_sendto),
+	SC_ALLOW(__NR_recvfrom),
+	SC_ALLOW(__NR_sendmsg),
+	SC_ALLOW(__NR_recvmsg),
+	SC_ALLOW(__NR_sendmmsg),
+	SC_ALLOW(__NR_recvmmsg),
+	SC_ERRNO(__NR_bind, EACCES),
+	SC_ERRNO(__NR_listen, EACCES),
+
+	/* threads (libcurl's resolver); clone3 refused so glibc uses clone */
+	SC_ALLOW_FLAGS(__NR_clone, 0, SC_CLONE_THREAD),
+#ifdef __NR_clone3
+	SC_ERRNO(__NR_clone3, ENOSYS),
+#endif
+	SC_ALLOW(__NR_futex),
+	SC_ALLOW(__NR_set_robust_list),
+	SC_ALLOW(__NR_set_tid_address),
+#ifdef __NR_rseq
+	SC_ALLOW(__NR_rseq),
+#endif
+	SC_ALLOW(__NR_sched_yield),
+	SC_ALLOW(__NR_sched_getaffinity),
+	SC_ALLOW(__NR_exit),
+	SC_ALLOW(__NR_exit_group),
+
+	/* process facts glibc and the libraries ask for */
+	SC_ALLOW(__NR_getpid),
+	SC_ALLOW(__NR_gettid),
+	SC_ALLOW(__NR_getppid),
+	SC_ALLOW(__NR_getuid),
+	SC_ALLOW(__NR_geteuid),
+	SC_ALLOW(__NR_getgid),
+	SC_ALLOW(__NR_getegid),
+	SC_ALLOW(__NR_getresuid),
+	SC_ALLOW(__NR_getresgid),
+	SC_ALLOW(__NR_getrandom),
+	SC_ALLOW(__NR_uname),
+	SC_ALLOW(__NR_sysinfo),
+	SC_ALLOW_ARG(__NR_prlimit64, 0, 0),	/* its own limits only */
+	SC_ERRNO(__NR_prlimit64, EACCES),
+	SC_ALLOW(__NR_getrlimit),
+	SC_ALLOW(__NR_getcwd),
+	SC_ERRNO(__NR_prctl, EACCES),
+	SC_ERRNO(__NR_sched_setaffinity, EACCES),
+};
+
+/*
+ * What no process of ep2d (nor HAProxy) has any business doing: the
+ * debugger interface, the kernel's own state, file systems and
+ * namespaces, the key store.  Refused with EPERM rather than killed:
+ * the parent and the reloader are the ones that report a dead child,
+ * and HAProxy must not die of a probe.
+ */
+#define SC_DENY_COMMON							\
+	SC_ERRNO(__NR_ptrace, EPERM),					\
+	SC_ERRNO(__NR_process_vm_readv, EPERM),				\
+	SC_ERRNO(__NR_process_vm_writev, EPERM),			\
+	SC_ERRNO(__NR_kexec_load, EPERM),				\
+	SC_ERRNO(__NR_kexec_file_load, EPERM),				\
+	SC_ERRNO(__NR_reboot, EPERM),					\
+	SC_ERRNO(__NR_init_module, EPERM),				\
+	SC_ERRNO(__NR_finit_module, EPERM),				\
+	SC_ERRNO(__NR_delete_module, EPERM),				\
+	SC_ERRNO(__NR_mount, EPERM),					\
+	SC_ERRNO(__NR_umount2, EPERM),					\
+	SC_ERRNO(__NR_pivot_root, EPERM),				\
+	SC_ERRNO(__NR_open_tree, EPERM),				\
+	SC_ERRNO(__NR_move_mount, EPERM),				\
+	SC_ERRNO(__NR_fsopen, EPERM),					\
+	SC_ERRNO(__NR_fsconfig, EPERM),					\
+	SC_ERRNO(__NR_fsmount, EPERM),					\
+	SC_ERRNO(__NR_fspick, EPERM),					\
+	SC_ERRNO(__NR_swapon, EPERM),					\
+	SC_ERRNO(__NR_swapoff, EPERM),					\
+	SC_ERRNO(__NR_bpf, EPERM),					\
+	SC_ERRNO(__NR_perf_event_open, EPERM),				\
+	SC_ERRNO(__NR_userfaultfd, EPERM),				\
+	SC_ERRNO(__NR_add_key, EPERM),					\
+	SC_ERRNO(__NR_request_key, EPERM),				\
+	SC_ERRNO(__NR_keyctl, EPERM),					\
+	SC_ERRNO(__NR_unshare, EPERM),					\
+	SC_ERRNO(__NR_setns, EPERM),					\
+	SC_ERRNO(__NR_acct, EPERM),					\
+	SC_ERRNO(__NR_settimeofday, EPERM),				\
+	SC_ERRNO(__NR_clock_settime, EPERM),				\
+	SC_ERRNO(__NR_clock_adjtime, EPERM),				\
+	SC_ERRNO(__NR_adjtimex, EPERM),					\
+	SC_ERRNO(__NR_sethostname, EPERM),				\
+	SC_ERRNO(__NR_setdomainname, EPERM),				\
+	SC_ERRNO(__NR_quotactl, EPERM),					\
+	SC_ERRNO(__NR_open_by_handle_at, EPERM),			\
+	SC_ERRNO(__NR_name_to_handle_at, EPERM),			\
+	SC_ERRNO(__NR_syslog, EPERM),					\
+	SC_ERRNO(__NR_mknodat, EPERM)
+
+/*
+ * The parent: root, but it never runs a program or starts a process
+ * once its children are up, and it only talks over unix sockets
+ * (HAProxy's runtime sockets, the control socket, syslog, systemd).
+ */
+static const struct sock_filter parent_filter[] = {
+	SC_DENY_COMMON,
+#ifdef __NR_ioperm
+	SC_ERRNO(__NR_ioperm, EPERM),
+	SC_ERRNO(__NR_iopl, EPERM),
+#endif
+#ifdef __NR_mknod
+	SC_ERRNO(__NR_mknod, EPERM),
+#endif
+	SC_ERRNO(__NR_chroot, EPERM),
+	SC_ERRNO(__NR_execve, EPERM),
+	SC_ERRNO(__NR_execveat, EPERM),
+#ifdef __NR_fork
+	SC_ERRNO(__NR_fork, EPERM),
+	SC_ERRNO(__NR_vfork, EPERM),
+#endif
+	SC_ALLOW_FLAGS(__NR_clone, 0, SC_CLONE_THREAD),
+	SC_ERRNO(__NR_clone, EPERM),
+#ifdef __NR_clone3
+	SC_ERRNO(__NR_clone3, ENOSYS),
+#endif
+	SC_ALLOW_ARG(__NR_socket, 0, AF_UNIX),
+	SC_ERRNO(__NR_socket, EACCES),
+};
+
+/*
+ * The reloader: root, runs haproxy (and systemctl); whatever is here
+ * applies to HAProxy too, so only what HAProxy never does.
+ */
+static const struct sock_filter reloader_filter[] = {
+	SC_DENY_COMMON,
+#ifdef __NR_ioperm
+	SC_ERRNO(__NR_ioperm, EPERM),
+	SC_ERRNO(__NR_iopl, EPERM),
+#endif
+#ifdef __NR_mknod
+	SC_ERRNO(__NR_mknod, EPERM),
+#endif
+};
+
+/*
+ * The capabilities HAProxy may need when the reloader starts it as
+ * root (start_by = binary): bind low ports, transparent and usesrc
+ * binds, chroot, drop to its user, raise its file limit and priority,
+ * chown its stats socket, reach files and sockets in directories it
+ * does not own, signal its old workers.  Everything else leaves the
+ * bounding set, so that neither the reloader nor HAProxy can get it
+ * back.
+ */
+static const int reloader_caps[] = {
+	CAP_CHOWN,
+	CAP_DAC_OVERRIDE,
+	CAP_DAC_READ_SEARCH,
+	CAP_FOWNER,
+	CAP_FSETID,
+	CAP_KILL,
+	CAP_SETGID,
+	CAP_SETUID,
+	CAP_NET_BIND_SERVICE,
+	CAP_NET_ADMIN,
+	CAP_NET_RAW,
+	CAP_IPC_LOCK,
+	CAP_SYS_CHROOT,
+	CAP_SYS_NICE,
+	CAP_SYS_RESOURCE,
+};
+
+/*
+ * The parent's: files and sockets that belong to others (haproxy.cfg's
+ * directory, HAProxy's stats sockets owned by the haproxy user), the
+ * control socket's group, signals to the children on the way out, and
+ * the blocks ext4 keeps for root, so that haproxy.cfg can still be
+ * written on a nearly full disk.
+ */
+static const int parent_caps[] = {
+	CAP_CHOWN,
+	CAP_DAC_OVERRIDE,
+	CAP_DAC_READ_SEARCH,
+	CAP_FOWNER,
+	CAP_FSETID,
+	CAP_KILL,
+	CAP_SYS_RESOURCE,	/* root's reserved blocks for haproxy.cfg */
+};
+
+/* resolver files copied into the fetcher's chroot, when present */
+static const char *const chroot_files[] = {
+	"resolv.conf",
+	"hosts",
+	"nsswitch.conf",
+	"gai.conf",
+	"host.conf",
+};
+
+#define SANDBOX_COPY_MAX	(1024 * 1024)
+
+int	 sandbox_fetcher_user(const char *, const char *);
+int	 sandbox_install(const struct sock_filter *, size_t, uint32_t);
+
+static int	 sandbox_debug(void);
+static void	 sandbox_sigsys(int, siginfo_t *, void *);
+static int	 sandbox_mkdir(const char *, int);
+static int	 sandbox_copy(const char *, const char *);
+static int	 sandbox_chroot_prepare(const char *);
+static int	 sandbox_bounding(const int *, size_t);
+static int	 sandbox_capset(const int *, size_t);
+static int	 sandbox_caps_empty(void);
+static int	 sandbox_nnp(void);
+static int	 sandbox_allowed(long, long, long, long);
+static int	 sandbox_exec_paths(const char *, char [][PATH_MAX], int);
+static int	 sandbox_exec_only(const char *);
+
+static int
+sandbox_debug(void)
+{
+#ifdef SANDBOX_DEBUG
+	return (1);
+#else
+	const char	*s;
+
+	s = getenv("EP2D_SANDBOX_DEBUG");
+	return (s != NULL && strcmp(s, "1") == 0);
+#endif
+}
+
+/*
+ * SANDBOX_DEBUG: a refused system call lands here instead of killing
+ * the process.  Only async-signal-safe calls: the interrupted code may
+ * hold malloc's lock.  The call returns EACCES.
+ */
+static void
+sandbox_sigsys(int sig, siginfo_t *info, void *uctx)
+{
+	ucontext_t	*uc = uctx;
+	char		 msg[96], num[16];
+	const char	*pre = "sandbox: system call ";
+	const char	*post = " refused (SANDBOX_DEBUG)\n";
+	size_t		 len = 0, n = 0;
+	unsigned int	 nr;
+	int		 save = errno;
+
+	if (info->si_code != SYS_SECCOMP)
+		return;
+	nr = (unsigned int)info->si_syscall;
+	do {
+		num[n++] = '0' + nr % 10;
+		nr /= 10;
+	} while (nr != 0 && n < sizeof(num));
+	memcpy(msg, pre, strlen(pre));
+	len = strlen(pre);
+	while (n > 0)
+		msg[len++] = num[--n];
+	memcpy(msg + len, post, strlen(post));
+	len += strlen(post);
+	if (write(STDERR_FILENO, msg, len) == -1) {
+		/* nowhere else to say it */
+	}
+#if defined(__x86_64__)
+	uc->uc_mcontext.gregs[REG_RAX] = -EACCES;
+#elif defined(__aarch64__)
+	uc->uc_mcontext.regs[0] = -EACCES;
+#endif
+	errno = save;
+}
+
+/*
+ * Build the program: architecture check (a foreign system call ABI
+ * would give the numbers another meaning), the table, then the
+ * default action.
+ */
+int
+sandbox_install(const struct sock_filter *table, size_t n, uint32_t dflt)
+{
+	struct sock_fprog	 prog;
+	struct sock_filter	*f;
+	size_t			 i = 0;
+
+	if ((f = calloc(n + 8, sizeof(*f))) == NULL) {
+		log_warn("%s: calloc", __func__);
+		return (-1);
+	}
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, arch));
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    SECCOMP_AUDIT_ARCH, 1, 0);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_KILL_PROCESS);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    SC_NR);
+#if defined(__x86_64__)
+	/* x32 system calls share the x86_64 audit arch */
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+	    0x40000000, 0, 1);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_KILL_PROCESS);
+#endif
+	memcpy(f + i, table, n * sizeof(*f));
+	i += n;
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, dflt);
+
+	memset(&prog, 0, sizeof(prog));
+	prog.len = i;
+	prog.filter = f;
+	/*
+	 * prctl, not seccomp(2): a service manager's own filter
+	 * (systemd's @system-service) allows the one, not the other.
+	 * Every process is single-threaded at this point.
+	 */
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == -1) {
+		log_warn("sandbox: PR_SET_SECCOMP");
+		free(f);
+		return (-1);
+	}
+	free(f);
+	return (0);
+}
+
+/*
+ * A directory of the chroot: root-owned, 0755, not a symlink.  An
+ * existing one owned by anybody else is refused (somebody else could
+ * put files where the fetcher looks).
+ */
+static int
+sandbox_mkdir(const char *path, int strict)
+{
+	struct stat	 st;
+
+	if (mkdir(path, 0755) == -1 && errno != EEXIST) {
+		log_warn("sandbox: mkdir %s", path);
+		return (-1);
+	}
+	if (lstat(path, &st) == -1) {
+		log_warn("sandbox: %s", path);
+		return (-1);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_warnx("sandbox: %s: not a directory", path);
+		return (-1);
+	}
+	if (!strict)
+		return (0);
+	if (st.st_uid != 0) {
+		log_warnx("sandbox: %s: owned by uid %u, not root", path,
+		    (unsigned int)st.st_uid);
+		return (-1);
+	}
+	if ((st.st_mode & 07777) != 0755 && chmod(path, 0755) == -1) {
+		log_warn("sandbox: chmod %s", path);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Copy /etc/NAME into ROOT/etc/NAME, following a symlink (resolv.conf
+ * often points at resolved's stub): the copy is a plain 0644 file,
+ * replaced by rename so that a running fetcher never reads half of
+ * one.  A file the host does not have is removed from the chroot too.
+ */
+static int
+sandbox_copy(const char *root, const char *name)
+{
+	char		 src[PATH_MAX], dst[PATH_MAX], tmp[PATH_MAX];
+	char		*buf = NULL;
+	struct stat	 st;
+	ssize_t		 n;
+	size_t		 len = 0, off;
+	int		 in = -1, out = -1;
+
+	if ((size_t)snprintf(src, sizeof(src), "/etc/%s", name) >=
+	    sizeof(src) ||
+	    (size_t)snprintf(dst, sizeof(dst), "%s/etc/%s", root, name) >=
+	    sizeof(dst) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/etc/.%s.XXXXXX", root,
+	    name) >= sizeof(tmp)) {
+		log_warnx("sandbox: %s: path too long", root);
+		return (-1);
+	}
+	if ((in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		if (errno != ENOENT) {
+			log_warn("sandbox: %s", src);
+			return (-1);
+		}
+		if (unlink(dst) == -1 && errno != ENOENT) {
+			log_warn("sandbox: unlink %s", dst);
+			return (-1);
+		}
+		return (0);
+	}
+	if (fstat(in, &st) == -1) {
+		log_warn("sandbox: %s", src);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > SANDBOX_COPY_MAX) {
+		log_warnx("sandbox: %s: not a regular file of at most %d "
+		    "bytes", src, SANDBOX_COPY_MAX);
+		goto fail;
+	}
+	if ((buf = malloc(SANDBOX_COPY_MAX)) == NULL) {
+		log_warn("%s: malloc", __func__);
+		goto fail;
+	}
+	while (len < SANDBOX_COPY_MAX) {
+		if ((n = read(in, buf + len, SANDBOX_COPY_MAX - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("sandbox: read %s", src);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	if ((out = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		log_warn("sandbox: %s", tmp);
+		goto fail;
+	}
+	if (fchmod(out, 0644) == -1) {
+		log_warn("sandbox: chmod %s", tmp);
+		goto fail;
+	}
+	for (off = 0; off < len; off += n) {
+		if ((n = write(out, buf + off, len - off)) == -1) {
+			if (errno == EINTR) {
+				n = 0;
+				continue;
+			}
+			log_warn("sandbox: write %s", tmp);
+			goto fail;
+		}
+	}
+	if (close(out) == -1) {
+		out = -1;
+		log_warn("sandbox: close %s", tmp);
+		goto fail;
+	}
+	out = -1;
+	if (rename(tmp, dst) == -1) {
+		log_warn("sandbox: rename %s", dst);
+		goto fail;
+	}
+	close(in);
+	free(buf);
+	return (0);
+ fail:
+	if (out != -1) {
+		close(out);
+		unlink(tmp);
+	} else
+		(void)unlink(tmp);
+	if (in != -1)
+		close(in);
+	free(buf);
+	return (-1);
+}
+
+/*
+ * The fetcher's chroot: an empty root-owned directory with etc/ and
+ * the resolver's files (glibc >= 2.34 has the files and dns NSS
+ * modules inside libc, so getaddrinfo needs nothing more; any other
+ * module named in nsswitch.conf is simply not found).
+ */
+static int
+sandbox_chroot_prepare(const char *root)
+{
+	char	 parent[PATH_MAX], etc[PATH_MAX], *p;
+	size_t	 i;
+
+	if (root[0] != '/' || strcmp(root, "/") == 0) {
+		log_warnx("sandbox: chroot %s: not an absolute directory",
+		    root);
+		return (-1);
+	}
+	if (strlcpy(parent, root, sizeof(parent)) >= sizeof(parent) ||
+	    (size_t)snprintf(etc, sizeof(etc), "%s/etc", root) >=
+	    sizeof(etc)) {
+		log_warnx("sandbox: chroot %s: path too long", root);
+		return (-1);
+	}
+	if ((p = strrchr(parent, '/')) != NULL && p != parent) {
+		*p = '\0';
+		if (sandbox_mkdir(parent, 0) == -1)
+			return (-1);
+	}
+	if (sandbox_mkdir(root, 1) == -1 || sandbox_mkdir(etc, 1) == -1)
+		return (-1);
+	for (i = 0; i < sizeof(chroot_files) / sizeof(chroot_files[0]); i++)
+		if (sandbox_copy(root, chroot_files[i]) == -1)
+			return (-1);
+	return (0);
+}
+
+/* Empty the bounding set but for keep[]: no exec can bring them back. */
+static int
+sandbox_bounding(const int *keep, size_t nkeep)
+{
+	size_t	 i;
+	int	 cap, kept, r;
+
+	for (cap = 0; cap < 64; cap++) {
+		for (kept = 0, i = 0; i < nkeep; i++)
+			if (keep[i] == cap)
+				kept = 1;
+		if ((r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0)) == -1)
+			break;		/* past the kernel's last one */
+		if (kept || r == 0)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1) {
+			if (errno != EPERM) {
+				log_warn("sandbox: PR_CAPBSET_DROP %d", cap);
+				return (-1);
+			}
+			/*
+			 * No CAP_SETPCAP: a service manager trimmed the set
+			 * already and took that one too.  no_new_privs
+			 * still stops any gain through execve.
+			 */
+			log_info("sandbox: no CAP_SETPCAP; the capability "
+			    "bounding set stays as the service manager set it");
+			break;
+		}
+	}
+	/* ambient capabilities would survive an execve */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
+	    errno != EINVAL) {
+		log_warn("sandbox: PR_CAP_AMBIENT_CLEAR_ALL");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Under a service manager's seccomp filter (systemd's SystemCallFilter)
+ * a call it does not allow kills us with SIGSYS and no word.  Try it in
+ * a child first when such a filter is on, so that the log can say what
+ * to allow.  1: allowed (or no filter), 0: refused.
+ */
+static int
+sandbox_allowed(long nr, long a0, long a1, long a2)
+{
+	pid_t	 pid;
+	int	 status;
+
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2)
+		return (1);
+	switch (pid = fork()) {
+	case -1:
+		return (1);	/* find out the hard way */
+	case 0:
+		syscall(nr, a0, a1, a2);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) == -1)
+		return (1);
+	return (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS));
+}
+
+/*
+ * effective = permitted = keep[] (less what we do not have: a service
+ * manager may have taken some already), inheritable empty.
+ */
+static int
+sandbox_capset(const int *keep, size_t nkeep)
+{
+	struct __user_cap_header_struct	 hdr;
+	struct __user_cap_data_struct	 cur[2], data[2];
+	size_t				 i;
+
+	memset(&hdr, 0, sizeof(hdr));
+	memset(cur, 0, sizeof(cur));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	hdr.pid = 0;
+	if (syscall(SYS_capget, &hdr, cur) == -1) {
+		log_warn("sandbox: capget");
+		return (-1);
+	}
+	for (i = 0; i < nkeep; i++) {
+		data[keep[i] / 32].permitted |= 1U << (keep[i] % 32);
+		data[keep[i] / 32].effective |= 1U << (keep[i] % 32);
+	}
+	for (i = 0; i < 2; i++) {
+		data[i].permitted &= cur[i].permitted;
+		data[i].effective &= cur[i].permitted;
+	}
+	if (syscall(SYS_capset, &hdr, data) == -1) {
+		log_warn("sandbox: capset");
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+sandbox_caps_empty(void)
+{
+	struct __user_cap_header_struct	 hdr;
+	struct __user_cap_data_struct	 data[2];
+	int				 i;
+
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &hdr, data) == -1) {
+		log_warn("sandbox: capget");
+		return (0);
+	}
+	for (i = 0; i < 2; i++)
+		if (data[i].effective != 0 || data[i].permitted != 0 ||
+		    data[i].inheritable != 0)
+			return (0);
+	return (1);
+}
+
+static int
+sandbox_nnp(void)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		log_warn("sandbox: PR_SET_NO_NEW_PRIVS");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * What the kernel opens for execution when it runs path: the file
+ * itself, the ELF interpreter it names (PT_INTERP), or for a "#!"
+ * script the interpreter named there and that one's ELF interpreter.
+ * Landlock must allow each.  Returns how many names were put in out.
+ */
+#define SANDBOX_EXEC_MAX	3
+
+static int
+sandbox_exec_paths(const char *path, char out[][PATH_MAX], int n)
+{
+	Elf64_Ehdr	 eh;
+	Elf64_Phdr	 ph;
+	char		 line[PATH_MAX + 2], *p;
+	ssize_t		 len;
+	int		 fd, i;
+
+	if (n == 0 || strlcpy(out[0], path, PATH_MAX) >= PATH_MAX)
+		return (0);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("sandbox: %s", path);
+		return (1);
+	}
+	if ((len = pread(fd, line, sizeof(line) - 1, 0)) > 2 &&
+	    line[0] == '#' && line[1] == '!') {
+		close(fd);
+		line[len] = '\0';
+		p = line + 2 + strspn(line + 2, " \t");
+		p[strcspn(p, " \t\n")] = '\0';
+		if (*p != '/' || strcmp(p, path) == 0)
+			return (1);
+		return (1 + sandbox_exec_paths(p, out + 1, n - 1));
+	}
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(ph))
+		goto done;
+	for (i = 0; i < eh.e_phnum && n > 1; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph))
+			break;
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (ph.p_filesz < 2 || ph.p_filesz > PATH_MAX ||
+		    pread(fd, out[1], ph.p_filesz, ph.p_offset) !=
+		    (ssize_t)ph.p_filesz || out[1][ph.p_filesz - 1] != '\0' ||
+		    out[1][0] != '/') {
+			log_warnx("sandbox: %s: bad ELF interpreter", path);
+			break;
+		}
+		close(fd);
+		return (2);
+	}
+ done:
+	close(fd);
+	return (1);
+}
+
+/*
+ * Landlock, handling only the right to execute: the reloader (and the
+ * HAProxy it starts, which inherits the domain, and re-executes itself
+ * on reload) may run the haproxy binary and its interpreter, nothing
+ * else; no shell, no other program.  Every other file access stays as
+ * it was.  A kernel without Landlock is told in the log.
+ */
+static int
+sandbox_exec_only(const char *binary)
+{
+#ifdef __NR_landlock_create_ruleset
+	struct landlock_ruleset_attr		 ra;
+	struct landlock_path_beneath_attr	 pb;
+	char					 paths[SANDBOX_EXEC_MAX][PATH_MAX];
+	int					 abi, rfd, fd, i, n;
+
+	if (!sandbox_allowed(__NR_landlock_create_ruleset, 0, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION)) {
+		log_info("sandbox: Landlock is refused by the service "
+		    "manager's system call filter; the reloader is not "
+		    "limited to running %s", binary);
+		return (0);
+	}
+	abi = syscall(__NR_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 1) {
+		log_info("sandbox: no Landlock in this kernel; the reloader "
+		    "is not limited to running %s", binary);
+		return (0);
+	}
+	n = sandbox_exec_paths(binary, paths, SANDBOX_EXEC_MAX);
+
+	memset(&ra, 0, sizeof(ra));
+	ra.handled_access_fs = LANDLOCK_ACCESS_FS_EXECUTE;
+	if ((rfd = syscall(__NR_landlock_create_ruleset, &ra, sizeof(ra),
+	    0)) == -1) {
+		log_warn("sandbox: landlock_create_ruleset");
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		/* a missing file gets no rule: nothing runs until restart */
+		if ((fd = open(paths[i], O_PATH | O_CLOEXEC)) == -1) {
+			log_warn("sandbox: %s", paths[i]);
+			continue;
+		}
+		memset(&pb, 0, sizeof(pb));
+		pb.allowed_access = LANDLOCK_ACCESS_FS_EXECUTE;
+		pb.parent_fd = fd;
+		if (syscall(__NR_landlock_add_rule, rfd,
+		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == -1) {
+			log_warn("sandbox: landlock_add_rule %s", paths[i]);
+			close(fd);
+			close(rfd);
+			return (-1);
+		}
+		close(fd);
+		log_debug("sandbox: reloader may execute %s", paths[i]);
+	}
+	if (syscall(__NR_landlock_restrict_self, rfd, 0) == -1) {
+		log_warn("sandbox: landlock_restrict_self");
+		close(rfd);
+		return (-1);
+	}
+	close(rfd);
+	return (0);
+#else
+	log_info("sandbox: built without Landlock; the reloader is not "
+	    "limited to running %s", binary);
+	return (0);
+#endif
+}
+
+/*
+ * No core dumps and no ptrace by the same user: the processes hold
+ * AWS keys, the Consul token and the configuration.  Also makes
+ * /proc/PID of the fetcher owned by root.
+ */
+void
+sandbox_protect(void)
+{
+	struct rlimit	 rl;
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		log_warn("sandbox: PR_SET_DUMPABLE");
+	rl.rlim_cur = rl.rlim_max = 0;
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		log_warn("sandbox: RLIMIT_CORE");
+}
 
 int
 sandbox_fetcher(const char *root)
 {
+	return (sandbox_fetcher_user(root, EP2D_USER));
+}
+
+/*
+ * The fetcher's sequence; the order matters.  The user is looked up
+ * and the chroot filled while /etc is still there; the bounding set is
+ * emptied while we still have CAP_SETPCAP; the uid change clears the
+ * effective and permitted sets; no_new_privs and the filter come last
+ * (the filter would refuse the calls above).  user is a parameter for
+ * the regress tests only.
+ */
+int
+sandbox_fetcher_user(const char *root, const char *user)
+{
+	struct sigaction	 sa;
+	struct passwd		*pw;
+	uid_t			 uid, ruid, euid, suid;
+	gid_t			 gid, rgid, egid, sgid, groups[2];
+	int			 debug;
+
+	sandbox_protect();
+	if (geteuid() != 0) {
+		log_warnx("sandbox: the fetcher must start as root to confine "
+		    "itself");
+		return (-1);
+	}
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		if (errno != 0 && errno != ENOENT && errno != ESRCH)
+			log_warn("sandbox: getpwnam %s", user);
+		else
+			log_warnx("sandbox: user %s does not exist; create it "
+			    "with: useradd --system --no-create-home "
+			    "--home-dir /nonexistent --shell /usr/sbin/nologin "
+			    "%s", user, user);
+		return (-1);
+	}
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (uid == 0 || gid == 0) {
+		log_warnx("sandbox: user %s has uid or gid 0; it must be an "
+		    "unprivileged user", user);
+		return (-1);
+	}
+	if (sandbox_chroot_prepare(root) == -1)
+		return (-1);
+	if (!sandbox_allowed(__NR_chroot, (long)"/", 0, 0)) {
+		log_warnx("sandbox: chroot(2) is refused by the service "
+		    "manager's system call filter; allow it (systemd: "
+		    "SystemCallFilter=chroot after the other lines)");
+		return (-1);
+	}
+	if (chroot(root) == -1) {
+		log_warn("sandbox: chroot %s", root);
+		return (-1);
+	}
+	if (chdir("/") == -1) {
+		log_warn("sandbox: chdir /");
+		return (-1);
+	}
+	if (sandbox_bounding(NULL, 0) == -1)
+		return (-1);
+
+	if (setgroups(1, &gid) == -1) {
+		log_warn("sandbox: setgroups");
+		return (-1);
+	}
+	if (setresgid(gid, gid, gid) == -1) {
+		log_warn("sandbox: setresgid %u", (unsigned int)gid);
+		return (-1);
+	}
+	if (setresuid(uid, uid, uid) == -1) {
+		log_warn("sandbox: setresuid %u", (unsigned int)uid);
+		return (-1);
+	}
+	/* the inheritable set survives setuid: clear it too */
+	if (sandbox_capset(NULL, 0) == -1)
+		return (-1);
+
+	/* trust nothing: check that there is no way back */
+	if (getresuid(&ruid, &euid, &suid) == -1 ||
+	    getresgid(&rgid, &egid, &sgid) == -1 ||
+	    ruid != uid || euid != uid || suid != uid ||
+	    rgid != gid || egid != gid || sgid != gid ||
+	    getgroups(2, groups) != 1 || groups[0] != gid) {
+		log_warnx("sandbox: user switch to %s incomplete", user);
+		return (-1);
+	}
+	if (setuid(0) != -1 || seteuid(0) != -1 || setgid(0) != -1) {
+		log_warnx("sandbox: %s could become root again", user);
+		return (-1);
+	}
+	if (!sandbox_caps_empty()) {
+		log_warnx("sandbox: capabilities left after the user switch");
+		return (-1);
+	}
+	if (sandbox_nnp() == -1)
+		return (-1);
+
+	debug = sandbox_debug();
+	if (debug) {
+		memset(&sa, 0, sizeof(sa));
+		sigemptyset(&sa.sa_mask);
+		sa.sa_sigaction = sandbox_sigsys;
+		sa.sa_flags = SA_SIGINFO;
+		if (sigaction(SIGSYS, &sa, NULL) == -1) {
+			log_warn("sandbox: sigaction SIGSYS");
+			return (-1);
+		}
+		log_warnx("sandbox: SANDBOX_DEBUG: a system call outside the "
+		    "list fails with EACCES and is logged");
+	}
+	if (sandbox_install(fetcher_filter,
+	    sizeof(fetcher_filter) / sizeof(fetcher_filter[0]),
+	    debug ? SECCOMP_RET_TRAP : SECCOMP_RET_KILL_PROCESS) == -1)
+		return (-1);
+	log_debug("sandbox: fetcher confined to %s as %s (uid %u)", root,
+	    user, (unsigned int)uid);
 	return (0);
 }
 
+/*
+ * The parent keeps root (haproxy.cfg, HAProxy's and the control
+ * socket) and the capabilities for files of others, but none that
+ * reaches the kernel, the network or other processes' memory.  Its
+ * children are already running, so nothing here reaches them.
+ */
 int
 sandbox_parent(const struct ep2_conf *conf)
 {
+	size_t	 ncaps = sizeof(parent_caps) / sizeof(parent_caps[0]);
+
+	sandbox_protect();
+	if (sandbox_bounding(parent_caps, ncaps) == -1 ||
+	    sandbox_capset(parent_caps, ncaps) == -1)
+		return (-1);
+	if (sandbox_nnp() == -1)
+		return (-1);
+	if (sandbox_install(parent_filter,
+	    sizeof(parent_filter) / sizeof(parent_filter[0]),
+	    SECCOMP_RET_ALLOW) == -1)
+		return (-1);
+	log_debug("sandbox: parent confined");
 	return (0);
 }
 
+/*
+ * The reloader stays root and starts HAProxy, which inherits all of
+ * this across execve: no_new_privs (HAProxy is not set-uid and gains
+ * nothing from it), a bounding set of what HAProxy may need, Landlock
+ * allowing only the haproxy binary to be executed, and a deny-list of
+ * calls HAProxy never makes.  The binary is the one named when the
+ * reloader started: a new haproxy_binary needs a restart.
+ */
 int
 sandbox_reloader(const struct ep2_conf *conf)
 {
-	return (0);
-}
+	size_t	 ncaps = sizeof(reloader_caps) / sizeof(reloader_caps[0]);
 
-void
-sandbox_protect(void)
-{
+	sandbox_protect();
+	if (sandbox_bounding(reloader_caps, ncaps) == -1 ||
+	    sandbox_capset(reloader_caps, ncaps) == -1)
+		return (-1);
+	if (sandbox_nnp() == -1)
+		return (-1);
+	if (conf != NULL && sandbox_exec_only(conf->haproxy_binary) == -1)
+		return (-1);
+	if (sandbox_install(reloader_filter,
+	    sizeof(reloader_filter) / sizeof(reloader_filter[0]),
+	    SECCOMP_RET_ALLOW) == -1)
+		return (-1);
+	log_debug("sandbox: reloader confined");
+	return (0);
 }

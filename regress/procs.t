@@ -65,6 +65,7 @@ kill -0 "$hp" && [ "$(answers 2)" = "b$B1 " ]
 ok $? "HAProxy keeps running with its last configuration"
 
 # the reloader's turn, and a clean SIGTERM
+: > "$T/ep2d.out"
 ep2d_start
 wait_for 10 sh -c "[ -n \"\$(pgrep -f '^ep2d: reloader')\" ]"
 wait_for 10 log_has "haproxy reloaded"
@@ -75,6 +76,7 @@ ok $? "killing the reloader ends the daemon"
 grep -q "lost child: reloader pid $R" "$T/ep2d.out"
 ok $? "and the log names the reloader"
 
+: > "$T/ep2d.out"
 ep2d_start
 wait_for 10 log_has "haproxy reloaded"
 kill -TERM $EP2D_PID

@@ -1,0 +1,156 @@
+#!/bin/sh
+# The sandbox of each process, seen from /proc: the fetcher's user,
+# groups, capabilities, no_new_privs, seccomp and chroot; the chroot's
+# contents; the parent's and the reloader's restrictions and HAProxy
+# inheriting the reloader's; and the file source still working inside
+# the sandbox.  Ports 21000-21099.
+PORT_BASE=21000
+. "$(dirname "$0")/lib.sh"
+# the production sandbox: a refused call kills
+unset EP2D_SANDBOX_DEBUG
+t_init
+
+B1=21001 B2=21002
+CHROOT=/run/ep2d/fetcher
+backends $B1 $B2
+write_template
+write_conf
+echo "127.0.0.1:$B1" > "$T/servers"
+chmod 644 "$T/servers"
+
+# status_is PID FIELD VALUE: the whole value of a /proc/PID/status line
+status_is() {
+	[ "$(awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ +/, ""); print }' \
+	    "/proc/$1/status" | tr -s ' \t' ' ')" = "$3" ]
+}
+
+ep2d_start -v
+wait_for 10 hap_has 127.0.0.1:$B1
+ok $? "ep2d up with the file source, HAProxy has the server"
+
+F=$(ep2d_pids fetcher)
+R=$(ep2d_pids reloader)
+P=$EP2D_PID
+U=$(id -u _ep2d)
+G=$(id -g _ep2d)
+[ -n "$F" ] && [ -n "$R" ] && [ -d /proc/$F ] && [ -d /proc/$R ]
+ok $? "fetcher ($F) and reloader ($R) found"
+if [ $t_failed -ne 0 ]; then
+	diag "$(cat "$T/ep2d.out")"
+	done_testing
+fi
+
+# fetcher: the user, with nothing left of root
+status_is "$F" Uid "$U $U $U $U"
+ok $? "fetcher: real, effective, saved and fs uid are _ep2d ($U)"
+status_is "$F" Gid "$G $G $G $G"
+ok $? "fetcher: real, effective, saved and fs gid are _ep2d's ($G)"
+status_is "$F" Groups "$G"
+ok $? "fetcher: supplementary groups are only _ep2d's"
+for c in CapInh CapPrm CapEff CapBnd CapAmb; do
+	status_is "$F" $c 0000000000000000
+	ok $? "fetcher: $c empty"
+done
+status_is "$F" NoNewPrivs 1
+ok $? "fetcher: NoNewPrivs 1"
+status_is "$F" Seccomp 2
+ok $? "fetcher: Seccomp 2 (filter)"
+[ "$(readlink /proc/$F/root)" = "$CHROOT" ]
+ok $? "fetcher: root directory is $CHROOT"
+[ "$(readlink /proc/$F/cwd)" = "$CHROOT" ]
+ok $? "fetcher: working directory is the chroot's root"
+[ "$(stat -c %U /proc/$F/status)" = "root" ]
+ok $? "fetcher: not dumpable (its /proc files are root's)"
+cat /proc/$F/limits | awk '/^Max core file size/ { exit !($5 == 0 && $6 == 0) }'
+ok $? "fetcher: core size limit 0"
+
+# the chroot: root-owned, read-only for the fetcher, resolver files only
+[ "$(stat -c '%U %a' $CHROOT)" = "root 755" ] &&
+    [ "$(stat -c '%U %a' $CHROOT/etc)" = "root 755" ]
+ok $? "chroot and its etc are root's, mode 755"
+extra=$(cd $CHROOT && find . -mindepth 1 ! -path ./etc ! -path ./etc/resolv.conf \
+    ! -path ./etc/hosts ! -path ./etc/nsswitch.conf ! -path ./etc/gai.conf \
+    ! -path ./etc/host.conf)
+[ -z "$extra" ]
+ok $? "chroot holds the resolver's files only${extra:+ (also: $extra)}"
+bad=$(find $CHROOT -mindepth 2 \( ! -user root -o -perm /022 -o ! -type f \))
+[ -z "$bad" ]
+ok $? "chroot files are root's plain files, not writable by others"
+cmp -s /etc/hosts $CHROOT/etc/hosts &&
+    { [ ! -e /etc/resolv.conf ] || cmp -s /etc/resolv.conf $CHROOT/etc/resolv.conf; }
+ok $? "chroot's hosts and resolv.conf are copies of the host's"
+[ ! -e /proc/$F/root/etc/shadow ] && [ ! -e /proc/$F/root/etc/passwd ] &&
+    [ ! -e /proc/$F/root/bin/sh ] && [ ! -e /proc/$F/root/proc ]
+ok $? "fetcher cannot reach /etc/shadow, /etc/passwd, /bin/sh or /proc"
+
+# the sandbox does not break the source
+echo "127.0.0.1:$B2" >> "$T/servers"
+wait_for 10 hap_has 127.0.0.1:$B1 127.0.0.1:$B2
+ok $? "fetcher sees a servers file change from inside the sandbox"
+printf '127.0.0.1:%s\n' $B2 > "$T/servers.tmp"
+chmod 644 "$T/servers.tmp"
+mv "$T/servers.tmp" "$T/servers"
+wait_for 10 hap_has 127.0.0.1:$B2
+ok $? "and a file replaced by rename"
+kill -HUP $P
+wait_for 10 log_has "fetcher.*configuration reloaded"
+ok $? "fetcher reads a new configuration passed by descriptor"
+[ "$(ep2d_pids fetcher)" = "$F" ] && kill -0 $P
+ok $? "fetcher still alive after all that (no seccomp kill)"
+! grep -q "signal 31\|sandbox violation\|system call [0-9]* refused" \
+    "$T/ep2d.out"
+ok $? "no sandbox violation in the log"
+
+# what this machine allows at all (a container may have less)
+MBND=$(awk '$1 == "CapBnd:" { print $2 }' /proc/self/status)
+
+# parent: root, no_new_privs, filter, capabilities for others' files
+# CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SYS_RESOURCE
+PCAPS=$(printf '%016x' $(( 0x100003f & 0x$MBND )))
+status_is "$P" Uid "0 0 0 0"
+ok $? "parent: stays root"
+status_is "$P" CapBnd $PCAPS && status_is "$P" CapEff $PCAPS &&
+    status_is "$P" CapPrm $PCAPS
+ok $? "parent: capabilities and bounding set reduced ($PCAPS)"
+status_is "$P" NoNewPrivs 1
+ok $? "parent: NoNewPrivs 1"
+status_is "$P" Seccomp 2
+ok $? "parent: Seccomp 2 (deny-list)"
+
+# reloader: root, no_new_privs, filter, HAProxy's capabilities only
+# CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID
+# NET_BIND_SERVICE NET_ADMIN NET_RAW IPC_LOCK SYS_CHROOT SYS_NICE
+# SYS_RESOURCE
+RCAPS=$(printf '%016x' $(( 0x18474ff & 0x$MBND )))
+status_is "$R" Uid "0 0 0 0"
+ok $? "reloader: stays root"
+status_is "$R" NoNewPrivs 1
+ok $? "reloader: NoNewPrivs 1"
+status_is "$R" Seccomp 2
+ok $? "reloader: Seccomp 2 (deny-list)"
+status_is "$R" CapBnd $RCAPS && status_is "$R" CapEff $RCAPS &&
+    status_is "$R" CapPrm $RCAPS
+ok $? "reloader: capabilities and bounding set are HAProxy's ($RCAPS)"
+status_is "$R" CapInh 0000000000000000 && status_is "$R" CapAmb 0000000000000000
+ok $? "reloader: no inheritable or ambient capabilities"
+
+# HAProxy started by the reloader inherits it, and works
+H=$(haproxy_pid)
+[ -n "$H" ] && status_is "$H" NoNewPrivs 1 && status_is "$H" Seccomp 2 &&
+    status_is "$H" CapBnd $RCAPS
+ok $? "HAProxy ($H) inherits the reloader's restrictions"
+wait_for 10 hap_up 127.0.0.1:$B2
+[ "$(answers 2)" = "b$B2 " ]
+ok $? "HAProxy serves under them"
+
+# what a seccomp kill looks like to the parent (the kernel sends SIGSYS)
+kill -SYS $F
+wait_for 10 sh -c "! kill -0 $P 2>/dev/null"
+ok $? "a fetcher killed by SIGSYS ends the daemon"
+grep -q "lost child: fetcher pid $F terminated; signal 31 (sandbox violation)" \
+    "$T/ep2d.out"
+ok $? "and the log says it was a sandbox violation"
+kill -0 "$H" && [ "$(answers 2)" = "b$B2 " ]
+ok $? "HAProxy keeps serving"
+
+done_testing

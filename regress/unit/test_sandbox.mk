@@ -1,0 +1,1 @@
+test_sandbox_OBJS = ep2d/sandbox.o common/log.o
