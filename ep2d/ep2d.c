@@ -334,9 +334,17 @@ parent_shutdown(int code)
 {
 	int	 i, status;
 
-	for (i = PROC_FETCHER; i < PROC_MAX; i++)
+	/*
+	 * Closing the pipes is enough: each child exits when its parent
+	 * is gone.  SIGTERM as well, where we may send it (without
+	 * CAP_KILL root cannot signal the fetcher, which runs as _ep2d).
+	 */
+	for (i = PROC_FETCHER; i < PROC_MAX; i++) {
+		if (p.iev[i].ibuf.rbuf != NULL)
+			imsgev_clear(&p.iev[i]);
 		if (p.pids[i] > 0)
-			kill(p.pids[i], SIGTERM);
+			(void)kill(p.pids[i], SIGTERM);
+	}
 	for (i = PROC_FETCHER; i < PROC_MAX; i++)
 		if (p.pids[i] > 0)
 			(void)waitpid(p.pids[i], &status, 0);

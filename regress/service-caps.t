@@ -1,0 +1,49 @@
+#!/bin/sh
+# ep2d works inside etc/ep2d.service's capability bounding set: the set
+# is read from the unit and applied with setpriv(1), as systemd would,
+# and ep2d bootstraps, follows a change and stops (children included)
+# without the capabilities left out.  Ports 25120-25139.
+PORT_BASE=25120
+. "$(dirname "$0")/lib.sh"
+command -v setpriv >/dev/null || skip_all "no setpriv"
+t_init
+
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$TOP/etc/ep2d.service" |
+    tr ' ' '\n' | sed -n 's/^CAP_//p' | tr 'A-Z' 'a-z' |
+    sed 's/^/+/' | paste -sd, -)
+[ -n "$caps" ]
+ok $? "bounding set from the unit: $caps"
+
+B1=25121 B2=25122
+backends $B1 $B2
+write_template
+write_conf "check_interval = 200ms"
+echo "127.0.0.1:$B1" > "$T/servers"
+setpriv --bounding-set=-all,$caps --inh-caps=-all \
+    "$EP2D" -d -f "$T/ep2.conf" -s "$CTL" >> "$T/ep2d.out" 2>&1 &
+EP2D_PID=$!
+wait_for 15 hap_has 127.0.0.1:$B1
+ok $? "bootstrap inside the unit's bounding set"
+bnd=$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$(ep2d_pids reloader)/status")
+# CAP_DAC_OVERRIDE is bit 1, CAP_KILL bit 5: both must be gone, and
+# CAP_SETUID (bit 7, haproxy's "user") kept
+[ -n "$bnd" ] && [ $((0x$bnd & 0x22)) -eq 0 ] && [ $((0x$bnd & 0x80)) -ne 0 ]
+ok $? "the set really applies (reloader's CapEff $bnd)"
+echo "127.0.0.1:$B1
+127.0.0.1:$B2" > "$T/servers"
+wait_for 15 hap_has 127.0.0.1:$B1 127.0.0.1:$B2
+ok $? "a change applies"
+F=$(ep2d_pids fetcher)
+R=$(ep2d_pids reloader)
+[ -n "$F" ] && [ -n "$R" ]
+ok $? "fetcher and reloader running"
+kill -TERM "$EP2D_PID"
+wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
+ok $? "SIGTERM: ep2d exits"
+wait_for 10 sh -c "! kill -0 $F 2>/dev/null && ! kill -0 $R 2>/dev/null"
+ok $? "and its children too, without CAP_KILL"
+! grep -i "sandbox" "$T/ep2d.out" | grep -qi "refused\|failed\|cannot"
+ok $? "no sandbox step failed"
+grep -i "sandbox" "$T/ep2d.out" | head -n 5 | while read -r l; do diag "$l"; done
+
+done_testing
