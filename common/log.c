@@ -32,6 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define LIBBSD_OPENBSD_VIS	/* libbsd's strnvis flavour, no warning */
+#include <vis.h>
+
 #include "log.h"
 
 static int	 debug;
@@ -261,4 +264,24 @@ fatalx(const char *emsg, ...)
 	vfatalc(0, emsg, ap);
 	va_end(ap);
 	exit(1);
+}
+
+/*
+ * Text from outside (a servers file, Consul, AWS) as it may be logged:
+ * at most LOG_VISIBLE_MAX bytes of it, every control byte escaped, "..."
+ * when cut.  dst holds LOG_VISIBLE_LEN bytes.
+ */
+void
+log_visible(char *dst, size_t len, const char *s, size_t n)
+{
+	size_t	 m = n > LOG_VISIBLE_MAX ? LOG_VISIBLE_MAX : n;
+
+	if (len < m * 4 + 4) {
+		if (len > 0)
+			dst[0] = '\0';
+		return;
+	}
+	strnvisx(dst, len, s, m, VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_OCTAL);
+	if (m < n)
+		strlcat(dst, "...", len);
 }

@@ -23,12 +23,18 @@
 #define __dead		__attribute__((__noreturn__))
 #endif
 
+#include <stddef.h>
+
+#define LOG_VISIBLE_MAX	64			/* bytes of outside text */
+#define LOG_VISIBLE_LEN	(LOG_VISIBLE_MAX * 4 + 4)
+
 void	log_init(int, int);
 void	log_procinit(const char *);
 int	log_file_open(const char *);
 void	log_file_reopen(void);
 void	log_file_setfd(int);
 void	log_quiet(int);
+void	log_visible(char *, size_t, const char *, size_t);
 void	log_setverbose(int);
 int	log_getverbose(void);
 void	log_warn(const char *, ...)

@@ -54,7 +54,6 @@
 #define CONSUL_BACKOFF_MIN	1	/* seconds */
 #define CONSUL_BACKOFF_MAX	60
 #define CONSUL_TIMEOUT_MARGIN	15000	/* ms beyond wait + wait/16 */
-#define CONSUL_SHOW_MAX		64	/* remote text logged, bytes */
 #define CONSUL_URL_MAX		4096
 #define CONSUL_DEFAULT_PORT	8500
 
@@ -118,7 +117,6 @@ static int	 consul_url(struct consul *, const struct consul_eff *,
 static int	 url_add(char *, size_t, const char *, const char *);
 static int64_t	 now_ms(void);
 static long	 jitter(long, long);
-static void	 show(char *, size_t, const char *, size_t);
 
 const struct source_ops consul_ops = {
 	consul_init,
@@ -442,7 +440,7 @@ consul_done(void *arg, const struct http_resp *resp)
 	struct server_set	 set;
 	const char		*h;
 	char			 err[EP2D_ERR_MAX];
-	char			 shown[CONSUL_SHOW_MAX * 4 + 4];
+	char			 shown[LOG_VISIBLE_LEN];
 	uint64_t		 index;
 	size_t			 n;
 	int			 bad, reset;
@@ -456,7 +454,7 @@ consul_done(void *arg, const struct http_resp *resp)
 	if (resp->status != 200) {
 		/* Consul says why in a line of text: "ACL not found" */
 		n = strcspn(resp->body, "\r\n");
-		show(shown, sizeof(shown), resp->body, n);
+		log_visible(shown, sizeof(shown), resp->body, n);
 		consul_fail(c, "HTTP status %ld%s%s", resp->status,
 		    n > 0 ? ": " : "", shown);
 		return;
@@ -591,9 +589,9 @@ consul_parse_health(const char *body, size_t len, uint16_t defport,
 	struct json_object	*root = NULL, *e, *svc, *node, *v, *av;
 	enum json_tokener_error	 jerr;
 	const char		*addr, *id, *why;
-	char			 sid[CONSUL_SHOW_MAX * 4 + 4];
-	char			 sad[CONSUL_SHOW_MAX * 4 + 4];
-	size_t			 i, n, end, j;
+	char			 sid[LOG_VISIBLE_LEN];
+	char			 sad[LOG_VISIBLE_LEN];
+	size_t			 i, n, end;
 	int64_t			 port;
 	int			 rv = -1;
 
@@ -691,10 +689,10 @@ consul_parse_health(const char *body, size_t len, uint16_t defport,
 		continue;
 bad:
 		(*nbad)++;
-		show(sid, sizeof(sid), id != NULL ? id : "?",
+		log_visible(sid, sizeof(sid), id != NULL ? id : "?",
 		    id != NULL ? strlen(id) : 1);
 		if (addr != NULL) {
-			show(sad, sizeof(sad), addr, strlen(addr));
+			log_visible(sad, sizeof(sad), addr, strlen(addr));
 			log_warnx("consul: instance %s (address \"%s\") "
 			    "skipped: %s", sid, sad, why);
 		} else
@@ -702,15 +700,7 @@ bad:
 	}
 
 	/* one instance registered twice is one server */
-	set_sort(set);
-	for (i = 0, j = 0; i < set->count; i++) {
-		if (j > 0 && set->servers[j - 1].port ==
-		    set->servers[i].port && strcmp(set->servers[j - 1].host,
-		    set->servers[i].host) == 0)
-			continue;
-		set->servers[j++] = set->servers[i];
-	}
-	set->count = j;
+	set_sort(set);		/* sorted, duplicates merged */
 	rv = 0;
 done:
 	if (root != NULL)
@@ -842,17 +832,3 @@ jitter(long base, long spread)
 	    spread > UINT32_MAX ? UINT32_MAX : (uint32_t)spread));
 }
 
-/* A remote string as it may be logged: no control byte reaches a log. */
-static void
-show(char *dst, size_t len, const char *s, size_t n)
-{
-	size_t	 m = n > CONSUL_SHOW_MAX ? CONSUL_SHOW_MAX : n;
-
-	if (len < m * 4 + 4) {
-		dst[0] = '\0';
-		return;
-	}
-	strnvisx(dst, len, s, m, VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_OCTAL);
-	if (m < n)
-		strlcat(dst, "...", len);
-}

@@ -51,7 +51,6 @@
 
 #define FILESRC_SIZE_MAX	(16 * 1024 * 1024)
 #define FILESRC_ENTRY_MAX	(EP2D_HOST_MAX + 16)	/* "[v6]:port" */
-#define FILESRC_SHOW_MAX	64	/* bytes of a bad entry logged */
 #define FILESRC_DELAY_USEC	10000	/* one read per burst of events */
 #define FILESRC_MASK		(IN_CLOSE_WRITE | IN_MOVED_TO | \
 				    IN_MOVED_FROM | IN_DELETE | IN_CREATE | \
@@ -83,7 +82,6 @@ static void	 filesrc_read(struct filesrc *);
 static int	 filesrc_load(struct filesrc *, char **, size_t *);
 static void	 filesrc_fail(struct filesrc *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
-static void	 show(char *, size_t, const char *, size_t);
 static void	 canonical(char *, size_t);
 
 const struct source_ops filesrc_ops = {
@@ -106,7 +104,7 @@ servers_parse(const char *buf, size_t len, const char *name,
     uint16_t defport, struct server_set *set)
 {
 	char		 entry[FILESRC_ENTRY_MAX], host[EP2D_HOST_MAX];
-	char		 shown[FILESRC_SHOW_MAX * 4 + 4];
+	char		 shown[LOG_VISIBLE_LEN];
 	const char	*p, *nl, *s, *e, *q, *why;
 	const char	*end = buf + len;
 	uint16_t	 port;
@@ -119,7 +117,7 @@ servers_parse(const char *buf, size_t len, const char *name,
 		s = p;
 		e = nl;
 		if (memchr(s, '\0', e - s) != NULL) {
-			show(shown, sizeof(shown), s, e - s);
+			log_visible(shown, sizeof(shown), s, e - s);
 			log_warnx("%s:%d: \"%s\": NUL byte in the line", name,
 			    lineno, shown);
 			bad++;
@@ -164,7 +162,7 @@ servers_parse(const char *buf, size_t len, const char *name,
 			}
 		}
 		if (why != NULL) {
-			show(shown, sizeof(shown), s, e - s);
+			log_visible(shown, sizeof(shown), s, e - s);
 			log_warnx("%s:%d: \"%s\": %s", name, lineno, shown,
 			    why);
 			bad++;
@@ -505,17 +503,3 @@ filesrc_fail(struct filesrc *fs, const char *fmt, ...)
 	source_fail(fs->src, "%s", msg);
 }
 
-/* An entry as it may be logged: no control byte reaches a log. */
-static void
-show(char *dst, size_t len, const char *s, size_t n)
-{
-	size_t	 m = n > FILESRC_SHOW_MAX ? FILESRC_SHOW_MAX : n;
-
-	if (len < m * 4 + 4) {
-		dst[0] = '\0';
-		return;
-	}
-	strnvisx(dst, len, s, m, VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_OCTAL);
-	if (m < n)
-		strlcat(dst, "...", len);
-}

@@ -29,19 +29,6 @@
 #include "log.h"
 #include "fuzz.h"
 
-/* filesrc.c's source half is not exercised here */
-void
-source_good(struct source *src, struct server_set *set)
-{
-	abort();
-}
-
-void
-source_fail(struct source *src, const char *fmt, ...)
-{
-	abort();
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
