@@ -37,6 +37,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <linux/audit.h>
@@ -49,6 +50,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <libgen.h>
 #include <limits.h>
 #include <pwd.h>
 #include <sched.h>
@@ -458,6 +460,8 @@ static int	 sandbox_capset(const int *, size_t);
 static int	 sandbox_caps_empty(void);
 static int	 sandbox_nnp(void);
 static int	 sandbox_allowed(long, long, long, long);
+/* not static: regress/unit/test_sandbox.c tries it alone */
+int		 sandbox_parent_fs(const struct ep2_conf *);
 static int	 sandbox_exec_paths(const char *, char [][PATH_MAX], int);
 static int	 sandbox_exec_only(const char *);
 
@@ -1003,6 +1007,158 @@ sandbox_exec_only(const char *binary)
 #endif
 }
 
+#ifdef __NR_landlock_create_ruleset
+#define LL_READ		(LANDLOCK_ACCESS_FS_READ_FILE | \
+			    LANDLOCK_ACCESS_FS_READ_DIR)
+#define LL_WRITE	(LANDLOCK_ACCESS_FS_WRITE_FILE | \
+			    LANDLOCK_ACCESS_FS_MAKE_REG | \
+			    LANDLOCK_ACCESS_FS_REMOVE_FILE)
+
+/* Allow access under path's directory (or path itself when dir == 0). */
+static int
+sandbox_ll_rule(int rfd, const char *path, int dir, uint64_t access,
+    uint64_t handled)
+{
+	struct landlock_path_beneath_attr	 pb;
+	char					 buf[PATH_MAX], *d;
+	int					 fd;
+
+	if (path == NULL || *path == '\0')
+		return (0);
+	if (strlcpy(buf, path, sizeof(buf)) >= sizeof(buf))
+		return (0);
+	d = dir ? dirname(buf) : buf;
+	if ((fd = open(d, O_PATH | O_CLOEXEC)) == -1) {
+		log_debug("sandbox: %s: %s; no rule", d, strerror(errno));
+		return (0);
+	}
+	memset(&pb, 0, sizeof(pb));
+	pb.allowed_access = access & handled;
+	pb.parent_fd = fd;
+	if (syscall(__NR_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH,
+	    &pb, 0) == -1) {
+		log_warn("sandbox: landlock_add_rule %s", d);
+		close(fd);
+		return (-1);
+	}
+	close(fd);
+	log_debug("sandbox: parent may %s under %s",
+	    access & LL_WRITE ? "read and write" : "read", d);
+	return (0);
+}
+
+/*
+ * The control socket's path, from the listening AF_UNIX socket that
+ * control_init() left open: its directory gets the right to remove it
+ * at exit.
+ */
+static int
+sandbox_ctl_path(char *buf, size_t len)
+{
+	struct sockaddr_un	 sun;
+	socklen_t		 sl;
+	int			 fd, v, type;
+
+	for (fd = 3; fd < 256; fd++) {
+		sl = sizeof(v);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &sl) == -1 ||
+		    !v)
+			continue;
+		sl = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) == -1 ||
+		    type != SOCK_STREAM)
+			continue;
+		sl = sizeof(sun);
+		memset(&sun, 0, sizeof(sun));
+		if (getsockname(fd, (struct sockaddr *)&sun, &sl) == -1 ||
+		    sun.sun_family != AF_UNIX || sun.sun_path[0] == '\0')
+			continue;
+		strlcpy(buf, sun.sun_path, len);
+		return (0);
+	}
+	return (-1);
+}
+#endif
+
+/*
+ * Landlock for the parent: it may read its configuration, its template,
+ * HAProxy's pid file and /proc, write only in haproxy.cfg's directory
+ * and the log file's, and remove its control socket at exit.  Nothing
+ * else on the file system, whatever a bug might try.  A SIGHUP that
+ * moves these files elsewhere needs a restart.
+ */
+int
+sandbox_parent_fs(const struct ep2_conf *conf)
+{
+#ifdef __NR_landlock_create_ruleset
+	struct landlock_ruleset_attr	 ra;
+	uint64_t			 handled;
+	char				 ctl[PATH_MAX];
+	int				 abi, rfd, r = 0;
+
+	if (!sandbox_allowed(__NR_landlock_create_ruleset, 0, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION)) {
+		log_info("sandbox: Landlock is refused by the service "
+		    "manager's system call filter; the parent's file system "
+		    "access is not limited");
+		return (0);
+	}
+	abi = syscall(__NR_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 1) {
+		log_info("sandbox: no Landlock in this kernel; the parent's "
+		    "file system access is not limited");
+		return (0);
+	}
+	handled = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
+	    LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
+	    LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+	    LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |
+	    LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
+	    LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+	    LANDLOCK_ACCESS_FS_MAKE_SYM;
+#ifdef LANDLOCK_ACCESS_FS_REFER
+	if (abi >= 2)
+		handled |= LANDLOCK_ACCESS_FS_REFER;
+#endif
+#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
+	if (abi >= 3)
+		handled |= LANDLOCK_ACCESS_FS_TRUNCATE;
+#endif
+	memset(&ra, 0, sizeof(ra));
+	ra.handled_access_fs = handled;
+	if ((rfd = syscall(__NR_landlock_create_ruleset, &ra, sizeof(ra),
+	    0)) == -1) {
+		log_warn("sandbox: landlock_create_ruleset");
+		return (-1);
+	}
+	if (sandbox_ll_rule(rfd, conf->haproxy_config_file, 1,
+	    LL_READ | LL_WRITE, handled) == -1 ||
+	    sandbox_ll_rule(rfd, conf->log_file, 1, LL_READ | LL_WRITE,
+	    handled) == -1 ||
+	    sandbox_ll_rule(rfd, conf->conf_path, 1, LL_READ, handled) == -1 ||
+	    sandbox_ll_rule(rfd, conf->template_file, 1, LL_READ,
+	    handled) == -1 ||
+	    sandbox_ll_rule(rfd, conf->pid_file, 1, LL_READ, handled) == -1 ||
+	    sandbox_ll_rule(rfd, "/proc", 0, LL_READ, handled) == -1)
+		r = -1;
+	if (r == 0 && sandbox_ctl_path(ctl, sizeof(ctl)) == 0 &&
+	    sandbox_ll_rule(rfd, ctl, 1, LL_READ |
+	    LANDLOCK_ACCESS_FS_REMOVE_FILE, handled) == -1)
+		r = -1;
+	if (r == 0 && syscall(__NR_landlock_restrict_self, rfd, 0) == -1) {
+		log_warn("sandbox: landlock_restrict_self");
+		r = -1;
+	}
+	close(rfd);
+	return (r);
+#else
+	log_info("sandbox: built without Landlock; the parent's file system "
+	    "access is not limited");
+	return (0);
+#endif
+}
+
 /*
  * No core dumps and no ptrace by the same user: the processes hold
  * AWS keys, the Consul token and the configuration.  Also makes
@@ -1160,6 +1316,8 @@ sandbox_parent(const struct ep2_conf *conf)
 	    sandbox_capset(parent_caps, ncaps) == -1)
 		return (-1);
 	if (sandbox_nnp() == -1)
+		return (-1);
+	if (conf != NULL && sandbox_parent_fs(conf) == -1)
 		return (-1);
 	if (sandbox_install(parent_filter,
 	    sizeof(parent_filter) / sizeof(parent_filter[0]),

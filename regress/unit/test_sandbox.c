@@ -60,6 +60,7 @@
 
 int	 sandbox_fetcher_user(const char *, const char *);
 int	 sandbox_install(const struct sock_filter *, size_t, uint32_t);
+int	 sandbox_parent_fs(const struct ep2_conf *);
 
 static int	 status_field(pid_t, const char *, char *, size_t);
 
@@ -401,6 +402,57 @@ test_status(void)
 	close(gate[0]);
 }
 
+/*
+ * parent's Landlock: writes only in haproxy.cfg's and the log's
+ * directories, reads its config, template, pid file and /proc; nothing
+ * else, not even /etc/passwd.
+ */
+static int
+p_landlock(void)
+{
+	struct ep2_conf	 conf;
+	char		 path[256];
+	int		 fd;
+
+	if (dup2(cap_fd, STDERR_FILENO) == -1)
+		return (100);
+	memset(&conf, 0, sizeof(conf));
+	snprintf(conf.haproxy_config_file, sizeof(conf.haproxy_config_file),
+	    "%s/cfg/haproxy.cfg", dir);
+	snprintf(conf.conf_path, sizeof(conf.conf_path), "%s/etc/ep2.conf",
+	    dir);
+	snprintf(conf.template_file, sizeof(conf.template_file),
+	    "%s/etc/ep2.tmpl", dir);
+	snprintf(conf.pid_file, sizeof(conf.pid_file), "%s/run/h.pid", dir);
+	if (sandbox_parent_fs(&conf) == -1)
+		return (101);
+	snprintf(path, sizeof(path), "%s/cfg/haproxy.cfg.new", dir);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1)
+		return (1);
+	close(fd);
+	if (rename(path, conf.haproxy_config_file) == -1)
+		return (2);
+	if ((fd = open(conf.conf_path, O_RDONLY)) == -1)
+		return (3);
+	close(fd);
+	if ((fd = open(conf.conf_path, O_WRONLY)) != -1 || errno != EACCES)
+		return (4);
+	snprintf(path, sizeof(path), "%s/etc/new", dir);
+	if ((fd = open(path, O_WRONLY | O_CREAT, 0644)) != -1 ||
+	    errno != EACCES)
+		return (5);
+	if ((fd = open("/etc/passwd", O_RDONLY)) != -1 || errno != EACCES)
+		return (6);
+	snprintf(path, sizeof(path), "%s/run/other", dir);
+	if ((fd = open(path, O_WRONLY | O_CREAT, 0644)) != -1 ||
+	    errno != EACCES)
+		return (7);
+	if ((fd = open("/proc/self/status", O_RDONLY)) == -1)
+		return (8);
+	close(fd);
+	return (0);
+}
+
 /* parent: no exec, no fork, unix sockets only */
 static int
 p_child(void)
@@ -682,6 +734,25 @@ main(void)
 	cap_start();
 	landlock = syscall(SYS_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION) >= 1;
+	if (landlock) {
+		char	 d[256];
+		int	 lfd;
+
+		snprintf(d, sizeof(d), "%s/cfg", dir);
+		(void)mkdir(d, 0755);
+		snprintf(d, sizeof(d), "%s/etc", dir);
+		(void)mkdir(d, 0755);
+		snprintf(d, sizeof(d), "%s/run", dir);
+		(void)mkdir(d, 0755);
+		snprintf(d, sizeof(d), "%s/etc/ep2.conf", dir);
+		if ((lfd = open(d, O_WRONLY | O_CREAT, 0644)) == -1)
+			fatal("%s", d);
+		close(lfd);
+		is_int(run(p_landlock), 0, "parent (Landlock): writes only "
+		    "in haproxy.cfg's directory, reads its config, not "
+		    "/etc/passwd");
+		cap_start();
+	}
 	is_int(run(r_child), 0, "reloader: no mount, unshare, ptrace or "
 	    "modules, a reduced bounding set; runs the haproxy binary%s",
 	    landlock ? ", not /bin/sh (Landlock)" : " (no Landlock here)");
