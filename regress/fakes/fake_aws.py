@@ -370,6 +370,10 @@ def fault_answer(fault, service, action):
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
+    # As Consul's and AWS's servers: no Nagle.  http.server writes the
+    # headers and the body apart; with Nagle the body would wait for the
+    # client's delayed ACK, some 40 ms.
+    disable_nagle_algorithm = True
     protocol_version = "HTTP/1.1"
     server_version = "fake-aws/1"
 

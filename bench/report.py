@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+#
+# Copyright (c) 2026 The ep2d authors
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+#
+# bench/RESULTS.md from the parts' output (bench/run.sh): report.py DIR
+# TOTAL-SECONDS.  DIR holds NAME.out per part: BENCH, NOTE, SKIPPED and
+# TIME lines.
+
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+
+PARTS = [
+    ("1. Propagation latency", [
+        "latency-file-runtime", "latency-file-config",
+        "latency-consul-runtime"],
+     "One server added to, then removed from, a backend of 10, "
+     "alternately, 200 times.  The clock starts just before the change "
+     "is made at the orchestrator (the servers file replaced by "
+     "rename; one register or deregister on the fake Consul's agent "
+     "API) and stops when an answer of HAProxy's stats socket "
+     "(`show servers state`, polled in a tight loop, one connection per "
+     "poll, receive time taken) shows exactly the new set taking "
+     "traffic (out of MAINT and DRAIN; weight and health not "
+     "considered).  Changes are separated by a random pause "
+     "(0-20 ms; for Consul 260-400 ms, longer than the source's pacing "
+     "of one query per 250 ms under churn; `lat_consul_churn` is the "
+     "back-to-back case where the pacing shows).  "
+     "The fake Consul has Nagle's algorithm off on its connections, "
+     "as Consul's Go server has (TCP_NODELAY): Python's http.server "
+     "writes an answer's headers and body separately, and with Nagle "
+     "on the body would wait for the client's delayed ACK, about "
+     "40 ms.  `lat_consul_fake_floor` is "
+     "what the fake alone costs: a plain Python client holding the "
+     "same blocking query, time from the registration to its answer.  "
+     "CPU per change: utime+stime "
+     "(schedstat) of parent+fetcher+reloader over the run / changes; "
+     "`_with_children` adds the reloader's waited-for children "
+     "(haproxy -c) from /proc/PID/stat cutime+cstime.  "
+     "update_by_config: every change is a `haproxy -c` and a hitless "
+     "reload, so the reload dominates; the same targets are printed "
+     "next to it for comparison."),
+    ("2. Scale", ["scale-runtime", "scale-growth", "scale-config"],
+     "From 10 servers to 1,000 and (after going back to 10) to 5,000 "
+     "servers in one backend at once (one rename of the servers "
+     "file), node_slots = 5100; time until `show servers state` shows "
+     "all of them taking traffic (polled every 1 ms; one poll of 5,000 "
+     "servers itself takes several ms, so the figures are that coarse). "
+     "The limit (`scale_limit_N`): ep2d stopped, the same HAProxy and "
+     "socket, N slots put back to MAINT, then a plain client sends the "
+     "commands ep2d sends to put a new server in a free slot (`addr A "
+     "port P`, `weight 0`, `state ready`, `health down` per server, as "
+     "runtime.c does) pipelined "
+     "over one prompt-mode connection (a writer thread, a reader "
+     "counting the `\\n> ` prompts); `_replies` is until the last "
+     "reply, the figure itself until `show servers state` shows all, "
+     "as for ep2d.  Ratio = ep2d / limit.  `scale_growth_N`: the "
+     "same with node_slots = 16, so that the slots must grow "
+     "(slot_growth double, one haproxy -c and reload) before the "
+     "servers fit.  `scale_config_N`: update_by_config, one "
+     "haproxy -c and reload."),
+    ("3. Footprint", ["footprint"],
+     "VmRSS (/proc/PID/status) and Pss (/proc/PID/smaps_rollup) of "
+     "the parent, the fetcher and the reloader, idle with 10 servers "
+     "and with 1,000 (update_by_runtime, node_slots = 1100, file "
+     "orchestrator).  RSS counts shared library pages in each process "
+     "(libcurl, libcrypto, libsystemd ... are mapped by all three), so "
+     "the RSS sum counts them three times; the Pss sum counts them "
+     "once and is the memory the three really cost; USS "
+     "(Private_Clean + Private_Dirty) is what each has to itself.  "
+     "Idle CPU: "
+     "utime+stime (schedstat, ns) of the three over the idle period "
+     "(60 s), with 10 "
+     "servers that pass their checks; for Consul, the number of "
+     "health queries the fake received over the idle period (one "
+     "blocking query held open)."),
+    ("4. Hitless", ["hitless-runtime", "hitless-config",
+                    "hitless-idleclose"],
+     "wrk -t1 -c16 (keep-alive) against HAProxy's frontend, 6 real "
+     "backends (one HAProxy process answering 200).  Baseline: 10 s "
+     "without changes.  Then wrk again while 100 scale-out/in changes "
+     "(runtime mode: 2 fixed servers, 4 coming and going, each change "
+     "waited for until HAProxy has it and, for an added server, until "
+     "it is UP with its weight back, i.e. takes traffic; then 50 ms; "
+     "drain_timeout 2 s) or 20 changes = 20 reloads (config mode, "
+     "300 ms apart) are made; wrk starts 1 s before the churn and is "
+     "stopped with SIGINT when it ends.  Config mode is run twice: "
+     "keep-alive, and `Connection: close` (a new connection per "
+     "request), which tells errors of connections an old HAProxy "
+     "process closes at a reload (keep-alive only) from a listener "
+     "handover that refuses connections (both).  `hitless_idleclose`: "
+     "config mode, keep-alive, with `option idle-close-on-response` "
+     "in the template's frontend (an old HAProxy process then does "
+     "not close idle keep-alive connections; it ends them with the "
+     "next response).  Failed requests = "
+     "non-2xx answers + socket errors (connect, read, write, timeout) "
+     "as wrk counts them."),
+    ("5. AWS", ["aws"],
+     "The fake AWS (regress/fakes/fake_aws.py, SigV4 checked on every "
+     "request; Nagle off as for Consul), a group of 10 InService instances, polled every 1 s "
+     "(sleep_before_next_run = 1, the smallest), update_by_runtime. "
+     "Steady state over 6 s: requests logged by the fake / "
+     "DescribeAutoScalingGroups requests; fetcher CPU (schedstat) / "
+     "polls.  Then 5 scale-outs by one instance: time from the "
+     "fake's arrival timestamp of that poll's DescribeAutoScalingGroups "
+     "to HAProxy having the instance (the whole poll: both calls, "
+     "parsing, the imsg to the parent, the runtime commands), and the "
+     "calls of that poll (target 2: the group, then DescribeInstances "
+     "for the new instance only)."),
+]
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def meets(value, target):
+    try:
+        v = float(value)
+    except ValueError:
+        return "-"
+    m = re.match(r"^(<=|>=)?([0-9.]+)", target)
+    if not m or "reload" in target:
+        return "-"
+    t = float(m.group(2))
+    op = m.group(1) or "=="
+    ok = v <= t if op == "<=" else v >= t if op == ">=" else v == t
+    return "yes" if ok else "**no**"
+
+
+def main():
+    d, total = sys.argv[1], sys.argv[2]
+    cpu = ""
+    with open("/proc/cpuinfo") as f:
+        for ln in f:
+            if ln.startswith("model name"):
+                cpu = ln.split(":", 1)[1].strip()
+                break
+    hap = sh("haproxy -v | head -n 1")
+    rev = sh("git -C %s rev-parse --short HEAD 2>/dev/null" %
+             os.path.dirname(os.path.abspath(__file__)))
+    out = []
+    w = out.append
+    w("# ep2d benchmarks")
+    w("")
+    w("Written by `make bench` (bench/run.sh; the measuring side is "
+      "bench/ep2bench.py). Do not edit by hand: run it again.")
+    w("")
+    w("- date: %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    w("- machine: %s, %d cores, kernel %s, %s" % (
+        cpu, os.cpu_count(), platform.release(), platform.machine()))
+    w("- HAProxy: %s" % hap)
+    w("- ep2d: tree at commit %s plus the working files of that moment"
+      % (rev or "?"))
+    w("- whole run: %s s" % total)
+    w("- everything on 127.0.0.1 (ports 28000-28999): the real HAProxy, "
+      "the regress fakes, ep2d as built; the machine is shared with the "
+      "other engineers' test runs, so single figures can be noisy.")
+    w("")
+    head = out
+    out = []
+    w = out.append
+    allbench, skipped = [], []
+    for title, names, method in PARTS:
+        w("## %s" % title)
+        w("")
+        w("Method: " + method)
+        w("")
+        rows = []
+        for n in names:
+            p = os.path.join(d, n + ".out")
+            if not os.path.exists(p):
+                skipped.append("%s: not run" % n)
+                w("- %s: not run" % n)
+                continue
+            secs = "?"
+            with open(p) as f:
+                for ln in f:
+                    ln = ln.rstrip("\n")
+                    if ln.startswith("BENCH "):
+                        allbench.append(ln)
+                        f2 = dict(x.split("=", 1) for x in ln.split()[1:]
+                                  if "=" in x)
+                        name, val = ln.split()[1].split("=", 1)
+                        rows.append((name, val, f2.get("unit", ""),
+                                     f2.get("target", "-")))
+                    elif ln.startswith("SKIPPED"):
+                        skipped.append("%s: %s" % (n, ln[9:]))
+                        w("- **SKIPPED** (%s): %s" % (n, ln[9:]))
+                    elif ln.startswith("NOTE "):
+                        w("- note (%s): %s" % (n, ln[5:]))
+                    elif ln.startswith("TIME "):
+                        secs = ln[5:]
+            w("- %s took %s s" % (n, secs))
+        w("")
+        if rows:
+            w("| figure | value | unit | target | meets |")
+            w("|---|---:|---|---|---|")
+            for name, val, unit, tgt in rows:
+                w("| %s | %s | %s | %s | %s |" % (
+                    name, val, unit, tgt.replace("|", "/"),
+                    meets(val, tgt)))
+            w("")
+    body = out
+    out = head
+    w = out.append
+    w("## Against the targets")
+    w("")
+    w("Every figure that has a target (details, methods and all other "
+      "figures in the sections below).")
+    w("")
+    w("| figure | value | unit | target | meets |")
+    w("|---|---:|---|---|---|")
+    for ln in allbench:
+        f = dict(x.split("=", 1) for x in ln.split()[1:] if "=" in x)
+        name, val = ln.split()[1].split("=", 1)
+        tgt = f.get("target", "-")
+        if tgt != "-":
+            w("| %s | %s | %s | %s | %s |" % (name, val, f.get("unit", ""),
+                                              tgt, meets(val, tgt)))
+    w("")
+    missed = [ln for ln in allbench if ln.split()[-1] != "target=-" and
+              meets(ln.split()[1].split("=", 1)[1],
+                    ln.split()[-1][7:]) == "**no**"]
+    w("## Targets missed")
+    w("")
+    if missed:
+        for ln in missed:
+            w("- `%s`" % ln[6:])
+    else:
+        w("None of the figures with a numeric target missed it.")
+    w("")
+    w("## Skipped")
+    w("")
+    if skipped:
+        for s in skipped:
+            w("- " + s)
+    else:
+        w("Nothing was skipped.")
+    w("")
+    out.extend(body)
+    w("## Machine-readable")
+    w("")
+    w("One line per figure: `BENCH <name>=<value> unit=<unit> "
+      "target=<target>` (`-`: no target).")
+    w("")
+    w("```")
+    out.extend(allbench)
+    w("```")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

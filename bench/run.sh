@@ -1,0 +1,67 @@
+#!/bin/sh
+# make bench: every part of issue 8 in turn, each a script of its own
+# (bench/*.sh) run with a time bound, on 127.0.0.1 ports 28000-28999,
+# with the real HAProxy, the regress fakes and the built ep2d; then
+# bench/RESULTS.md from what they printed (bench/report.py).
+# A part whose prerequisite does not work prints "SKIPPED: reason".
+# The bounds add up to under 10 minutes; a typical run takes about 6.
+# Run one part: sh bench/run.sh latency-file-runtime (names below).
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP" || exit 1
+OUT=$(mktemp -d /tmp/ep2d-bench.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+trap 'exit 1' INT TERM
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: run as root (HAProxy, the _ep2d user, chroot)" >&2
+	exit 1
+fi
+getent passwd _ep2d >/dev/null || make -s testuser
+
+# name, bound in seconds, command
+PARTS="
+latency-file-runtime	45	bench/latency.sh file-runtime
+latency-file-config	55	bench/latency.sh file-config
+latency-consul-runtime	105	bench/latency.sh consul-runtime
+scale-runtime		60	bench/scale.sh runtime
+scale-growth		30	bench/scale.sh growth
+scale-config		30	bench/scale.sh config
+footprint		95	bench/footprint.sh
+hitless-runtime		50	bench/hitless.sh runtime
+hitless-config		50	bench/hitless.sh config
+hitless-idleclose	30	bench/hitless.sh idleclose
+aws			30	bench/aws.sh
+"
+
+start=$(date +%s)
+echo "$PARTS" | while read -r name bound script arg; do
+	[ -n "$name" ] || continue
+	if [ $# -gt 0 ]; then
+		case " $* " in *" $name "*) ;; *) continue ;; esac
+	fi
+	printf '== %s (at most %s s)\n' "$name" "$bound"
+	t0=$(date +%s)
+	timeout -k 15 "$bound" sh "$script" $arg > "$OUT/$name.out" \
+	    2> "$OUT/$name.err"
+	rc=$?
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		echo "SKIPPED: $name did not finish within its bound of $bound s (figures above are partial)" >> "$OUT/$name.out"
+	fi
+	# regress/lib.sh's skip_all: "1..0 # SKIP reason"
+	sed -i 's/^1\.\.0 # SKIP /SKIPPED: /' "$OUT/$name.out"
+	if ! grep -q -e '^BENCH' -e '^SKIPPED' "$OUT/$name.out"; then
+		echo "SKIPPED: $name printed no figure (exit $rc): $(tail -n 3 "$OUT/$name.err" | tr '\n' ' ')" >> "$OUT/$name.out"
+	fi
+	echo "TIME $(( $(date +%s) - t0 ))" >> "$OUT/$name.out"
+	cat "$OUT/$name.out"
+done
+total=$(( $(date +%s) - start ))
+echo "== all parts: $total s"
+
+if [ $# -gt 0 ]; then
+	echo "(one part only: bench/RESULTS.md left as it is)"
+	exit 0
+fi
+python3 bench/report.py "$OUT" "$total" > bench/RESULTS.md.new &&
+    mv bench/RESULTS.md.new bench/RESULTS.md &&
+    echo "wrote bench/RESULTS.md"
