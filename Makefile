@@ -7,6 +7,7 @@ SBINDIR	 = $(PREFIX)/sbin
 MANDIR	 = $(PREFIX)/share/man
 SHAREDIR = $(PREFIX)/share/ep2d
 SYSCONFDIR ?= /etc
+LIBEXECDIR = $(PREFIX)/libexec/ep2d
 UNITDIR	?= /lib/systemd/system
 
 CC	?= cc
@@ -20,14 +21,17 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	   -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wformat=2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 	   -D_GNU_SOURCE -Icommon -Iep2d $(PKG_CFLAGS)
-LDFLAGS	+= -pie -Wl,-z,relro,-z,now
+# --as-needed: each program keeps only the libraries it calls, so that
+# libcurl and its twenty-odd libraries load in the fetcher alone.
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 LDLIBS	+= $(PKG_LIBS) -levent_core
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
 
 COMMON_SRCS = $(sort $(wildcard common/*.c))
-EP2D_SRCS   = $(sort $(filter-out ep2d/ep2d.c,$(wildcard ep2d/*.c)))
+EP2D_SRCS   = $(sort $(filter-out ep2d/ep2d.c ep2d/fetcher_main.c, \
+	      $(wildcard ep2d/*.c)))
 EP2CTL_SRCS = $(sort $(wildcard ep2ctl/*.c))
 UNIT_SRCS   = $(sort $(wildcard regress/unit/*.c))
 UNIT_BINS   = $(UNIT_SRCS:.c=)
@@ -44,7 +48,7 @@ DEBS	= build-essential pkg-config libevent-dev libcurl4-openssl-dev \
 
 .PHONY: all check unit asan lint install deps demo bench fuzz clean testuser
 
-all: ep2d/ep2d ep2ctl/ep2ctl
+all: ep2d/ep2d ep2d/ep2d-fetcher ep2ctl/ep2ctl
 
 common/libcommon.a: $(COMMON_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -54,6 +58,11 @@ ep2d/libep2d.a: $(EP2D_OBJS)
 
 ep2d/ep2d: ep2d/ep2d.o ep2d/libep2d.a common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+ep2d/ep2d-fetcher: ep2d/fetcher_main.o ep2d/libep2d.a common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+ep2d/proc.o: CFLAGS += -DEP2D_LIBEXECDIR=\"$(LIBEXECDIR)\"
 
 ep2ctl/ep2ctl: $(EP2CTL_OBJS) common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -172,6 +181,8 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR)
 	install -m 0755 ep2d/ep2d ep2ctl/ep2ctl $(DESTDIR)$(SBINDIR)
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 ep2d/ep2d-fetcher $(DESTDIR)$(LIBEXECDIR)
 	install -m 0644 man/ep2.conf.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 0644 man/ep2d.8 man/ep2ctl.8 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 etc/ep2.conf.sample \
@@ -185,5 +196,5 @@ install: all
 
 clean:
 	rm -rf obj-asan obj-fuzz
-	rm -f common/*.o common/*.a ep2d/*.o ep2d/*.a ep2d/ep2d \
+	rm -f common/*.o common/*.a ep2d/*.o ep2d/*.a ep2d/ep2d ep2d/ep2d-fetcher \
 	    ep2ctl/*.o ep2ctl/ep2ctl $(UNIT_BINS)

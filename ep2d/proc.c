@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,9 +70,46 @@ proc_self_exe(char *buf, size_t len)
 	return (0);
 }
 
+#ifndef EP2D_LIBEXECDIR
+#define EP2D_LIBEXECDIR	"/usr/local/libexec/ep2d"
+#endif
+
 /*
- * fork + execv(self, "-P name -f conf [-d] [-v]").  The child's end of
- * the socketpair becomes fd 3; every other descriptor is close-on-exec.
+ * The fetcher is a program of its own, ep2d-fetcher: beside ep2d in a
+ * build tree, in LIBEXECDIR once installed.
+ */
+static const char *
+proc_fetcher_path(const char *self)
+{
+	static char	 path[PATH_MAX];
+	const char	*slash;
+
+	if ((slash = strrchr(self, '/')) != NULL &&
+	    (size_t)snprintf(path, sizeof(path), "%.*s/ep2d-fetcher",
+	    (int)(slash - self), self) < sizeof(path) &&
+	    access(path, X_OK) == 0)
+		return (path);
+	snprintf(path, sizeof(path), "%s/ep2d-fetcher", EP2D_LIBEXECDIR);
+	return (path);
+}
+
+/* Check before the daemon starts that the fetcher is there to run. */
+int
+proc_check(const char *self)
+{
+	const char	*path = proc_fetcher_path(self);
+
+	if (access(path, X_OK) == -1) {
+		log_warn("%s", path);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * fork + execv(self, "-P name -f conf [-d] [-v]"), or ep2d-fetcher for
+ * the fetcher.  The child's end of the socketpair becomes fd 3; every
+ * other descriptor is close-on-exec.
  */
 pid_t
 proc_spawn(const char *self, int proc, int fd, const char *conf, int debug,
@@ -110,6 +148,8 @@ proc_spawn(const char *self, int proc, int fd, const char *conf, int debug,
 	if (verbose)
 		argv[argc++] = "-v";
 	argv[argc] = NULL;
+	if (proc == PROC_FETCHER)
+		self = proc_fetcher_path(self);
 	execv(self, (char *const *)argv);
 	fatal("execv %s", self);
 }

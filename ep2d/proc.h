@@ -43,5 +43,6 @@ void	 imsgev_clear(struct imsgev *);
 const char *proc_name(int);
 pid_t	 proc_spawn(const char *, int, int, const char *, int, int);
 int	 proc_self_exe(char *, size_t);
+int	 proc_check(const char *);
 
 #endif /* EP2D_PROC_H */

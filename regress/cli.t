@@ -66,7 +66,8 @@ D="$T/destdir"
 make -s -C "$TOP" install DESTDIR="$D" PREFIX=/opt/ep2d > "$T/install.out" 2>&1
 ok $? "make install DESTDIR=... PREFIX=/opt/ep2d"
 missing=""
-for f in sbin/ep2d sbin/ep2ctl share/man/man8/ep2d.8 share/man/man8/ep2ctl.8 \
+for f in sbin/ep2d sbin/ep2ctl libexec/ep2d/ep2d-fetcher \
+    share/man/man8/ep2d.8 share/man/man8/ep2ctl.8 \
     share/man/man5/ep2.conf.5 share/ep2d/ep2.conf.sample \
     share/ep2d/haproxy.cfg.template.sample; do
 	[ -e "$D/opt/ep2d/$f" ] || missing="$missing $f"
@@ -78,5 +79,11 @@ ok $? "installed under DESTDIR/PREFIX:${missing:- everything}"
 ok $? "systemd unit and logrotate file installed"
 grep -q "/opt/ep2d/sbin/ep2d" "$D/lib/systemd/system/ep2d.service"
 ok $? "the unit points at PREFIX's binary"
+ldd "$TOP/ep2d/ep2d" | grep -q -e libcurl -e libjson-c -e libexpat
+[ $? -ne 0 ] && ldd "$TOP/ep2d/ep2d-fetcher" | grep -q libcurl
+ok $? "only the fetcher program loads libcurl, json-c and expat"
+"$TOP/ep2d/ep2d-fetcher" -f "$T/ep2.conf" > "$T/f.out" 2>&1
+[ $? -eq 1 ] && grep -q "started by ep2d" "$T/f.out"
+ok $? "ep2d-fetcher refuses to run by hand"
 
 done_testing
