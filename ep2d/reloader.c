@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -194,6 +195,63 @@ run_argv(char *const argv[], char *msg, size_t msglen)
 }
 
 /*
+ * libsystemd's sd-bus, loaded only when start_by=systemd asks for it:
+ * libsystemd and its libraries (compression, gcrypt...) stay out of the
+ * other processes and out of a reloader that runs the binary.
+ */
+static struct {
+	void	*dl;
+	int	(*bus_new)(sd_bus **);
+	int	(*bus_set_address)(sd_bus *, const char *);
+	int	(*bus_set_bus_client)(sd_bus *, int);
+	int	(*bus_start)(sd_bus *);
+	int	(*bus_open_system)(sd_bus **);
+	sd_bus	*(*bus_unref)(sd_bus *);
+	sd_bus	*(*bus_flush_close_unref)(sd_bus *);
+	int	(*bus_call_method)(sd_bus *, const char *, const char *,
+		    const char *, const char *, sd_bus_error *,
+		    sd_bus_message **, const char *, ...);
+	int	(*bus_message_read)(sd_bus_message *, const char *, ...);
+	sd_bus_message *(*bus_message_unref)(sd_bus_message *);
+	void	(*bus_error_free)(sd_bus_error *);
+} sdb;
+
+static int
+systemd_load(char *msg, size_t msglen)
+{
+	void	*dl;
+
+	if (sdb.dl != NULL)
+		return (0);
+	if ((dl = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL)) ==
+	    NULL) {
+		snprintf(msg, msglen, "start_by = systemd: %s", dlerror());
+		return (-1);
+	}
+#define SDB_SYM(f, name)	do {					\
+	if ((*(void **)&sdb.f = dlsym(dl, name)) == NULL) {		\
+		snprintf(msg, msglen, "libsystemd: no %s", name);	\
+		dlclose(dl);						\
+		return (-1);						\
+	}								\
+} while (0)
+	SDB_SYM(bus_new, "sd_bus_new");
+	SDB_SYM(bus_set_address, "sd_bus_set_address");
+	SDB_SYM(bus_set_bus_client, "sd_bus_set_bus_client");
+	SDB_SYM(bus_start, "sd_bus_start");
+	SDB_SYM(bus_open_system, "sd_bus_open_system");
+	SDB_SYM(bus_unref, "sd_bus_unref");
+	SDB_SYM(bus_flush_close_unref, "sd_bus_flush_close_unref");
+	SDB_SYM(bus_call_method, "sd_bus_call_method");
+	SDB_SYM(bus_message_read, "sd_bus_message_read");
+	SDB_SYM(bus_message_unref, "sd_bus_message_unref");
+	SDB_SYM(bus_error_free, "sd_bus_error_free");
+#undef SDB_SYM
+	sdb.dl = dl;
+	return (0);
+}
+
+/*
  * start_by=systemd: ask systemd's manager over D-Bus, as systemctl
  * would, without running systemctl.  EP2D_SYSTEMD_BUS names another
  * bus (a test's private bus with a stand-in manager).
@@ -213,19 +271,21 @@ systemd_call(const char *method, char *msg, size_t msglen)
 	else
 		strlcpy(unit, conf.service_name, sizeof(unit));
 
+	if (systemd_load(msg, msglen) == -1)
+		return (-1);
 	if ((addr = getenv("EP2D_SYSTEMD_BUS")) != NULL) {
-		if ((r = sd_bus_new(&bus)) >= 0 &&
-		    (r = sd_bus_set_address(bus, addr)) >= 0 &&
-		    (r = sd_bus_set_bus_client(bus, 1)) >= 0)
-			r = sd_bus_start(bus);
+		if ((r = sdb.bus_new(&bus)) >= 0 &&
+		    (r = sdb.bus_set_address(bus, addr)) >= 0 &&
+		    (r = sdb.bus_set_bus_client(bus, 1)) >= 0)
+			r = sdb.bus_start(bus);
 	} else
-		r = sd_bus_open_system(&bus);
+		r = sdb.bus_open_system(&bus);
 	if (r < 0) {
 		snprintf(msg, msglen, "connect to systemd: %s", strerror(-r));
-		sd_bus_unref(bus);
+		sdb.bus_unref(bus);
 		return (-1);
 	}
-	r = sd_bus_call_method(bus, "org.freedesktop.systemd1",
+	r = sdb.bus_call_method(bus, "org.freedesktop.systemd1",
 	    "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
 	    method, &error, &reply, "ss", unit, "replace");
 	if (r < 0) {
@@ -233,15 +293,15 @@ systemd_call(const char *method, char *msg, size_t msglen)
 		    error.message ? error.message : strerror(-r));
 		r = -1;
 	} else {
-		if (sd_bus_message_read(reply, "o", &job) < 0)
+		if (sdb.bus_message_read(reply, "o", &job) < 0)
 			job = "?";
 		snprintf(msg, msglen, "systemd %s %s: job %s", method, unit,
 		    job);
 		r = 0;
 	}
-	sd_bus_error_free(&error);
-	sd_bus_message_unref(reply);
-	sd_bus_flush_close_unref(bus);
+	sdb.bus_error_free(&error);
+	sdb.bus_message_unref(reply);
+	sdb.bus_flush_close_unref(bus);
 	return (r);
 }
 
@@ -407,6 +467,13 @@ reloader_main(const char *conffile, int debug, int verbose)
 	if (fcntl(PROC_PARENT_SOCK_FILENO, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("fcntl");
 
+	if (conf.start_by == START_SYSTEMD) {
+		char	 msg[256];
+
+		/* now, while every file can still be read */
+		if (systemd_load(msg, sizeof(msg)) == -1)
+			log_warnx("%s", msg);
+	}
 	if (sandbox_reloader(&conf) == -1)
 		fatalx("sandbox");
 
