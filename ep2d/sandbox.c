@@ -348,33 +348,174 @@ static const struct sock_filter fetcher_filter[] = {
 	SC_ERRNO(__NR_mknodat, EPERM)
 
 /*
- * The parent: root, but it never runs a program or starts a process
- * once its children are up, and it only talks over unix sockets
- * (HAProxy's runtime sockets, the control socket, syslog, systemd).
+ * The parent: an allow-list.  Root, but once its children are up it
+ * never runs a program or starts a process, talks over unix sockets
+ * only (HAProxy's runtime sockets, the control socket, syslog,
+ * systemd), and works on files Landlock allows.  Anything else fails
+ * with EPERM rather than killing it: the parent is the one that keeps
+ * HAProxy's last good state and reports, and a refused call is an error
+ * it logs.
  */
 static const struct sock_filter parent_filter[] = {
 	SC_DENY_COMMON,
-#ifdef __NR_ioperm
-	SC_ERRNO(__NR_ioperm, EPERM),
-	SC_ERRNO(__NR_iopl, EPERM),
+
+	/* memory; never executable */
+	SC_ALLOW(__NR_brk),
+	SC_ALLOW_MASK(__NR_mmap, 2, PROT_READ | PROT_WRITE),
+	SC_ALLOW_MASK(__NR_mprotect, 2, PROT_READ | PROT_WRITE),
+	SC_ALLOW(__NR_munmap),
+	SC_ALLOW(__NR_mremap),
+	SC_ALLOW(__NR_madvise),
+
+	/* files: the paths are Landlock's business */
+	SC_ALLOW(__NR_read),
+	SC_ALLOW(__NR_readv),
+	SC_ALLOW(__NR_pread64),
+	SC_ALLOW(__NR_write),
+	SC_ALLOW(__NR_writev),
+	SC_ALLOW(__NR_pwrite64),
+	SC_ALLOW(__NR_close),
+	SC_ALLOW(__NR_lseek),
+	SC_ALLOW(__NR_openat),
+#ifdef __NR_open
+	SC_ALLOW(__NR_open),
+	SC_ALLOW(__NR_stat),
+	SC_ALLOW(__NR_lstat),
+	SC_ALLOW(__NR_access),
+	SC_ALLOW(__NR_rename),
+	SC_ALLOW(__NR_unlink),
+	SC_ALLOW(__NR_readlink),
 #endif
-#ifdef __NR_mknod
-	SC_ERRNO(__NR_mknod, EPERM),
+	SC_ALLOW(__NR_fstat),
+	SC_ALLOW(__NR_newfstatat),
+	SC_ALLOW(__NR_statx),
+	SC_ALLOW(__NR_faccessat),
+#ifdef __NR_faccessat2
+	SC_ALLOW(__NR_faccessat2),
 #endif
-	SC_ERRNO(__NR_chroot, EPERM),
-	SC_ERRNO(__NR_execve, EPERM),
-	SC_ERRNO(__NR_execveat, EPERM),
-#ifdef __NR_fork
-	SC_ERRNO(__NR_fork, EPERM),
-	SC_ERRNO(__NR_vfork, EPERM),
+	SC_ALLOW(__NR_readlinkat),
+	SC_ALLOW(__NR_getdents64),
+	SC_ALLOW(__NR_renameat),
+#ifdef __NR_renameat2
+	SC_ALLOW(__NR_renameat2),
 #endif
+	SC_ALLOW(__NR_unlinkat),
+	SC_ALLOW(__NR_fsync),
+	SC_ALLOW(__NR_fdatasync),
+	SC_ALLOW(__NR_ftruncate),
+	SC_ALLOW(__NR_fchown),
+	SC_ALLOW(__NR_fchmod),
+	SC_ALLOW(__NR_flock),
+	SC_ALLOW(__NR_umask),
+	SC_ALLOW(__NR_fcntl),
+	SC_ALLOW(__NR_dup),
+	SC_ALLOW(__NR_dup3),
+#ifdef __NR_dup2
+	SC_ALLOW(__NR_dup2),
+#endif
+	SC_ALLOW_ARG(__NR_ioctl, 1, FIONREAD),
+	SC_ALLOW_ARG(__NR_ioctl, 1, FIONBIO),
+	SC_ALLOW_ARG(__NR_ioctl, 1, FIOCLEX),
+	SC_ERRNO(__NR_ioctl, ENOTTY),
+
+	/* the event loop */
+	SC_ALLOW(__NR_epoll_create1),
+	SC_ALLOW(__NR_epoll_ctl),
+	SC_ALLOW(__NR_epoll_pwait),
+#ifdef __NR_epoll_pwait2
+	SC_ALLOW(__NR_epoll_pwait2),
+#endif
+#ifdef __NR_epoll_wait
+	SC_ALLOW(__NR_epoll_wait),
+	SC_ALLOW(__NR_epoll_create),
+#endif
+	SC_ALLOW(__NR_ppoll),
+	SC_ALLOW(__NR_pselect6),
+#ifdef __NR_poll
+	SC_ALLOW(__NR_poll),
+	SC_ALLOW(__NR_select),
+#endif
+	SC_ALLOW(__NR_pipe2),
+#ifdef __NR_pipe
+	SC_ALLOW(__NR_pipe),
+#endif
+	SC_ALLOW(__NR_eventfd2),
+	SC_ALLOW(__NR_timerfd_create),
+	SC_ALLOW(__NR_timerfd_settime),
+	SC_ALLOW(__NR_timerfd_gettime),
+
+	/* time */
+	SC_ALLOW(__NR_clock_gettime),
+	SC_ALLOW(__NR_clock_getres),
+	SC_ALLOW(__NR_gettimeofday),
+#ifdef __NR_time
+	SC_ALLOW(__NR_time),
+#endif
+	SC_ALLOW(__NR_nanosleep),
+	SC_ALLOW(__NR_clock_nanosleep),
+
+	/* signals and its children */
+	SC_ALLOW(__NR_rt_sigaction),
+	SC_ALLOW(__NR_rt_sigprocmask),
+	SC_ALLOW(__NR_rt_sigreturn),
+	SC_ALLOW(__NR_rt_sigtimedwait),
+	SC_ALLOW(__NR_sigaltstack),
+	SC_ALLOW(__NR_tgkill),
+	SC_ALLOW(__NR_restart_syscall),
+	SC_ALLOW(__NR_kill),
+	SC_ALLOW(__NR_wait4),
+	SC_ALLOW(__NR_waitid),
+
+	/* unix sockets only */
+	SC_ALLOW_ARG(__NR_socket, 0, AF_UNIX),
+	SC_ERRNO(__NR_socket, EACCES),
+	SC_ALLOW(__NR_connect),
+	SC_ALLOW(__NR_accept),
+	SC_ALLOW(__NR_accept4),
+	SC_ALLOW(__NR_shutdown),
+	SC_ALLOW(__NR_getsockopt),
+	SC_ALLOW(__NR_setsockopt),
+	SC_ALLOW(__NR_getsockname),
+	SC_ALLOW(__NR_getpeername),
+	SC_ALLOW(__NR_sendto),
+	SC_ALLOW(__NR_recvfrom),
+	SC_ALLOW(__NR_sendmsg),
+	SC_ALLOW(__NR_recvmsg),
+	SC_ALLOW(__NR_socketpair),
+
+	/* threads, should a library start one; never a process */
 	SC_ALLOW_FLAGS(__NR_clone, 0, SC_CLONE_THREAD),
-	SC_ERRNO(__NR_clone, EPERM),
 #ifdef __NR_clone3
 	SC_ERRNO(__NR_clone3, ENOSYS),
 #endif
-	SC_ALLOW_ARG(__NR_socket, 0, AF_UNIX),
-	SC_ERRNO(__NR_socket, EACCES),
+	SC_ALLOW(__NR_futex),
+	SC_ALLOW(__NR_set_robust_list),
+	SC_ALLOW(__NR_set_tid_address),
+#ifdef __NR_rseq
+	SC_ALLOW(__NR_rseq),
+#endif
+	SC_ALLOW(__NR_sched_yield),
+	SC_ALLOW(__NR_sched_getaffinity),
+	SC_ALLOW(__NR_exit),
+	SC_ALLOW(__NR_exit_group),
+
+	/* process facts */
+	SC_ALLOW(__NR_getpid),
+	SC_ALLOW(__NR_gettid),
+	SC_ALLOW(__NR_getppid),
+	SC_ALLOW(__NR_getuid),
+	SC_ALLOW(__NR_geteuid),
+	SC_ALLOW(__NR_getgid),
+	SC_ALLOW(__NR_getegid),
+	SC_ALLOW(__NR_getresuid),
+	SC_ALLOW(__NR_getresgid),
+	SC_ALLOW(__NR_getgroups),
+	SC_ALLOW(__NR_getrandom),
+	SC_ALLOW(__NR_uname),
+	SC_ALLOW(__NR_sysinfo),
+	SC_ALLOW_ARG(__NR_prlimit64, 0, 0),	/* its own limits only */
+	SC_ALLOW(__NR_getrlimit),
+	SC_ALLOW(__NR_getcwd),
 };
 
 /*
@@ -451,6 +592,7 @@ int	 sandbox_fetcher_user(const char *, const char *);
 int	 sandbox_install(const struct sock_filter *, size_t, uint32_t);
 
 static int	 sandbox_debug(void);
+static int	 sandbox_trap_sigsys(void);
 static void	 sandbox_sigsys(int, siginfo_t *, void *);
 static int	 sandbox_mkdir(const char *, int);
 static int	 sandbox_copy(const char *, const char *);
@@ -516,6 +658,25 @@ sandbox_sigsys(int sig, siginfo_t *info, void *uctx)
 	uc->uc_mcontext.regs[0] = -EACCES;
 #endif
 	errno = save;
+}
+
+/* SANDBOX_DEBUG: refused calls trap into sandbox_sigsys and are logged */
+static int
+sandbox_trap_sigsys(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_sigaction = sandbox_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	if (sigaction(SIGSYS, &sa, NULL) == -1) {
+		log_warn("sandbox: sigaction SIGSYS");
+		return (-1);
+	}
+	log_warnx("sandbox: SANDBOX_DEBUG: a system call outside the "
+	    "list fails with EACCES and is logged");
+	return (0);
 }
 
 /*
@@ -1193,7 +1354,6 @@ sandbox_fetcher(const char *root)
 int
 sandbox_fetcher_user(const char *root, const char *user)
 {
-	struct sigaction	 sa;
 	struct passwd		*pw;
 	uid_t			 uid, ruid, euid, suid;
 	gid_t			 gid, rgid, egid, sgid, groups[2];
@@ -1279,18 +1439,8 @@ sandbox_fetcher_user(const char *root, const char *user)
 		return (-1);
 
 	debug = sandbox_debug();
-	if (debug) {
-		memset(&sa, 0, sizeof(sa));
-		sigemptyset(&sa.sa_mask);
-		sa.sa_sigaction = sandbox_sigsys;
-		sa.sa_flags = SA_SIGINFO;
-		if (sigaction(SIGSYS, &sa, NULL) == -1) {
-			log_warn("sandbox: sigaction SIGSYS");
-			return (-1);
-		}
-		log_warnx("sandbox: SANDBOX_DEBUG: a system call outside the "
-		    "list fails with EACCES and is logged");
-	}
+	if (debug && sandbox_trap_sigsys() == -1)
+		return (-1);
 	if (sandbox_install(fetcher_filter,
 	    sizeof(fetcher_filter) / sizeof(fetcher_filter[0]),
 	    debug ? SECCOMP_RET_TRAP : SECCOMP_RET_KILL_PROCESS) == -1)
@@ -1310,6 +1460,7 @@ int
 sandbox_parent(const struct ep2_conf *conf)
 {
 	size_t	 ncaps = sizeof(parent_caps) / sizeof(parent_caps[0]);
+	int	 debug;
 
 	sandbox_protect();
 	if (sandbox_bounding(parent_caps, ncaps) == -1 ||
@@ -1319,9 +1470,12 @@ sandbox_parent(const struct ep2_conf *conf)
 		return (-1);
 	if (conf != NULL && sandbox_parent_fs(conf) == -1)
 		return (-1);
+	debug = sandbox_debug();
+	if (debug && sandbox_trap_sigsys() == -1)
+		return (-1);
 	if (sandbox_install(parent_filter,
 	    sizeof(parent_filter) / sizeof(parent_filter[0]),
-	    SECCOMP_RET_ALLOW) == -1)
+	    debug ? SECCOMP_RET_TRAP : SECCOMP_RET_ERRNO | EPERM) == -1)
 		return (-1);
 	log_debug("sandbox: parent confined");
 	return (0);

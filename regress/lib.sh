@@ -170,6 +170,9 @@ CONF
 
 # ep2d_start [FLAGS]: start ep2d in the foreground (-d) in the background
 ep2d_start() {
+	# a fresh file per start, written in append mode so that a test
+	# may empty it (: > ep2d.out) while ep2d runs
+	: > "$T/ep2d.out"
 	"$EP2D" -d -f "$T/ep2.conf" -s "$CTL" "$@" >> "$T/ep2d.out" 2>&1 &
 	EP2D_PID=$!
 }
