@@ -46,14 +46,17 @@
 
 #define CTL_TIMEOUT	60		/* seconds without an answer */
 #define CTL_MAX_ROWS	1000000		/* more is a broken daemon */
+#define CTL_MAX_METRICS	(64 * 1024 * 1024)	/* bytes of text */
 
 struct answer {
-	struct ctl_status	 status;
-	int			 have_status;
+	struct ctl_status	*status;		/* one per backend */
+	size_t			 nstatus;
 	struct ctl_slot		*slots;
 	size_t			 nslots;
 	struct ctl_backend	*backends;
 	size_t			 nbackends;
+	char			*metrics;		/* Prometheus text */
+	size_t			 metricslen;
 };
 
 __dead static void usage(void);
@@ -70,7 +73,8 @@ usage(void)
 	extern char	*__progname;
 
 	fprintf(stderr, "usage: %s [-j] [-s socket] command [argument ...]\n"
-	    "commands: show status | show slots | show backends | reload | "
+	    "commands: show status | show slots | show backends | "
+	    "show metrics | reload | "
 	    "sync |\n          log verbose | log brief\n", __progname);
 	exit(1);
 }
@@ -124,13 +128,18 @@ main(int argc, char *argv[])
 	now = time(NULL);
 	switch (res.action) {
 	case SHOW_STATUS:
-		out->status(stdout, &ans.status, now);
+		out->status(stdout, ans.status, ans.nstatus, now);
 		break;
 	case SHOW_SLOTS:
 		out->slots(stdout, ans.slots, ans.nslots, now);
 		break;
 	case SHOW_BACKENDS:
 		out->backends(stdout, ans.backends, ans.nbackends, now);
+		break;
+	case SHOW_METRICS:
+		/* the text format whatever -j says: it is a format already */
+		if (ans.metricslen > 0)
+			fwrite(ans.metrics, 1, ans.metricslen, stdout);
 		break;
 	case RELOAD:
 		printf("reload started\n");
@@ -149,6 +158,7 @@ main(int argc, char *argv[])
 	}
 	free(ans.slots);
 	free(ans.backends);
+	free(ans.metrics);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");
 	return (0);
@@ -187,6 +197,9 @@ ctl_request(struct imsgbuf *ibuf, enum actions action)
 		break;
 	case SHOW_BACKENDS:
 		type = IMSG_CTL_SHOW_BACKENDS;
+		break;
+	case SHOW_METRICS:
+		type = IMSG_CTL_SHOW_METRICS;
 		break;
 	case RELOAD:
 		type = IMSG_CTL_RELOAD;
@@ -253,8 +266,9 @@ static int
 ctl_dispatch(struct imsg *imsg, enum actions action, struct answer *ans)
 {
 	char		 text[EP2D_ERR_MAX], clean[EP2D_ERR_MAX];
-	size_t		 len;
+	size_t		 len, i;
 	uint32_t	 type;
+	unsigned char	 c;
 
 	type = imsg_get_type(imsg);
 	switch (type) {
@@ -270,24 +284,45 @@ ctl_dispatch(struct imsg *imsg, enum actions action, struct answer *ans)
 		    "no reason given");
 	case IMSG_CTL_OK:
 		if (action == SHOW_STATUS || action == SHOW_SLOTS ||
-		    action == SHOW_BACKENDS)
+		    action == SHOW_BACKENDS || action == SHOW_METRICS)
 			break;
 		return (1);
 	case IMSG_CTL_END:
-		if (action == SHOW_STATUS && !ans->have_status)
+		if (action == SHOW_STATUS && ans->nstatus == 0)
 			errx(1, "ep2d sent no status");
 		if (action != SHOW_STATUS && action != SHOW_SLOTS &&
-		    action != SHOW_BACKENDS)
+		    action != SHOW_BACKENDS && action != SHOW_METRICS)
 			break;
 		return (1);
-	case IMSG_CTL_STATUS:
-		if (action != SHOW_STATUS || ans->have_status)
+	case IMSG_CTL_METRICS:
+		if (action != SHOW_METRICS)
 			break;
-		if (imsg_get_data(imsg, &ans->status,
-		    sizeof(ans->status)) == -1)
+		len = imsg_get_len(imsg);
+		if (len > CTL_MAX_METRICS - ans->metricslen)
+			errx(1, "too many metrics from ep2d");
+		if ((ans->metrics = realloc(ans->metrics, ans->metricslen +
+		    len + 1)) == NULL)
+			err(1, "answer");
+		if (len > 0 && imsg_get_data(imsg, ans->metrics +
+		    ans->metricslen, len) == -1)
+			errx(1, "bad metrics from ep2d");
+		/* nothing but text reaches the terminal */
+		for (i = 0; i < len; i++) {
+			c = (unsigned char)ans->metrics[ans->metricslen + i];
+			if (c != '\n' && (c < 0x20 || c > 0x7e))
+				ans->metrics[ans->metricslen + i] = '?';
+		}
+		ans->metricslen += len;
+		return (0);
+	case IMSG_CTL_STATUS:
+		if (action != SHOW_STATUS)
+			break;
+		ans->status = grow(ans->status, ans->nstatus,
+		    sizeof(*ans->status));
+		if (imsg_get_data(imsg, &ans->status[ans->nstatus],
+		    sizeof(*ans->status)) == -1)
 			errx(1, "bad status from ep2d");
-		output_fix_status(&ans->status);
-		ans->have_status = 1;
+		output_fix_status(&ans->status[ans->nstatus++]);
 		return (0);
 	case IMSG_CTL_SLOT:
 		if (action != SHOW_SLOTS)

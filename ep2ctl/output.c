@@ -54,7 +54,9 @@ static void	 table_free(struct table *);
 static void	 status_line(FILE *, const char *, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
 
-static void	 show_status(FILE *, const struct ctl_status *, time_t);
+static void	 show_status(FILE *, const struct ctl_status *, size_t,
+		    time_t);
+static void	 show_status_one(FILE *, const struct ctl_status *, time_t);
 static void	 show_slots(FILE *, const struct ctl_slot *, size_t, time_t);
 static void	 show_backends(FILE *, const struct ctl_backend *, size_t,
 		    time_t);
@@ -212,8 +214,21 @@ status_line(FILE *fp, const char *label, const char *fmt, ...)
 	fputc('\n', fp);
 }
 
+/* One block of lines per backend, a blank line between two. */
 static void
-show_status(FILE *fp, const struct ctl_status *st, time_t now)
+show_status(FILE *fp, const struct ctl_status *st, size_t n, time_t now)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			fputc('\n', fp);
+		show_status_one(fp, &st[i], now);
+	}
+}
+
+static void
+show_status_one(FILE *fp, const struct ctl_status *st, time_t now)
 {
 	char	 a[64], b[EP2D_ERR_MAX], c[EP2D_NAME_MAX];
 

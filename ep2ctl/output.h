@@ -31,7 +31,8 @@
 #include "ep2d.h"
 
 struct output {
-	void	(*status)(FILE *, const struct ctl_status *, time_t);
+	/* one row per backend */
+	void	(*status)(FILE *, const struct ctl_status *, size_t, time_t);
 	void	(*slots)(FILE *, const struct ctl_slot *, size_t, time_t);
 	void	(*backends)(FILE *, const struct ctl_backend *, size_t,
 		    time_t);

@@ -31,7 +31,9 @@
 #include "json.h"
 #include "output.h"
 
-static void	 json_status(FILE *, const struct ctl_status *, time_t);
+static void	 json_status(FILE *, const struct ctl_status *, size_t,
+		    time_t);
+static void	 json_status_row(const struct ctl_status *);
 static void	 json_slots(FILE *, const struct ctl_slot *, size_t, time_t);
 static void	 json_backends(FILE *, const struct ctl_backend *, size_t,
 		    time_t);
@@ -58,11 +60,35 @@ json_text(const char *name, const char *field, size_t size)
 
 #define JSON_TEXT(name, field)	json_text((name), (field), sizeof(field))
 
+/*
+ * {"status": {...}} for the one backend of an EP2 file; with several
+ * backends, {"status": [{...}, ...]}, one object per backend.
+ */
 static void
-json_status(FILE *fp, const struct ctl_status *st, time_t now)
+json_status(FILE *fp, const struct ctl_status *st, size_t n, time_t now)
 {
+	size_t	 i;
+
 	json_do_start(fp);
-	json_do_object("status");
+	if (n == 1) {
+		json_do_object("status");
+		json_status_row(st);
+		json_do_end();
+	} else {
+		json_do_array("status");
+		for (i = 0; i < n; i++) {
+			json_do_object(NULL);
+			json_status_row(&st[i]);
+			json_do_end();
+		}
+		json_do_end();
+	}
+	json_do_finish();
+}
+
+static void
+json_status_row(const struct ctl_status *st)
+{
 	JSON_TEXT("backend", st->backend);
 	JSON_TEXT("orchestrator", st->orchestrator);
 	JSON_TEXT("update_type", st->update_type);
@@ -83,8 +109,6 @@ json_status(FILE *fp, const struct ctl_status *st, time_t now)
 		json_do_int("haproxy_pid", st->haproxy_pid);
 	else
 		json_do_null("haproxy_pid");
-	json_do_end();
-	json_do_finish();
 }
 
 static void

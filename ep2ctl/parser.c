@@ -56,6 +56,7 @@ static const struct token t_show[] = {
 	{ KEYWORD,	"status",	SHOW_STATUS,	NULL },
 	{ KEYWORD,	"slots",	SHOW_SLOTS,	NULL },
 	{ KEYWORD,	"backends",	SHOW_BACKENDS,	NULL },
+	{ KEYWORD,	"metrics",	SHOW_METRICS,	NULL },
 	{ ENDTOKEN,	"",		NONE,		NULL }
 };
 
@@ -176,6 +177,8 @@ action_name(enum actions a)
 		return ("show slots");
 	case SHOW_BACKENDS:
 		return ("show backends");
+	case SHOW_METRICS:
+		return ("show metrics");
 	case RELOAD:
 		return ("reload");
 	case SYNC:

@@ -50,12 +50,13 @@ enum section {
 	SEC_AWS,
 	SEC_CONSUL,
 	SEC_FILE,
+	SEC_BACKEND,		/* [backend NAME], p->cur */
 	SEC_UNKNOWN,		/* warned once, its keys ignored */
 	SEC_MAX
 };
 
 static const char *section_names[SEC_MAX] = {
-	"", "haproxy", "AWS", "CONSUL", "FILE", ""
+	"", "haproxy", "AWS", "CONSUL", "FILE", "backend", ""
 };
 
 enum key {
@@ -79,6 +80,7 @@ enum key {
 	K_LOG_FILE,
 	K_DRAIN_TIMEOUT,
 	K_SLOT_GROWTH,
+	K_METRICS_FILE,
 	K_AWS_ACCESS_KEY_ID,
 	K_AWS_SECRET_ACCESS_KEY,
 	K_ASG_NAME,
@@ -101,6 +103,8 @@ enum key {
 	K_STALE,
 	K_WAIT,
 	K_MAX_RESPONSE_SIZE,
+	K_WEIGHTS,
+	K_ON_WARNING,
 	K_FILE_PATH,
 	K_MAX
 };
@@ -134,6 +138,7 @@ static const struct keyword keywords[] = {
 	{ SEC_HAPROXY, "log_file", K_LOG_FILE, 0 },
 	{ SEC_HAPROXY, "drain_timeout", K_DRAIN_TIMEOUT, 0 },
 	{ SEC_HAPROXY, "slot_growth", K_SLOT_GROWTH, 0 },
+	{ SEC_HAPROXY, "metrics_file", K_METRICS_FILE, 0 },
 	{ SEC_AWS, "aws_access_key_id", K_AWS_ACCESS_KEY_ID, 1 },
 	{ SEC_AWS, "aws_secret_access_key", K_AWS_SECRET_ACCESS_KEY, 1 },
 	{ SEC_AWS, "asg_name", K_ASG_NAME, 0 },
@@ -156,7 +161,25 @@ static const struct keyword keywords[] = {
 	{ SEC_CONSUL, "stale", K_STALE, 0 },
 	{ SEC_CONSUL, "wait", K_WAIT, 0 },
 	{ SEC_CONSUL, "max_response_size", K_MAX_RESPONSE_SIZE, 0 },
+	{ SEC_CONSUL, "weights", K_WEIGHTS, 0 },
+	{ SEC_CONSUL, "on_warning", K_ON_WARNING, 0 },
 	{ SEC_FILE, "path", K_FILE_PATH, 0 },
+	/* [backend NAME]: the same checks, into struct backend_conf */
+	{ SEC_BACKEND, "backend_name", K_BACKEND_NAME, 0 },
+	{ SEC_BACKEND, "orchestrator", K_ORCHESTRATOR, 0 },
+	{ SEC_BACKEND, "backend_port", K_BACKEND_PORT, 0 },
+	{ SEC_BACKEND, "node_slots", K_NODE_SLOTS, 0 },
+	{ SEC_BACKEND, "update_type", K_UPDATE_TYPE, 0 },
+	{ SEC_BACKEND, "check_interval", K_CHECK_INTERVAL, 0 },
+	{ SEC_BACKEND, "backend_maxconn", K_BACKEND_MAXCONN, 0 },
+	{ SEC_BACKEND, "service_name", K_CONSUL_SERVICE_NAME, 0 },
+	{ SEC_BACKEND, "tags", K_TAGS, 0 },
+	{ SEC_BACKEND, "only_passing", K_ONLY_PASSING, 0 },
+	{ SEC_BACKEND, "weights", K_WEIGHTS, 0 },
+	{ SEC_BACKEND, "on_warning", K_ON_WARNING, 0 },
+	{ SEC_BACKEND, "asg_name", K_ASG_NAME, 0 },
+	{ SEC_BACKEND, "region_name", K_REGION_NAME, 0 },
+	{ SEC_BACKEND, "path", K_FILE_PATH, 0 },
 };
 
 /* What one parse keeps besides the configuration itself. */
@@ -167,16 +190,27 @@ struct parse {
 	int		 seen[K_MAX];	/* line of each key, 0: not given */
 	int		 secseen[SEC_MAX];
 	enum section	 sec;
+	int		 cur;		/* SEC_BACKEND: backends[cur] */
+	int		 bseen[EP2D_MAX_BACKENDS - 1][K_MAX];
+	int		 bline[EP2D_MAX_BACKENDS - 1];	/* its header */
+	struct ep2_conf	*scratch;	/* a backend's value, checked */
 	int		 key_open;	/* a key line was last: indent counts */
 	size_t		 key_indent;
 };
 
 static int	 cf_line(struct parse *, struct ep2_conf *, char *, size_t);
-static int	 cf_section(struct parse *, char *);
+static int	 cf_section(struct parse *, struct ep2_conf *, char *);
 static int	 cf_value(const char *, char *, size_t, const char **);
 static int	 cf_set(struct ep2_conf *, enum key, const char *,
 		    const char **);
 static void	 cf_check(struct parse *, struct ep2_conf *);
+static void	 cf_check_backends(struct parse *, struct ep2_conf *);
+static int	 cf_backend_header(struct parse *, struct ep2_conf *,
+		    const char *);
+static void	 cf_backend_store(struct backend_conf *, enum key,
+		    const struct ep2_conf *);
+static void	 cf_backend_inherit(struct backend_conf *, const int *,
+		    const struct ep2_conf *);
 static void	 cf_error(struct parse *, int, const char *, const char *,
 		    ...) __attribute__((__format__ (printf, 4, 5)));
 static void	 cf_show(char *, size_t, const char *);
@@ -242,6 +276,8 @@ config_defaults(struct ep2_conf *c)
 	c->consul.only_passing = 1;
 	c->consul.wait = 300;
 	c->consul.max_body = CONF_BODY_DEFAULT;
+	c->consul.weights = 1;
+	c->consul.on_warning = WARN_DEFAULT;
 
 	c->aws.ip_type = IP_PUBLIC;	/* EP2: unset means public */
 	c->aws.ip_type_set = 0;
@@ -320,8 +356,10 @@ config_parse_fp(FILE *fp, const char *name, struct ep2_conf *conf)
 	memset(&p, 0, sizeof(p));
 	p.name = name;
 	p.sec = SEC_NONE;
-	if ((tmp = malloc(sizeof(*tmp))) == NULL)
+	if ((tmp = malloc(sizeof(*tmp))) == NULL ||
+	    (p.scratch = malloc(sizeof(*p.scratch))) == NULL)
 		fatal("%s: malloc", __func__);
+	config_defaults(p.scratch);
 	config_defaults(tmp);
 	if (strlcpy(tmp->conf_path, name, sizeof(tmp->conf_path)) >=
 	    sizeof(tmp->conf_path)) {
@@ -342,6 +380,8 @@ config_parse_fp(FILE *fp, const char *name, struct ep2_conf *conf)
 	}
 	if (p.errors == 0)
 		cf_check(&p, tmp);
+	if (p.errors == 0)
+		cf_check_backends(&p, tmp);
 	if (p.errors > 0)
 		goto done;
 
@@ -360,7 +400,266 @@ done:
 	free(line);
 	explicit_bzero(tmp, sizeof(*tmp));
 	free(tmp);
+	free(p.scratch);	/* never holds a secret: no such key */
 	return (r);
+}
+
+int
+config_nbackends(const struct ep2_conf *c)
+{
+	return (1 + c->nbackends);
+}
+
+/*
+ * Backend idx's view of the configuration: everything shared as in c,
+ * the per-backend keys the backend's own.  Index 0 is [haproxy].
+ */
+void
+config_backend(const struct ep2_conf *c, uint32_t idx, struct ep2_conf *v)
+{
+	const struct backend_conf	*b;
+	int				 i;
+
+	if (v != c)
+		memcpy(v, c, sizeof(*v));
+	v->backend_index = idx;
+	v->backend_label[0] = '\0';
+	if (idx == 0 || idx > (uint32_t)c->nbackends)
+		return;
+	b = &c->backends[idx - 1];
+	strlcpy(v->backend_label, b->label, sizeof(v->backend_label));
+	strlcpy(v->backend_name, b->backend_name, sizeof(v->backend_name));
+	v->orchestrator = b->orchestrator;
+	v->backend_port = b->backend_port;
+	v->node_slots = b->node_slots;
+	v->update_type = b->update_type;
+	strlcpy(v->check_interval, b->check_interval,
+	    sizeof(v->check_interval));
+	v->backend_maxconn = b->backend_maxconn;
+	strlcpy(v->consul.service_name, b->service_name,
+	    sizeof(v->consul.service_name));
+	for (i = 0; i < b->ntags; i++)
+		strlcpy(v->consul.tags[i], b->tags[i], EP2D_NAME_MAX);
+	v->consul.ntags = b->ntags;
+	v->consul.only_passing = b->only_passing;
+	v->consul.weights = b->weights;
+	v->consul.on_warning = b->on_warning;
+	for (i = 0; i < b->nasg; i++)
+		strlcpy(v->aws.asg_names[i], b->asg_names[i], EP2D_NAME_MAX);
+	v->aws.nasg = b->nasg;
+	strlcpy(v->aws.region, b->region, sizeof(v->aws.region));
+	strlcpy(v->file.path, b->path, sizeof(v->file.path));
+}
+
+/*
+ * "[backend NAME]": NAME is how the template names the backend's
+ * server list, {{ nodes.NAME }}, so it is a Jinja name.
+ */
+static int
+cf_backend_header(struct parse *p, struct ep2_conf *c, const char *label)
+{
+	struct backend_conf	*b;
+	size_t			 i, n = strlen(label);
+	int			 k;
+
+	if (n == 0 || n >= EP2D_LABEL_MAX ||
+	    (!isalpha((unsigned char)label[0]) && label[0] != '_') ||
+	    strspn(label, ALNUM "_") != n) {
+		cf_error(p, 0, NULL, "[backend NAME]: NAME must be a letter "
+		    "or '_', then letters, digits or '_' (at most %d)",
+		    EP2D_LABEL_MAX - 1);
+		return (-1);
+	}
+	for (k = 0; k < c->nbackends; k++) {
+		if (strcmp(c->backends[k].label, label) == 0) {
+			cf_error(p, 0, NULL, "section [backend %s] given "
+			    "twice (first on line %d)", label, p->bline[k]);
+			return (-1);
+		}
+	}
+	if (c->nbackends >= EP2D_MAX_BACKENDS - 1) {
+		cf_error(p, 0, NULL, "more than %d [backend NAME] sections",
+		    EP2D_MAX_BACKENDS - 1);
+		return (-1);
+	}
+	p->cur = c->nbackends++;
+	p->bline[p->cur] = p->lineno;
+	b = &c->backends[p->cur];
+	memset(b, 0, sizeof(*b));
+	strlcpy(b->label, label, sizeof(b->label));
+	for (i = 0; i < K_MAX; i++)
+		p->bseen[p->cur][i] = 0;
+	return (0);
+}
+
+/* A backend key, checked by cf_set() into scratch, kept. */
+static void
+cf_backend_store(struct backend_conf *b, enum key k,
+    const struct ep2_conf *s)
+{
+	int	 i;
+
+	switch (k) {
+	case K_BACKEND_NAME:
+		strlcpy(b->backend_name, s->backend_name,
+		    sizeof(b->backend_name));
+		break;
+	case K_ORCHESTRATOR:
+		b->orchestrator = s->orchestrator;
+		break;
+	case K_BACKEND_PORT:
+		b->backend_port = s->backend_port;
+		break;
+	case K_NODE_SLOTS:
+		b->node_slots = s->node_slots;
+		break;
+	case K_UPDATE_TYPE:
+		b->update_type = s->update_type;
+		break;
+	case K_CHECK_INTERVAL:
+		strlcpy(b->check_interval, s->check_interval,
+		    sizeof(b->check_interval));
+		break;
+	case K_BACKEND_MAXCONN:
+		b->backend_maxconn = s->backend_maxconn;
+		break;
+	case K_CONSUL_SERVICE_NAME:
+		strlcpy(b->service_name, s->consul.service_name,
+		    sizeof(b->service_name));
+		break;
+	case K_TAGS:
+		for (i = 0; i < s->consul.ntags; i++)
+			strlcpy(b->tags[i], s->consul.tags[i], EP2D_NAME_MAX);
+		b->ntags = s->consul.ntags;
+		break;
+	case K_ONLY_PASSING:
+		b->only_passing = s->consul.only_passing;
+		break;
+	case K_WEIGHTS:
+		b->weights = s->consul.weights;
+		break;
+	case K_ON_WARNING:
+		b->on_warning = s->consul.on_warning;
+		break;
+	case K_ASG_NAME:
+		for (i = 0; i < s->aws.nasg; i++)
+			strlcpy(b->asg_names[i], s->aws.asg_names[i],
+			    EP2D_NAME_MAX);
+		b->nasg = s->aws.nasg;
+		break;
+	case K_REGION_NAME:
+		strlcpy(b->region, s->aws.region, sizeof(b->region));
+		break;
+	case K_FILE_PATH:
+		strlcpy(b->path, s->file.path, sizeof(b->path));
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Keys a [backend NAME] did not set come from [haproxy], [CONSUL],
+ * [AWS] and [FILE] (whatever order the sections came in), except
+ * backend_name: two backends cannot share one, so it defaults to NAME.
+ */
+static void
+cf_backend_inherit(struct backend_conf *b, const int *seen,
+    const struct ep2_conf *c)
+{
+	struct ep2_conf	*tmp;
+
+	if ((tmp = malloc(sizeof(*tmp))) == NULL)
+		fatal("%s: malloc", __func__);
+	config_backend(c, 0, tmp);
+	if (!seen[K_BACKEND_NAME])
+		strlcpy(tmp->backend_name, b->label, sizeof(tmp->backend_name));
+	if (!seen[K_BACKEND_NAME])
+		cf_backend_store(b, K_BACKEND_NAME, tmp);
+	if (!seen[K_ORCHESTRATOR])
+		cf_backend_store(b, K_ORCHESTRATOR, tmp);
+	if (!seen[K_BACKEND_PORT])
+		cf_backend_store(b, K_BACKEND_PORT, tmp);
+	if (!seen[K_NODE_SLOTS])
+		cf_backend_store(b, K_NODE_SLOTS, tmp);
+	if (!seen[K_UPDATE_TYPE])
+		cf_backend_store(b, K_UPDATE_TYPE, tmp);
+	if (!seen[K_CHECK_INTERVAL])
+		cf_backend_store(b, K_CHECK_INTERVAL, tmp);
+	if (!seen[K_BACKEND_MAXCONN])
+		cf_backend_store(b, K_BACKEND_MAXCONN, tmp);
+	if (!seen[K_CONSUL_SERVICE_NAME])
+		cf_backend_store(b, K_CONSUL_SERVICE_NAME, tmp);
+	if (!seen[K_TAGS])
+		cf_backend_store(b, K_TAGS, tmp);
+	if (!seen[K_ONLY_PASSING])
+		cf_backend_store(b, K_ONLY_PASSING, tmp);
+	if (!seen[K_WEIGHTS])
+		cf_backend_store(b, K_WEIGHTS, tmp);
+	if (!seen[K_ON_WARNING])
+		cf_backend_store(b, K_ON_WARNING, tmp);
+	if (!seen[K_ASG_NAME])
+		cf_backend_store(b, K_ASG_NAME, tmp);
+	if (!seen[K_REGION_NAME])
+		cf_backend_store(b, K_REGION_NAME, tmp);
+	if (!seen[K_FILE_PATH])
+		cf_backend_store(b, K_FILE_PATH, tmp);
+	free(tmp);
+}
+
+/* Each backend complete, and every backend a name of its own. */
+static void
+cf_check_backends(struct parse *p, struct ep2_conf *c)
+{
+	struct backend_conf	*b;
+	const char		*bn;
+	int			 k, j, line;
+
+	for (k = 0; k < c->nbackends; k++) {
+		b = &c->backends[k];
+		cf_backend_inherit(b, p->bseen[k], c);
+		line = p->bseen[k][K_ORCHESTRATOR] ?
+		    p->bseen[k][K_ORCHESTRATOR] : p->bline[k];
+		switch (b->orchestrator) {
+		case ORCH_AWS:
+			if (b->nasg == 0)
+				cf_error(p, line, NULL, "[backend %s]: "
+				    "orchestrator aws needs asg_name",
+				    b->label);
+			break;
+		case ORCH_CONSUL:
+			if (b->service_name[0] == '\0')
+				cf_error(p, line, NULL, "[backend %s]: "
+				    "orchestrator consul needs service_name",
+				    b->label);
+			break;
+		case ORCH_FILE:
+			if (b->path[0] == '\0')
+				cf_error(p, line, NULL, "[backend %s]: "
+				    "orchestrator file needs path", b->label);
+			break;
+		}
+		if (b->update_type == UPDATE_RUNTIME && b->node_slots == 0)
+			cf_error(p, p->bseen[k][K_NODE_SLOTS] ?
+			    p->bseen[k][K_NODE_SLOTS] : p->bline[k], NULL,
+			    "[backend %s]: update_by_runtime needs at least "
+			    "one slot", b->label);
+		if (b->update_type == UPDATE_RUNTIME && c->nsockets == 0)
+			cf_error(p, p->bline[k], NULL, "[backend %s]: "
+			    "update_by_runtime needs haproxy_socket_file in "
+			    "[haproxy]", b->label);
+		bn = b->backend_name;
+		if (strcmp(bn, c->backend_name) == 0)
+			cf_error(p, p->bseen[k][K_BACKEND_NAME] ?
+			    p->bseen[k][K_BACKEND_NAME] : p->bline[k], NULL,
+			    "[backend %s]: backend_name %s is [haproxy]'s",
+			    b->label, bn);
+		for (j = 0; j < k; j++)
+			if (strcmp(bn, c->backends[j].backend_name) == 0)
+				cf_error(p, p->bline[k], NULL, "[backend %s]: "
+				    "backend_name %s is [backend %s]'s too",
+				    b->label, bn, c->backends[j].label);
+	}
 }
 
 /*
@@ -380,6 +679,7 @@ cf_line(struct parse *p, struct ep2_conf *c, char *line, size_t len)
 	char			*s, *key, *val, *d;
 	const char		*why;
 	size_t			 indent, i;
+	int			*seen;
 	char			 delim;
 
 	if (strlen(line) != len) {
@@ -406,7 +706,7 @@ cf_line(struct parse *p, struct ep2_conf *c, char *line, size_t len)
 	}
 
 	if (*s == '[')
-		return (cf_section(p, s));
+		return (cf_section(p, c, s));
 	if (p->sec == SEC_NONE) {
 		cf_error(p, 0, NULL, "key before the first [section]");
 		return (0);
@@ -439,25 +739,39 @@ cf_line(struct parse *p, struct ep2_conf *c, char *line, size_t len)
 			break;
 		}
 	}
+	if (kw == NULL && p->sec == SEC_BACKEND) {
+		for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+			if (strcmp(keywords[i].name, key) == 0)
+				break;
+		if (i < sizeof(keywords) / sizeof(keywords[0])) {
+			cf_error(p, 0, key, "not a key of [backend %s]: it "
+			    "is shared by every backend; set it in [%s]",
+			    c->backends[p->cur].label,
+			    section_names[keywords[i].sec]);
+			return (0);
+		}
+	}
 	if (kw == NULL) {
 		cf_show(shown, sizeof(shown), key);
 		log_warnx("%s:%d: [%s] unknown key \"%s\" ignored", p->name,
 		    p->lineno, section_names[p->sec], shown);
 		return (0);
 	}
-	if (p->seen[kw->key] != 0) {
+	seen = p->sec == SEC_BACKEND ? p->bseen[p->cur] : p->seen;
+	if (seen[kw->key] != 0) {
 		cf_error(p, 0, key, "given twice (first on line %d)",
-		    p->seen[kw->key]);
+		    seen[kw->key]);
 		return (0);
 	}
-	p->seen[kw->key] = p->lineno;
+	seen[kw->key] = p->lineno;
 
 	if (has_cntrl(val)) {
 		cf_error(p, 0, key, "control character in the value");
 		return (0);
 	}
 	if (cf_value(val, value, sizeof(value), &why) == -1 ||
-	    cf_set(c, kw->key, value, &why) == -1) {
+	    cf_set(p->sec == SEC_BACKEND ? p->scratch : c, kw->key, value,
+	    &why) == -1) {
 		if (kw->secret)
 			cf_error(p, 0, key, "%s", why);
 		else {
@@ -465,12 +779,14 @@ cf_line(struct parse *p, struct ep2_conf *c, char *line, size_t len)
 			cf_error(p, 0, key, "\"%s\": %s", shown, why);
 		}
 	}
+	else if (p->sec == SEC_BACKEND)
+		cf_backend_store(&c->backends[p->cur], kw->key, p->scratch);
 	explicit_bzero(value, sizeof(value));
 	return (0);
 }
 
 static int
-cf_section(struct parse *p, char *s)
+cf_section(struct parse *p, struct ep2_conf *c, char *s)
 {
 	static const struct {
 		const char	*name;
@@ -501,6 +817,13 @@ cf_section(struct parse *p, char *s)
 	 * section.  Ignoring them would silently change the meaning of a
 	 * file EP2 read, so it is refused.
 	 */
+	if (strncasecmp(s, "backend", 7) == 0 && (s[7] == ' ' ||
+	    s[7] == '\t')) {
+		p->sec = SEC_UNKNOWN;
+		if (cf_backend_header(p, c, cf_strip(s + 7)) == 0)
+			p->sec = SEC_BACKEND;
+		return (0);
+	}
 	if (strcasecmp(s, "default") == 0) {
 		cf_error(p, 0, NULL, "[DEFAULT] is not supported: put its keys "
 		    "in the sections that use them");
@@ -698,6 +1021,9 @@ cf_set(struct ep2_conf *c, enum key k, const char *v, const char **why)
 		}
 		c->slot_growth = (int)n;
 		return (0);
+	case K_METRICS_FILE:
+		return (set_path(c->metrics_file, sizeof(c->metrics_file), v,
+		    1, why));
 
 	case K_AWS_ACCESS_KEY_ID:
 		if (*v != '\0' && !valid_secret(v)) {
@@ -848,6 +1174,25 @@ cf_set(struct ep2_conf *c, enum key k, const char *v, const char **why)
 			return (-1);
 		}
 		c->consul.max_body = sz;
+		return (0);
+	case K_WEIGHTS:
+		if (parse_bool(v, &c->consul.weights) == -1) {
+			*why = "not a boolean (yes/no, true/false, on/off, "
+			    "1/0)";
+			return (-1);
+		}
+		return (0);
+	case K_ON_WARNING:
+		if (strcmp(v, "passing") == 0)
+			c->consul.on_warning = WARN_PASSING;
+		else if (strcmp(v, "drain") == 0)
+			c->consul.on_warning = WARN_DRAIN;
+		else if (strcmp(v, "remove") == 0)
+			c->consul.on_warning = WARN_REMOVE;
+		else {
+			*why = "must be passing, drain or remove";
+			return (-1);
+		}
 		return (0);
 
 	case K_FILE_PATH:

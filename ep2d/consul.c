@@ -116,6 +116,9 @@ static int	 consul_url(struct consul *, const struct consul_eff *,
 		    char *, size_t, long);
 static int	 url_add(char *, size_t, const char *, const char *);
 static int64_t	 now_ms(void);
+static int	 consul_ask_passing(const struct consul_conf *);
+static int	 consul_health_of(struct json_object *);
+static uint16_t	 consul_weight_of(struct json_object *, const char *);
 static long	 jitter(long, long);
 
 const struct source_ops consul_ops = {
@@ -391,7 +394,7 @@ consul_url(struct consul *c, const struct consul_eff *eff, char *url,
 	curl_free(name);
 	if (n < 0 || (size_t)n >= len)
 		return (-1);
-	if (cc->only_passing && url_add(url, len, "passing", NULL) ==
+	if (consul_ask_passing(cc) && url_add(url, len, "passing", NULL) ==
 	    -1)
 		return (-1);
 	for (i = 0; i < cc->ntags; i++)
@@ -437,6 +440,8 @@ static void
 consul_done(void *arg, const struct http_resp *resp)
 {
 	struct consul		*c = arg;
+	const struct consul_conf *cc = &c->src->conf->consul;
+	struct consul_health_opts hopts;
 	struct server_set	 set;
 	const char		*h;
 	char			 err[EP2D_ERR_MAX];
@@ -483,8 +488,12 @@ consul_done(void *arg, const struct http_resp *resp)
 	}
 
 	set_init(&set);
-	if (consul_parse_health(resp->body, resp->bodylen,
-	    c->src->conf->backend_port, &set, &bad, err, sizeof(err)) == -1) {
+	hopts.weights = cc->weights;
+	hopts.on_warning = cc->on_warning;
+	hopts.skip_critical = cc->only_passing && !consul_ask_passing(cc);
+	if (consul_parse_health_opts(resp->body, resp->bodylen,
+	    c->src->conf->backend_port, &hopts, &set, &bad, err,
+	    sizeof(err)) == -1) {
 		set_free(&set);
 		consul_fail(c, "bad answer: %s", err);
 		return;
@@ -585,6 +594,98 @@ int
 consul_parse_health(const char *body, size_t len, uint16_t defport,
     struct server_set *set, int *nbad, char *err, size_t errlen)
 {
+	struct consul_health_opts	 o;
+
+	memset(&o, 0, sizeof(o));
+	return (consul_parse_health_opts(body, len, defport, &o, set, nbad,
+	    err, errlen));
+}
+
+/*
+ * ?passing has Consul leave out every instance with a check not
+ * passing: what only_passing asks, unless on_warning wants the warning
+ * ones (then they come, and critical ones are dropped here).
+ */
+static int
+consul_ask_passing(const struct consul_conf *cc)
+{
+	return (cc->only_passing && (cc->on_warning == WARN_DEFAULT ||
+	    cc->on_warning == WARN_REMOVE));
+}
+
+/*
+ * A Consul weight (Service.Weights.Passing 1..65535, Warning 0..65535)
+ * as struct server keeps it: 1, Consul's default, is HAProxy's default
+ * (no weight written); 0 is a drained server; above 256, HAProxy's
+ * limit, 256.
+ */
+uint16_t
+consul_weight(int64_t v)
+{
+	if (v <= 0)
+		return (EP2D_WEIGHT_ZERO);
+	if (v == 1)
+		return (0);
+	if (v > EP2D_WEIGHT_MAX)
+		return (EP2D_WEIGHT_MAX);
+	return ((uint16_t)v);
+}
+
+/* The worst Status of an entry's Checks: 0 passing, 1 warning, 2 else. */
+static int
+consul_health_of(struct json_object *e)
+{
+	struct json_object	*checks, *ck, *st;
+	const char		*s;
+	size_t			 i, n;
+	int			 worst = 0;
+
+	if (!json_object_object_get_ex(e, "Checks", &checks) ||
+	    !json_object_is_type(checks, json_type_array))
+		return (0);
+	n = json_object_array_length(checks);
+	for (i = 0; i < n; i++) {
+		ck = json_object_array_get_idx(checks, i);
+		if (!json_object_is_type(ck, json_type_object) ||
+		    !json_object_object_get_ex(ck, "Status", &st) ||
+		    !json_object_is_type(st, json_type_string))
+			return (2);
+		s = json_object_get_string(st);
+		if (strcmp(s, "passing") == 0)
+			continue;
+		if (strcmp(s, "warning") == 0) {
+			worst = 1;
+			continue;
+		}
+		return (2);	/* critical, maintenance, or unknown */
+	}
+	return (worst);
+}
+
+/* Service.Weights.Passing or .Warning; 0 (default) when absent or bad */
+static uint16_t
+consul_weight_of(struct json_object *svc, const char *which)
+{
+	struct json_object	*w, *v;
+	int64_t			 n;
+
+	if (!json_object_object_get_ex(svc, "Weights", &w) ||
+	    !json_object_is_type(w, json_type_object) ||
+	    !json_object_object_get_ex(w, which, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return (0);
+	errno = 0;
+	n = json_object_get_int64(v);
+	if (errno != 0 || n < 0 || n > 65535)
+		return (0);
+	return (consul_weight(n));
+}
+
+int
+consul_parse_health_opts(const char *body, size_t len, uint16_t defport,
+    const struct consul_health_opts *o, struct server_set *set, int *nbad,
+    char *err, size_t errlen)
+{
 	struct json_tokener	*tok;
 	struct json_object	*root = NULL, *e, *svc, *node, *v, *av;
 	enum json_tokener_error	 jerr;
@@ -593,7 +694,8 @@ consul_parse_health(const char *body, size_t len, uint16_t defport,
 	char			 sad[LOG_VISIBLE_LEN];
 	size_t			 i, n, end;
 	int64_t			 port;
-	int			 rv = -1;
+	int			 rv = -1, health;
+	uint16_t		 weight;
 
 	*nbad = 0;
 	if (len > INT_MAX) {
@@ -680,12 +782,24 @@ consul_parse_health(const char *body, size_t len, uint16_t defport,
 			why = "not an IP address or host name";
 			goto bad;
 		}
+		weight = 0;
+		health = consul_health_of(e);
+		if (health == 2 && o->skip_critical)
+			continue;
+		if (health == 1 && o->on_warning == WARN_REMOVE)
+			continue;
+		if (health == 1 && o->on_warning == WARN_DRAIN)
+			weight = EP2D_WEIGHT_ZERO;
+		else if (o->weights)
+			weight = consul_weight_of(svc, health == 1 ?
+			    "Warning" : "Passing");
 		if (set_add(set, addr, (uint16_t)port) == -1) {
 			if (errno != E2BIG)
 				fatal("%s: set_add", __func__);
 			why = "too many instances";
 			goto bad;
 		}
+		set->servers[set->count - 1].weight = weight;
 		continue;
 bad:
 		(*nbad)++;

@@ -38,6 +38,20 @@ struct consul_bucket {
 
 int	 consul_parse_health(const char *, size_t, uint16_t,
 	    struct server_set *, int *, char *, size_t);
+/*
+ * The same, with Service.Weights and the checks: weights (0: none),
+ * on_warning (enum on_warning), skip_critical (a critical instance is
+ * left out: ?passing was not asked, on_warning does the filtering).
+ */
+struct consul_health_opts {
+	int		 weights;
+	int		 on_warning;
+	int		 skip_critical;
+};
+int	 consul_parse_health_opts(const char *, size_t, uint16_t,
+	    const struct consul_health_opts *, struct server_set *, int *,
+	    char *, size_t);
+uint16_t consul_weight(int64_t);
 int	 consul_parse_index(const char *, uint64_t *);
 uint64_t consul_index_update(uint64_t, uint64_t, int *);
 uint64_t consul_index_query(uint64_t);

@@ -49,6 +49,7 @@
 #define CONTROL_VERBOSE_MAX	2	/* log_setverbose levels */
 #define CONTROL_WARN_PERIOD	10	/* seconds between "too many" lines */
 #define CONTROL_IDLE_TIMEOUT	60	/* seconds; a client is one request */
+#define CONTROL_METRICS_CHUNK	8192	/* bytes of text per imsg */
 
 struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
@@ -85,6 +86,7 @@ static const char *control_name(uint32_t);
 static int	 control_status(struct ctl_conn *);
 static int	 control_slots(struct ctl_conn *);
 static int	 control_backends(struct ctl_conn *);
+static int	 control_metrics(struct ctl_conn *);
 
 /*
  * Is another process listening on path?  1: yes, 0: no (nothing there,
@@ -413,6 +415,7 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 	case IMSG_CTL_SHOW_STATUS:
 	case IMSG_CTL_SHOW_SLOTS:
 	case IMSG_CTL_SHOW_BACKENDS:
+	case IMSG_CTL_SHOW_METRICS:
 	case IMSG_CTL_RELOAD:
 	case IMSG_CTL_SYNC:
 		if (len != 0)
@@ -425,6 +428,8 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 			return (control_slots(c));
 		if (type == IMSG_CTL_SHOW_BACKENDS)
 			return (control_backends(c));
+		if (type == IMSG_CTL_SHOW_METRICS)
+			return (control_metrics(c));
 		memset(err, 0, sizeof(err));
 		if ((type == IMSG_CTL_RELOAD ?
 		    parent_ctl_reload(err, sizeof(err)) :
@@ -464,6 +469,8 @@ control_name(uint32_t type)
 		return ("show slots");
 	case IMSG_CTL_SHOW_BACKENDS:
 		return ("show backends");
+	case IMSG_CTL_SHOW_METRICS:
+		return ("show metrics");
 	case IMSG_CTL_RELOAD:
 		return ("reload");
 	case IMSG_CTL_SYNC:
@@ -499,17 +506,48 @@ control_fail(struct ctl_conn *c, const char *text)
 static int
 control_status(struct ctl_conn *c)
 {
-	struct ctl_status	 st;
+	struct ctl_status	*rows = NULL, *st;
+	size_t			 n, i;
+	int			 r = 0;
 
-	memset(&st, 0, sizeof(st));
-	parent_ctl_status(&st);
-	TERMINATE(st.backend);
-	TERMINATE(st.orchestrator);
-	TERMINATE(st.update_type);
-	TERMINATE(st.source_error);
-	TERMINATE(st.apply_how);
-	TERMINATE(st.apply_error);
-	if (control_reply(c, IMSG_CTL_STATUS, &st, sizeof(st)) == -1)
+	/* one row per backend */
+	n = parent_ctl_status(&rows);
+	if (rows == NULL)
+		return (control_fail(c, "out of memory"));
+	for (i = 0; i < n && r == 0; i++) {
+		st = &rows[i];
+		TERMINATE(st->backend);
+		TERMINATE(st->orchestrator);
+		TERMINATE(st->update_type);
+		TERMINATE(st->source_error);
+		TERMINATE(st->apply_how);
+		TERMINATE(st->apply_error);
+		r = control_reply(c, IMSG_CTL_STATUS, st, sizeof(*st));
+	}
+	free(rows);
+	if (r == -1)
+		return (-1);
+	return (control_reply(c, IMSG_CTL_END, NULL, 0));
+}
+
+/* Prometheus text, in pieces that fit an imsg. */
+static int
+control_metrics(struct ctl_conn *c)
+{
+	char	*text;
+	size_t	 len, off, n;
+	int	 r = 0;
+
+	if ((text = parent_ctl_metrics(&len)) == NULL)
+		return (control_fail(c, "out of memory"));
+	for (off = 0; off < len && r == 0; off += n) {
+		n = len - off;
+		if (n > CONTROL_METRICS_CHUNK)
+			n = CONTROL_METRICS_CHUNK;
+		r = control_reply(c, IMSG_CTL_METRICS, text + off, n);
+	}
+	free(text);
+	if (r == -1)
 		return (-1);
 	return (control_reply(c, IMSG_CTL_END, NULL, 0));
 }

@@ -43,6 +43,8 @@
 #define EP2D_ERR_MAX		256	/* an error text carried in an imsg */
 #define EP2D_HAPROXY_MSG_MAX	4000	/* haproxy's output kept by reloader */
 #define EP2D_MAX_IMSGSIZE	16384
+#define EP2D_MAX_BACKENDS	16	/* [haproxy] and [backend NAME] */
+#define EP2D_LABEL_MAX		64	/* NAME of [backend NAME] */
 
 enum ep2d_proc {
 	PROC_PARENT,
@@ -73,6 +75,14 @@ enum start_by {
 	START_SYSTEMD
 };
 
+/* [CONSUL] on_warning: an instance whose worst check is "warning" */
+enum on_warning {
+	WARN_DEFAULT,		/* unset: Consul's ?passing, or as passing */
+	WARN_PASSING,		/* serves, at Service.Weights.Warning */
+	WARN_DRAIN,		/* weight 0: its sessions end, no new ones */
+	WARN_REMOVE		/* left out */
+};
+
 enum ip_type {
 	IP_PUBLIC,
 	IP_PRIVATE
@@ -95,6 +105,8 @@ struct consul_conf {
 	int		 stale;
 	int		 wait;			/* seconds, blocking query */
 	size_t		 max_body;		/* bytes */
+	int		 weights;		/* Service.Weights -> weight */
+	enum on_warning	 on_warning;
 };
 
 struct aws_conf {
@@ -111,6 +123,32 @@ struct aws_conf {
 
 struct file_conf {
 	char		 path[PATH_MAX];
+};
+
+/*
+ * An extra backend, [backend NAME]: the keys that make sense per
+ * backend.  After parsing every key holds its value, the ones the
+ * section did not set copied from [haproxy], [CONSUL], [AWS], [FILE].
+ */
+struct backend_conf {
+	char		 label[EP2D_LABEL_MAX];	/* NAME: {{ nodes.NAME }} */
+	char		 backend_name[EP2D_NAME_MAX];
+	enum orchestrator orchestrator;
+	uint16_t	 backend_port;
+	int		 node_slots;
+	enum update_type update_type;
+	char		 check_interval[32];
+	int		 backend_maxconn;
+	char		 service_name[EP2D_NAME_MAX];	/* Consul */
+	char		 tags[EP2D_MAX_TAGS][EP2D_NAME_MAX];
+	int		 ntags;
+	int		 only_passing;
+	int		 weights;
+	enum on_warning	 on_warning;
+	char		 asg_names[EP2D_MAX_ASG][EP2D_NAME_MAX];
+	int		 nasg;
+	char		 region[64];
+	char		 path[PATH_MAX];		/* file */
 };
 
 struct ep2_conf {
@@ -138,10 +176,22 @@ struct ep2_conf {
 	char		 log_file[PATH_MAX];
 	int		 drain_timeout;		/* seconds, 0: no draining */
 	int		 slot_growth;		/* 0: double; N > 0: add N */
+	char		 metrics_file[PATH_MAX];	/* "": none */
 
 	struct consul_conf consul;
 	struct aws_conf	 aws;
 	struct file_conf file;
+
+	/*
+	 * Backend 0 is [haproxy] (the keys above); backend i > 0 is
+	 * backends[i - 1].  config_backend() gives one backend's view: a
+	 * copy whose [haproxy]/[CONSUL]/[AWS]/[FILE] keys are that
+	 * backend's, with backend_index and backend_label set.
+	 */
+	int		 nbackends;		/* extra ones */
+	struct backend_conf backends[EP2D_MAX_BACKENDS - 1];
+	uint32_t	 backend_index;		/* in a view */
+	char		 backend_label[EP2D_LABEL_MAX];	/* "": [haproxy] */
 };
 
 /* config.c */
@@ -150,6 +200,9 @@ int	 config_parse(const char *, struct ep2_conf *);
 int	 config_parse_fp(FILE *, const char *, struct ep2_conf *);
 const char *config_orchestrator_name(enum orchestrator);
 const char *config_update_type_name(enum update_type);
+int	 config_nbackends(const struct ep2_conf *);	/* 1 + extra */
+void	 config_backend(const struct ep2_conf *, uint32_t,
+	    struct ep2_conf *);
 
 /*
  * A server set: what one orchestrator says a backend should hold.
@@ -161,6 +214,8 @@ struct server {
 	uint16_t	 port;
 	uint16_t	 weight;		/* 0: haproxy's default */
 };
+#define EP2D_WEIGHT_MAX		256	/* HAProxy's */
+#define EP2D_WEIGHT_ZERO	0xffff	/* weight 0: drained */
 
 struct server_set {
 	struct server	*servers;
@@ -188,6 +243,17 @@ int	 template_render(const char *, size_t, const char *,
 	    const struct ep2_conf *, const struct tmpl_slot *, size_t,
 	    char **, size_t *);
 int	 template_check(const char *, size_t, const char *);
+/* several backends: {{ nodes }} is label "", {{ nodes.NAME }} NAME's */
+struct tmpl_backend {
+	const char		*label;
+	const struct ep2_conf	*conf;		/* the backend's view */
+	const struct tmpl_slot	*slots;
+	size_t			 nslots;
+};
+int	 template_render_backends(const char *, size_t, const char *,
+	    const struct tmpl_backend *, size_t, char **, size_t *);
+int	 template_check_backends(const char *, size_t, const char *,
+	    const struct ep2_conf *);
 
 /* filesrc.c */
 int	 servers_parse(const char *, size_t, const char *, uint16_t,
@@ -215,6 +281,8 @@ enum imsg_type {
 	IMSG_CTL_STATUS,		/* struct ctl_status */
 	IMSG_CTL_SLOT,			/* struct ctl_slot */
 	IMSG_CTL_BACKEND,		/* struct ctl_backend */
+	IMSG_CTL_SHOW_METRICS,		/* -> n * IMSG_CTL_METRICS, END */
+	IMSG_CTL_METRICS,		/* Prometheus text, a piece of it */
 
 	/* parent -> children */
 	IMSG_CONF_RELOAD,		/* fd: the new ep2.conf, opened */
@@ -298,9 +366,10 @@ struct ctl_backend {
 };
 
 /* ep2d.c: what control.c asks of the parent */
-void	 parent_ctl_status(struct ctl_status *);
+size_t	 parent_ctl_status(struct ctl_status **);
 size_t	 parent_ctl_slots(struct ctl_slot **);
 size_t	 parent_ctl_backends(struct ctl_backend **);
+char	*parent_ctl_metrics(size_t *);	/* malloc'd text, NUL ended */
 int	 parent_ctl_reload(char *, size_t);
 int	 parent_ctl_sync(char *, size_t);
 void	 parent_ctl_verbose(int);

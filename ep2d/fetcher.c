@@ -18,7 +18,9 @@
  * The fetcher: the unprivileged process that asks the orchestrator.
  * It opens what its source needs as root, locks itself in (sandbox.c),
  * and from then on only sends the parent whole, checked server sets
- * and the state of its source.  It never receives anything from the
+ * and the state of its sources: one per backend (ep2.conf's [haproxy]
+ * and each [backend NAME]), all on one event loop, each failing and
+ * recovering on its own.  It never receives anything from the
  * network that it passes on unchecked: every address goes through
  * addr_valid_host() here, and again in the parent.
  */
@@ -46,14 +48,18 @@
 
 static struct ep2_conf	 conf;
 static struct imsgev	 iev_parent;
-static struct source	 src;
-static const struct source_ops *ops;
+static struct source	 srcs[EP2D_MAX_BACKENDS];
+static struct ep2_conf	*views[EP2D_MAX_BACKENDS];	/* srcs[i].conf */
+static const struct source_ops *ops[EP2D_MAX_BACKENDS];
+static int		 nsrcs;
 static uint32_t		 generation;
 
 static void	 fetcher_dispatch_parent(int, short, void *);
 static void	 fetcher_sig(int, short, void *);
 static void	 fetcher_send_state(struct source *);
 static void	 fetcher_reconf(int);
+static void	 fetch_all(void);
+static const char *src_name(const struct source *);
 
 static const struct source_ops *
 source_ops_for(enum orchestrator o)
@@ -67,6 +73,31 @@ source_ops_for(enum orchestrator o)
 		return (&filesrc_ops);
 	}
 	return (NULL);
+}
+
+/* "consul source", or "consul source of [backend api]" */
+static const char *
+src_name(const struct source *s)
+{
+	static char	 buf[EP2D_LABEL_MAX + 64];
+
+	if (s->backend == 0)
+		snprintf(buf, sizeof(buf), "%s source",
+		    config_orchestrator_name(s->type));
+	else
+		snprintf(buf, sizeof(buf), "%s source of [backend %s]",
+		    config_orchestrator_name(s->type),
+		    s->conf->backend_label);
+	return (buf);
+}
+
+static void
+fetch_all(void)
+{
+	int	 i;
+
+	for (i = 0; i < nsrcs; i++)
+		ops[i]->fetch_now(&srcs[i]);
 }
 
 static void
@@ -92,8 +123,8 @@ source_good(struct source *s, struct server_set *set)
 	for (i = 0, j = 0; i < set->count; i++) {
 		if (!addr_valid_host(set->servers[i].host) ||
 		    set->servers[i].port == 0) {
-			log_warnx("%s source: dropping an invalid address",
-			    config_orchestrator_name(s->type));
+			log_warnx("%s: dropping an invalid address",
+			    src_name(s));
 			continue;
 		}
 		set->servers[j++] = set->servers[i];
@@ -110,8 +141,8 @@ source_good(struct source *s, struct server_set *set)
 	fetcher_send_state(s);
 
 	if (s->sent && set_equal(&s->last, set)) {
-		log_debug("%s source: no change (%zu servers)",
-		    config_orchestrator_name(s->type), set->count);
+		log_debug("%s: no change (%zu servers)", src_name(s),
+		    set->count);
 		return;
 	}
 	if (set_copy(&s->last, set) == -1)
@@ -133,8 +164,8 @@ source_good(struct source *s, struct server_set *set)
 	if (imsgev_compose(&iev_parent, IMSG_SET_END, generation, -1, &count,
 	    sizeof(count)) == -1)
 		fatal("%s: compose", __func__);
-	log_debug("%s source: sent %zu servers (generation %u)",
-	    config_orchestrator_name(s->type), set->count, generation);
+	log_debug("%s: sent %zu servers (generation %u)", src_name(s),
+	    set->count, generation);
 }
 
 /* A failed fetch: record it for show status; the last set stays. */
@@ -164,46 +195,66 @@ source_fail(struct source *s, const char *fmt, ...)
 static void
 fetcher_reconf(int fd)
 {
-	struct ep2_conf	 nconf;
+	struct ep2_conf	*nconf, *nview;
 	FILE		*fp;
-	int		 r;
+	int		 r, i;
 
 	if ((fp = fdopen(fd, "r")) == NULL) {
 		log_warn("fdopen");
 		close(fd);
 		return;
 	}
+	if ((nconf = malloc(sizeof(*nconf))) == NULL ||
+	    (nview = malloc(sizeof(*nview))) == NULL)
+		fatal("%s: malloc", __func__);
 	log_quiet(1);
-	r = config_parse_fp(fp, conf.conf_path, &nconf);
+	r = config_parse_fp(fp, conf.conf_path, nconf);
 	log_quiet(0);
+	fclose(fp);
 	if (r == -1) {
 		log_warnx("new configuration refused; keeping the old one");
-		fclose(fp);
-		return;
+		goto done;
 	}
-	fclose(fp);
-	if (nconf.orchestrator != conf.orchestrator ||
-	    strcmp(nconf.file.path, conf.file.path) != 0) {
-		log_warnx("orchestrator or servers file changed: restart "
-		    "ep2d to use the new one; keeping the old source");
-		return;
+	/* the sources were set up before the sandbox closed */
+	if (config_nbackends(nconf) != nsrcs) {
+		log_warnx("backends added or removed: restart ep2d to use "
+		    "them; keeping the old sources");
+		goto done;
 	}
-	if (strcmp(nconf.consul.ca_file, conf.consul.ca_file) != 0 ||
-	    strcmp(nconf.consul.cert_file, conf.consul.cert_file) != 0 ||
-	    strcmp(nconf.consul.key_file, conf.consul.key_file) != 0) {
+	for (i = 0; i < nsrcs; i++) {
+		config_backend(nconf, i, nview);
+		if (nview->orchestrator != views[i]->orchestrator ||
+		    strcmp(nview->backend_label, views[i]->backend_label) !=
+		    0 || strcmp(nview->file.path, views[i]->file.path) != 0) {
+			log_warnx("orchestrator or servers file changed: "
+			    "restart ep2d to use the new one; keeping the old "
+			    "source");
+			goto done;
+		}
+	}
+	if (strcmp(nconf->consul.ca_file, conf.consul.ca_file) != 0 ||
+	    strcmp(nconf->consul.cert_file, conf.consul.cert_file) != 0 ||
+	    strcmp(nconf->consul.key_file, conf.consul.key_file) != 0) {
 		/* read before the sandbox closed; unreachable from here */
 		log_warnx("[CONSUL] ca_file, cert_file or key_file changed: "
 		    "restart ep2d to use the new files; keeping the old ones");
-		memcpy(nconf.consul.ca_file, conf.consul.ca_file,
-		    sizeof(nconf.consul.ca_file));
-		memcpy(nconf.consul.cert_file, conf.consul.cert_file,
-		    sizeof(nconf.consul.cert_file));
-		memcpy(nconf.consul.key_file, conf.consul.key_file,
-		    sizeof(nconf.consul.key_file));
+		memcpy(nconf->consul.ca_file, conf.consul.ca_file,
+		    sizeof(nconf->consul.ca_file));
+		memcpy(nconf->consul.cert_file, conf.consul.cert_file,
+		    sizeof(nconf->consul.cert_file));
+		memcpy(nconf->consul.key_file, conf.consul.key_file,
+		    sizeof(nconf->consul.key_file));
 	}
-	memcpy(&conf, &nconf, sizeof(conf));
+	memcpy(&conf, nconf, sizeof(conf));
+	for (i = 0; i < nsrcs; i++)
+		config_backend(&conf, i, views[i]);
 	log_info("configuration reloaded");
-	ops->fetch_now(&src);
+	fetch_all();
+done:
+	explicit_bzero(nconf, sizeof(*nconf));
+	explicit_bzero(nview, sizeof(*nview));
+	free(nconf);
+	free(nview);
 }
 
 static void
@@ -223,7 +274,7 @@ fetcher_dispatch_parent(int fd, short event, void *arg)
 		switch (imsg_get_type(&imsg)) {
 		case IMSG_FETCH_NOW:
 			log_debug("fetch requested");
-			ops->fetch_now(&src);
+			fetch_all();
 			break;
 		case IMSG_CONF_RELOAD:
 			if ((nfd = imsg_get_fd(&imsg)) == -1)
@@ -259,7 +310,7 @@ fetcher_main(const char *conffile, int debug, int verbose)
 {
 	struct event		 ev_sigterm, ev_sigint;
 	struct event_base	*evb;
-	int			 r;
+	int			 r, i, need_http = 0;
 
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
@@ -277,21 +328,31 @@ fetcher_main(const char *conffile, int debug, int verbose)
 		fatal("fcntl");
 
 	evb = event_init();
-	if ((ops = source_ops_for(conf.orchestrator)) == NULL)
-		fatalx("no source for orchestrator %d", conf.orchestrator);
-	memset(&src, 0, sizeof(src));
-	src.backend = 0;
-	src.type = conf.orchestrator;
-	src.conf = &conf;
-	src.evb = evb;
-	set_init(&src.last);
+	nsrcs = config_nbackends(&conf);
+	for (i = 0; i < nsrcs; i++) {
+		if ((views[i] = malloc(sizeof(*views[i]))) == NULL)
+			fatal("malloc");
+		config_backend(&conf, i, views[i]);
+		if ((ops[i] = source_ops_for(views[i]->orchestrator)) == NULL)
+			fatalx("no source for orchestrator %d",
+			    views[i]->orchestrator);
+		memset(&srcs[i], 0, sizeof(srcs[i]));
+		srcs[i].backend = i;
+		srcs[i].type = views[i]->orchestrator;
+		srcs[i].conf = views[i];
+		srcs[i].evb = evb;
+		set_init(&srcs[i].last);
+		if (views[i]->orchestrator != ORCH_FILE)
+			need_http = 1;
+	}
 
 	/* Everything that needs root or a file is opened here ... */
-	if (conf.orchestrator != ORCH_FILE && http_init(evb) == -1)
+	if (need_http && http_init(evb) == -1)
 		fatalx("http_init");
-	if (ops->init(&src) == -1)
-		fatalx("%s source: initialisation failed",
-		    config_orchestrator_name(conf.orchestrator));
+	for (i = 0; i < nsrcs; i++)
+		if (ops[i]->init(&srcs[i]) == -1)
+			fatalx("%s: initialisation failed",
+			    src_name(&srcs[i]));
 
 	/* ... because after this there is no way back. */
 	if (sandbox_fetcher(EP2D_CHROOT) == -1)
@@ -310,9 +371,9 @@ fetcher_main(const char *conffile, int debug, int verbose)
 	/* the parent passes config and log file descriptors */
 	imsgbuf_allow_fdpass(&iev_parent.ibuf);
 
-	if (ops->start(&src) == -1)
-		fatalx("%s source: start failed",
-		    config_orchestrator_name(conf.orchestrator));
+	for (i = 0; i < nsrcs; i++)
+		if (ops[i]->start(&srcs[i]) == -1)
+			fatalx("%s: start failed", src_name(&srcs[i]));
 	event_dispatch();
 	exit(0);
 }

@@ -66,6 +66,7 @@ static void	 rt_free_batches(struct runtime *);
 static void	 rt_after_op(struct runtime *);
 static uint32_t	 rt_allbits(struct runtime *);
 static void	 rt_no_runtime(struct runtime *);
+static const char *rt_weight(const struct server *, char *, size_t);
 static const struct hap_srv **rt_index(struct runtime *,
 		    const struct hap_srv *, size_t);
 
@@ -131,9 +132,15 @@ runtime_grow_count(size_t n, size_t need, int growth, int node_slots)
  * gets slot N back.  Returns the highest slot number seen.
  */
 static size_t
-rt_file_slots(const char *path, const struct server_set *set,
-    ssize_t *slotof, size_t maxslot)
+rt_file_slots(const char *path, const char *section,
+    const struct server_set *set, ssize_t *slotof, size_t maxslot)
 {
+	static const char	*others[] = { "global", "defaults", "frontend",
+				    "peers", "resolvers", "userlist",
+				    "mailers", "program", "cache", "ring",
+				    "http-errors" };
+	size_t		 k;
+	int		 in = section == NULL;
 	FILE		*fp;
 	char		*line = NULL, *f[3], *p, host[EP2D_HOST_MAX];
 	char		*claimed = NULL, *c;
@@ -159,7 +166,17 @@ rt_file_slots(const char *path, const struct server_set *set,
 			else
 				p = NULL;
 		}
-		if (nf < 3 || strcmp(f[0], "server") != 0 ||
+		/* with several backends, only our backend's section */
+		if (section != NULL && nf >= 1) {
+			if (strcmp(f[0], "backend") == 0 ||
+			    strcmp(f[0], "listen") == 0)
+				in = nf >= 2 && strcmp(f[1], section) == 0;
+			for (k = 0; k < sizeof(others) / sizeof(others[0]);
+			    k++)
+				if (strcmp(f[0], others[k]) == 0)
+					in = 0;
+		}
+		if (!in || nf < 3 || strcmp(f[0], "server") != 0 ||
 		    strncmp(f[1], "node", 4) != 0)
 			continue;
 		num = f[1] + 4;
@@ -211,8 +228,9 @@ runtime_bootstrap(struct runtime *rt, const struct server_set *set)
 		fatal("%s: reallocarray", __func__);
 	for (i = 0; i < set->count; i++)
 		slotof[i] = -1;
-	high = rt_file_slots(rt->conf->haproxy_config_file, set, slotof,
-	    EP2D_MAX_SERVERS * 2);
+	high = rt_file_slots(rt->conf->haproxy_config_file,
+	    rt->conf->nbackends > 0 ? rt->conf->backend_name : NULL, set,
+	    slotof, EP2D_MAX_SERVERS * 2);
 	n = runtime_grow_count(0, set->count, rt->conf->slot_growth,
 	    rt->conf->node_slots);
 	if (high > n)
@@ -310,6 +328,12 @@ runtime_plan(struct runtime *rt, const struct server_set *set, time_t now)
 				sl->todo = RT_TODO_READY;
 				sl->state = RT_READY;
 			}
+			/* a warming slot takes its weight when it is up */
+			if (sl->srv.weight != set->servers[idx].weight) {
+				sl->srv.weight = set->servers[idx].weight;
+				if (sl->state == RT_READY)
+					sl->todo |= RT_TODO_WEIGHT;
+			}
 			continue;
 		}
 		if (sl->state == RT_DRAIN)
@@ -372,6 +396,7 @@ runtime_slot_cmds(struct runtime *rt, struct rt_slot *sl,
     struct hap_batch *b)
 {
 	const char	*be = rt->conf->backend_name, *n = sl->name;
+	char		 w[16];
 
 	if (sl->todo & RT_TODO_FILL) {
 		if (!addr_is_ip(sl->srv.host) || sl->srv.port == 0) {
@@ -401,7 +426,28 @@ runtime_slot_cmds(struct runtime *rt, struct rt_slot *sl,
 	if ((sl->todo & RT_TODO_READY) && hap_batch_add(b, HAP_EMPTY,
 	    "set server %s/%s state ready", be, n) == -1)
 		return (-1);
+	if ((sl->todo & RT_TODO_WEIGHT) && hap_batch_add(b, HAP_EMPTY,
+	    "set server %s/%s weight %s", be, n, rt_weight(&sl->srv, w,
+	    sizeof(w))) == -1)
+		return (-1);
 	return (0);
+}
+
+/*
+ * The weight a ready server runs at: the orchestrator's (Consul's
+ * Service.Weights), or the one haproxy.cfg gave the slot ("100%").
+ */
+static const char *
+rt_weight(const struct server *srv, char *buf, size_t len)
+{
+	if (srv->weight == 0)
+		snprintf(buf, len, "100%%");
+	else if (srv->weight == EP2D_WEIGHT_ZERO)
+		snprintf(buf, len, "0");
+	else
+		snprintf(buf, len, "%u", srv->weight > EP2D_WEIGHT_MAX ?
+		    EP2D_WEIGHT_MAX : srv->weight);
+	return (buf);
 }
 
 int
@@ -586,7 +632,7 @@ rt_op_done(struct runtime *rt)
 			rt_no_runtime(rt);
 		}
 		rt_schedule(rt, RUNTIME_POLL_FAST_MS);
-		parent_runtime_done(failed ? -1 : 0);
+		parent_runtime_done(rt, failed ? -1 : 0);
 		break;
 	case RT_OP_POLL:
 		rt_poll_done(rt);
@@ -644,12 +690,12 @@ rt_after_op(struct runtime *rt)
 	rt_schedule(rt, busy ? RUNTIME_POLL_FAST_MS : RUNTIME_POLL_SLOW_MS);
 	if (rt->changed) {
 		rt->changed = 0;
-		parent_runtime_changed();
+		parent_runtime_changed(rt);
 	}
 	if (rt->have_queued && rt->op == RT_OP_NONE) {
 		rt->have_queued = 0;
 		if ((r = rt_apply_now(rt, &rt->queued)) != RUNTIME_PENDING)
-			parent_runtime_done(r);
+			parent_runtime_done(rt, r);
 	}
 }
 
@@ -793,6 +839,7 @@ runtime_reconcile(struct runtime *rt, int k, const struct hap_srv *rows,
 	uint32_t		 bit = (uint32_t)1 << k;
 	size_t			 i;
 	int			 ip, maint, drain, same;
+	char			 w[16];
 
 	if ((ix = rt_index(rt, rows, nrows)) == NULL)
 		return (-1);
@@ -834,15 +881,22 @@ runtime_reconcile(struct runtime *rt, int k, const struct hap_srv *rows,
 			if (drain)
 				sl->todo = RT_TODO_READY;
 			if (sl->state == RT_READY && r->uweight == 0 &&
-			    r->iweight != 0) {
+			    r->iweight != 0 &&
+			    sl->srv.weight != EP2D_WEIGHT_ZERO) {
 				sl->warm &= ~bit;
 				sl->state = RT_WARM;
 				rt->changed = 1;
 			}
+			/* the orchestrator's weight, lost or changed */
+			if (sl->state == RT_READY && sl->srv.weight != 0 &&
+			    r->uweight != (sl->srv.weight == EP2D_WEIGHT_ZERO ?
+			    0 : sl->srv.weight))
+				sl->todo |= RT_TODO_WEIGHT;
 			if (sl->state == RT_WARM && !(sl->warm & bit) &&
 			    hap_check_passed(r)) {
 				if (hap_batch_add(b, HAP_EMPTY, "set server "
-				    "%s/%s weight 100%%", be, sl->name) == -1) {
+				    "%s/%s weight %s", be, sl->name, rt_weight(
+				    &sl->srv, w, sizeof(w))) == -1) {
 					free(ix);
 					return (-1);
 				}

@@ -47,6 +47,7 @@ enum rt_state {
 #define RT_TODO_DRAIN	0x02
 #define RT_TODO_MAINT	0x04
 #define RT_TODO_READY	0x08	/* back from drain */
+#define RT_TODO_WEIGHT	0x10	/* the orchestrator's weight changed */
 
 struct rt_slot {
 	char		 name[32];	/* "node1" ...: stable */
@@ -132,9 +133,10 @@ void	 runtime_drain_check(struct runtime *, time_t);
 /*
  * ep2d.c, for runtime.c: the end of a RUNTIME_PENDING apply; and
  * "the slots changed on their own" (a drained server left its slot):
- * the parent renders the file again so that the disk follows.
+ * the parent renders the file again so that the disk follows.  The
+ * runtime says which backend (one struct runtime per backend).
  */
-void	 parent_runtime_done(int);
-void	 parent_runtime_changed(void);
+void	 parent_runtime_done(struct runtime *, int);
+void	 parent_runtime_changed(struct runtime *);
 
 #endif /* EP2D_RUNTIME_H */

@@ -1243,8 +1243,9 @@ sandbox_ctl_path(char *buf, size_t len)
 
 /*
  * Landlock for the parent: it may read its configuration, its template,
- * HAProxy's pid file and /proc, write only in haproxy.cfg's directory
- * and the log file's, and remove its control socket at exit.  Nothing
+ * HAProxy's pid file and /proc, write only in the directories of
+ * haproxy.cfg, the log file and the metrics file, and remove its
+ * control socket at exit.  Nothing
  * else on the file system, whatever a bug might try.  A SIGHUP that
  * moves these files elsewhere needs a restart.
  */
@@ -1296,6 +1297,8 @@ sandbox_parent_fs(const struct ep2_conf *conf)
 	if (sandbox_ll_rule(rfd, conf->haproxy_config_file, 1,
 	    LL_READ | LL_WRITE, handled) == -1 ||
 	    sandbox_ll_rule(rfd, conf->log_file, 1, LL_READ | LL_WRITE,
+	    handled) == -1 ||
+	    sandbox_ll_rule(rfd, conf->metrics_file, 1, LL_READ | LL_WRITE,
 	    handled) == -1 ||
 	    sandbox_ll_rule(rfd, conf->conf_path, 1, LL_READ, handled) == -1 ||
 	    sandbox_ll_rule(rfd, conf->template_file, 1, LL_READ,

@@ -19,7 +19,8 @@
  * for the backend's server lines.  This file renders it into a buffer
  * (no I/O).  Only the part of Jinja that EP2 templates use is here:
  * "{{ name }}" (nodes defined, any other name empty, as Jinja renders
- * an undefined variable), "{# comments #}" and the '-' whitespace
+ * an undefined variable), "{{ nodes.NAME }}" for the servers of
+ * [backend NAME] when ep2.conf has several backends, "{# comments #}" and the '-' whitespace
  * modifiers; a "{% statement %}" is refused rather than misread.
  * Everything else is copied byte for byte, so HAProxy's own braces
  * ("{ ssl_fc }", "%[...]", "%{+Q}r") pass untouched.
@@ -46,8 +47,10 @@ struct tbuf {
 };
 
 static int	 tmpl_walk(const char *, size_t, const char *,
-		    const struct ep2_conf *, const struct tmpl_slot *, size_t,
-		    struct tbuf *);
+		    const struct tmpl_backend *, size_t, int *, struct tbuf *);
+static int	 tmpl_label(const char *, size_t, const char **, size_t *);
+static int	 tmpl_sections(const char *, size_t, const char *,
+		    const struct ep2_conf *);
 static int	 tmpl_nodes(const char *, int, const struct ep2_conf *,
 		    const struct tmpl_slot *, size_t, struct tbuf *);
 static int	 tb_add(struct tbuf *, const char *, size_t);
@@ -60,25 +63,96 @@ template_render(const char *tmpl, size_t len, const char *name,
     const struct ep2_conf *conf, const struct tmpl_slot *slots,
     size_t nslots, char **out, size_t *outlen)
 {
+	struct tmpl_backend	 be;
+
+	be.label = "";
+	be.conf = conf;
+	be.slots = slots;
+	be.nslots = nslots;
+	return (template_render_backends(tmpl, len, name, &be, 1, out,
+	    outlen));
+}
+
+/*
+ * Every backend's server list where the template names it; each
+ * backend must be named at least once.
+ */
+int
+template_render_backends(const char *tmpl, size_t len, const char *name,
+    const struct tmpl_backend *bes, size_t nbes, char **out, size_t *outlen)
+{
 	struct tbuf	 b;
-	int		 n;
+	int		 counts[EP2D_MAX_BACKENDS];
+	size_t		 i;
 
 	*out = NULL;
 	*outlen = 0;
+	if (nbes == 0 || nbes > EP2D_MAX_BACKENDS) {
+		log_warnx("%s: %zu backends to render", name, nbes);
+		return (-1);
+	}
 	memset(&b, 0, sizeof(b));
 	/* the output holds the template and every server line */
 	if (tb_add(&b, "", 0) == -1)
 		fatal("%s: malloc", __func__);
-	if ((n = tmpl_walk(tmpl, len, name, conf, slots, nslots, &b)) <= 0) {
-		if (n == 0)
+	if (tmpl_walk(tmpl, len, name, bes, nbes, counts, &b) == -1)
+		goto fail;
+	for (i = 0; i < nbes; i++) {
+		if (counts[i] > 0)
+			continue;
+		if (bes[i].label[0] == '\0')
 			log_warnx("%s: no {{ nodes }} in the template: the "
 			    "servers would never reach haproxy.cfg", name);
-		free(b.p);
-		return (-1);
+		else
+			log_warnx("%s: no {{ nodes.%s }} in the template: the "
+			    "servers of [backend %s] would never reach "
+			    "haproxy.cfg", name, bes[i].label, bes[i].label);
+		goto fail;
 	}
 	*out = b.p;
 	*outlen = b.len;
 	return (0);
+fail:
+	free(b.p);
+	return (-1);
+}
+
+/*
+ * ep2.conf and the template together: every backend of the file has
+ * its {{ nodes.NAME }} (and [haproxy] its {{ nodes }}), no tag names
+ * a backend the file lacks and, with several backends, each list sits
+ * in the HAProxy section of its backend_name.
+ */
+int
+template_check_backends(const char *tmpl, size_t len, const char *name,
+    const struct ep2_conf *conf)
+{
+	struct tmpl_backend	 bes[EP2D_MAX_BACKENDS];
+	int			 counts[EP2D_MAX_BACKENDS];
+	int			 i, nb, errors = 0;
+
+	nb = config_nbackends(conf);
+	memset(bes, 0, sizeof(bes));
+	bes[0].label = "";
+	for (i = 1; i < nb; i++)
+		bes[i].label = conf->backends[i - 1].label;
+	if (tmpl_walk(tmpl, len, name, bes, nb, counts, NULL) == -1)
+		return (-1);
+	for (i = 0; i < nb; i++) {
+		if (counts[i] > 0)
+			continue;
+		if (i == 0)
+			log_warnx("%s: no {{ nodes }} in the template: the "
+			    "servers would never reach haproxy.cfg", name);
+		else
+			log_warnx("%s: no {{ nodes.%s }} in the template for "
+			    "[backend %s]", name, bes[i].label, bes[i].label);
+		errors++;
+	}
+	if (errors == 0 && nb > 1 && tmpl_sections(tmpl, len, name, conf) ==
+	    -1)
+		errors++;
+	return (errors > 0 ? -1 : 0);
 }
 
 int
@@ -86,7 +160,7 @@ template_check(const char *tmpl, size_t len, const char *name)
 {
 	int	 n;
 
-	if ((n = tmpl_walk(tmpl, len, name, NULL, NULL, 0, NULL)) == -1)
+	if ((n = tmpl_walk(tmpl, len, name, NULL, 0, NULL, NULL)) == -1)
 		return (-1);
 	if (n == 0) {
 		log_warnx("%s: no {{ nodes }} in the template: the servers "
@@ -98,18 +172,24 @@ template_check(const char *tmpl, size_t len, const char *name)
 
 /*
  * One pass over the template, rendering into b (or only checking when
- * b is NULL).  Returns how many times {{ nodes }} appears, or -1 after
- * logging every error found.
+ * b is NULL).  With bes, each {{ nodes }} and {{ nodes.NAME }} must
+ * name one of them (counts[k]: how often backend k is named); without,
+ * any NAME is taken.  Returns how many times {{ nodes }} appears, or -1
+ * after logging every error found.
  */
 static int
 tmpl_walk(const char *t, size_t len, const char *name,
-    const struct ep2_conf *conf, const struct tmpl_slot *slots,
-    size_t nslots, struct tbuf *b)
+    const struct tmpl_backend *bes, size_t nbes, int *counts,
+    struct tbuf *b)
 {
-	const char	*close, *s, *e;
-	size_t		 i, j, span;
+	const char	*close, *s, *e, *label;
+	size_t		 i, j, k, span, llen;
 	int		 line = 1, start, errors = 0, nodes = 0, nl;
 	char		 kind;
+
+	if (counts != NULL)
+		for (k = 0; k < nbes; k++)
+			counts[k] = 0;
 
 	for (i = 0; i < len;) {
 		/* copy up to the next '{', newline or NUL in one go */
@@ -192,10 +272,32 @@ tmpl_walk(const char *t, size_t len, const char *name,
 			s++;
 		while (e > s && is_jspace(e[-1]))
 			e--;
-		if ((size_t)(e - s) == 5 && memcmp(s, "nodes", 5) == 0) {
-			nodes++;
-			if (b != NULL && tmpl_nodes(name, start, conf, slots,
-			    nslots, b) == -1)
+		if (tmpl_label(s, e - s, &label, &llen) == 0) {
+			if (llen == 0)
+				nodes++;
+			if (bes == NULL)
+				continue;
+			for (k = 0; k < nbes; k++)
+				if (strlen(bes[k].label) == llen &&
+				    memcmp(bes[k].label, label, llen) == 0)
+					break;
+			if (k == nbes) {
+				if (llen == 0)
+					log_warnx("%s:%d: {{ nodes }}: no "
+					    "[haproxy] backend here", name,
+					    start);
+				else
+					log_warnx("%s:%d: {{ nodes.%.*s }}: no "
+					    "[backend %.*s] in the "
+					    "configuration", name, start,
+					    (int)llen, label, (int)llen,
+					    label);
+				errors++;
+				continue;
+			}
+			counts[k]++;
+			if (b != NULL && tmpl_nodes(name, start, bes[k].conf,
+			    bes[k].slots, bes[k].nslots, b) == -1)
 				errors++;
 		} else if (is_ident(s, e - s)) {
 			log_warnx("%s:%d: undefined variable \"%.*s\" renders "
@@ -212,6 +314,109 @@ tmpl_walk(const char *t, size_t len, const char *name,
 }
 
 /*
+ * "nodes" (label "") or "nodes.NAME" (label NAME, a Jinja name): 0, or
+ * -1 when the expression is something else.
+ */
+static int
+tmpl_label(const char *s, size_t n, const char **label, size_t *llen)
+{
+	if (n < 5 || memcmp(s, "nodes", 5) != 0)
+		return (-1);
+	if (n == 5) {
+		*label = s + 5;
+		*llen = 0;
+		return (0);
+	}
+	if (s[5] != '.' || !is_ident(s + 6, n - 6))
+		return (-1);
+	*label = s + 6;
+	*llen = n - 6;
+	return (0);
+}
+
+/*
+ * With several backends, a server list in the wrong HAProxy section
+ * would fill the wrong backend: each {{ nodes[.NAME] }} must follow a
+ * "backend X" or "listen X" line whose X is that backend's name.  A
+ * light scan of the lines, as HAProxy reads its section keywords.
+ */
+static int
+tmpl_sections(const char *t, size_t len, const char *name,
+    const struct ep2_conf *conf)
+{
+	static const char	*others[] = { "global", "defaults", "frontend",
+				    "peers", "resolvers", "userlist",
+				    "mailers", "program", "cache", "ring",
+				    "http-errors" };
+	char			 cur[EP2D_NAME_MAX];
+	const char		*l, *end, *w, *x, *label, *want;
+	size_t			 wl, i, llen, xl;
+	int			 line = 0, errors = 0, k, nb, in = 0;
+
+	nb = config_nbackends(conf);
+	cur[0] = '\0';
+	for (l = t; l < t + len; l = end + 1) {
+		line++;
+		if ((end = memchr(l, '\n', t + len - l)) == NULL)
+			end = t + len;
+		for (w = l; w < end && is_jspace(*w); w++)
+			;
+		for (wl = 0; w + wl < end && !is_jspace(w[wl]); wl++)
+			;
+		if ((wl == 7 && memcmp(w, "backend", 7) == 0) ||
+		    (wl == 6 && memcmp(w, "listen", 6) == 0)) {
+			for (x = w + wl; x < end && is_jspace(*x); x++)
+				;
+			for (xl = 0; x + xl < end && !is_jspace(x[xl]); xl++)
+				;
+			if (xl >= sizeof(cur))
+				xl = 0;
+			memcpy(cur, x, xl);
+			cur[xl] = '\0';
+			in = 1;
+		} else {
+			for (i = 0; i < sizeof(others) / sizeof(others[0]);
+			    i++)
+				if (strlen(others[i]) == wl &&
+				    memcmp(w, others[i], wl) == 0)
+					in = 0;
+		}
+		/* the tags on this line */
+		for (x = l; x + 1 < end; x++) {
+			if (x[0] != '{' || x[1] != '{')
+				continue;
+			for (x += 2; x < end && (is_jspace(*x) || *x == '-');
+			    x++)
+				;
+			for (xl = 0; x + xl < end && (isalnum((unsigned char)
+			    x[xl]) || x[xl] == '_' || x[xl] == '.'); xl++)
+				;
+			if (tmpl_label(x, xl, &label, &llen) == -1)
+				continue;
+			for (k = 0; k < nb; k++) {
+				if (k == 0 ? llen == 0 : strlen(conf->
+				    backends[k - 1].label) == llen && memcmp(
+				    conf->backends[k - 1].label, label,
+				    llen) == 0)
+					break;
+			}
+			if (k == nb)
+				continue;
+			want = k == 0 ? conf->backend_name :
+			    conf->backends[k - 1].backend_name;
+			if (in && strcmp(cur, want) == 0)
+				continue;
+			log_warnx("%s:%d: {{ nodes%s%.*s }} is not in "
+			    "\"backend %s\" (its backend_name)%s%s", name, line,
+			    llen ? "." : "", (int)llen, label, want,
+			    in ? " but in " : "", in ? cur : "");
+			errors++;
+		}
+	}
+	return (errors > 0 ? -1 : 0);
+}
+
+/*
  * EP2's server lines, one per slot, joined by newlines with none after
  * the last.  Every address is checked again here: whatever a caller
  * got wrong, no text but a valid address and port reaches the file.
@@ -221,7 +426,7 @@ tmpl_nodes(const char *name, int line, const struct ep2_conf *conf,
     const struct tmpl_slot *slots, size_t nslots, struct tbuf *b)
 {
 	const struct server	*srv;
-	char			 addr[EP2D_HOST_MAX + 8], opts[64];
+	char			 addr[EP2D_HOST_MAX + 8], opts[64], wopt[16];
 	char			 l[TMPL_LINE_MAX];
 	const char		*sname;
 	size_t			 i;
@@ -258,7 +463,12 @@ tmpl_nodes(const char *name, int line, const struct ep2_conf *conf,
 		if ((srv = slots[i].srv) == NULL)
 			n = snprintf(l, sizeof(l), "    server %s %s check%s "
 			    "disabled", sname, TMPL_FREE_ADDR, opts);
-		else {
+		else if (srv->weight != 0 && srv->weight != EP2D_WEIGHT_ZERO &&
+		    srv->weight > EP2D_WEIGHT_MAX) {
+			log_warnx("%s:%d: %s: invalid weight refused", name,
+			    line, sname);
+			return (-1);
+		} else {
 			if (memchr(srv->host, '\0', sizeof(srv->host)) ==
 			    NULL || !addr_valid_host(srv->host) ||
 			    srv->port == 0 || addr_format(srv->host, srv->port,
@@ -267,8 +477,14 @@ tmpl_nodes(const char *name, int line, const struct ep2_conf *conf,
 				    "refused", name, line, sname);
 				return (-1);
 			}
-			n = snprintf(l, sizeof(l), "    server %s %s check%s",
-			    sname, addr, opts);
+			/* a weight from the orchestrator (Consul) */
+			wopt[0] = '\0';
+			if (srv->weight != 0)
+				snprintf(wopt, sizeof(wopt), " weight %u",
+				    srv->weight == EP2D_WEIGHT_ZERO ? 0 :
+				    srv->weight);
+			n = snprintf(l, sizeof(l), "    server %s %s check%s%s",
+			    sname, addr, opts, wopt);
 		}
 		if (n < 0 || (size_t)n >= sizeof(l)) {
 			log_warnx("%s:%d: %s: server line too long", name,

@@ -773,6 +773,100 @@ test_path(void)
 	rmdir(dir);
 }
 
+/* [backend NAME]: per-backend keys, inheritance, checks. */
+static void
+test_backends(void)
+{
+	static struct ep2_conf	 c, v;
+	static const char	*base =
+	    "[haproxy]\norchestrator = file\nbackend_port = 7000\n"
+	    "update_type = update_by_config\ncheck_interval = 2s\n"
+	    "[FILE]\npath = /srv/servers\n"
+	    "[CONSUL]\nconsul_port = 8600\ntags = a, b\nonly_passing = no\n"
+	    "service_name = web\nweights = no\n";
+	char			 buf[4096];
+
+	ok(parse(MIN_CONF, &c) == 0 && c.nbackends == 0 &&
+	    config_nbackends(&c) == 1, "no [backend]: one backend, as EP2");
+	config_backend(&c, 0, &v);
+	ok(v.backend_index == 0 && v.backend_label[0] == '\0' &&
+	    strcmp(v.backend_name, "haproxynode") == 0,
+	    "backend 0 is [haproxy]");
+
+	snprintf(buf, sizeof(buf), "%s[backend api]\norchestrator = consul\n"
+	    "service_name = api\nbackend_port = 7100\non_warning = drain\n"
+	    "[backend files2]\npath = /srv/two\nbackend_name = be2\n"
+	    "update_type = update_by_runtime\nnode_slots = 8\n", base);
+	ok(parse(buf, &c) == 0 && c.nbackends == 2 &&
+	    config_nbackends(&c) == 3, "two [backend NAME] sections");
+	config_backend(&c, 1, &v);
+	ok(v.backend_index == 1 && strcmp(v.backend_label, "api") == 0 &&
+	    strcmp(v.backend_name, "api") == 0 &&
+	    v.orchestrator == ORCH_CONSUL &&
+	    strcmp(v.consul.service_name, "api") == 0 &&
+	    v.backend_port == 7100 && v.consul.consul_port == 8600 &&
+	    v.consul.ntags == 2 && strcmp(v.consul.tags[1], "b") == 0 &&
+	    v.consul.only_passing == 0 && v.update_type == UPDATE_CONFIG &&
+	    v.consul.weights == 0 && v.consul.on_warning == WARN_DRAIN &&
+	    strcmp(v.check_interval, "2s") == 0,
+	    "[backend api]: its keys, the rest from [haproxy] and [CONSUL], "
+	    "backend_name defaults to NAME");
+	config_backend(&c, 2, &v);
+	ok(strcmp(v.backend_name, "be2") == 0 &&
+	    v.orchestrator == ORCH_FILE &&
+	    strcmp(v.file.path, "/srv/two") == 0 && v.backend_port == 7000 &&
+	    v.update_type == UPDATE_RUNTIME && v.node_slots == 8,
+	    "[backend files2]: orchestrator file inherited, its own path");
+	config_backend(&c, 0, &v);
+	ok(strcmp(v.file.path, "/srv/servers") == 0 &&
+	    v.orchestrator == ORCH_FILE && v.backend_port == 7000,
+	    "[haproxy]'s view unchanged");
+
+	/* sections in any order: [backend] before [haproxy] */
+	snprintf(buf, sizeof(buf), "[backend x]\npath = /srv/x\n%s", base);
+	ok(parse(buf, &c) == 0 && (config_backend(&c, 1, &v),
+	    v.orchestrator == ORCH_FILE && v.backend_port == 7000),
+	    "a [backend] before [haproxy] inherits all the same");
+
+	snprintf(buf, sizeof(buf), "%s[backend api]\npath = /a\n"
+	    "[backend api]\npath = /b\n", base);
+	ok(parse(buf, &c) == -1 && cap_has("[backend api] given twice"),
+	    "the same [backend NAME] twice: refused");
+	snprintf(buf, sizeof(buf), "%s[backend a-b]\npath = /a\n", base);
+	ok(parse(buf, &c) == -1 && cap_has("NAME must be"),
+	    "NAME not a Jinja name: refused");
+	snprintf(buf, sizeof(buf), "%s[backend a]\nconsul_ip = 10.0.0.1\n",
+	    base);
+	ok(parse(buf, &c) == -1 && cap_has("shared by every backend"),
+	    "a shared key in [backend]: refused, with where it goes");
+	snprintf(buf, sizeof(buf), "%s[backend a]\npath = /a\npath = /b\n",
+	    base);
+	ok(parse(buf, &c) == -1 && cap_has("given twice"),
+	    "a key twice in one [backend]: refused");
+	snprintf(buf, sizeof(buf), "%s[backend a]\npath = /a\n"
+	    "[backend b]\npath = /b\n", base);
+	ok(parse(buf, &c) == 0, "the same key in two [backend]s is fine");
+	snprintf(buf, sizeof(buf), "%s[backend a]\nbackend_name = "
+	    "haproxynode\n", base);
+	ok(parse(buf, &c) == -1 && cap_has("is [haproxy]'s"),
+	    "[haproxy]'s backend_name again: refused");
+	snprintf(buf, sizeof(buf), "%s[backend a]\nbackend_name = x\n"
+	    "[backend b]\nbackend_name = x\n", base);
+	ok(parse(buf, &c) == -1 && cap_has("is [backend a]'s too"),
+	    "two backends with one backend_name: refused");
+	snprintf(buf, sizeof(buf), "%s[backend a]\norchestrator = aws\n",
+	    base);
+	ok(parse(buf, &c) == -1 && cap_has("orchestrator aws needs asg_name"),
+	    "an orchestrator without its key: refused");
+	snprintf(buf, sizeof(buf), "%s[backend a]\nnode_slots = x\n", base);
+	ok(parse(buf, &c) == -1 && cap_has("node_slots"),
+	    "a bad value in [backend]: refused as in [haproxy]");
+	snprintf(buf, sizeof(buf), "%s[backend a]\nupdate_type = "
+	    "update_by_runtime\nnode_slots = 0\n", base);
+	ok(parse(buf, &c) == -1 && cap_has("needs at least one slot"),
+	    "runtime backend without slots: refused");
+}
+
 int
 main(void)
 {
@@ -786,5 +880,6 @@ main(void)
 	test_syntax();
 	test_checks();
 	test_path();
+	test_backends();
 	return (done_testing());
 }

@@ -702,6 +702,128 @@ test_http(void)
 	waitpid(pid, NULL, 0);
 }
 
+/* Service.Weights and the checks' states (consul_parse_health_opts). */
+static int
+parse_opts(struct json_object *e, const struct consul_health_opts *o,
+    struct server_set *set, int *bad)
+{
+	struct json_object	*arr = json_object_new_array();
+	const char		*s;
+	char			 err[EP2D_ERR_MAX];
+	size_t			 len;
+	int			 rv;
+
+	json_object_array_add(arr, e);
+	s = json_object_to_json_string_length(arr, JSON_C_TO_STRING_PLAIN,
+	    &len);
+	set_clear(set);
+	rv = consul_parse_health_opts(s, len, DEFPORT, o, set, bad, err,
+	    sizeof(err));
+	json_object_put(arr);
+	return (rv);
+}
+
+static void
+set_status(struct json_object *e, int i, const char *st)
+{
+	struct json_object	*checks;
+
+	json_object_object_get_ex(e, "Checks", &checks);
+	json_object_object_add(json_object_array_get_idx(checks, i),
+	    "Status", json_object_new_string(st));
+}
+
+static void
+set_weights(struct json_object *e, struct json_object *w)
+{
+	json_object_object_add(svc(e), "Weights", w);
+}
+
+static void
+test_weights(void)
+{
+	struct consul_health_opts	 o;
+	struct server_set		 set;
+	struct json_object		*e, *w;
+	int				 bad;
+
+	set_init(&set);
+	ok(consul_weight(1) == 0 && consul_weight(0) == EP2D_WEIGHT_ZERO &&
+	    consul_weight(10) == 10 && consul_weight(256) == 256 &&
+	    consul_weight(65535) == EP2D_WEIGHT_MAX &&
+	    consul_weight(-3) == EP2D_WEIGHT_ZERO,
+	    "weights: 1 is HAProxy's default, 0 drained, capped at 256");
+
+	memset(&o, 0, sizeof(o));
+	ok(parse(fixture, fixture_len, &set, &bad) == 0 && set.count > 0 &&
+	    set.servers[0].weight == 0,
+	    "consul_parse_health: no weights, as before");
+	o.weights = 1;
+	ok(parse_opts(sample_entry(), &o, &set, &bad) == 0 &&
+	    set.count == 1 && set.servers[0].weight == 10,
+	    "the fixture's Weights.Passing 10");
+	e = sample_entry();
+	set_status(e, 1, "warning");
+	ok(parse_opts(e, &o, &set, &bad) == 0 && set.count == 1 &&
+	    set.servers[0].weight == 0,
+	    "warning: Weights.Warning (1: default)");
+	e = sample_entry();
+	set_status(e, 0, "warning");
+	w = json_object_new_object();
+	json_object_object_add(w, "Passing", json_object_new_int(3));
+	json_object_object_add(w, "Warning", json_object_new_int(0));
+	set_weights(e, w);
+	ok(parse_opts(e, &o, &set, &bad) == 0 && set.count == 1 &&
+	    set.servers[0].weight == EP2D_WEIGHT_ZERO,
+	    "warning with Weights.Warning 0: drained");
+	o.on_warning = WARN_DRAIN;
+	e = sample_entry();
+	set_status(e, 1, "warning");
+	ok(parse_opts(e, &o, &set, &bad) == 0 && set.count == 1 &&
+	    set.servers[0].weight == EP2D_WEIGHT_ZERO,
+	    "on_warning drain: weight 0");
+	o.on_warning = WARN_REMOVE;
+	e = sample_entry();
+	set_status(e, 1, "warning");
+	ok(parse_opts(e, &o, &set, &bad) == 0 && set.count == 0 && bad == 0,
+	    "on_warning remove: left out, not an error");
+	o.on_warning = WARN_PASSING;
+	o.skip_critical = 1;
+	e = sample_entry();
+	set_status(e, 1, "critical");
+	ok(parse_opts(e, &o, &set, &bad) == 0 && set.count == 0 && bad == 0,
+	    "skip_critical: a critical instance is left out");
+	e = sample_entry();
+	set_status(e, 0, "maintenance");
+	ok(parse_opts(e, &o, &set, &bad) == 0 && set.count == 0,
+	    "an unknown state counts as critical");
+	o.skip_critical = 0;
+	e = sample_entry();
+	set_status(e, 1, "critical");
+	ok(parse_opts(e, &o, &set, &bad) == 0 && set.count == 1 &&
+	    set.servers[0].weight == 10,
+	    "without skip_critical (only_passing = no) it stays, as in EP2");
+	e = sample_entry();
+	w = json_object_new_object();
+	json_object_object_add(w, "Passing", json_object_new_string("5"));
+	set_weights(e, w);
+	ok(parse_opts(e, &o, &set, &bad) == 0 && set.count == 1 &&
+	    set.servers[0].weight == 0, "a Weights.Passing not a number: "
+	    "the default");
+	e = sample_entry();
+	w = json_object_new_object();
+	json_object_object_add(w, "Passing", json_object_new_int(100000));
+	set_weights(e, w);
+	ok(parse_opts(e, &o, &set, &bad) == 0 && set.count == 1 &&
+	    set.servers[0].weight == 0, "a weight out of Consul's range: "
+	    "the default");
+	e = sample_entry();
+	json_object_object_add(e, "Checks", json_object_new_string("x"));
+	ok(parse_opts(e, &o, &set, &bad) == 0 && set.count == 1,
+	    "Checks not an array: taken as passing");
+	set_free(&set);
+}
+
 int
 main(void)
 {
@@ -715,6 +837,7 @@ main(void)
 	test_bucket();
 	test_http_addr();
 	test_http();
+	test_weights();
 	free(fixture);
 	return (done_testing());
 }

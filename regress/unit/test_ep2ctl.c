@@ -49,6 +49,8 @@ static const struct pcase pcases[] = {
 	{ "show status", 1, SHOW_STATUS, NULL },
 	{ "show slots", 1, SHOW_SLOTS, NULL },
 	{ "show backends", 1, SHOW_BACKENDS, NULL },
+	{ "show metrics", 1, SHOW_METRICS, NULL },
+	{ "sh m", 1, SHOW_METRICS, NULL },
 	{ "reload", 1, RELOAD, NULL },
 	{ "sync", 1, SYNC, NULL },
 	{ "log verbose", 1, LOG_VERBOSE, NULL },
@@ -64,7 +66,7 @@ static const struct pcase pcases[] = {
 	{ "show s", 0, NONE, "ambiguous argument \"s\": status, slots" },
 	{ "show", 0, NONE,
 	    "missing argument after \"show\"; expected one of "
-	    "status, slots, backends" },
+	    "status, slots, backends, metrics" },
 	{ "log", 0, NONE, "expected one of verbose, brief" },
 	{ "", 0, NONE,
 	    "missing command; expected one of show, reload, sync, log" },
@@ -152,7 +154,7 @@ capture_status(const struct output *out, const struct ctl_status *st)
 
 	if ((fp = open_memstream(&p, &len)) == NULL)
 		return (NULL);
-	out->status(fp, st, NOW);
+	out->status(fp, st, 1, NOW);
 	fclose(fp);
 	return (p);
 }
@@ -236,6 +238,8 @@ fill_status(struct ctl_status *st, int failing)
 	st->napplied = 7;
 }
 
+static void	 test_status_multi(void);
+
 static void
 test_status(void)
 {
@@ -306,6 +310,39 @@ test_status(void)
 	s = capture_status(&show_output, &st);
 	ok(s != NULL, "status text: unterminated fields print");
 	free(s);
+	test_status_multi();
+}
+
+/* Several backends: one block, one object per backend. */
+static void
+test_status_multi(void)
+{
+	struct ctl_status	 st[2];
+	char			*p = NULL;
+	size_t			 len = 0;
+	FILE			*fp;
+
+	fill_status(&st[0], 0);
+	fill_status(&st[1], 1);
+	strlcpy(st[1].backend, "be_api", sizeof(st[1].backend));
+	if ((fp = open_memstream(&p, &len)) == NULL)
+		return;
+	show_output.status(fp, st, 2, NOW);
+	fclose(fp);
+	ok(p != NULL && strstr(p, "backend          haproxynode\n") != NULL &&
+	    strstr(p, "\n\nbackend          be_api\n") != NULL,
+	    "status text, two backends: two blocks, a blank line between");
+	free(p);
+	p = NULL;
+	if ((fp = open_memstream(&p, &len)) == NULL)
+		return;
+	json_output.status(fp, st, 2, NOW);
+	fclose(fp);
+	ok(p != NULL && json_check(p, "[r[\"backend\"] for r in d[\"status\"]]"
+	    " == [\"haproxynode\", \"be_api\"] and "
+	    "d[\"status\"][1][\"source_ok\"] is False"),
+	    "status JSON, two backends: an array of objects");
+	free(p);
 }
 
 static void

@@ -43,14 +43,14 @@
 static int	 done_calls, changed_calls, done_last;
 
 void
-parent_runtime_done(int r)
+parent_runtime_done(struct runtime *rt, int r)
 {
 	done_calls++;
 	done_last = r;
 }
 
 void
-parent_runtime_changed(void)
+parent_runtime_changed(struct runtime *rt)
 {
 	changed_calls++;
 }
@@ -649,6 +649,69 @@ test_ctl(void)
 	free(rt.slots);
 }
 
+/* The orchestrator's weight: planned, sent, rendered into the slots. */
+static void
+test_weights(void)
+{
+	struct runtime		 rt;
+	struct server_set	 set;
+	struct hap_batch	*b;
+	size_t			 i;
+	int			 r;
+
+	config_defaults(&conf);
+	conf.node_slots = 2;
+	conf.nsockets = 1;
+	strlcpy(conf.sockets[0], "/nonexistent", sizeof(conf.sockets[0]));
+	strlcpy(conf.backend_name, "be", sizeof(conf.backend_name));
+	strlcpy(conf.haproxy_config_file, "/nonexistent/haproxy.cfg",
+	    sizeof(conf.haproxy_config_file));
+	runtime_init(&rt, &conf);
+	set_init(&set);
+	mkset(&set, "10.0.0.1");
+	set.servers[0].weight = 10;
+	runtime_bootstrap(&rt, &set);
+	rt.live_nslots = rt.nslots;
+	ok(rt.slots[0].state == RT_READY && rt.slots[0].srv.weight == 10,
+	    "bootstrap: the slot keeps the weight");
+
+	set.servers[0].weight = 20;
+	r = runtime_plan(&rt, &set, 100);
+	ok(r == 0 && rt.slots[0].todo == RT_TODO_WEIGHT &&
+	    rt.slots[0].srv.weight == 20, "a new weight: RT_TODO_WEIGHT");
+	b = hap_batch_new("/nonexistent");
+	runtime_slot_cmds(&rt, &rt.slots[0], b);
+	ok(b->ncmds == 1, "one command");
+	is_str(b->cmds[0].line, "set server be/node1 weight 20",
+	    "set server weight N");
+	hap_batch_free(b);
+
+	set.servers[0].weight = EP2D_WEIGHT_ZERO;
+	runtime_plan(&rt, &set, 101);
+	b = hap_batch_new("/nonexistent");
+	runtime_slot_cmds(&rt, &rt.slots[0], b);
+	is_str(b->ncmds == 1 ? b->cmds[0].line : "", "set server be/node1 "
+	    "weight 0", "drained: weight 0");
+	hap_batch_free(b);
+
+	set.servers[0].weight = 0;
+	runtime_plan(&rt, &set, 102);
+	b = hap_batch_new("/nonexistent");
+	runtime_slot_cmds(&rt, &rt.slots[0], b);
+	is_str(b->ncmds == 1 ? b->cmds[0].line : "", "set server be/node1 "
+	    "weight 100%", "back to the default: the file's weight");
+	hap_batch_free(b);
+
+	r = runtime_plan(&rt, &set, 103);
+	for (i = 0; i < rt.nslots; i++)
+		if (rt.slots[i].todo != 0)
+			r = -1;
+	ok(r == 0, "the same weight: nothing to do");
+	set_free(&set);
+	set_free(&rt.queued);
+	free(rt.slots);
+}
+
 int
 main(void)
 {
@@ -664,6 +727,7 @@ main(void)
 	test_reconcile();
 	test_bootstrap_file();
 	test_ctl();
+	test_weights();
 	unlink(sockpath);
 	return (done_testing());
 }

@@ -315,6 +315,57 @@ render_file(int argc, char *argv[])
 	return (0);
 }
 
+/* Several backends: {{ nodes }} and {{ nodes.NAME }}, and the checks. */
+static void
+test_backends(void)
+{
+	static struct ep2_conf	 c2;
+	struct tmpl_backend	 bes[2];
+	const char		*t;
+
+	slot(0, "10.0.0.1", 6003);
+	slot(1, "10.0.0.2", 7000);
+	config_defaults(&c2);
+	bes[0].label = "";
+	bes[0].conf = &conf;
+	bes[0].slots = &slots[0];
+	bes[0].nslots = 1;
+	bes[1].label = "api";
+	bes[1].conf = &c2;
+	bes[1].slots = &slots[1];
+	bes[1].nslots = 1;
+	c2.backend_maxconn = 5;
+
+	t = "backend a\n{{ nodes }}\nbackend b\n{{ nodes.api }}\n";
+	free(out);
+	out = NULL;
+	cap_start();
+	ok(template_render_backends(t, strlen(t), NAME, bes, 2, &out,
+	    &outlen) == 0 && strcmp(out, "backend a\n"
+	    "    server node1 10.0.0.1:6003 check\nbackend b\n"
+	    "    server node2 10.0.0.2:7000 check maxconn 5\n") == 0,
+	    "each list where it is named, with its backend's settings");
+	t = "{{ nodes }}\n";
+	free(out);
+	out = NULL;
+	ok(template_render_backends(t, strlen(t), NAME, bes, 2, &out,
+	    &outlen) == -1 && out == NULL && cap_has("no {{ nodes.api }}"),
+	    "a backend without its list: render refused");
+	t = "{{nodes}}{{ nodes.api }}{{ nodes.other }}";
+	ok(template_render_backends(t, strlen(t), NAME, bes, 2, &out,
+	    &outlen) == -1 && cap_has("no [backend other]"),
+	    "a list of no backend: render refused");
+	ok(render("{{nodes}}{{ nodes.api }}", 1) == -1 &&
+	    cap_has("no [backend api]"),
+	    "{{ nodes.api }} in a one-backend render: refused");
+	cap_start();
+	ok(template_check("{{ nodes }} {{ nodes.api }}", 27, NAME) == 0,
+	    "template_check alone takes {{ nodes.NAME }}");
+	cap_start();
+	ok(template_check("{{ nodes.api-x }}", 17, NAME) == -1,
+	    "{{ nodes.NAME }}: NAME a Jinja name only");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -324,6 +375,7 @@ main(int argc, char *argv[])
 	test_nodes();
 	test_verbatim();
 	test_other_tags();
+	test_backends();
 	free(out);
 	return (done_testing());
 }
