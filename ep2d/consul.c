@@ -505,7 +505,8 @@ consul_done(void *arg, const struct http_resp *resp)
 	}
 
 	if (c->failing) {
-		log_info("consul: answering again, after failing for %lld s",
+		log_info("consul %s: answering again, after failing for "
+		    "%lld s", c->src->conf->consul.service_name,
 		    (long long)(time(NULL) - c->failing_since));
 		c->failing = 0;
 	}
@@ -513,8 +514,9 @@ consul_done(void *arg, const struct http_resp *resp)
 	c->index = consul_index_update(c->have_index ? c->index : 0, index,
 	    &reset);
 	if (reset && c->have_index)
-		log_info("consul: X-Consul-Index went backwards to %" PRIu64
-		    ": starting over", index);
+		log_info("consul %s: X-Consul-Index went backwards to %"
+		    PRIu64 ": starting over",
+		    c->src->conf->consul.service_name, index);
 	c->have_index = 1;
 
 	if (set.count == 0) {
@@ -528,8 +530,9 @@ consul_done(void *arg, const struct http_resp *resp)
 	} else {
 		c->was_empty = 0;
 		if (bad > 0)
-			log_warnx("consul: %d instances refused, %zu apply",
-			    bad, set.count);
+			log_warnx("consul %s: %d instances refused, %zu "
+			    "apply", c->src->conf->consul.service_name, bad,
+			    set.count);
 	}
 	log_debug("consul: %zu instances, index %" PRIu64 ", %.3f s",
 	    set.count, index, resp->total_time);
@@ -564,7 +567,8 @@ consul_fail(struct consul *c, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (!c->failing) {
-		log_warnx("consul: %s; the last servers stay, retrying", msg);
+		log_warnx("consul %s: %s; the last servers stay, retrying",
+		    c->src->conf->consul.service_name, msg);
 		c->failing = 1;
 		c->failing_since = time(NULL);
 	} else
