@@ -42,6 +42,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -661,6 +662,8 @@ set_apply_result(int ok, const char *how, const char *fmt, ...)
 	notify_status();
 	metrics_file_write();
 	apply_retry_schedule(ok, how);
+	/* the sets, the rendering and the batches of this apply are freed */
+	malloc_trim(0);
 }
 
 /*

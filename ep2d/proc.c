@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,7 @@ imsgev_compose(struct imsgev *iev, uint32_t type, uint32_t peerid, int fd,
 int
 imsgev_dispatch_io(struct imsgev *iev, short events)
 {
+	uint32_t queued;
 	int	 n;
 
 	if (events & EV_READ) {
@@ -215,11 +217,15 @@ imsgev_dispatch_io(struct imsgev *iev, short events)
 			return (-1);
 	}
 	if (events & EV_WRITE) {
+		queued = imsgbuf_queuelen(&iev->ibuf);
 		if (imsgbuf_write(&iev->ibuf) == -1) {
 			if (errno != EPIPE)
 				log_warn("write to %s", iev->peer);
 			return (-1);
 		}
+		/* a big set went out: give its buffers back to the system */
+		if (queued >= 64 && imsgbuf_queuelen(&iev->ibuf) == 0)
+			malloc_trim(0);
 	}
 	return (0);
 }
