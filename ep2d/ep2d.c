@@ -41,8 +41,8 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -50,13 +50,11 @@
 #include <unistd.h>
 
 #include <event.h>
-#include <systemd/sd-daemon.h>
-
-#include "notify.h"
 
 #include "ep2d.h"
 #include "apply.h"
 #include "log.h"
+#include "notify.h"
 
 #ifndef MINIMUM
 #define MINIMUM(a, b)	(((a) < (b)) ? (a) : (b))
