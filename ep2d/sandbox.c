@@ -139,13 +139,9 @@
 #define SC_CLONE_THREAD	(CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)
 
 /*
- * The fetcher: libevent (epoll), libcurl with its threaded resolver,
- * OpenSSL, json-c, expat, imsg, the servers file through a directory
- * descriptor and inotify, and glibc's resolver inside the chroot.
- * Anything else kills the process.  Files open read-only only: the
- * fetcher has nothing to write but sockets, pipes and the log.
+ * What both allow-lists (the fetcher's and the parent's) start from.
  */
-static const struct sock_filter fetcher_filter[] = {
+static const struct sock_filter common_allow[] = {
 	/* memory; never executable */
 	SC_ALLOW(__NR_brk),
 	SC_ALLOW_MASK(__NR_mmap, 2, PROT_READ | PROT_WRITE),
@@ -154,6 +150,75 @@ static const struct sock_filter fetcher_filter[] = {
 	SC_ALLOW(__NR_mremap),
 	SC_ALLOW(__NR_madvise),
 
+	/* the event loop */
+	SC_ALLOW(__NR_epoll_create1),
+	SC_ALLOW(__NR_epoll_ctl),
+	SC_ALLOW(__NR_epoll_pwait),
+#ifdef __NR_epoll_pwait2
+	SC_ALLOW(__NR_epoll_pwait2),
+#endif
+#ifdef __NR_epoll_wait
+	SC_ALLOW(__NR_epoll_wait),
+	SC_ALLOW(__NR_epoll_create),
+#endif
+	SC_ALLOW(__NR_ppoll),
+	SC_ALLOW(__NR_pselect6),
+#ifdef __NR_poll
+	SC_ALLOW(__NR_poll),
+	SC_ALLOW(__NR_select),
+#endif
+	SC_ALLOW(__NR_pipe2),
+#ifdef __NR_pipe
+	SC_ALLOW(__NR_pipe),
+#endif
+	SC_ALLOW(__NR_eventfd2),
+
+	/* time */
+	SC_ALLOW(__NR_clock_gettime),
+	SC_ALLOW(__NR_clock_getres),
+	SC_ALLOW(__NR_gettimeofday),
+#ifdef __NR_time
+	SC_ALLOW(__NR_time),
+#endif
+	SC_ALLOW(__NR_nanosleep),
+	SC_ALLOW(__NR_clock_nanosleep),
+
+	/* threads (clone3 refused so that glibc uses clone); never a process */
+	SC_ALLOW_FLAGS(__NR_clone, 0, SC_CLONE_THREAD),
+#ifdef __NR_clone3
+	SC_ERRNO(__NR_clone3, ENOSYS),
+#endif
+	SC_ALLOW(__NR_futex),
+	SC_ALLOW(__NR_set_robust_list),
+	SC_ALLOW(__NR_set_tid_address),
+#ifdef __NR_rseq
+	SC_ALLOW(__NR_rseq),
+#endif
+	SC_ALLOW(__NR_sched_yield),
+	SC_ALLOW(__NR_sched_getaffinity),
+	SC_ALLOW(__NR_exit),
+	SC_ALLOW(__NR_exit_group),
+
+	/* process facts */
+	SC_ALLOW(__NR_getpid),
+	SC_ALLOW(__NR_gettid),
+	SC_ALLOW(__NR_getppid),
+	SC_ALLOW(__NR_getuid),
+	SC_ALLOW(__NR_geteuid),
+	SC_ALLOW(__NR_getgid),
+	SC_ALLOW(__NR_getegid),
+	SC_ALLOW(__NR_getresuid),
+	SC_ALLOW(__NR_getresgid),
+};
+
+/*
+ * The fetcher: libevent (epoll), libcurl with its threaded resolver,
+ * OpenSSL, json-c, expat, imsg, the servers file through a directory
+ * descriptor and inotify, and glibc's resolver inside the chroot.
+ * Anything else kills the process.  Files open read-only only: the
+ * fetcher has nothing to write but sockets, pipes and the log.
+ */
+static const struct sock_filter fetcher_filter[] = {
 	/* descriptors it holds; files in the chroot, read-only */
 	SC_ALLOW(__NR_read),
 	SC_ALLOW(__NR_readv),
@@ -194,43 +259,12 @@ static const struct sock_filter fetcher_filter[] = {
 	SC_ALLOW(__NR_inotify_rm_watch),
 
 	/* the event loop */
-	SC_ALLOW(__NR_epoll_create1),
-	SC_ALLOW(__NR_epoll_ctl),
-	SC_ALLOW(__NR_epoll_pwait),
-#ifdef __NR_epoll_pwait2
-	SC_ALLOW(__NR_epoll_pwait2),
-#endif
-#ifdef __NR_epoll_wait
-	SC_ALLOW(__NR_epoll_wait),
-	SC_ALLOW(__NR_epoll_create),
-#endif
-	SC_ALLOW(__NR_ppoll),
-	SC_ALLOW(__NR_pselect6),
-#ifdef __NR_poll
-	SC_ALLOW(__NR_poll),
-	SC_ALLOW(__NR_select),
-#endif
-	SC_ALLOW(__NR_pipe2),
-#ifdef __NR_pipe
-	SC_ALLOW(__NR_pipe),
-#endif
-	SC_ALLOW(__NR_eventfd2),
 #ifdef __NR_eventfd
 	SC_ALLOW(__NR_eventfd),
 #endif
 	SC_ALLOW(__NR_timerfd_create),
 	SC_ALLOW(__NR_timerfd_settime),
 	SC_ALLOW(__NR_timerfd_gettime),
-
-	/* time */
-	SC_ALLOW(__NR_clock_gettime),
-	SC_ALLOW(__NR_clock_getres),
-	SC_ALLOW(__NR_gettimeofday),
-#ifdef __NR_time
-	SC_ALLOW(__NR_time),
-#endif
-	SC_ALLOW(__NR_nanosleep),
-	SC_ALLOW(__NR_clock_nanosleep),
 
 	/* signals; tgkill for abort(3) and raise(3) */
 	SC_ALLOW(__NR_rt_sigaction),
@@ -261,32 +295,7 @@ static const struct sock_filter fetcher_filter[] = {
 	SC_ERRNO(__NR_bind, EACCES),
 	SC_ERRNO(__NR_listen, EACCES),
 
-	/* threads (libcurl's resolver); clone3 refused so glibc uses clone */
-	SC_ALLOW_FLAGS(__NR_clone, 0, SC_CLONE_THREAD),
-#ifdef __NR_clone3
-	SC_ERRNO(__NR_clone3, ENOSYS),
-#endif
-	SC_ALLOW(__NR_futex),
-	SC_ALLOW(__NR_set_robust_list),
-	SC_ALLOW(__NR_set_tid_address),
-#ifdef __NR_rseq
-	SC_ALLOW(__NR_rseq),
-#endif
-	SC_ALLOW(__NR_sched_yield),
-	SC_ALLOW(__NR_sched_getaffinity),
-	SC_ALLOW(__NR_exit),
-	SC_ALLOW(__NR_exit_group),
-
 	/* process facts glibc and the libraries ask for */
-	SC_ALLOW(__NR_getpid),
-	SC_ALLOW(__NR_gettid),
-	SC_ALLOW(__NR_getppid),
-	SC_ALLOW(__NR_getuid),
-	SC_ALLOW(__NR_geteuid),
-	SC_ALLOW(__NR_getgid),
-	SC_ALLOW(__NR_getegid),
-	SC_ALLOW(__NR_getresuid),
-	SC_ALLOW(__NR_getresgid),
 	SC_ALLOW(__NR_getrandom),
 	SC_ALLOW(__NR_uname),
 	SC_ALLOW(__NR_sysinfo),
@@ -359,14 +368,6 @@ static const struct sock_filter fetcher_filter[] = {
 static const struct sock_filter parent_filter[] = {
 	SC_DENY_COMMON,
 
-	/* memory; never executable */
-	SC_ALLOW(__NR_brk),
-	SC_ALLOW_MASK(__NR_mmap, 2, PROT_READ | PROT_WRITE),
-	SC_ALLOW_MASK(__NR_mprotect, 2, PROT_READ | PROT_WRITE),
-	SC_ALLOW(__NR_munmap),
-	SC_ALLOW(__NR_mremap),
-	SC_ALLOW(__NR_madvise),
-
 	/* files: the paths are Landlock's business */
 	SC_ALLOW(__NR_read),
 	SC_ALLOW(__NR_readv),
@@ -419,40 +420,9 @@ static const struct sock_filter parent_filter[] = {
 	SC_ERRNO(__NR_ioctl, ENOTTY),
 
 	/* the event loop */
-	SC_ALLOW(__NR_epoll_create1),
-	SC_ALLOW(__NR_epoll_ctl),
-	SC_ALLOW(__NR_epoll_pwait),
-#ifdef __NR_epoll_pwait2
-	SC_ALLOW(__NR_epoll_pwait2),
-#endif
-#ifdef __NR_epoll_wait
-	SC_ALLOW(__NR_epoll_wait),
-	SC_ALLOW(__NR_epoll_create),
-#endif
-	SC_ALLOW(__NR_ppoll),
-	SC_ALLOW(__NR_pselect6),
-#ifdef __NR_poll
-	SC_ALLOW(__NR_poll),
-	SC_ALLOW(__NR_select),
-#endif
-	SC_ALLOW(__NR_pipe2),
-#ifdef __NR_pipe
-	SC_ALLOW(__NR_pipe),
-#endif
-	SC_ALLOW(__NR_eventfd2),
 	SC_ALLOW(__NR_timerfd_create),
 	SC_ALLOW(__NR_timerfd_settime),
 	SC_ALLOW(__NR_timerfd_gettime),
-
-	/* time */
-	SC_ALLOW(__NR_clock_gettime),
-	SC_ALLOW(__NR_clock_getres),
-	SC_ALLOW(__NR_gettimeofday),
-#ifdef __NR_time
-	SC_ALLOW(__NR_time),
-#endif
-	SC_ALLOW(__NR_nanosleep),
-	SC_ALLOW(__NR_clock_nanosleep),
 
 	/* signals and its children */
 	SC_ALLOW(__NR_rt_sigaction),
@@ -483,32 +453,6 @@ static const struct sock_filter parent_filter[] = {
 	SC_ALLOW(__NR_recvmsg),
 	SC_ALLOW(__NR_socketpair),
 
-	/* threads, should a library start one; never a process */
-	SC_ALLOW_FLAGS(__NR_clone, 0, SC_CLONE_THREAD),
-#ifdef __NR_clone3
-	SC_ERRNO(__NR_clone3, ENOSYS),
-#endif
-	SC_ALLOW(__NR_futex),
-	SC_ALLOW(__NR_set_robust_list),
-	SC_ALLOW(__NR_set_tid_address),
-#ifdef __NR_rseq
-	SC_ALLOW(__NR_rseq),
-#endif
-	SC_ALLOW(__NR_sched_yield),
-	SC_ALLOW(__NR_sched_getaffinity),
-	SC_ALLOW(__NR_exit),
-	SC_ALLOW(__NR_exit_group),
-
-	/* process facts */
-	SC_ALLOW(__NR_getpid),
-	SC_ALLOW(__NR_gettid),
-	SC_ALLOW(__NR_getppid),
-	SC_ALLOW(__NR_getuid),
-	SC_ALLOW(__NR_geteuid),
-	SC_ALLOW(__NR_getgid),
-	SC_ALLOW(__NR_getegid),
-	SC_ALLOW(__NR_getresuid),
-	SC_ALLOW(__NR_getresgid),
 	SC_ALLOW(__NR_getgroups),
 	SC_ALLOW(__NR_getrandom),
 	SC_ALLOW(__NR_uname),
@@ -593,6 +537,8 @@ int	 sandbox_install(const struct sock_filter *, size_t, uint32_t);
 
 static int	 sandbox_debug(void);
 static int	 sandbox_trap_sigsys(void);
+static int	 sandbox_install2(const struct sock_filter *, size_t,
+		    const struct sock_filter *, size_t, uint32_t);
 static void	 sandbox_sigsys(int, siginfo_t *, void *);
 static int	 sandbox_mkdir(const char *, int);
 static int	 sandbox_copy(const char *, const char *);
@@ -687,9 +633,17 @@ sandbox_trap_sigsys(void)
 int
 sandbox_install(const struct sock_filter *table, size_t n, uint32_t dflt)
 {
+	return (sandbox_install2(table, n, NULL, 0, dflt));
+}
+
+/* Two tables, one after the other: common_allow and a process's own. */
+static int
+sandbox_install2(const struct sock_filter *t1, size_t n1,
+    const struct sock_filter *t2, size_t n2, uint32_t dflt)
+{
 	struct sock_fprog	 prog;
 	struct sock_filter	*f;
-	size_t			 i = 0;
+	size_t			 i = 0, n = n1 + n2;
 
 	if ((f = calloc(n + 8, sizeof(*f))) == NULL) {
 		log_warn("%s: calloc", __func__);
@@ -710,8 +664,12 @@ sandbox_install(const struct sock_filter *table, size_t n, uint32_t dflt)
 	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 	    SECCOMP_RET_KILL_PROCESS);
 #endif
-	memcpy(f + i, table, n * sizeof(*f));
-	i += n;
+	memcpy(f + i, t1, n1 * sizeof(*f));
+	i += n1;
+	if (n2 > 0) {
+		memcpy(f + i, t2, n2 * sizeof(*f));
+		i += n2;
+	}
 	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, dflt);
 
 	memset(&prog, 0, sizeof(prog));
@@ -1444,7 +1402,8 @@ sandbox_fetcher_user(const char *root, const char *user)
 	debug = sandbox_debug();
 	if (debug && sandbox_trap_sigsys() == -1)
 		return (-1);
-	if (sandbox_install(fetcher_filter,
+	if (sandbox_install2(common_allow,
+	    sizeof(common_allow) / sizeof(common_allow[0]), fetcher_filter,
 	    sizeof(fetcher_filter) / sizeof(fetcher_filter[0]),
 	    debug ? SECCOMP_RET_TRAP : SECCOMP_RET_KILL_PROCESS) == -1)
 		return (-1);
@@ -1476,7 +1435,8 @@ sandbox_parent(const struct ep2_conf *conf)
 	debug = sandbox_debug();
 	if (debug && sandbox_trap_sigsys() == -1)
 		return (-1);
-	if (sandbox_install(parent_filter,
+	if (sandbox_install2(common_allow,
+	    sizeof(common_allow) / sizeof(common_allow[0]), parent_filter,
 	    sizeof(parent_filter) / sizeof(parent_filter[0]),
 	    debug ? SECCOMP_RET_TRAP : SECCOMP_RET_ERRNO | EPERM) == -1)
 		return (-1);

@@ -15,25 +15,7 @@ aws_backends 2
 ok $? "a backend on 127.0.0.2:$BPORT"
 
 # the instance at 127.0.0.7 answers /slow after 3 s
-cat > "$T/slow.py" <<'PY'
-import sys, time, http.server, socketserver
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == "/slow":
-            time.sleep(3)
-        b = b"slow\n"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(b)))
-        self.end_headers()
-        self.wfile.write(b)
-    def log_message(self, *a):
-        pass
-class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-S(("127.0.0.7", int(sys.argv[1])), H).serve_forever()
-PY
-python3 "$T/slow.py" $BPORT &
+python3 "$TOP/regress/fakes/slow_backend.py" 127.0.0.7 $BPORT &
 t_pids="$t_pids $!"
 wait_for 5 curl -sf "http://127.0.0.7:$BPORT/"
 ok $? "the slow instance answers"

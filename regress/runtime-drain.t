@@ -13,25 +13,7 @@ B1=24021 SLOW=24022
 command -v python3 >/dev/null || skip_all "no python3"
 
 # a backend answering "slow" to /slow after 3 s, at once to anything else
-cat > "$T/slow.py" <<'PY'
-import sys, time, http.server, socketserver
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == "/slow":
-            time.sleep(3)
-        b = b"slow\n"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(b)))
-        self.end_headers()
-        self.wfile.write(b)
-    def log_message(self, *a):
-        pass
-class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-S(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-PY
-python3 "$T/slow.py" $SLOW &
+python3 "$TOP/regress/fakes/slow_backend.py" 127.0.0.1 $SLOW &
 t_pids="$t_pids $!"
 backends $B1
 ok $? "backend answers"
