@@ -1216,14 +1216,19 @@ parent_from_fetcher(struct imsg *imsg)
 			log_warnx("fetcher: set %u incomplete or invalid; "
 			    "dropped, keeping the current servers",
 			    p.incoming_gen);
+			set_free(&p.incoming);
 			break;
 		}
 		b = &p.be[p.incoming_be];
 		set_sort(&p.incoming);
-		if (b->have_wanted && set_equal(&b->wanted, &p.incoming))
+		if (b->have_wanted && set_equal(&b->wanted, &p.incoming)) {
+			set_free(&p.incoming);
 			break;
-		if (set_copy(&b->wanted, &p.incoming) == -1)
-			fatal("set_copy");
+		}
+		/* the new set becomes the wanted one: moved, not copied */
+		set_free(&b->wanted);
+		b->wanted = p.incoming;
+		set_init(&p.incoming);
 		b->have_wanted = 1;
 		if (!b->pending) {
 			clock_gettime(CLOCK_MONOTONIC, &b->pending_since);

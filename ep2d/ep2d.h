@@ -36,6 +36,7 @@
 #define PROC_PARENT_SOCK_FILENO	3
 
 #define EP2D_MAX_SOCKETS	16	/* haproxy_socket_file list */
+#define EP2D_SOCKPATH_MAX	108	/* a unix socket's path: sun_path */
 #define EP2D_MAX_TAGS		16	/* [CONSUL] tags */
 #define EP2D_MAX_ASG		16	/* [AWS] asg_name list */
 #define EP2D_MAX_SERVERS	100000	/* per backend, from any source */
@@ -160,7 +161,7 @@ struct ep2_conf {
 	uint16_t	 backend_port;
 	char		 haproxy_binary[PATH_MAX];
 	enum start_by	 start_by;
-	char		 sockets[EP2D_MAX_SOCKETS][PATH_MAX];
+	char		 sockets[EP2D_MAX_SOCKETS][EP2D_SOCKPATH_MAX];
 	int		 nsockets;
 	char		 pid_file[PATH_MAX];
 	char		 backend_name[EP2D_NAME_MAX];
