@@ -11,7 +11,7 @@
 
 CONSUL_PORT=$((PORT_BASE + 1))
 FAKE_CONSUL=$TOP/regress/fakes/fake_consul.py
-EP2D_FIXTURES=${EP2D_FIXTURES:-$TOP/../shared/fixtures}
+EP2D_FIXTURES=${EP2D_FIXTURES:-$TOP/regress/fixtures}
 # the fake's base URL and curl's options for it (the TLS test sets both)
 CONSUL_URL=http://127.0.0.1:$CONSUL_PORT
 CONSUL_CURL_OPTS=""

@@ -4,7 +4,7 @@
 # sign and Authorization for every case, and the signed requests (.sreq)
 # accepted, with a wrong secret refused.
 top=$(cd "$(dirname "$0")/.." && pwd)
-EP2D_FIXTURES=${EP2D_FIXTURES:-$top/../shared/fixtures}
+EP2D_FIXTURES=${EP2D_FIXTURES:-$top/regress/fixtures}
 export EP2D_FIXTURES
 exec python3 - "$top/regress/fakes" <<'PYEOF'
 import hashlib, os, sys

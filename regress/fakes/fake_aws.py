@@ -20,7 +20,7 @@
 #                               (DescribeAutoScalingGroups, DescribeInstances),
 #                               every request's SigV4 signature verified
 #                               (sigv4.py), answers built from the element
-#                               structure of ../shared/fixtures/aws-api;
+#                               structure of regress/fixtures/aws-api;
 #   /latest/...                 EC2 instance metadata, IMDSv2 only;
 #   GET /ecs/...                ECS container credentials;
 #   /_admin/...                 the tests' handle: configuration, faults,
@@ -636,8 +636,7 @@ def main():
     ap = argparse.ArgumentParser(description="fake AWS for ep2d tests")
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--fixtures", default=os.environ.get(
-        "EP2D_FIXTURES", os.path.join(here, "..", "..", "..", "shared",
-                                      "fixtures")))
+        "EP2D_FIXTURES", os.path.join(here, "..", "fixtures")))
     ap.add_argument("--config", help="JSON file merged into the defaults")
     ap.add_argument("--pidfile")
     ap.add_argument("-v", "--verbose", action="store_true")

@@ -16,7 +16,7 @@
 #
 # A fake Consul agent for ep2d's tests, on 127.0.0.1 only, Python
 # standard library only.  Its health answers are built from the real
-# sample in ../shared/fixtures/consul (health-service.json: each entry a
+# sample in regress/fixtures/consul (health-service.json: each entry a
 # copy of the sample's, with the registered values put in; headers as
 # headers.txt), and it implements blocking queries as Consul does.
 #
@@ -398,8 +398,7 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--fixtures", default=os.environ.get(
         "EP2D_FIXTURES", os.path.join(os.path.dirname(
-            os.path.abspath(__file__)), "..", "..", "..", "shared",
-            "fixtures")))
+            os.path.abspath(__file__)), "..", "fixtures")))
     ap.add_argument("--token", default=None)
     ap.add_argument("--index", type=int, default=1447)
     ap.add_argument("--node-address", default="127.0.0.1")

@@ -16,7 +16,7 @@
 
 /*
  * The AWS source without a network: the XML parsers against the real
- * answers in ../shared/fixtures/aws-api (and against broken ones), the
+ * answers in regress/fixtures/aws-api (and against broken ones), the
  * credential file and JSON parsers, the endpoint and region rules, and
  * one source polling through a stand-in for http.c that records each
  * request and is answered with the fixtures: paging, the id -> address
@@ -754,7 +754,7 @@ int
 main(void)
 {
 	if ((fixdir = getenv("EP2D_FIXTURES")) == NULL)
-		fixdir = "../shared/fixtures";
+		fixdir = "regress/fixtures";
 	{
 		static char	 d[1024];
 

@@ -16,7 +16,7 @@
 
 /*
  * consul.c's pure parts: the health answer's parser on Consul's own
- * sample (../shared/fixtures/consul/health-service.json) and on
+ * sample (regress/fixtures/consul/health-service.json) and on
  * variants of it, the blocking-query index rules, the token bucket and
  * CONSUL_HTTP_ADDR.  Then http.c against a small canned HTTP server in
  * a child process: status, headers, the body cap, no redirects,
@@ -71,7 +71,7 @@ load_fixture(void)
 	long		 n;
 
 	if (dir == NULL)
-		dir = "../shared/fixtures";
+		dir = "regress/fixtures";
 	snprintf(path, sizeof(path), "%s/consul/health-service.json", dir);
 	if ((fp = fopen(path, "r")) == NULL) {
 		printf("Bail out! %s: %s\n", path, strerror(errno));
