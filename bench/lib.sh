@@ -10,40 +10,6 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/regress/lib.sh"
 EB="python3 $TOP/bench/ep2bench.py"
 
-# Like regress/lib.sh's cleanup, but every process is ended by its pid:
-# ep2d, the pid files of $T, the fakes started here, then any process
-# left whose command line names this run's private directory $T
-# (HAProxy workers still finishing after a reload).
-t_cleanup() {
-	if [ -n "${EP2D_PID:-}" ]; then
-		kill "$EP2D_PID" 2>/dev/null
-		wait_for 5 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
-		kill -9 "$EP2D_PID" 2>/dev/null
-	fi
-	for _f in "$T"/*.pid; do
-		[ -f "$_f" ] || continue
-		for _p in $(cat "$_f" 2>/dev/null); do
-			kill "$_p" 2>/dev/null
-		done
-	done
-	for _p in $t_pids; do
-		kill "$_p" 2>/dev/null
-	done
-	for _d in /proc/[0-9]*; do
-		_p=${_d#/proc/}
-		[ "$_p" = "$$" ] && continue
-		if { tr '\0' ' ' < "$_d/cmdline"; } 2>/dev/null |
-		    grep -qF "$T/"; then
-			kill "$_p" 2>/dev/null
-		fi
-	done
-	if [ -n "${KEEP_T:-}" ]; then
-		echo "# kept $T" >&2
-	else
-		rm -rf "$T"
-	fi
-}
-
 skipped() {
 	echo "SKIPPED: $*"
 }

@@ -209,17 +209,8 @@ static const struct sock_filter common_allow[] = {
 	SC_ALLOW(__NR_getegid),
 	SC_ALLOW(__NR_getresuid),
 	SC_ALLOW(__NR_getresgid),
-};
 
-/*
- * The fetcher: libevent (epoll), libcurl with its threaded resolver,
- * OpenSSL, json-c, expat, imsg, the servers file through a directory
- * descriptor and inotify, and glibc's resolver inside the chroot.
- * Anything else kills the process.  Files open read-only only: the
- * fetcher has nothing to write but sockets, pipes and the log.
- */
-static const struct sock_filter fetcher_filter[] = {
-	/* descriptors it holds; files in the chroot, read-only */
+	/* descriptors it holds */
 	SC_ALLOW(__NR_read),
 	SC_ALLOW(__NR_readv),
 	SC_ALLOW(__NR_pread64),
@@ -234,17 +225,6 @@ static const struct sock_filter fetcher_filter[] = {
 #ifdef __NR_faccessat2
 	SC_ALLOW(__NR_faccessat2),
 #endif
-#ifdef __NR_stat
-	SC_ALLOW(__NR_stat),
-	SC_ALLOW(__NR_lstat),
-	SC_ALLOW(__NR_access),
-#endif
-	SC_ALLOW_MASK(__NR_openat, 2, ~(uint32_t)SC_OPEN_WRITE),
-	SC_ERRNO(__NR_openat, EACCES),
-#ifdef __NR_open
-	SC_ALLOW_MASK(__NR_open, 1, ~(uint32_t)SC_OPEN_WRITE),
-	SC_ERRNO(__NR_open, EACCES),
-#endif
 	SC_ALLOW(__NR_fcntl),
 	SC_ALLOW(__NR_dup),
 	SC_ALLOW(__NR_dup3),
@@ -255,13 +235,6 @@ static const struct sock_filter fetcher_filter[] = {
 	SC_ALLOW_ARG(__NR_ioctl, 1, FIONBIO),
 	SC_ALLOW_ARG(__NR_ioctl, 1, FIOCLEX),
 	SC_ERRNO(__NR_ioctl, ENOTTY),
-	SC_ALLOW(__NR_inotify_add_watch),
-	SC_ALLOW(__NR_inotify_rm_watch),
-
-	/* the event loop */
-#ifdef __NR_eventfd
-	SC_ALLOW(__NR_eventfd),
-#endif
 	SC_ALLOW(__NR_timerfd_create),
 	SC_ALLOW(__NR_timerfd_settime),
 	SC_ALLOW(__NR_timerfd_gettime),
@@ -273,6 +246,45 @@ static const struct sock_filter fetcher_filter[] = {
 	SC_ALLOW(__NR_sigaltstack),
 	SC_ALLOW(__NR_tgkill),
 	SC_ALLOW(__NR_restart_syscall),
+
+	/* what glibc and the libraries ask about themselves */
+	SC_ALLOW(__NR_getrandom),
+	SC_ALLOW(__NR_uname),
+	SC_ALLOW(__NR_sysinfo),
+	SC_ALLOW_ARG(__NR_prlimit64, 0, 0),	/* its own limits only */
+	SC_ALLOW(__NR_getrlimit),
+	SC_ALLOW(__NR_getcwd),
+};
+
+/*
+ * The fetcher: libevent (epoll), libcurl with its threaded resolver,
+ * OpenSSL, json-c, expat, imsg, the servers file through a directory
+ * descriptor and inotify, and glibc's resolver inside the chroot.
+ * Anything else kills the process.  Files open read-only only: the
+ * fetcher has nothing to write but sockets, pipes and the log.
+ */
+static const struct sock_filter fetcher_filter[] = {
+	/* files in the chroot, read-only */
+#ifdef __NR_stat
+	SC_ALLOW(__NR_stat),
+	SC_ALLOW(__NR_lstat),
+	SC_ALLOW(__NR_access),
+#endif
+	SC_ALLOW_MASK(__NR_openat, 2, ~(uint32_t)SC_OPEN_WRITE),
+	SC_ERRNO(__NR_openat, EACCES),
+#ifdef __NR_open
+	SC_ALLOW_MASK(__NR_open, 1, ~(uint32_t)SC_OPEN_WRITE),
+	SC_ERRNO(__NR_open, EACCES),
+#endif
+	SC_ALLOW(__NR_inotify_add_watch),
+	SC_ALLOW(__NR_inotify_rm_watch),
+
+	/* the event loop */
+#ifdef __NR_eventfd
+	SC_ALLOW(__NR_eventfd),
+#endif
+
+	/* no signal to another process */
 	SC_ERRNO(__NR_kill, EACCES),
 
 	/* the network: IP only, no AF_UNIX (abstract sockets escape chroot) */
@@ -295,14 +307,8 @@ static const struct sock_filter fetcher_filter[] = {
 	SC_ERRNO(__NR_bind, EACCES),
 	SC_ERRNO(__NR_listen, EACCES),
 
-	/* process facts glibc and the libraries ask for */
-	SC_ALLOW(__NR_getrandom),
-	SC_ALLOW(__NR_uname),
-	SC_ALLOW(__NR_sysinfo),
-	SC_ALLOW_ARG(__NR_prlimit64, 0, 0),	/* its own limits only */
+	/* nothing of other processes' limits or CPUs */
 	SC_ERRNO(__NR_prlimit64, EACCES),
-	SC_ALLOW(__NR_getrlimit),
-	SC_ALLOW(__NR_getcwd),
 	SC_ERRNO(__NR_prctl, EACCES),
 	SC_ERRNO(__NR_sched_setaffinity, EACCES),
 };
@@ -369,14 +375,7 @@ static const struct sock_filter parent_filter[] = {
 	SC_DENY_COMMON,
 
 	/* files: the paths are Landlock's business */
-	SC_ALLOW(__NR_read),
-	SC_ALLOW(__NR_readv),
-	SC_ALLOW(__NR_pread64),
-	SC_ALLOW(__NR_write),
-	SC_ALLOW(__NR_writev),
 	SC_ALLOW(__NR_pwrite64),
-	SC_ALLOW(__NR_close),
-	SC_ALLOW(__NR_lseek),
 	SC_ALLOW(__NR_openat),
 #ifdef __NR_open
 	SC_ALLOW(__NR_open),
@@ -386,13 +385,6 @@ static const struct sock_filter parent_filter[] = {
 	SC_ALLOW(__NR_rename),
 	SC_ALLOW(__NR_unlink),
 	SC_ALLOW(__NR_readlink),
-#endif
-	SC_ALLOW(__NR_fstat),
-	SC_ALLOW(__NR_newfstatat),
-	SC_ALLOW(__NR_statx),
-	SC_ALLOW(__NR_faccessat),
-#ifdef __NR_faccessat2
-	SC_ALLOW(__NR_faccessat2),
 #endif
 	SC_ALLOW(__NR_readlinkat),
 	SC_ALLOW(__NR_getdents64),
@@ -408,30 +400,9 @@ static const struct sock_filter parent_filter[] = {
 	SC_ALLOW(__NR_fchmod),
 	SC_ALLOW(__NR_flock),
 	SC_ALLOW(__NR_umask),
-	SC_ALLOW(__NR_fcntl),
-	SC_ALLOW(__NR_dup),
-	SC_ALLOW(__NR_dup3),
-#ifdef __NR_dup2
-	SC_ALLOW(__NR_dup2),
-#endif
-	SC_ALLOW_ARG(__NR_ioctl, 1, FIONREAD),
-	SC_ALLOW_ARG(__NR_ioctl, 1, FIONBIO),
-	SC_ALLOW_ARG(__NR_ioctl, 1, FIOCLEX),
-	SC_ERRNO(__NR_ioctl, ENOTTY),
-
-	/* the event loop */
-	SC_ALLOW(__NR_timerfd_create),
-	SC_ALLOW(__NR_timerfd_settime),
-	SC_ALLOW(__NR_timerfd_gettime),
 
 	/* signals and its children */
-	SC_ALLOW(__NR_rt_sigaction),
-	SC_ALLOW(__NR_rt_sigprocmask),
-	SC_ALLOW(__NR_rt_sigreturn),
 	SC_ALLOW(__NR_rt_sigtimedwait),
-	SC_ALLOW(__NR_sigaltstack),
-	SC_ALLOW(__NR_tgkill),
-	SC_ALLOW(__NR_restart_syscall),
 	SC_ALLOW(__NR_kill),
 	SC_ALLOW(__NR_wait4),
 	SC_ALLOW(__NR_waitid),
@@ -453,13 +424,8 @@ static const struct sock_filter parent_filter[] = {
 	SC_ALLOW(__NR_recvmsg),
 	SC_ALLOW(__NR_socketpair),
 
+	/* process facts */
 	SC_ALLOW(__NR_getgroups),
-	SC_ALLOW(__NR_getrandom),
-	SC_ALLOW(__NR_uname),
-	SC_ALLOW(__NR_sysinfo),
-	SC_ALLOW_ARG(__NR_prlimit64, 0, 0),	/* its own limits only */
-	SC_ALLOW(__NR_getrlimit),
-	SC_ALLOW(__NR_getcwd),
 };
 
 /*

@@ -72,8 +72,16 @@ t_cleanup() {
 	for _p in $t_pids; do
 		kill "$_p" 2>/dev/null
 	done
-	# haproxy workers started from our config files
-	pkill -f "$T/" 2>/dev/null
+	# what is left and names $T (HAProxy workers still finishing after
+	# a reload, helpers started in the background), by pid, not this shell
+	for _d in /proc/[0-9]*; do
+		_p=${_d#/proc/}
+		[ "$_p" = "$$" ] && continue
+		if { tr '\0' ' ' < "$_d/cmdline"; } 2>/dev/null |
+		    grep -qF "$T/"; then
+			kill "$_p" 2>/dev/null
+		fi
+	done
 	if [ -n "${KEEP_T:-}" ]; then
 		echo "# kept $T" >&2
 	else

@@ -11,27 +11,8 @@
 #   nreloads           how many times ep2d reloaded or started HAProxy
 
 multi_template() {
-	cat > "$T/haproxy.tmpl" <<TMPL
-global
-    stats socket $SOCK mode 600 level admin expose-fd listeners
-    stats timeout 30s
-
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 30s
-    timeout server 30s
-    retries 0
-
-frontend fe
-    bind 127.0.0.1:$FE_PORT
-    default_backend haproxynode
-
-backend haproxynode
-    balance roundrobin
-    option httpchk GET /
-    default-server inter 200ms fall 1 rise 1
-{{ nodes }}
+	write_template
+	cat >> "$T/haproxy.tmpl" <<TMPL
 
 backend be_files2
     balance roundrobin

@@ -54,6 +54,7 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakehttp  # noqa: E402
 import sigv4  # noqa: E402
 
 ASG_NS = "http://autoscaling.amazonaws.com/doc/2011-01-01/"
@@ -369,17 +370,9 @@ def fault_answer(fault, service, action):
     return None
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    # As Consul's and AWS's servers: no Nagle.  http.server writes the
-    # headers and the body apart; with Nagle the body would wait for the
-    # client's delayed ACK, some 40 ms.
-    disable_nagle_algorithm = True
-    protocol_version = "HTTP/1.1"
+class Handler(fakehttp.Handler):
     server_version = "fake-aws/1"
-
-    def log_message(self, fmt, *args):
-        if self.server.verbose:
-            sys.stderr.write("fake_aws: " + (fmt % args) + "\n")
+    log_prefix = "fake_aws"
 
     def reply(self, status, body, ctype="text/xml;charset=UTF-8"):
         if isinstance(body, str):

@@ -59,6 +59,9 @@ import threading
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakehttp  # noqa: E402
+
 MAX_WAIT = 600.0        # Consul caps wait at 10 minutes
 DEFAULT_WAIT = 300.0
 
@@ -169,17 +172,9 @@ class State:
         return out
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    # As Consul's and AWS's servers: no Nagle.  http.server writes the
-    # headers and the body apart; with Nagle the body would wait for the
-    # client's delayed ACK, some 40 ms.
-    disable_nagle_algorithm = True
-    protocol_version = "HTTP/1.1"
+class Handler(fakehttp.Handler):
     server_version = "Consul"
-
-    def log_message(self, fmt, *args):
-        if self.server.verbose:
-            sys.stderr.write("fake_consul: " + (fmt % args) + "\n")
+    log_prefix = "fake_consul"
 
     # Consul sends no Server header
     def send_response(self, code, message=None):

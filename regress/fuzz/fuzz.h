@@ -25,7 +25,38 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* Bad input is the point: its warnings go to stderr, once set up. */
+static inline void
+fuzz_log_init(void)
+{
+	static int	 done;
+
+	if (!done) {
+		log_init(1, LOG_DAEMON);
+		log_setverbose(0);
+		done = 1;
+	}
+}
+
+/* n bytes as the parsers get them from http.c: NUL terminated. */
+static inline char *
+fuzz_cstr(const uint8_t *p, size_t n)
+{
+	char	*s;
+
+	if ((s = malloc(n + 1)) == NULL)
+		return (NULL);
+	memcpy(s, p, n);
+	s[n] = '\0';
+	return (s);
+}
 
 #endif /* EP2D_FUZZ_H */

@@ -35,24 +35,17 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	static int		 init;
 	struct aws_asg_page	 asg;
 	struct aws_ec2_page	 ec2;
 	struct aws_creds	 creds;
 	char			 err[256], code[128], msg[256], *buf;
 	size_t			 i;
 
-	if (!init) {
-		log_init(1, LOG_DAEMON);
-		log_setverbose(0);
-		init = 1;
-	}
+	fuzz_log_init();
 	if (len < 1)
 		return (0);
-	if ((buf = malloc(len)) == NULL)
+	if ((buf = fuzz_cstr(data + 1, len - 1)) == NULL)
 		return (0);
-	memcpy(buf, data + 1, len - 1);
-	buf[len - 1] = '\0';
 	switch (data[0] % 5) {
 	case 0:
 		memset(&asg, 0, sizeof(asg));

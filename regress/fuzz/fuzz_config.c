@@ -28,15 +28,10 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	static int	 init;
 	struct ep2_conf	*conf;
 	FILE		*fp;
 
-	if (!init) {
-		log_init(1, LOG_DAEMON);
-		log_setverbose(0);
-		init = 1;
-	}
+	fuzz_log_init();
 	if (len == 0)
 		return (0);
 	if ((conf = calloc(1, sizeof(*conf))) == NULL)

@@ -33,22 +33,15 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	static int		 init;
 	struct server_set	 set;
 	char			 err[256], *buf;
 	size_t			 i;
 	int			 bad = 0;
 
-	if (!init) {
-		log_init(1, LOG_DAEMON);
-		log_setverbose(0);
-		init = 1;
-	}
+	fuzz_log_init();
 	/* the answer as http.c hands it over: NUL terminated */
-	if ((buf = malloc(len + 1)) == NULL)
+	if ((buf = fuzz_cstr(data, len)) == NULL)
 		return (0);
-	memcpy(buf, data, len);
-	buf[len] = '\0';
 	set_init(&set);
 	if (consul_parse_health(buf, len, 6003, &set, &bad, err,
 	    sizeof(err)) == 0) {

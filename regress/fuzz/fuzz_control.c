@@ -105,8 +105,7 @@ fuzz_cleanup(void)
 static int
 fuzz_init(void)
 {
-	log_init(1, LOG_DAEMON);
-	log_setverbose(0);
+	fuzz_log_init();
 	log_quiet(1);
 	event_init();
 	snprintf(sockpath, sizeof(sockpath), "/tmp/ep2d-fuzz-ctl.%d.sock",

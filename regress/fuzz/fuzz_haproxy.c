@@ -33,24 +33,17 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	static int	 init;
 	struct hap_info	 info;
 	struct hap_srv	*srv = NULL, stat[8];
 	size_t		 n = 0;
 	char		*buf;
 	int		 e;
 
-	if (!init) {
-		log_init(1, LOG_DAEMON);
-		log_setverbose(0);
-		init = 1;
-	}
+	fuzz_log_init();
 	if (len < 1)
 		return (0);
-	if ((buf = malloc(len)) == NULL)
+	if ((buf = fuzz_cstr(data + 1, len - 1)) == NULL)
 		return (0);
-	memcpy(buf, data + 1, len - 1);
-	buf[len - 1] = '\0';
 	switch (data[0] % 4) {
 	case 0:
 		(void)hap_parse_info(buf, &info);

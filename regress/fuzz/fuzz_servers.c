@@ -32,15 +32,10 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	static int		 init;
 	struct server_set	 set;
 	size_t			 i;
 
-	if (!init) {
-		log_init(1, LOG_DAEMON);
-		log_setverbose(0);
-		init = 1;
-	}
+	fuzz_log_init();
 	set_init(&set);
 	if (servers_parse((const char *)data, len, "fuzz", 6003, &set) == 0) {
 		for (i = 0; i < set.count; i++)

@@ -39,9 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	char			*out = NULL;
 	size_t			 outlen = 0;
 
+	fuzz_log_init();
 	if (!init) {
-		log_init(1, LOG_DAEMON);
-		log_setverbose(0);
 		config_defaults(&conf);
 		strlcpy(conf.check_interval, "2s",
 		    sizeof(conf.check_interval));
