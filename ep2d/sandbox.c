@@ -254,6 +254,19 @@ static const struct sock_filter common_allow[] = {
 	SC_ALLOW_ARG(__NR_prlimit64, 0, 0),	/* its own limits only */
 	SC_ALLOW(__NR_getrlimit),
 	SC_ALLOW(__NR_getcwd),
+
+	/* sockets it holds; which sockets it may open is its own list */
+	SC_ALLOW(__NR_socketpair),
+	SC_ALLOW(__NR_connect),
+	SC_ALLOW(__NR_shutdown),
+	SC_ALLOW(__NR_getsockopt),
+	SC_ALLOW(__NR_setsockopt),
+	SC_ALLOW(__NR_getsockname),
+	SC_ALLOW(__NR_getpeername),
+	SC_ALLOW(__NR_sendto),
+	SC_ALLOW(__NR_recvfrom),
+	SC_ALLOW(__NR_sendmsg),
+	SC_ALLOW(__NR_recvmsg),
 };
 
 /*
@@ -291,17 +304,6 @@ static const struct sock_filter fetcher_filter[] = {
 	SC_ALLOW_ARG(__NR_socket, 0, AF_INET),
 	SC_ALLOW_ARG(__NR_socket, 0, AF_INET6),
 	SC_ERRNO(__NR_socket, EACCES),
-	SC_ALLOW(__NR_socketpair),
-	SC_ALLOW(__NR_connect),
-	SC_ALLOW(__NR_shutdown),
-	SC_ALLOW(__NR_getsockopt),
-	SC_ALLOW(__NR_setsockopt),
-	SC_ALLOW(__NR_getsockname),
-	SC_ALLOW(__NR_getpeername),
-	SC_ALLOW(__NR_sendto),
-	SC_ALLOW(__NR_recvfrom),
-	SC_ALLOW(__NR_sendmsg),
-	SC_ALLOW(__NR_recvmsg),
 	SC_ALLOW(__NR_sendmmsg),
 	SC_ALLOW(__NR_recvmmsg),
 	SC_ERRNO(__NR_bind, EACCES),
@@ -410,19 +412,8 @@ static const struct sock_filter parent_filter[] = {
 	/* unix sockets only */
 	SC_ALLOW_ARG(__NR_socket, 0, AF_UNIX),
 	SC_ERRNO(__NR_socket, EACCES),
-	SC_ALLOW(__NR_connect),
 	SC_ALLOW(__NR_accept),
 	SC_ALLOW(__NR_accept4),
-	SC_ALLOW(__NR_shutdown),
-	SC_ALLOW(__NR_getsockopt),
-	SC_ALLOW(__NR_setsockopt),
-	SC_ALLOW(__NR_getsockname),
-	SC_ALLOW(__NR_getpeername),
-	SC_ALLOW(__NR_sendto),
-	SC_ALLOW(__NR_recvfrom),
-	SC_ALLOW(__NR_sendmsg),
-	SC_ALLOW(__NR_recvmsg),
-	SC_ALLOW(__NR_socketpair),
 
 	/* process facts */
 	SC_ALLOW(__NR_getgroups),
