@@ -94,11 +94,17 @@ ep2d_start -v
 wait_for 10 hap_up 127.0.0.1:$SLOW
 ok $? "restarted with drain_timeout 1"
 wait_for 10 hap_ready 127.0.0.1:$B1
+# the restart reloaded HAProxy (the slow server came back into the
+# configuration); the old process, which has the slot in maint, may
+# still accept for a moment: requests go out once it is gone
+wait_for 10 sh -c "! kill -0 $pid1 2>/dev/null"
+ok $? "the HAProxy before the reload has left"
 curl -s -m 10 "http://127.0.0.1:$FE_PORT/slow" > "$T/r1" &
 c1=$!
 curl -s -m 10 "http://127.0.0.1:$FE_PORT/slow" > "$T/r2" &
 c2=$!
 wait_for 5 slow_busy
+ok $? "a long request runs on the slow server"
 printf '127.0.0.1:%s\n' $B1 > "$T/servers"
 wait_for 3 grep -q "drain_timeout with 1 sessions left" "$T/ep2d.out"
 ok $? "drain_timeout: the slot is freed with a session left"
