@@ -255,22 +255,33 @@ def proc_stat(pid):
             "cutime": int(f[13]), "cstime": int(f[14])}
 
 
+ROLES = ("parent", "fetcher", "reloader", "connector", "runner")
+
+
 def ep2d_procs(parent):
-    """{"parent": pid, "fetcher": pid, "reloader": pid}"""
+    """{"parent": pid, "fetcher": pid, "reloader": pid, "connector": pid,
+    "runner": pid}: the parent's children and the reloader's runner"""
     procs = {"parent": parent}
+    kids = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
-            if proc_stat(int(d))["ppid"] != parent:
-                continue
+            ppid = proc_stat(int(d))["ppid"]
             with open("/proc/%s/cmdline" % d, "rb") as f:
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
         except (OSError, ValueError):
             continue
-        for role in ("fetcher", "reloader"):
+        for role in ROLES[1:]:
             if cmd.startswith("ep2d: " + role):
-                procs[role] = int(d)
+                kids.setdefault(role, []).append((int(d), ppid))
+    for role in ("fetcher", "reloader", "connector"):
+        for pid, ppid in kids.get(role, []):
+            if ppid == parent:
+                procs[role] = pid
+    for pid, ppid in kids.get("runner", []):
+        if ppid == procs.get("reloader"):
+            procs["runner"] = pid
     return procs
 
 
@@ -732,7 +743,7 @@ def cmd_mem(a):
     if missing:
         note("%s: no %s process found" % (a.name, ", ".join(missing)))
     rs = ps = us = 0
-    for role in ("parent", "fetcher", "reloader"):
+    for role in ROLES:
         if role not in procs:
             continue
         rss, pss, uss = mem_kb(procs[role])
@@ -756,7 +767,7 @@ def cmd_idle(a):
     c0 = {r: cpu_ticks({r: p}) for r, p in procs.items()}
     time.sleep(a.seconds)
     c1 = {r: cpu_ticks({r: p}) for r, p in procs.items()}
-    for r in ("parent", "fetcher", "reloader"):
+    for r in ROLES:
         if r in procs:
             bench("%s_%s" % (a.name, r), (c1[r] - c0[r]) * 1000.0 / CLK,
                   "ms", "~0")

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Part 3: footprint.  RSS (VmRSS) and PSS (smaps_rollup) of ep2d's
-# parent, fetcher and reloader and their sum, idle with 10 servers and
-# with 1,000; CPU time (utime + stime) of the three over an idle
+# processes (parent, fetcher, reloader, connector, runner) and their
+# sum, idle with 10 servers and with 1,000; CPU time (utime + stime) of
+# them over an idle
 # period (IDLE_SECONDS, default 60 s; the file source waits on
 # inotify, nothing polls).  update_by_runtime when it works, else
 # update_by_config (said in a NOTE).  Ports 28200-28219.

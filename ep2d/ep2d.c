@@ -314,6 +314,15 @@ main(int argc, char *argv[])
 
 	watchdog_init();
 	metrics_file_init();
+	{
+		const struct ep2_conf	*confs[EP2D_MAX_BACKENDS];
+
+		for (i = 0; i < p.nbe; i++)
+			confs[i] = p.be[i].conf;
+		if (connector_start(confs, p.nbe) == -1)
+			fatalx("cannot start the connector");
+		hap_connector = connector_connect;
+	}
 	if (sandbox_parent(&p.conf) == -1)
 		fatalx("sandbox");
 
@@ -405,6 +414,7 @@ parent_shutdown(int code)
 	for (i = PROC_FETCHER; i < PROC_MAX; i++)
 		if (p.pids[i] > 0)
 			(void)waitpid(p.pids[i], &status, 0);
+	connector_stop();
 	control_cleanup(p.sockpath);
 	if (p.tmpl != NULL)
 		free(p.tmpl);
@@ -423,6 +433,19 @@ parent_lost_child(void)
 	int	 status, i, lost = 0;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == connector_pid()) {
+			if (WIFSIGNALED(status))
+				log_warnx("lost child: connector pid %d "
+				    "terminated; signal %d%s", (int)pid,
+				    WTERMSIG(status), WTERMSIG(status) ==
+				    SIGSYS ? " (sandbox violation)" : "");
+			else
+				log_warnx("lost child: connector pid %d "
+				    "exited %d", (int)pid,
+				    WEXITSTATUS(status));
+			lost = 1;
+			continue;
+		}
 		for (i = PROC_FETCHER; i < PROC_MAX; i++) {
 			if (p.pids[i] != pid)
 				continue;
@@ -549,7 +572,7 @@ parent_reconf(void)
 	struct pbackend	*b;
 	char		*ntmpl;
 	size_t		 ntmpllen;
-	int		 i;
+	int		 i, k;
 
 	log_info("SIGHUP: reloading %s", p.conf.conf_path);
 	if ((nconf = calloc(1, sizeof(*nconf))) == NULL)
@@ -597,6 +620,12 @@ parent_reconf(void)
 			free(nconf);
 			return;
 		}
+		for (k = 0; k < nview->nsockets; k++)
+			if (!connector_known(nview->sockets[k]))
+				log_warnx("haproxy_socket_file %s: new; "
+				    "restart ep2d to reach it (until then "
+				    "changes go through a reload)",
+				    nview->sockets[k]);
 		if (nview->update_type != b->conf->update_type ||
 		    strcmp(nview->backend_name, b->conf->backend_name) != 0)
 			log_warnx("update_type or backend_name changed: takes "

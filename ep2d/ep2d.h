@@ -384,7 +384,41 @@ void	 control_cleanup(const char *);
 int	 sandbox_fetcher(const char *);
 int	 sandbox_parent(const struct ep2_conf *);
 int	 sandbox_reloader(const struct ep2_conf *);
+int	 sandbox_runner(const struct ep2_conf *);
+int	 sandbox_connector(void);
+
+/* connector.c */
+int	 connector_start(const struct ep2_conf *const *, int);
+int	 connector_connect(const char *, int *);
+int	 connector_known(const char *);
+pid_t	 connector_pid(void);
+void	 connector_stop(void);
 void	 sandbox_protect(void);
+
+/*
+ * runner.c: the reloader's request to its runner, one datagram each
+ * way.  args holds argc NUL-terminated strings: the argument vector
+ * (RUNNER_EXEC) or the method and the unit (RUNNER_SYSTEMD).
+ */
+#define RUNNER_EXEC		1
+#define RUNNER_SYSTEMD		2
+#define RUNNER_ARGC_MAX		96
+#define RUNNER_ARGS_MAX		8192
+
+struct runner_req {
+	uint32_t	 kind;
+	uint32_t	 argc;
+	char		 args[RUNNER_ARGS_MAX];
+};
+
+struct runner_res {
+	int32_t		 status;	/* exit status, -1: did not run */
+	char		 msg[EP2D_HAPROXY_MSG_MAX];
+};
+
+int	 runner_start(const struct ep2_conf *, pid_t *);
+int	 runner_call(int, uint32_t, char *const [], char *, size_t);
+__attribute__((__noreturn__)) void runner_lost(void);
 
 /*
  * fetcher.c: a source is one orchestrator feeding one backend.  Each

@@ -61,6 +61,12 @@ static void	 hap_finish(struct hap_batch *);
 static void	 hap_event(int, short, void *);
 static void	 hap_timeout(int, short, void *);
 static void	 hap_close(struct hap_batch *);
+/*
+ * Who makes the stream socket: ep2d's parent sets its connector here
+ * (its own filter refuses stream sockets); NULL connects directly.
+ */
+int	(*hap_connector)(const char *, int *);
+
 static int	 hap_fail(struct hap_batch *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 static void	 hap_rearm(struct hap_batch *);
@@ -229,6 +235,7 @@ hap_connect(struct hap_batch *b)
 {
 	struct sockaddr_un	 sun;
 	size_t			 i, len, off;
+	int			 r;
 
 	b->status = 0;
 	b->err[0] = '\0';
@@ -257,10 +264,14 @@ hap_connect(struct hap_batch *b)
 	if (strlcpy(sun.sun_path, b->path, sizeof(sun.sun_path)) >=
 	    sizeof(sun.sun_path))
 		return (hap_fail(b, "socket path too long"));
-	if ((b->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	if (hap_connector != NULL)
+		r = hap_connector(b->path, &b->fd);
+	else if ((b->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1)
 		return (hap_fail(b, "socket: %s", strerror(errno)));
-	if (connect(b->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	else
+		r = connect(b->fd, (struct sockaddr *)&sun, sizeof(sun));
+	if (r == -1) {
 		/* EAGAIN on a unix socket: backlog full, nothing pending */
 		if (errno != EINPROGRESS)
 			return (hap_fail(b, "connect: %s", strerror(errno)));

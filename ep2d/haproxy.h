@@ -130,4 +130,7 @@ int	 hap_parse_stat(const char *, const char *, struct hap_srv *, size_t);
 int	 hap_check_passed(const struct hap_srv *);
 int	 hap_addr_equal(const char *, const char *);
 
+/* connector.c's connector_connect in ep2d's parent; NULL: connect(2) */
+extern int	(*hap_connector)(const char *, int *);
+
 #endif /* EP2D_HAPROXY_H */

@@ -15,13 +15,16 @@
  */
 
 /*
- * The reloader: the one process that starts programs.  It stays root
- * and runs, on a typed request from the parent, only
- *	haproxy -c -q -f CFG.new		(validate)
+ * The reloader: the one process that starts programs.  On a typed
+ * request from the parent it has, only,
+ *	haproxy -c -f CFG.new			(validate)
  *	haproxy -W -q -D -f CFG -p PID [-x SOCK -sf OLDPIDS]	(start, reload)
- * or asks systemd to start or reload service_name.  Every path and the
- * binary come from ep2.conf as this process read it: an imsg says only
- * what to do, never with what.  No shell is involved at any point.
+ * run, or systemd asked to start or reload service_name.  Every path
+ * and the binary come from ep2.conf as this process read it: an imsg
+ * says only what to do, never with what.  No shell is involved at any
+ * point.  The running itself is its runner's (runner.c), forked before
+ * the reloader confines itself to an allow-list: what starts HAProxy
+ * cannot wear one without HAProxy wearing it too.
  */
 
 #include <sys/types.h>
@@ -29,10 +32,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,23 +43,22 @@
 #include <unistd.h>
 
 #include <event.h>
-#include <systemd/sd-bus.h>
 
 #include "ep2d.h"
 #include "log.h"
 #include "proc.h"
 
 #define RELOADER_MAX_PIDS	64
-#define RELOADER_TIMEOUT	60	/* seconds for one haproxy run */
 
 static struct ep2_conf	 conf;
 static struct imsgev	 iev_parent;
+static int		 runner_fd = -1;
 
 static void	 reloader_dispatch_parent(int, short, void *);
 static void	 reloader_sig(int, short, void *);
 static void	 reloader_do(int);
-static int	 run_argv(char *const [], char *, size_t);
 static int	 haproxy_pids(pid_t *, int);
+static void	 reason_tidy(char *, size_t);
 static int	 systemd_call(const char *, char *, size_t);
 
 /* The pids in pid_file that are alive: haproxy's -sf list. */
@@ -101,208 +101,45 @@ haproxy_pid(void)
 }
 
 /*
- * Run argv with stdout and stderr into a pipe, keep the last bytes of
- * what it said in msg.  haproxy -D leaves a daemon behind that may hold
- * the pipe open, so stop reading when the child we started has exited.
+ * haproxy -c's reason on one line: its [NOTICE] lines (version, path)
+ * go, the others are joined with "; ".
  */
-static int
-run_argv(char *const argv[], char *msg, size_t msglen)
+static void
+reason_tidy(char *msg, size_t msglen)
 {
-	struct pollfd	 pfd;
-	pid_t		 pid;
-	int		 p[2], status = -1, done = 0, eof = 0, fd;
-	size_t		 off = 0;
-	ssize_t		 n;
-	time_t		 start;
-	char		 buf[1024];
+	char	 out[EP2D_HAPROXY_MSG_MAX];
+	char	*line, *next;
+	size_t	 off = 0;
 
-	msg[0] = '\0';
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		snprintf(msg, msglen, "pipe: %s", strerror(errno));
-		return (-1);
-	}
-	switch (pid = fork()) {
-	case -1:
-		snprintf(msg, msglen, "fork: %s", strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		return (-1);
-	case 0:
-		if ((fd = open("/dev/null", O_RDONLY)) != -1)
-			dup2(fd, STDIN_FILENO);
-		dup2(p[1], STDOUT_FILENO);
-		dup2(p[1], STDERR_FILENO);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
-		execv(argv[0], argv);
-		dprintf(STDERR_FILENO, "execv %s: %s\n", argv[0],
-		    strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
-	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	start = time(NULL);
-	for (;;) {
-		if (!done && waitpid(pid, &status, WNOHANG) == pid)
-			done = 1;
-		pfd.fd = eof ? -1 : p[0];
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, done ? 0 : (eof ? 10 : 50)) > 0) {
-			n = read(p[0], buf, sizeof(buf));
-			if (n > 0) {
-				/* keep the end: haproxy's reason is last */
-				if (off + (size_t)n >= msglen) {
-					size_t	 keep = msglen / 2;
-
-					if (off > keep) {
-						memmove(msg, msg + off - keep,
-						    keep);
-						off = keep;
-					}
-					if (off + (size_t)n >= msglen)
-						n = msglen - off - 1;
-				}
-				memcpy(msg + off, buf, n);
-				off += n;
-				msg[off] = '\0';
-				continue;
-			}
-			if (n == 0 && done)
-				break;
-			if (n == 0)
-				eof = 1;
-		} else if (done)
+	out[0] = '\0';
+	for (line = msg; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (*line == '\0' || strncmp(line, "[NOTICE]", 8) == 0)
+			continue;
+		off += snprintf(out + off, off < sizeof(out) ?
+		    sizeof(out) - off : 0, "%s%s", off ? "; " : "", line);
+		if (off >= sizeof(out))
 			break;
-		if (!done && time(NULL) - start > RELOADER_TIMEOUT) {
-			log_warnx("%s did not finish in %d s; killing it",
-			    argv[0], RELOADER_TIMEOUT);
-			kill(pid, SIGKILL);
-		}
 	}
-	close(p[0]);
-	/* strip the trailing newline for one-line logging */
-	while (off > 0 && (msg[off - 1] == '\n' || msg[off - 1] == '\r'))
-		msg[--off] = '\0';
-	if (WIFEXITED(status))
-		return (WEXITSTATUS(status));
-	if (WIFSIGNALED(status))
-		snprintf(msg + off, msglen - off, "%skilled by signal %d",
-		    off ? "; " : "", WTERMSIG(status));
-	return (-1);
+	strlcpy(msg, out, msglen);
 }
 
-/*
- * libsystemd's sd-bus, loaded only when start_by=systemd asks for it:
- * libsystemd and its libraries (compression, gcrypt...) stay out of the
- * other processes and out of a reloader that runs the binary.
- */
-static struct {
-	void	*dl;
-	int	(*bus_new)(sd_bus **);
-	int	(*bus_set_address)(sd_bus *, const char *);
-	int	(*bus_set_bus_client)(sd_bus *, int);
-	int	(*bus_start)(sd_bus *);
-	int	(*bus_open_system)(sd_bus **);
-	sd_bus	*(*bus_unref)(sd_bus *);
-	sd_bus	*(*bus_flush_close_unref)(sd_bus *);
-	int	(*bus_call_method)(sd_bus *, const char *, const char *,
-		    const char *, const char *, sd_bus_error *,
-		    sd_bus_message **, const char *, ...);
-	int	(*bus_message_read)(sd_bus_message *, const char *, ...);
-	sd_bus_message *(*bus_message_unref)(sd_bus_message *);
-	void	(*bus_error_free)(sd_bus_error *);
-} sdb;
-
-static int
-systemd_load(char *msg, size_t msglen)
-{
-	void	*dl;
-
-	if (sdb.dl != NULL)
-		return (0);
-	if ((dl = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL)) ==
-	    NULL) {
-		snprintf(msg, msglen, "start_by = systemd: %s", dlerror());
-		return (-1);
-	}
-#define SDB_SYM(f, name)	do {					\
-	if ((*(void **)&sdb.f = dlsym(dl, name)) == NULL) {		\
-		snprintf(msg, msglen, "libsystemd: no %s", name);	\
-		dlclose(dl);						\
-		return (-1);						\
-	}								\
-} while (0)
-	SDB_SYM(bus_new, "sd_bus_new");
-	SDB_SYM(bus_set_address, "sd_bus_set_address");
-	SDB_SYM(bus_set_bus_client, "sd_bus_set_bus_client");
-	SDB_SYM(bus_start, "sd_bus_start");
-	SDB_SYM(bus_open_system, "sd_bus_open_system");
-	SDB_SYM(bus_unref, "sd_bus_unref");
-	SDB_SYM(bus_flush_close_unref, "sd_bus_flush_close_unref");
-	SDB_SYM(bus_call_method, "sd_bus_call_method");
-	SDB_SYM(bus_message_read, "sd_bus_message_read");
-	SDB_SYM(bus_message_unref, "sd_bus_message_unref");
-	SDB_SYM(bus_error_free, "sd_bus_error_free");
-#undef SDB_SYM
-	sdb.dl = dl;
-	return (0);
-}
-
-/*
- * start_by=systemd: ask systemd's manager over D-Bus, as systemctl
- * would, without running systemctl.  EP2D_SYSTEMD_BUS names another
- * bus (a test's private bus with a stand-in manager).
- */
+/* start_by = systemd: the runner asks systemd's manager over D-Bus. */
 static int
 systemd_call(const char *method, char *msg, size_t msglen)
 {
-	sd_bus_error	 error = SD_BUS_ERROR_NULL;
-	sd_bus_message	*reply = NULL;
-	sd_bus		*bus = NULL;
-	const char	*addr, *job;
-	char		 unit[EP2D_NAME_MAX + 16];
-	int		 r;
+	char	 unit[EP2D_NAME_MAX + 16];
+	char	*argv[3];
 
 	if (strchr(conf.service_name, '.') == NULL)
 		snprintf(unit, sizeof(unit), "%s.service", conf.service_name);
 	else
 		strlcpy(unit, conf.service_name, sizeof(unit));
-
-	if (systemd_load(msg, msglen) == -1)
-		return (-1);
-	if ((addr = getenv("EP2D_SYSTEMD_BUS")) != NULL) {
-		if ((r = sdb.bus_new(&bus)) >= 0 &&
-		    (r = sdb.bus_set_address(bus, addr)) >= 0 &&
-		    (r = sdb.bus_set_bus_client(bus, 1)) >= 0)
-			r = sdb.bus_start(bus);
-	} else
-		r = sdb.bus_open_system(&bus);
-	if (r < 0) {
-		snprintf(msg, msglen, "connect to systemd: %s", strerror(-r));
-		sdb.bus_unref(bus);
-		return (-1);
-	}
-	r = sdb.bus_call_method(bus, "org.freedesktop.systemd1",
-	    "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
-	    method, &error, &reply, "ss", unit, "replace");
-	if (r < 0) {
-		snprintf(msg, msglen, "systemd %s %s: %s", method, unit,
-		    error.message ? error.message : strerror(-r));
-		r = -1;
-	} else {
-		if (sdb.bus_message_read(reply, "o", &job) < 0)
-			job = "?";
-		snprintf(msg, msglen, "systemd %s %s: job %s", method, unit,
-		    job);
-		r = 0;
-	}
-	sdb.bus_error_free(&error);
-	sdb.bus_message_unref(reply);
-	sdb.bus_flush_close_unref(bus);
-	return (r);
+	argv[0] = (char *)method;
+	argv[1] = unit;
+	argv[2] = NULL;
+	return (runner_call(runner_fd, RUNNER_SYSTEMD, argv, msg, msglen));
 }
 
 static void
@@ -321,13 +158,18 @@ reloader_do(int cmd)
 	case IMSG_HAPROXY_CHECK:
 		snprintf(newcfg, sizeof(newcfg), "%s.new",
 		    conf.haproxy_config_file);
+		/* not -q: that would silence the reason too */
 		argv[argc++] = conf.haproxy_binary;
 		argv[argc++] = "-c";
-		argv[argc++] = "-q";
 		argv[argc++] = "-f";
 		argv[argc++] = newcfg;
 		argv[argc] = NULL;
-		res.status = run_argv(argv, res.msg, sizeof(res.msg));
+		res.status = runner_call(runner_fd, RUNNER_EXEC, argv, res.msg,
+		    sizeof(res.msg));
+		if (res.status == 0)
+			res.msg[0] = '\0';
+		else
+			reason_tidy(res.msg, sizeof(res.msg));
 		break;
 	case IMSG_HAPROXY_START:
 	case IMSG_HAPROXY_RELOAD:
@@ -362,7 +204,8 @@ reloader_do(int cmd)
 		argv[argc] = NULL;
 		log_info("%s haproxy%s", npids > 0 ? "reloading" : "starting",
 		    npids > 0 ? "" : " (not running)");
-		res.status = run_argv(argv, res.msg, sizeof(res.msg));
+		res.status = runner_call(runner_fd, RUNNER_EXEC, argv, res.msg,
+		    sizeof(res.msg));
 		res.pid = haproxy_pid();
 		break;
 	default:
@@ -439,6 +282,13 @@ reloader_dispatch_parent(int fd, short event, void *arg)
 	imsgev_add(&iev_parent);
 }
 
+/* Between requests the runner says nothing: readable means gone. */
+static void
+reloader_runner_ev(int fd, short event, void *arg)
+{
+	runner_lost();
+}
+
 static void
 reloader_sig(int sig, short event, void *arg)
 {
@@ -449,7 +299,8 @@ reloader_sig(int sig, short event, void *arg)
 void
 reloader_main(const char *conffile, int debug, int verbose)
 {
-	struct event	 ev_sigterm, ev_sigint;
+	struct event	 ev_sigterm, ev_sigint, ev_runner;
+	pid_t		 runner;
 	int		 r;
 
 	log_init(debug, LOG_DAEMON);
@@ -467,13 +318,8 @@ reloader_main(const char *conffile, int debug, int verbose)
 	if (fcntl(PROC_PARENT_SOCK_FILENO, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("fcntl");
 
-	if (conf.start_by == START_SYSTEMD) {
-		char	 msg[256];
-
-		/* now, while every file can still be read */
-		if (systemd_load(msg, sizeof(msg)) == -1)
-			log_warnx("%s", msg);
-	}
+	if ((runner_fd = runner_start(&conf, &runner)) == -1)
+		fatalx("cannot start the runner");
 	if (sandbox_reloader(&conf) == -1)
 		fatalx("sandbox");
 
@@ -485,6 +331,9 @@ reloader_main(const char *conffile, int debug, int verbose)
 	signal_set(&ev_sigint, SIGINT, reloader_sig, NULL);
 	signal_add(&ev_sigterm, NULL);
 	signal_add(&ev_sigint, NULL);
+	event_set(&ev_runner, runner_fd, EV_READ | EV_PERSIST,
+	    reloader_runner_ev, NULL);
+	event_add(&ev_runner, NULL);
 	if (imsgev_init(&iev_parent, PROC_PARENT_SOCK_FILENO, "parent",
 	    reloader_dispatch_parent, NULL) == -1)
 		fatal("imsgbuf_init");

@@ -17,16 +17,15 @@
 /*
  * Every Linux confinement call of ep2d lives here: core dumps, chroot,
  * the user switch, capabilities, no_new_privs and the seccomp filters,
- * one table per process.  The fetcher gets an allow-list (it parses
- * what the network sends); the parent and the reloader stay root and
- * get deny-lists, because what the reloader wears, the haproxy it
- * starts wears too (filters, no_new_privs and the bounding set are
- * inherited across execve).
+ * one table per process.  The fetcher, the parent and the reloader get
+ * allow-lists.  The reloader's runner, which starts HAProxy, gets a
+ * deny-list: what it wears, HAProxy wears too (filters, no_new_privs,
+ * Landlock and the bounding set are inherited across execve).
  *
  * With -DSANDBOX_DEBUG, or EP2D_SANDBOX_DEBUG=1 in the environment, a
- * system call outside the fetcher's list is not fatal: it fails with
- * EACCES and the number is written to standard error, so that a
- * missing entry shows up as a line in the test log, not a dead child.
+ * system call outside a list is not fatal: it fails with EACCES and the
+ * number is written to standard error, so that a missing entry shows up
+ * as a line in the test log, not a dead child.
  */
 
 #include <sys/types.h>
@@ -128,6 +127,17 @@
 	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(n)),		\
 	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, (flags)),			\
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (flags), 0, 1),		\
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),			\
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_NR)
+
+/* allow socket(AF_UNIX, SOCK_DGRAM): syslog(3), sd_notify; no stream socket */
+#define SC_ALLOW_UNIX_DGRAM						\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 7),		\
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(0)),		\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 4),		\
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_ARG_LO(1)),		\
+	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf),			\
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_DGRAM, 0, 1),		\
 	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),			\
 	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SC_NR)
 
@@ -319,8 +329,8 @@ static const struct sock_filter fetcher_filter[] = {
  * What no process of ep2d (nor HAProxy) has any business doing: the
  * debugger interface, the kernel's own state, file systems and
  * namespaces, the key store.  Refused with EPERM rather than killed:
- * the parent and the reloader are the ones that report a dead child,
- * and HAProxy must not die of a probe.
+ * the parent is the one that reports a dead child, and HAProxy must
+ * not die of a probe.
  */
 #define SC_DENY_COMMON							\
 	SC_ERRNO(__NR_ptrace, EPERM),					\
@@ -366,9 +376,10 @@ static const struct sock_filter fetcher_filter[] = {
 
 /*
  * The parent: an allow-list.  Root, but once its children are up it
- * never runs a program or starts a process, talks over unix sockets
- * only (HAProxy's runtime sockets, the control socket, syslog,
- * systemd), and works on files Landlock allows.  Anything else fails
+ * never runs a program or starts a process, makes unix datagram sockets
+ * only (syslog, systemd), is handed its streams (HAProxy's runtime
+ * sockets by the connector, control clients by accept), and works on
+ * files Landlock allows.  Anything else fails
  * with EPERM rather than killing it: the parent is the one that keeps
  * HAProxy's last good state and reports, and a refused call is an error
  * it logs.
@@ -409,8 +420,12 @@ static const struct sock_filter parent_filter[] = {
 	SC_ALLOW(__NR_wait4),
 	SC_ALLOW(__NR_waitid),
 
-	/* unix sockets only */
-	SC_ALLOW_ARG(__NR_socket, 0, AF_UNIX),
+	/*
+	 * unix datagram sockets only (syslog, sd_notify); the streams to
+	 * HAProxy come from the connector, the control socket's from
+	 * accept
+	 */
+	SC_ALLOW_UNIX_DGRAM,
 	SC_ERRNO(__NR_socket, EACCES),
 	SC_ALLOW(__NR_accept),
 	SC_ALLOW(__NR_accept4),
@@ -420,10 +435,52 @@ static const struct sock_filter parent_filter[] = {
 };
 
 /*
- * The reloader: root, runs haproxy (and systemctl); whatever is here
- * applies to HAProxy too, so only what HAProxy never does.
+ * The reloader: an allow-list.  It reads the parent's messages, the
+ * configuration again on SIGHUP (a descriptor the parent passes) and
+ * HAProxy's pid file, checks which pids are alive, and hands every
+ * program to its runner over a socketpair.  No execve, no process, no
+ * file opened for writing, no socket but syslog's; anything else kills
+ * it and the parent reports it.
  */
 static const struct sock_filter reloader_filter[] = {
+	/* the pid file, read-only; which files is Landlock's business */
+#ifdef __NR_stat
+	SC_ALLOW(__NR_stat),
+	SC_ALLOW(__NR_lstat),
+	SC_ALLOW(__NR_access),
+#endif
+	SC_ALLOW_MASK(__NR_openat, 2, ~(uint32_t)SC_OPEN_WRITE),
+	SC_ERRNO(__NR_openat, EACCES),
+#ifdef __NR_open
+	SC_ALLOW_MASK(__NR_open, 1, ~(uint32_t)SC_OPEN_WRITE),
+	SC_ERRNO(__NR_open, EACCES),
+#endif
+
+	/* is a pid alive: signal 0 only */
+	SC_ALLOW_ARG(__NR_kill, 1, 0),
+
+	/* its runner's end */
+	SC_ALLOW(__NR_wait4),
+
+	/* syslog(3) reconnecting */
+	SC_ALLOW_UNIX_DGRAM,
+	SC_ERRNO(__NR_socket, EACCES),
+};
+
+/*
+ * The connector: unix stream sockets, connected to the paths it holds,
+ * passed to the parent.  Nothing else; anything else kills it.
+ */
+static const struct sock_filter connector_filter[] = {
+	SC_ALLOW_ARG(__NR_socket, 0, AF_UNIX),
+	SC_ERRNO(__NR_socket, EACCES),
+};
+
+/*
+ * The runner: root, runs haproxy (or asks systemd); whatever is here
+ * applies to HAProxy too, so only what HAProxy never does.
+ */
+static const struct sock_filter runner_filter[] = {
 	SC_DENY_COMMON,
 #ifdef __NR_ioperm
 	SC_ERRNO(__NR_ioperm, EPERM),
@@ -435,15 +492,15 @@ static const struct sock_filter reloader_filter[] = {
 };
 
 /*
- * The capabilities HAProxy may need when the reloader starts it as
+ * The capabilities HAProxy may need when the runner starts it as
  * root (start_by = binary): bind low ports, transparent and usesrc
  * binds, chroot, drop to its user, raise its file limit and priority,
  * chown its stats socket, reach files and sockets in directories it
  * does not own, signal its old workers.  Everything else leaves the
- * bounding set, so that neither the reloader nor HAProxy can get it
+ * bounding set, so that neither the runner nor HAProxy can get it
  * back.
  */
-static const int reloader_caps[] = {
+static const int runner_caps[] = {
 	CAP_CHOWN,
 	CAP_DAC_OVERRIDE,
 	CAP_DAC_READ_SEARCH,
@@ -1012,7 +1069,7 @@ sandbox_exec_paths(const char *path, char out[][PATH_MAX], int n)
 }
 
 /*
- * Landlock, handling only the right to execute: the reloader (and the
+ * Landlock, handling only the right to execute: the runner (and the
  * HAProxy it starts, which inherits the domain, and re-executes itself
  * on reload) may run the haproxy binary and its interpreter, nothing
  * else; no shell, no other program.  Every other file access stays as
@@ -1030,14 +1087,14 @@ sandbox_exec_only(const char *binary)
 	if (!sandbox_allowed(__NR_landlock_create_ruleset, 0, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION)) {
 		log_info("sandbox: Landlock is refused by the service "
-		    "manager's system call filter; the reloader is not "
+		    "manager's system call filter; the runner is not "
 		    "limited to running %s", binary);
 		return (0);
 	}
 	abi = syscall(__NR_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 1) {
-		log_info("sandbox: no Landlock in this kernel; the reloader "
+		log_info("sandbox: no Landlock in this kernel; the runner "
 		    "is not limited to running %s", binary);
 		return (0);
 	}
@@ -1067,7 +1124,7 @@ sandbox_exec_only(const char *binary)
 			return (-1);
 		}
 		close(fd);
-		log_debug("sandbox: reloader may execute %s", paths[i]);
+		log_debug("sandbox: runner may execute %s", paths[i]);
 	}
 	if (syscall(__NR_landlock_restrict_self, rfd, 0) == -1) {
 		log_warn("sandbox: landlock_restrict_self");
@@ -1077,11 +1134,21 @@ sandbox_exec_only(const char *binary)
 	close(rfd);
 	return (0);
 #else
-	log_info("sandbox: built without Landlock; the reloader is not "
+	log_info("sandbox: built without Landlock; the runner is not "
 	    "limited to running %s", binary);
 	return (0);
 #endif
 }
+
+/* one place a process may reach under Landlock */
+struct sandbox_place {
+	const char	*path;
+	int		 dir;		/* path's directory, not path */
+	uint64_t	 access;
+};
+
+static int	 sandbox_fs(const char *, const struct sandbox_place *,
+		    size_t);
 
 #ifdef __NR_landlock_create_ruleset
 #define LL_READ		(LANDLOCK_ACCESS_FS_READ_FILE | \
@@ -1092,8 +1159,8 @@ sandbox_exec_only(const char *binary)
 
 /* Allow access under path's directory (or path itself when dir == 0). */
 static int
-sandbox_ll_rule(int rfd, const char *path, int dir, uint64_t access,
-    uint64_t handled)
+sandbox_ll_rule(int rfd, const char *who, const char *path, int dir,
+    uint64_t access, uint64_t handled)
 {
 	struct landlock_path_beneath_attr	 pb;
 	char					 buf[PATH_MAX], *d;
@@ -1118,7 +1185,7 @@ sandbox_ll_rule(int rfd, const char *path, int dir, uint64_t access,
 		return (-1);
 	}
 	close(fd);
-	log_debug("sandbox: parent may %s under %s",
+	log_debug("sandbox: %s may %s under %s", who,
 	    access & LL_WRITE ? "read and write" : "read", d);
 	return (0);
 }
@@ -1157,34 +1224,32 @@ sandbox_ctl_path(char *buf, size_t len)
 #endif
 
 /*
- * Landlock for the parent: it may read its configuration, its template,
- * HAProxy's pid file and /proc, write only in the directories of
- * haproxy.cfg, the log file and the metrics file, and remove its
- * control socket at exit.  Nothing
- * else on the file system, whatever a bug might try.  A SIGHUP that
- * moves these files elsewhere needs a restart.
+ * Landlock on the whole file system for who: every access is handled,
+ * and allowed only under the n places of the list.  Without Landlock
+ * (an old kernel, a service manager's filter) a line says so and the
+ * process goes on without it.
  */
-int
-sandbox_parent_fs(const struct ep2_conf *conf)
+static int
+sandbox_fs(const char *who, const struct sandbox_place *pl, size_t n)
 {
 #ifdef __NR_landlock_create_ruleset
 	struct landlock_ruleset_attr	 ra;
 	uint64_t			 handled;
-	char				 ctl[PATH_MAX];
+	size_t				 i;
 	int				 abi, rfd, r = 0;
 
 	if (!sandbox_allowed(__NR_landlock_create_ruleset, 0, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION)) {
 		log_info("sandbox: Landlock is refused by the service "
-		    "manager's system call filter; the parent's file system "
-		    "access is not limited");
+		    "manager's system call filter; the %s's file system "
+		    "access is not limited", who);
 		return (0);
 	}
 	abi = syscall(__NR_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 1) {
-		log_info("sandbox: no Landlock in this kernel; the parent's "
-		    "file system access is not limited");
+		log_info("sandbox: no Landlock in this kernel; the %s's "
+		    "file system access is not limited", who);
 		return (0);
 	}
 	handled = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
@@ -1209,22 +1274,9 @@ sandbox_parent_fs(const struct ep2_conf *conf)
 		log_warn("sandbox: landlock_create_ruleset");
 		return (-1);
 	}
-	if (sandbox_ll_rule(rfd, conf->haproxy_config_file, 1,
-	    LL_READ | LL_WRITE, handled) == -1 ||
-	    sandbox_ll_rule(rfd, conf->log_file, 1, LL_READ | LL_WRITE,
-	    handled) == -1 ||
-	    sandbox_ll_rule(rfd, conf->metrics_file, 1, LL_READ | LL_WRITE,
-	    handled) == -1 ||
-	    sandbox_ll_rule(rfd, conf->conf_path, 1, LL_READ, handled) == -1 ||
-	    sandbox_ll_rule(rfd, conf->template_file, 1, LL_READ,
-	    handled) == -1 ||
-	    sandbox_ll_rule(rfd, conf->pid_file, 1, LL_READ, handled) == -1 ||
-	    sandbox_ll_rule(rfd, "/proc", 0, LL_READ, handled) == -1)
-		r = -1;
-	if (r == 0 && sandbox_ctl_path(ctl, sizeof(ctl)) == 0 &&
-	    sandbox_ll_rule(rfd, ctl, 1, LL_READ |
-	    LANDLOCK_ACCESS_FS_REMOVE_FILE, handled) == -1)
-		r = -1;
+	for (i = 0; i < n && r == 0; i++)
+		r = sandbox_ll_rule(rfd, who, pl[i].path, pl[i].dir,
+		    pl[i].access, handled);
 	if (r == 0 && syscall(__NR_landlock_restrict_self, rfd, 0) == -1) {
 		log_warn("sandbox: landlock_restrict_self");
 		r = -1;
@@ -1232,9 +1284,41 @@ sandbox_parent_fs(const struct ep2_conf *conf)
 	close(rfd);
 	return (r);
 #else
-	log_info("sandbox: built without Landlock; the parent's file system "
-	    "access is not limited");
+	log_info("sandbox: built without Landlock; the %s's file system "
+	    "access is not limited", who);
 	return (0);
+#endif
+}
+
+/*
+ * Landlock for the parent: it may read its configuration, its template,
+ * HAProxy's pid file and /proc, write only in the directories of
+ * haproxy.cfg, the log file and the metrics file, and remove its
+ * control socket at exit.  Nothing else on the file system, whatever a
+ * bug might try.  A SIGHUP that moves these files elsewhere needs a
+ * restart.
+ */
+int
+sandbox_parent_fs(const struct ep2_conf *conf)
+{
+#ifdef __NR_landlock_create_ruleset
+	char			ctl[PATH_MAX];
+	struct sandbox_place	pl[] = {
+		{ conf->haproxy_config_file, 1, LL_READ | LL_WRITE },
+		{ conf->log_file, 1, LL_READ | LL_WRITE },
+		{ conf->metrics_file, 1, LL_READ | LL_WRITE },
+		{ conf->conf_path, 1, LL_READ },
+		{ conf->template_file, 1, LL_READ },
+		{ conf->pid_file, 1, LL_READ },
+		{ "/proc", 0, LL_READ },
+		{ NULL, 1, LL_READ | LANDLOCK_ACCESS_FS_REMOVE_FILE },
+	};
+
+	if (sandbox_ctl_path(ctl, sizeof(ctl)) == 0)
+		pl[7].path = ctl;
+	return (sandbox_fs("parent", pl, sizeof(pl) / sizeof(pl[0])));
+#else
+	return (sandbox_fs("parent", NULL, 0));
 #endif
 }
 
@@ -1402,30 +1486,106 @@ sandbox_parent(const struct ep2_conf *conf)
 }
 
 /*
- * The reloader stays root and starts HAProxy, which inherits all of
- * this across execve: no_new_privs (HAProxy is not set-uid and gains
- * nothing from it), a bounding set of what HAProxy may need, Landlock
- * allowing only the haproxy binary to be executed, and a deny-list of
- * calls HAProxy never makes.  The binary is the one named when the
- * reloader started: a new haproxy_binary needs a restart.
+ * The runner stays root and starts HAProxy, which inherits all of this
+ * across execve: no_new_privs (HAProxy is not set-uid and gains nothing
+ * from it), a bounding set of what HAProxy may need, Landlock allowing
+ * only the haproxy binary to be executed, and a deny-list of calls
+ * HAProxy never makes.  The binary is the one named when the reloader
+ * started: a new haproxy_binary needs a restart.
  */
 int
-sandbox_reloader(const struct ep2_conf *conf)
+sandbox_runner(const struct ep2_conf *conf)
 {
-	size_t	 ncaps = sizeof(reloader_caps) / sizeof(reloader_caps[0]);
+	size_t	 ncaps = sizeof(runner_caps) / sizeof(runner_caps[0]);
 
 	sandbox_protect();
-	if (sandbox_bounding(reloader_caps, ncaps) == -1 ||
-	    sandbox_capset(reloader_caps, ncaps) == -1)
+	if (sandbox_bounding(runner_caps, ncaps) == -1 ||
+	    sandbox_capset(runner_caps, ncaps) == -1)
 		return (-1);
 	if (sandbox_nnp() == -1)
 		return (-1);
 	if (conf != NULL && sandbox_exec_only(conf->haproxy_binary) == -1)
 		return (-1);
-	if (sandbox_install(reloader_filter,
-	    sizeof(reloader_filter) / sizeof(reloader_filter[0]),
+	if (sandbox_install(runner_filter,
+	    sizeof(runner_filter) / sizeof(runner_filter[0]),
 	    SECCOMP_RET_ALLOW) == -1)
 		return (-1);
+	log_debug("sandbox: runner confined");
+	return (0);
+}
+
+/*
+ * The reloader, once its runner is forked: root without a single
+ * capability (the pid file and the descriptors it is passed need
+ * none), no_new_privs, Landlock allowing only to read in the pid
+ * file's directory, and an allow-list that kills.
+ */
+int
+sandbox_reloader(const struct ep2_conf *conf)
+{
+	int	 debug;
+
+	sandbox_protect();
+	if (sandbox_bounding(NULL, 0) == -1 || sandbox_capset(NULL, 0) == -1)
+		return (-1);
+	if (sandbox_nnp() == -1)
+		return (-1);
+	if (conf != NULL) {
+#ifdef __NR_landlock_create_ruleset
+		struct sandbox_place	pl[] = {
+			{ conf->pid_file, 1, LL_READ },
+		};
+
+		if (sandbox_fs("reloader", pl, 1) == -1)
+			return (-1);
+#else
+		if (sandbox_fs("reloader", NULL, 0) == -1)
+			return (-1);
+#endif
+	}
+	debug = sandbox_debug();
+	if (debug && sandbox_trap_sigsys() == -1)
+		return (-1);
+	if (sandbox_install2(common_allow,
+	    sizeof(common_allow) / sizeof(common_allow[0]), reloader_filter,
+	    sizeof(reloader_filter) / sizeof(reloader_filter[0]),
+	    debug ? SECCOMP_RET_TRAP : SECCOMP_RET_KILL_PROCESS) == -1)
+		return (-1);
 	log_debug("sandbox: reloader confined");
+	return (0);
+}
+
+/*
+ * The connector: root with only the capabilities to reach a socket in a
+ * directory or of a mode meant for another user (HAProxy's, owned by
+ * haproxy), no_new_privs, Landlock allowing nothing on the file system
+ * (connecting to a unix socket is not something it restricts), and an
+ * allow-list that kills.
+ */
+int
+sandbox_connector(void)
+{
+	static const int	 caps[] = {
+		CAP_DAC_OVERRIDE,
+		CAP_DAC_READ_SEARCH,
+	};
+	int			 debug;
+
+	sandbox_protect();
+	if (sandbox_bounding(caps, 2) == -1 || sandbox_capset(caps, 2) == -1)
+		return (-1);
+	if (sandbox_nnp() == -1)
+		return (-1);
+	if (sandbox_fs("connector", NULL, 0) == -1)
+		return (-1);
+	debug = sandbox_debug();
+	if (debug && sandbox_trap_sigsys() == -1)
+		return (-1);
+	if (sandbox_install2(common_allow,
+	    sizeof(common_allow) / sizeof(common_allow[0]), connector_filter,
+	    sizeof(connector_filter) / sizeof(connector_filter[0]),
+	    debug ? SECCOMP_RET_TRAP : SECCOMP_RET_KILL_PROCESS) == -1)
+		return (-1);
+	log_debug("sandbox: connector confined");
 	return (0);
 }

@@ -82,6 +82,9 @@ sed -i 's/option httpchk GET \//option httpchk GET \/\n    bogus_keyword on/' "$
 kill -HUP $EP2D_PID
 wait_for 10 log_has "refused by haproxy -c"
 ok $? "a template that fails haproxy -c is refused"
+grep "refused by haproxy -c" "$T/ep2d.out" | grep -q "unknown keyword 'bogus_keyword'" &&
+    ! grep "refused by haproxy -c" "$T/ep2d.out" | grep -q NOTICE
+ok $? "the log line gives haproxy's reason, on one line"
 cmp -s "$T/haproxy.cfg" "$T/haproxy.cfg.before" && [ "$(haproxy_pid)" = "$pid3" ]
 ok $? "the old haproxy.cfg is kept and HAProxy is untouched"
 [ ! -e "$T/haproxy.cfg.new" ]

@@ -29,6 +29,10 @@ F=$(ep2d_pids fetcher)
 R=$(ep2d_pids reloader)
 [ -n "$F" ] && [ -n "$R" ]
 ok $? "processes titled 'ep2d: fetcher' and 'ep2d: reloader' ($F, $R)"
+C=$(ep2d_pids connector)
+N=$(pgrep -P "$R" -f '^ep2d: runner')
+[ -n "$C" ] && [ -n "$N" ]
+ok $? "the parent's connector ($C) and the reloader's runner ($N)"
 ps -o args= -p $EP2D_PID | grep -q "^ep2d: parent"
 ok $? "the parent is titled 'ep2d: parent'"
 [ "$(stat -c %U /proc/$F)" = "_ep2d" ]
@@ -61,6 +65,8 @@ grep -q "lost child: fetcher pid $F" "$T/ep2d.out"
 ok $? "one log line says which child was lost"
 [ -z "$(ep2d_pids reloader)" ] && ! kill -0 "$R" 2>/dev/null
 ok $? "no orphan: the reloader is gone too"
+wait_for 5 sh -c "! kill -0 $C 2>/dev/null && ! kill -0 $N 2>/dev/null"
+ok $? "and the connector and the runner"
 kill -0 "$hp" && [ "$(answers 2)" = "b$B1 " ]
 ok $? "HAProxy keeps running with its last configuration"
 
@@ -70,18 +76,27 @@ ep2d_start
 wait_for 10 sh -c "[ -n \"\$(pgrep -f '^ep2d: reloader')\" ]"
 wait_for 10 log_has "haproxy reloaded"
 R=$(ep2d_pids reloader)
+C=$(ep2d_pids connector)
+N=$(pgrep -P "$R" -f '^ep2d: runner')
 kill -9 "$R"
 wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
 ok $? "killing the reloader ends the daemon"
 grep -q "lost child: reloader pid $R" "$T/ep2d.out"
 ok $? "and the log names the reloader"
+wait_for 5 sh -c "! kill -0 $C 2>/dev/null && ! kill -0 $N 2>/dev/null"
+ok $? "its runner and the connector are gone too"
 
 : > "$T/ep2d.out"
 ep2d_start
 wait_for 10 log_has "haproxy reloaded"
+C=$(ep2d_pids connector)
+R=$(ep2d_pids reloader)
+N=$(pgrep -P "$R" -f '^ep2d: runner')
 kill -TERM $EP2D_PID
 wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
 ok $? "SIGTERM: clean exit"
+wait_for 5 sh -c "! kill -0 $C 2>/dev/null && ! kill -0 $N 2>/dev/null && ! kill -0 $R 2>/dev/null"
+ok $? "no process of ep2d left ($C $R $N)"
 wait $EP2D_PID
 ok $? "exit status 0 after SIGTERM"
 [ ! -e "$CTL" ]

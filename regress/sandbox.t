@@ -1,8 +1,9 @@
 #!/bin/sh
 # The sandbox of each process, seen from /proc: the fetcher's user,
 # groups, capabilities, no_new_privs, seccomp and chroot; the chroot's
-# contents; the parent's and the reloader's restrictions and HAProxy
-# inheriting the reloader's; and the file source still working inside
+# contents; the parent's, the reloader's and the runner's restrictions
+# and HAProxy inheriting the runner's; a sandbox violation in the
+# reloader's runner reported; and the file source still working inside
 # the sandbox.  Ports 21000-21099.
 PORT_BASE=21000
 . "$(dirname "$0")/lib.sh"
@@ -115,30 +116,56 @@ ok $? "parent: capabilities and bounding set reduced ($PCAPS)"
 status_is "$P" NoNewPrivs 1
 ok $? "parent: NoNewPrivs 1"
 status_is "$P" Seccomp 2
-ok $? "parent: Seccomp 2 (deny-list)"
+ok $? "parent: Seccomp 2 (allow-list)"
 
-# reloader: root, no_new_privs, filter, HAProxy's capabilities only
+# reloader: root without a capability, no_new_privs, allow-list
+status_is "$R" Uid "0 0 0 0"
+ok $? "reloader: stays root"
+for c in CapInh CapPrm CapEff CapBnd CapAmb; do
+	status_is "$R" $c 0000000000000000
+	ok $? "reloader: $c empty"
+done
+status_is "$R" NoNewPrivs 1
+ok $? "reloader: NoNewPrivs 1"
+status_is "$R" Seccomp 2
+ok $? "reloader: Seccomp 2 (allow-list)"
+
+# the parent's connector: root, DAC_OVERRIDE and DAC_READ_SEARCH only
+C=$(ep2d_pids connector)
+[ -n "$C" ]
+ok $? "the parent's connector ($C) is its child"
+CCAPS=$(printf '%016x' $(( 0x6 & 0x$MBND )))
+status_is "$C" CapBnd $CCAPS && status_is "$C" CapEff $CCAPS &&
+    status_is "$C" CapPrm $CCAPS
+ok $? "connector: capabilities and bounding set reduced ($CCAPS)"
+status_is "$C" NoNewPrivs 1 && status_is "$C" Seccomp 2
+ok $? "connector: NoNewPrivs 1, Seccomp 2 (allow-list)"
+
+# its runner: root, no_new_privs, deny-list, HAProxy's capabilities only
 # CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID
 # NET_BIND_SERVICE NET_ADMIN NET_RAW IPC_LOCK SYS_CHROOT SYS_NICE
 # SYS_RESOURCE
 RCAPS=$(printf '%016x' $(( 0x18474ff & 0x$MBND )))
-status_is "$R" Uid "0 0 0 0"
-ok $? "reloader: stays root"
-status_is "$R" NoNewPrivs 1
-ok $? "reloader: NoNewPrivs 1"
-status_is "$R" Seccomp 2
-ok $? "reloader: Seccomp 2 (deny-list)"
-status_is "$R" CapBnd $RCAPS && status_is "$R" CapEff $RCAPS &&
-    status_is "$R" CapPrm $RCAPS
-ok $? "reloader: capabilities and bounding set are HAProxy's ($RCAPS)"
-status_is "$R" CapInh 0000000000000000 && status_is "$R" CapAmb 0000000000000000
-ok $? "reloader: no inheritable or ambient capabilities"
+N=$(pgrep -P "$R" -f '^ep2d: runner')
+[ -n "$N" ]
+ok $? "the reloader's runner ($N) is its child"
+status_is "$N" Uid "0 0 0 0"
+ok $? "runner: stays root"
+status_is "$N" NoNewPrivs 1
+ok $? "runner: NoNewPrivs 1"
+status_is "$N" Seccomp 2
+ok $? "runner: Seccomp 2 (deny-list)"
+status_is "$N" CapBnd $RCAPS && status_is "$N" CapEff $RCAPS &&
+    status_is "$N" CapPrm $RCAPS
+ok $? "runner: capabilities and bounding set are HAProxy's ($RCAPS)"
+status_is "$N" CapInh 0000000000000000 && status_is "$N" CapAmb 0000000000000000
+ok $? "runner: no inheritable or ambient capabilities"
 
-# HAProxy started by the reloader inherits it, and works
+# HAProxy started by the runner inherits its restrictions, and works
 H=$(haproxy_pid)
 [ -n "$H" ] && status_is "$H" NoNewPrivs 1 && status_is "$H" Seccomp 2 &&
     status_is "$H" CapBnd $RCAPS
-ok $? "HAProxy ($H) inherits the reloader's restrictions"
+ok $? "HAProxy ($H) inherits the runner's restrictions"
 wait_for 10 hap_up 127.0.0.1:$B2
 [ "$(answers 2)" = "b$B2 " ]
 ok $? "HAProxy serves under them"
@@ -151,6 +178,37 @@ grep -q "lost child: fetcher pid $F terminated; signal 31 (sandbox violation)" \
     "$T/ep2d.out"
 ok $? "and the log says it was a sandbox violation"
 kill -0 "$H" && [ "$(answers 2)" = "b$B2 " ]
+ok $? "HAProxy keeps serving"
+
+# the same through the reloader: its runner dies of SIGSYS
+ep2d_start -v
+wait_for 10 sh -c "[ -n \"\$(ep2d_pids reloader)\" ]"
+R=$(ep2d_pids reloader)
+wait_for 10 sh -c "pgrep -P $R -f '^ep2d: runner' >/dev/null"
+N=$(pgrep -P "$R" -f '^ep2d: runner')
+[ -n "$N" ]
+ok $? "restarted; runner $N"
+kill -SYS "$N"
+wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
+ok $? "a runner killed by SIGSYS ends the daemon"
+grep -q "runner pid $N terminated; signal 31 (sandbox violation)" \
+    "$T/ep2d.out" && grep -q "lost child: reloader pid $R" "$T/ep2d.out"
+ok $? "the reloader names the runner and the violation, the parent the reloader"
+H=$(haproxy_pid)
+kill -0 "$H" && [ "$(answers 2)" = "b$B2 " ]
+ok $? "HAProxy keeps serving"
+
+# and through the parent's connector
+ep2d_start -v
+wait_for 10 sh -c "[ -n \"\$(ep2d_pids connector)\" ]"
+C=$(ep2d_pids connector)
+kill -SYS "$C"
+wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
+ok $? "a connector killed by SIGSYS ends the daemon"
+grep -q "lost child: connector pid $C terminated; signal 31 (sandbox violation)" \
+    "$T/ep2d.out"
+ok $? "and the log says so"
+kill -0 "$(haproxy_pid)" && [ "$(answers 2)" = "b$B2 " ]
 ok $? "HAProxy keeps serving"
 
 done_testing

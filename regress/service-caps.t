@@ -24,24 +24,27 @@ setpriv --bounding-set=-all,$caps --inh-caps=-all \
 EP2D_PID=$!
 wait_for 15 hap_has 127.0.0.1:$B1
 ok $? "bootstrap inside the unit's bounding set"
-bnd=$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$(ep2d_pids reloader)/status")
+R=$(ep2d_pids reloader)
+N=$(pgrep -P "$R" -f '^ep2d: runner')
+bnd=$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$N/status")
 # CAP_DAC_OVERRIDE is bit 1, CAP_KILL bit 5: both must be gone, and
 # CAP_SETUID (bit 7, haproxy's "user") kept
 [ -n "$bnd" ] && [ $((0x$bnd & 0x22)) -eq 0 ] && [ $((0x$bnd & 0x80)) -ne 0 ]
-ok $? "the set really applies (reloader's CapEff $bnd)"
+ok $? "the set really applies (the runner's CapEff $bnd)"
 echo "127.0.0.1:$B1
 127.0.0.1:$B2" > "$T/servers"
 wait_for 15 hap_has 127.0.0.1:$B1 127.0.0.1:$B2
 ok $? "a change applies"
 F=$(ep2d_pids fetcher)
-R=$(ep2d_pids reloader)
-[ -n "$F" ] && [ -n "$R" ]
-ok $? "fetcher and reloader running"
+C=$(ep2d_pids connector)
+[ -n "$F" ] && [ -n "$R" ] && [ -n "$C" ] && [ -n "$N" ]
+ok $? "fetcher, reloader, connector and runner running"
 kill -TERM "$EP2D_PID"
 wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
 ok $? "SIGTERM: ep2d exits"
-wait_for 10 sh -c "! kill -0 $F 2>/dev/null && ! kill -0 $R 2>/dev/null"
-ok $? "and its children too, without CAP_KILL"
+wait_for 10 sh -c "! kill -0 $F 2>/dev/null && ! kill -0 $R 2>/dev/null &&
+    ! kill -0 $C 2>/dev/null && ! kill -0 $N 2>/dev/null"
+ok $? "and all its processes too, without CAP_KILL"
 ! grep -i "sandbox" "$T/ep2d.out" | grep -qi "refused\|failed\|cannot"
 ok $? "no sandbox step failed"
 grep -i "sandbox" "$T/ep2d.out" | head -n 5 | while read -r l; do diag "$l"; done

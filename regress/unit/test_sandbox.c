@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
@@ -473,9 +474,12 @@ p_child(void)
 		return (2);
 	if (socket(AF_INET, SOCK_STREAM, 0) != -1 || errno != EACCES)
 		return (3);
-	if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+	/* datagram (syslog, sd_notify) only: streams come from elsewhere */
+	if ((s = socket(AF_UNIX, SOCK_DGRAM, 0)) == -1)
 		return (4);
 	close(s);
+	if (socket(AF_UNIX, SOCK_STREAM, 0) != -1 || errno != EACCES)
+		return (11);
 	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != -1 || errno != EPERM)
 		return (5);
 	if (pthread_create(&t, NULL, thread_resolve, NULL) != 0 ||
@@ -493,7 +497,7 @@ p_child(void)
 	return (0);
 }
 
-/* reloader: runs programs, but no mount, namespaces, ptrace, modules */
+/* runner: runs programs, but no mount, namespaces, ptrace, modules */
 static int
 r_child(void)
 {
@@ -507,7 +511,7 @@ r_child(void)
 		return (100);
 	memset(&conf, 0, sizeof(conf));
 	strlcpy(conf.haproxy_binary, "/bin/true", sizeof(conf.haproxy_binary));
-	if (sandbox_reloader(&conf) == -1)
+	if (sandbox_runner(&conf) == -1)
 		return (101);
 	if (mount("none", "/mnt", "tmpfs", 0, NULL) != -1 || errno != EPERM)
 		return (1);
@@ -557,7 +561,7 @@ r_script(void)
 		return (100);
 	memset(&conf, 0, sizeof(conf));
 	strlcpy(conf.haproxy_binary, script, sizeof(conf.haproxy_binary));
-	if (sandbox_reloader(&conf) == -1)
+	if (sandbox_runner(&conf) == -1)
 		return (101);
 	if ((pid = fork()) == -1)
 		return (1);
@@ -573,7 +577,7 @@ r_script(void)
 	return (0);
 }
 
-/* a haproxy_binary that does not exist: the reloader starts, runs nothing */
+/* a haproxy_binary that does not exist: the runner starts, runs nothing */
 static int
 r_missing(void)
 {
@@ -584,7 +588,7 @@ r_missing(void)
 	memset(&conf, 0, sizeof(conf));
 	strlcpy(conf.haproxy_binary, "/nonexistent/haproxy",
 	    sizeof(conf.haproxy_binary));
-	if (sandbox_reloader(&conf) == -1)
+	if (sandbox_runner(&conf) == -1)
 		return (101);
 	if (execl("/bin/true", "true", (char *)NULL) != -1 || errno != EACCES)
 		return (1);
@@ -640,11 +644,236 @@ r_service(void)
 		return (100);
 	memset(&conf, 0, sizeof(conf));
 	strlcpy(conf.haproxy_binary, "/bin/true", sizeof(conf.haproxy_binary));
-	if (sandbox_reloader(&conf) == -1)
+	if (sandbox_runner(&conf) == -1)
 		return (1);
 	if (execl("/bin/true", "true", (char *)NULL) == -1)
 		return (2);
 	return (3);
+}
+
+/*
+ * reloader: an allow-list, no capability, reads only in the pid file's
+ * directory (Landlock).
+ */
+static char	 pidfile[256];
+
+static int
+rl_sandbox(void)
+{
+	struct ep2_conf	 conf;
+
+	if (dup2(cap_fd, STDERR_FILENO) == -1)
+		return (100);
+	memset(&conf, 0, sizeof(conf));
+	strlcpy(conf.haproxy_binary, "/bin/true", sizeof(conf.haproxy_binary));
+	strlcpy(conf.pid_file, pidfile, sizeof(conf.pid_file));
+	return (sandbox_reloader(&conf) == -1 ? 101 : 0);
+}
+
+/* a field of /proc/self/status through a descriptor opened before */
+static int
+fd_status_field(int fd, const char *field, unsigned long long *v)
+{
+	char	 buf[4096], *p;
+	ssize_t	 n;
+	size_t	 len = strlen(field);
+
+	if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) <= 0)
+		return (0);
+	buf[n] = '\0';
+	for (p = buf; p != NULL; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (strncmp(p, field, len) == 0 && p[len] == ':') {
+			*v = strtoull(p + len + 1, NULL,
+			    strcmp(field, "NoNewPrivs") == 0 ? 10 : 16);
+			return (1);
+		}
+	return (0);
+}
+
+static int
+rl_child(void)
+{
+	unsigned long long	 v;
+	char			 buf[16];
+	int			 fd, sfd, rv;
+
+	/* /proc is outside what Landlock leaves it: open it first */
+	if ((sfd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) == -1)
+		return (99);
+	if ((rv = rl_sandbox()) != 0)
+		return (rv);
+	/* root without a capability, bounding set empty */
+	if (!fd_status_field(sfd, "CapEff", &v) || v != 0)
+		return (1);
+	if (!fd_status_field(sfd, "CapBnd", &v) || v != 0)
+		return (2);
+	if (!fd_status_field(sfd, "NoNewPrivs", &v) || v != 1)
+		return (3);
+	/* the pid file reads; is the pid alive */
+	if ((fd = open(pidfile, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    read(fd, buf, sizeof(buf)) <= 0)
+		return (4);
+	close(fd);
+	if (kill(getpid(), 0) == -1)
+		return (5);
+	/* nothing opens for writing, even where it may read */
+	if (open(pidfile, O_WRONLY) != -1 || errno != EACCES)
+		return (6);
+	/* Landlock: nothing read outside the pid file's directory */
+	if (landlock && (open("/etc/passwd", O_RDONLY) != -1 ||
+	    errno != EACCES))
+		return (7);
+	/* syslog's datagram socket; no stream, no IP */
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return (8);
+	close(fd);
+	if (socket(AF_UNIX, SOCK_STREAM, 0) != -1 || errno != EACCES)
+		return (9);
+	if (socket(AF_INET, SOCK_DGRAM, 0) != -1 || errno != EACCES)
+		return (10);
+	return (0);
+}
+
+static int
+rl_exec(void)
+{
+	int	 rv;
+
+	if ((rv = rl_sandbox()) != 0)
+		return (rv);
+	execl("/bin/true", "true", (char *)NULL);
+	return (1);
+}
+
+static int
+rl_fork(void)
+{
+	int	 rv;
+
+	if ((rv = rl_sandbox()) != 0)
+		return (rv);
+	if (syscall(SYS_fork) == 0)
+		_exit(0);
+	return (1);
+}
+
+static int
+rl_kill(void)
+{
+	int	 rv;
+
+	if ((rv = rl_sandbox()) != 0)
+		return (rv);
+	/* a real signal, to itself: allowed, it would die of SIGUSR2 */
+	kill(getpid(), SIGUSR2);
+	return (1);
+}
+
+static int
+rl_service(void)
+{
+	int	 rv;
+
+	if (service_manager() == -1)
+		return (100);
+	if ((rv = rl_sandbox()) != 0)
+		return (rv);
+	return (kill(getpid(), 0) == 0 ? 0 : 1);
+}
+
+/*
+ * The connector: what the parent connects through.  A listening socket
+ * of the test stands for HAProxy's.
+ */
+static char	 lsock[256];
+
+static int
+c_child(void)
+{
+	struct sockaddr_un	 sun;
+	unsigned long long	 v;
+	int			 s, sfd;
+
+	if (dup2(cap_fd, STDERR_FILENO) == -1)
+		return (100);
+	if ((sfd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) == -1)
+		return (99);
+	if (sandbox_connector() == -1)
+		return (101);
+	if (!fd_status_field(sfd, "CapEff", &v) ||
+	    v != ((1ULL << CAP_DAC_OVERRIDE) | (1ULL << CAP_DAC_READ_SEARCH)))
+		return (1);
+	if (!fd_status_field(sfd, "CapBnd", &v) ||
+	    v != ((1ULL << CAP_DAC_OVERRIDE) | (1ULL << CAP_DAC_READ_SEARCH)))
+		return (2);
+	/* Landlock leaves connect(2) to a named socket alone */
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, lsock, sizeof(sun.sun_path));
+	if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		return (3);
+	close(s);
+	if (socket(AF_INET, SOCK_STREAM, 0) != -1 || errno != EACCES)
+		return (4);
+	return (0);
+}
+
+static int
+c_open(void)
+{
+	if (dup2(cap_fd, STDERR_FILENO) == -1)
+		return (100);
+	if (sandbox_connector() == -1)
+		return (101);
+	(void)open("/etc/hostname", O_RDONLY);
+	return (1);
+}
+
+static int
+c_exec(void)
+{
+	if (dup2(cap_fd, STDERR_FILENO) == -1)
+		return (100);
+	if (sandbox_connector() == -1)
+		return (101);
+	execl("/bin/true", "true", (char *)NULL);
+	return (1);
+}
+
+/* the pair: the parent asks by path, gets a connected descriptor */
+static int
+c_pair(void)
+{
+	struct ep2_conf		*conf;
+	const struct ep2_conf	*confs[1];
+	int			 fd, r;
+
+	if (dup2(cap_fd, STDERR_FILENO) == -1)
+		return (100);
+	if ((conf = calloc(1, sizeof(*conf))) == NULL)
+		return (99);
+	strlcpy(conf->sockets[0], lsock, sizeof(conf->sockets[0]));
+	conf->nsockets = 1;
+	confs[0] = conf;
+	if (connector_start(confs, 1) == -1)
+		return (101);
+	if (connector_pid() <= 0 || !connector_known(lsock) ||
+	    connector_known("/elsewhere.sock"))
+		return (1);
+	if ((r = connector_connect(lsock, &fd)) == -1 && errno != EINPROGRESS)
+		return (2);
+	if (fd == -1 || fcntl(fd, F_GETFD) != FD_CLOEXEC)
+		return (3);
+	close(fd);
+	if (connector_connect("/elsewhere.sock", &fd) != -1 ||
+	    errno != EPERM || fd != -1)
+		return (4);
+	/* the connector ends with the pair */
+	connector_stop();
+	if (connector_pid() != -1)
+		return (5);
+	return (0);
 }
 
 int
@@ -729,7 +958,8 @@ main(void)
 		fatal("chown");
 
 	cap_start();
-	is_int(run(p_child), 0, "parent: no exec, no fork, no IP, no ptrace, "
+	is_int(run(p_child), 0, "parent: no exec, no fork, no IP, no unix "
+	    "stream socket, no ptrace, "
 	    "capabilities for files only; threads and unix sockets work");
 	cap_start();
 	landlock = syscall(SYS_landlock_create_ruleset, NULL, 0,
@@ -753,7 +983,7 @@ main(void)
 		    "/etc/passwd");
 		cap_start();
 	}
-	is_int(run(r_child), 0, "reloader: no mount, unshare, ptrace or "
+	is_int(run(r_child), 0, "runner: no mount, unshare, ptrace or "
 	    "modules, a reduced bounding set; runs the haproxy binary%s",
 	    landlock ? ", not /bin/sh (Landlock)" : " (no Landlock here)");
 
@@ -763,10 +993,56 @@ main(void)
 		    -1 || write(fd1, "#!/bin/sh\nexit 7\n", 17) != 17)
 			fatal("%s", script);
 		close(fd1);
-		is_int(run(r_script), 0, "reloader: a #! haproxy_binary runs "
+		is_int(run(r_script), 0, "runner: a #! haproxy_binary runs "
 		    "through its interpreter; /bin/true does not");
-		is_int(run(r_missing), 0, "reloader: a missing haproxy_binary "
+		is_int(run(r_missing), 0, "runner: a missing haproxy_binary "
 		    "leaves nothing to run");
+	}
+
+	snprintf(pidfile, sizeof(pidfile), "%s/run", dir);
+	(void)mkdir(pidfile, 0755);
+	snprintf(pidfile, sizeof(pidfile), "%s/run/haproxy.pid", dir);
+	if ((fd1 = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1 ||
+	    write(fd1, "1\n", 2) != 2)
+		fatal("%s", pidfile);
+	close(fd1);
+	cap_start();
+	is_int(run(rl_child), 0, "reloader: no capability, no_new_privs; "
+	    "reads the pid file, opens nothing for writing, %s; syslog's "
+	    "datagram socket only", landlock ? "reads nothing outside the pid "
+	    "file's directory (Landlock)" : "(no Landlock here)");
+	ok(cap_has("reloader confined"), "reloader: says it is confined");
+	is_int(run(rl_exec), 128 + SIGSYS, "reloader: execve kills it (SIGSYS)");
+	is_int(run(rl_fork), 128 + SIGSYS, "reloader: fork kills it");
+	is_int(run(rl_kill), 128 + SIGSYS,
+	    "reloader: a signal other than 0 kills it");
+
+	{
+		struct sockaddr_un	 sun;
+		int			 ls;
+
+		snprintf(lsock, sizeof(lsock), "%s/run/hap.sock", dir);
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		strlcpy(sun.sun_path, lsock, sizeof(sun.sun_path));
+		if ((ls = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+		    bind(ls, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+		    listen(ls, 16) == -1)
+			fatal("%s", lsock);
+		cap_start();
+		is_int(run(c_child), 0, "connector: CAP_DAC_OVERRIDE and "
+		    "CAP_DAC_READ_SEARCH only; connects to a unix socket, "
+		    "no IP");
+		ok(cap_has("connector confined"),
+		    "connector: says it is confined");
+		is_int(run(c_exec), 128 + SIGSYS,
+		    "connector: execve kills it (SIGSYS)");
+		is_int(run(c_open), 128 + SIGSYS,
+		    "connector: opening a file kills it");
+		is_int(run(c_pair), 0, "connector: hands over a connected "
+		    "close-on-exec descriptor for a socket it was given, "
+		    "EPERM for any other path; ends with its pair");
+		close(ls);
 	}
 
 	cap_start();
@@ -775,10 +1051,12 @@ main(void)
 	ok(cap_has("chroot(2) is refused by the service manager's system "
 	    "call filter"), "with a message saying what to allow");
 	cap_start();
-	is_int(run(r_service), 0, "the reloader copes with no Landlock and "
+	is_int(run(r_service), 0, "the runner copes with no Landlock and "
 	    "no CAP_SETPCAP, and still runs haproxy");
 	ok(cap_has("Landlock is refused") && cap_has("no CAP_SETPCAP"),
 	    "and says so");
+	cap_start();
+	is_int(run(rl_service), 0, "the reloader too, with its allow-list");
 
 	snprintf(buf1, sizeof(buf1), "rm -rf '%s'", dir);
 	if (system(buf1) != 0)

@@ -1,0 +1,299 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The connector: the parent's only way to a stream socket.  Which unix
+ * socket a process connects to is beyond seccomp (the path is behind a
+ * pointer) and beyond Landlock as Linux has it, so the parent's filter
+ * refuses stream sockets altogether, and this small child of the
+ * parent, forked before the parent's sandbox closes, connects for it:
+ * to HAProxy's runtime sockets as the configuration named them at
+ * start, by index, and to nothing else.  A request is a 4-byte index
+ * on a SOCK_SEQPACKET pair; the answer an errno value, the connected
+ * descriptor riding along (SCM_RIGHTS).  The connector parses nothing
+ * else and runs under an allow-list of its own.
+ */
+
+#include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ep2d.h"
+#include "log.h"
+
+struct conn_res {
+	int32_t		 err;		/* 0, EINPROGRESS or the failure */
+};
+
+static char	 paths[EP2D_MAX_SOCKETS * EP2D_MAX_BACKENDS][EP2D_SOCKPATH_MAX];
+static size_t	 npaths;
+static int	 conn_fd = -1;		/* the parent's end */
+static pid_t	 conn_pid = -1;
+
+static void	 connector_serve(int) __attribute__((__noreturn__));
+
+static void
+connector_serve(int fd)
+{
+	struct sockaddr_un	 sun;
+	struct conn_res		 res;
+	struct msghdr		 msg;
+	struct iovec		 iov;
+	struct cmsghdr		*cmsg;
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	}			 cmsgbuf;
+	uint32_t		 idx;
+	ssize_t			 n;
+	int			 s;
+
+	for (;;) {
+		n = recv(fd, &idx, sizeof(idx), MSG_TRUNC);
+		if (n == 0)
+			_exit(0);	/* the parent is gone */
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("connector: recv");
+		}
+		if ((size_t)n != sizeof(idx))
+			fatalx("connector: request of %zd bytes", n);
+		if (idx >= npaths)
+			fatalx("connector: socket %u unknown", idx);
+
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		memcpy(sun.sun_path, paths[idx], sizeof(sun.sun_path));
+		res.err = 0;
+		if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0)) == -1)
+			res.err = errno;
+		else if (connect(s, (struct sockaddr *)&sun,
+		    sizeof(sun)) == -1) {
+			res.err = errno;
+			if (res.err != EINPROGRESS) {
+				close(s);
+				s = -1;
+			}
+		}
+
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = &res;
+		iov.iov_len = sizeof(res);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		if (s != -1) {
+			memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+			msg.msg_control = cmsgbuf.buf;
+			msg.msg_controllen = sizeof(cmsgbuf.buf);
+			cmsg = CMSG_FIRSTHDR(&msg);
+			cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+			cmsg->cmsg_level = SOL_SOCKET;
+			cmsg->cmsg_type = SCM_RIGHTS;
+			memcpy(CMSG_DATA(cmsg), &s, sizeof(int));
+		}
+		if (sendmsg(fd, &msg, MSG_NOSIGNAL) == -1)
+			_exit(0);
+		if (s != -1)
+			close(s);
+	}
+}
+
+/*
+ * Fork the connector with the runtime sockets of every backend.  Called
+ * by the parent before its sandbox closes.  Every descriptor the parent
+ * holds is closed in the child but its end of the pair.
+ */
+int
+connector_start(const struct ep2_conf *const *confs, int nconfs)
+{
+	int	 sv[2], fd, i, k;
+	size_t	 j;
+	pid_t	 pid;
+
+	npaths = 0;
+	for (i = 0; i < nconfs; i++)
+		for (k = 0; k < confs[i]->nsockets; k++) {
+			for (j = 0; j < npaths; j++)
+				if (strcmp(paths[j], confs[i]->sockets[k]) == 0)
+					break;
+			if (j < npaths || npaths >= sizeof(paths) /
+			    sizeof(paths[0]))
+				continue;
+			strlcpy(paths[npaths++], confs[i]->sockets[k],
+			    sizeof(paths[0]));
+		}
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("connector: socketpair");
+		return (-1);
+	}
+	switch (pid = fork()) {
+	case -1:
+		log_warn("connector: fork");
+		close(sv[0]);
+		close(sv[1]);
+		return (-1);
+	case 0:
+		break;
+	default:
+		close(sv[1]);
+		conn_fd = sv[0];
+		conn_pid = pid;
+		return (0);
+	}
+
+	/* the connector */
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != sv[1])
+			(void)close(fd);
+	log_file_setfd(-1);	/* closed above; syslog or stderr only */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
+		log_warn("connector: PR_SET_PDEATHSIG");
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	if (getppid() == 1)
+		_exit(0);
+	log_procinit("connector");
+	setproctitle("%s", "connector");
+	if (sandbox_connector() == -1)
+		fatalx("connector: sandbox");
+	connector_serve(sv[1]);
+}
+
+pid_t
+connector_pid(void)
+{
+	return (conn_pid);
+}
+
+/* Parent's exit: the connector ends with its end of the pair. */
+void
+connector_stop(void)
+{
+	if (conn_fd != -1)
+		close(conn_fd);
+	conn_fd = -1;
+	if (conn_pid > 0)
+		(void)waitpid(conn_pid, NULL, 0);
+	conn_pid = -1;
+}
+
+/*
+ * The parent's side, for hap_connect(): a stream socket connected (or
+ * connecting) to path, as socket(2) and connect(2) would give it: 0 and
+ * *fdp, or -1 with errno (EINPROGRESS with *fdp set: connecting).  A
+ * path the configuration did not name at start is refused with EPERM:
+ * the connector knows only those.
+ */
+int
+connector_connect(const char *path, int *fdp)
+{
+	struct conn_res		 res;
+	struct msghdr		 msg;
+	struct iovec		 iov;
+	struct cmsghdr		*cmsg;
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	}			 cmsgbuf;
+	uint32_t		 idx;
+	ssize_t			 n;
+	int			 fd = -1;
+
+	*fdp = -1;
+	if (conn_fd == -1)
+		goto gone;
+	for (idx = 0; idx < npaths; idx++)
+		if (strcmp(paths[idx], path) == 0)
+			break;
+	if (idx == npaths) {
+		/* said once at SIGHUP: connector_known() */
+		errno = EPERM;
+		return (-1);
+	}
+	if (send(conn_fd, &idx, sizeof(idx), MSG_NOSIGNAL) != sizeof(idx))
+		goto gone;
+	memset(&msg, 0, sizeof(msg));
+	memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+	iov.iov_base = &res;
+	iov.iov_len = sizeof(res);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cmsgbuf.buf;
+	msg.msg_controllen = sizeof(cmsgbuf.buf);
+	do {
+		n = recvmsg(conn_fd, &msg, MSG_CMSG_CLOEXEC);
+	} while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		goto gone;
+	if ((size_t)n != sizeof(res) || (msg.msg_flags & MSG_CTRUNC))
+		fatalx("connector: bad answer");
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
+	    cmsg = CMSG_NXTHDR(&msg, cmsg))
+		if (cmsg->cmsg_level == SOL_SOCKET &&
+		    cmsg->cmsg_type == SCM_RIGHTS &&
+		    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	if (res.err != 0 && res.err != EINPROGRESS) {
+		if (fd != -1)
+			close(fd);
+		errno = res.err;
+		return (-1);
+	}
+	if (fd == -1)
+		fatalx("connector: answer without a socket");
+	*fdp = fd;
+	if (res.err == EINPROGRESS) {
+		errno = EINPROGRESS;
+		return (-1);
+	}
+	return (0);
+
+ gone:
+	/* SIGCHLD brings the parent's report and its exit */
+	log_warnx("connector: gone");
+	errno = EPIPE;
+	return (-1);
+}
+
+/* Whether the connector can reach path: a SIGHUP may name new ones. */
+int
+connector_known(const char *path)
+{
+	size_t	 i;
+
+	if (conn_fd == -1)
+		return (1);
+	for (i = 0; i < npaths; i++)
+		if (strcmp(paths[i], path) == 0)
+			return (1);
+	return (0);
+}

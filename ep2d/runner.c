@@ -1,0 +1,478 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The runner: the reloader's hands.  A seccomp filter, no_new_privs,
+ * Landlock and the capability bounding set are all inherited across
+ * execve, so the process that starts HAProxy cannot wear an allow-list
+ * without imposing it on HAProxy.  The reloader therefore forks the
+ * runner before it confines itself; the runner wears only what HAProxy
+ * may wear (sandbox_runner) and does one thing: on a request from the
+ * reloader it runs the haproxy binary it was given at start, or asks
+ * systemd to start or reload a unit, and answers with the exit status
+ * and the last bytes of what the program said.  It parses nothing else:
+ * a request is one fixed-size datagram on a SOCK_SEQPACKET pair, every
+ * field checked; anything else ends it.  The reloader, which reads the
+ * parent's messages and the configuration, runs under an allow-list.
+ */
+
+#include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-bus.h>
+
+#include "ep2d.h"
+#include "log.h"
+#include "proc.h"
+
+#define RUNNER_TIMEOUT	60	/* seconds for one haproxy run */
+
+static char	 runner_binary[PATH_MAX];
+static pid_t	 runner_pid = -1;	/* in the reloader */
+
+static int	 run_argv(char *const [], char *, size_t);
+static int	 systemd_call(const char *, const char *, char *, size_t);
+static int	 runner_unit_ok(const char *);
+static int	 runner_req_argv(struct runner_req *, char **, size_t);
+static void	 runner_serve(int) __attribute__((__noreturn__));
+
+/*
+ * Run argv with stdout and stderr into a pipe, keep the last bytes of
+ * what it said in msg.  haproxy -D leaves a daemon behind that may hold
+ * the pipe open, so stop reading when the child we started has exited.
+ */
+static int
+run_argv(char *const argv[], char *msg, size_t msglen)
+{
+	struct pollfd	 pfd;
+	pid_t		 pid;
+	int		 p[2], status = -1, done = 0, eof = 0, fd;
+	size_t		 off = 0;
+	ssize_t		 n;
+	time_t		 start;
+	char		 buf[1024];
+
+	msg[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		snprintf(msg, msglen, "pipe: %s", strerror(errno));
+		return (-1);
+	}
+	switch (pid = fork()) {
+	case -1:
+		snprintf(msg, msglen, "fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return (-1);
+	case 0:
+		if ((fd = open("/dev/null", O_RDONLY)) != -1)
+			dup2(fd, STDIN_FILENO);
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		execv(argv[0], argv);
+		dprintf(STDERR_FILENO, "execv %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	start = time(NULL);
+	for (;;) {
+		if (!done && waitpid(pid, &status, WNOHANG) == pid)
+			done = 1;
+		pfd.fd = eof ? -1 : p[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, done ? 0 : (eof ? 10 : 50)) > 0) {
+			n = read(p[0], buf, sizeof(buf));
+			if (n > 0) {
+				/* keep the end: haproxy's reason is last */
+				if (off + (size_t)n >= msglen) {
+					size_t	 keep = msglen / 2;
+
+					if (off > keep) {
+						memmove(msg, msg + off - keep,
+						    keep);
+						off = keep;
+					}
+					if (off + (size_t)n >= msglen)
+						n = msglen - off - 1;
+				}
+				memcpy(msg + off, buf, n);
+				off += n;
+				msg[off] = '\0';
+				continue;
+			}
+			if (n == 0 && done)
+				break;
+			if (n == 0)
+				eof = 1;
+		} else if (done)
+			break;
+		if (!done && time(NULL) - start > RUNNER_TIMEOUT) {
+			log_warnx("%s did not finish in %d s; killing it",
+			    argv[0], RUNNER_TIMEOUT);
+			kill(pid, SIGKILL);
+		}
+	}
+	close(p[0]);
+	/* strip the trailing newline for one-line logging */
+	while (off > 0 && (msg[off - 1] == '\n' || msg[off - 1] == '\r'))
+		msg[--off] = '\0';
+	if (WIFEXITED(status))
+		return (WEXITSTATUS(status));
+	if (WIFSIGNALED(status))
+		snprintf(msg + off, msglen - off, "%skilled by signal %d",
+		    off ? "; " : "", WTERMSIG(status));
+	return (-1);
+}
+
+/*
+ * libsystemd's sd-bus, loaded only when start_by=systemd asks for it:
+ * libsystemd and its libraries (compression, gcrypt...) stay out of the
+ * other processes and out of a reloader that runs the binary.
+ */
+static struct {
+	void	*dl;
+	int	(*bus_new)(sd_bus **);
+	int	(*bus_set_address)(sd_bus *, const char *);
+	int	(*bus_set_bus_client)(sd_bus *, int);
+	int	(*bus_start)(sd_bus *);
+	int	(*bus_open_system)(sd_bus **);
+	sd_bus	*(*bus_unref)(sd_bus *);
+	sd_bus	*(*bus_flush_close_unref)(sd_bus *);
+	int	(*bus_call_method)(sd_bus *, const char *, const char *,
+		    const char *, const char *, sd_bus_error *,
+		    sd_bus_message **, const char *, ...);
+	int	(*bus_message_read)(sd_bus_message *, const char *, ...);
+	sd_bus_message *(*bus_message_unref)(sd_bus_message *);
+	void	(*bus_error_free)(sd_bus_error *);
+} sdb;
+
+static int
+systemd_load(char *msg, size_t msglen)
+{
+	void	*dl;
+
+	if (sdb.dl != NULL)
+		return (0);
+	if ((dl = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL)) ==
+	    NULL) {
+		snprintf(msg, msglen, "start_by = systemd: %s", dlerror());
+		return (-1);
+	}
+#define SDB_SYM(f, name)	do {					\
+	if ((*(void **)&sdb.f = dlsym(dl, name)) == NULL) {		\
+		snprintf(msg, msglen, "libsystemd: no %s", name);	\
+		dlclose(dl);						\
+		return (-1);						\
+	}								\
+} while (0)
+	SDB_SYM(bus_new, "sd_bus_new");
+	SDB_SYM(bus_set_address, "sd_bus_set_address");
+	SDB_SYM(bus_set_bus_client, "sd_bus_set_bus_client");
+	SDB_SYM(bus_start, "sd_bus_start");
+	SDB_SYM(bus_open_system, "sd_bus_open_system");
+	SDB_SYM(bus_unref, "sd_bus_unref");
+	SDB_SYM(bus_flush_close_unref, "sd_bus_flush_close_unref");
+	SDB_SYM(bus_call_method, "sd_bus_call_method");
+	SDB_SYM(bus_message_read, "sd_bus_message_read");
+	SDB_SYM(bus_message_unref, "sd_bus_message_unref");
+	SDB_SYM(bus_error_free, "sd_bus_error_free");
+#undef SDB_SYM
+	sdb.dl = dl;
+	return (0);
+}
+
+/*
+ * start_by=systemd: ask systemd's manager over D-Bus, as systemctl
+ * would, without running systemctl.  EP2D_SYSTEMD_BUS names another
+ * bus (a test's private bus with a stand-in manager).
+ */
+static int
+systemd_call(const char *method, const char *unit, char *msg, size_t msglen)
+{
+	sd_bus_error	 error = SD_BUS_ERROR_NULL;
+	sd_bus_message	*reply = NULL;
+	sd_bus		*bus = NULL;
+	const char	*addr, *job;
+	int		 r;
+
+	if (systemd_load(msg, msglen) == -1)
+		return (-1);
+	if ((addr = getenv("EP2D_SYSTEMD_BUS")) != NULL) {
+		if ((r = sdb.bus_new(&bus)) >= 0 &&
+		    (r = sdb.bus_set_address(bus, addr)) >= 0 &&
+		    (r = sdb.bus_set_bus_client(bus, 1)) >= 0)
+			r = sdb.bus_start(bus);
+	} else
+		r = sdb.bus_open_system(&bus);
+	if (r < 0) {
+		snprintf(msg, msglen, "connect to systemd: %s", strerror(-r));
+		sdb.bus_unref(bus);
+		return (-1);
+	}
+	r = sdb.bus_call_method(bus, "org.freedesktop.systemd1",
+	    "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+	    method, &error, &reply, "ss", unit, "replace");
+	if (r < 0) {
+		snprintf(msg, msglen, "systemd %s %s: %s", method, unit,
+		    error.message ? error.message : strerror(-r));
+		r = -1;
+	} else {
+		if (sdb.bus_message_read(reply, "o", &job) < 0)
+			job = "?";
+		snprintf(msg, msglen, "systemd %s %s: job %s", method, unit,
+		    job);
+		r = 0;
+	}
+	sdb.bus_error_free(&error);
+	sdb.bus_message_unref(reply);
+	sdb.bus_flush_close_unref(bus);
+	return (r);
+}
+
+/* A systemd unit name as config.c accepts it, with its suffix. */
+static int
+runner_unit_ok(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (n == 0 || n >= EP2D_NAME_MAX + 16 || s[0] == '-' ||
+	    n <= strlen(".service") ||
+	    strcmp(s + n - strlen(".service"), ".service") != 0)
+		return (0);
+	return (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789:-_.@\\") == n);
+}
+
+/*
+ * Split a request's NUL-separated strings into argv.  Every string must
+ * end inside the buffer, and exactly argc of them.
+ */
+static int
+runner_req_argv(struct runner_req *rq, char **argv, size_t max)
+{
+	size_t	 off = 0, i, len;
+
+	if (rq->argc == 0 || rq->argc >= max)
+		return (-1);
+	for (i = 0; i < rq->argc; i++) {
+		if (off >= sizeof(rq->args))
+			return (-1);
+		len = strnlen(rq->args + off, sizeof(rq->args) - off);
+		if (off + len >= sizeof(rq->args))
+			return (-1);
+		argv[i] = rq->args + off;
+		off += len + 1;
+	}
+	argv[i] = NULL;
+	return (0);
+}
+
+static void
+runner_serve(int fd)
+{
+	struct runner_req	 rq;
+	struct runner_res	 rs;
+	char			*argv[RUNNER_ARGC_MAX + 1];
+	ssize_t			 n;
+
+	for (;;) {
+		n = recv(fd, &rq, sizeof(rq), MSG_TRUNC);
+		if (n == 0)
+			_exit(0);	/* the reloader is gone */
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("runner: recv");
+		}
+		if ((size_t)n != sizeof(rq))
+			fatalx("runner: request of %zd bytes", n);
+		memset(&rs, 0, sizeof(rs));
+		switch (rq.kind) {
+		case RUNNER_EXEC:
+			if (runner_req_argv(&rq, argv, RUNNER_ARGC_MAX) == -1)
+				fatalx("runner: malformed argument vector");
+			/* Landlock says the same where the kernel has it */
+			if (strcmp(argv[0], runner_binary) != 0)
+				fatalx("runner: refusing to run %.64s: not %s",
+				    argv[0], runner_binary);
+			rs.status = run_argv(argv, rs.msg, sizeof(rs.msg));
+			break;
+		case RUNNER_SYSTEMD:
+			if (runner_req_argv(&rq, argv, 3) == -1 ||
+			    rq.argc != 2)
+				fatalx("runner: malformed systemd request");
+			if (strcmp(argv[0], "StartUnit") != 0 &&
+			    strcmp(argv[0], "ReloadUnit") != 0)
+				fatalx("runner: systemd method refused");
+			if (!runner_unit_ok(argv[1]))
+				fatalx("runner: systemd unit name refused");
+			rs.status = systemd_call(argv[0], argv[1], rs.msg,
+			    sizeof(rs.msg));
+			break;
+		default:
+			fatalx("runner: unknown request %u", rq.kind);
+		}
+		explicit_bzero(&rq, sizeof(rq));
+		if (send(fd, &rs, sizeof(rs), MSG_NOSIGNAL) != sizeof(rs))
+			_exit(0);
+	}
+}
+
+/*
+ * Fork the runner.  Called by the reloader before it confines itself;
+ * returns the reloader's end of the pair, or -1.  With start_by =
+ * systemd the runner loads libsystemd before its sandbox closes.
+ */
+int
+runner_start(const struct ep2_conf *conf, pid_t *pidp)
+{
+	char	 msg[256];
+	int	 sv[2];
+	pid_t	 pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("runner: socketpair");
+		return (-1);
+	}
+	switch (pid = fork()) {
+	case -1:
+		log_warn("runner: fork");
+		close(sv[0]);
+		close(sv[1]);
+		return (-1);
+	case 0:
+		break;
+	default:
+		close(sv[1]);
+		*pidp = runner_pid = pid;
+		return (sv[0]);
+	}
+
+	/* the runner */
+	close(sv[0]);
+	close(PROC_PARENT_SOCK_FILENO);	/* nothing of the parent's */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
+		log_warn("runner: PR_SET_PDEATHSIG");
+	if (getppid() == 1)
+		_exit(0);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	log_procinit("runner");
+	setproctitle("%s", "runner");
+	/*
+	 * Its lines go to syslog or standard error only: the log file is
+	 * reopened by the reloader after a rotation, and HAProxy should
+	 * not inherit it.
+	 */
+	log_file_setfd(-1);
+	if (strlcpy(runner_binary, conf->haproxy_binary,
+	    sizeof(runner_binary)) >= sizeof(runner_binary))
+		fatalx("runner: haproxy_binary too long");
+	if (conf->start_by == START_SYSTEMD &&
+	    systemd_load(msg, sizeof(msg)) == -1)
+		log_warnx("%s", msg);	/* said again at each call */
+	if (sandbox_runner(conf) == -1)
+		fatalx("runner: sandbox");
+	runner_serve(sv[1]);
+}
+
+/*
+ * The runner died (a sandbox violation, a kill): say how, then the
+ * reloader ends too and the parent reports it.  Called when a request
+ * finds it gone, and by the reloader's event loop when its end of the
+ * pair turns readable between requests (that is, closed).
+ */
+void
+runner_lost(void)
+{
+	int	 status;
+
+	if (runner_pid > 0 && waitpid(runner_pid, &status, 0) == runner_pid) {
+		if (WIFSIGNALED(status))
+			fatalx("runner pid %ld terminated; signal %d%s",
+			    (long)runner_pid, WTERMSIG(status),
+			    WTERMSIG(status) == SIGSYS ?
+			    " (sandbox violation)" : "");
+		fatalx("runner pid %ld exited with status %d",
+		    (long)runner_pid, WEXITSTATUS(status));
+	}
+	fatalx("runner: gone");
+}
+
+/*
+ * The reloader's side: send one request and wait for the answer; the
+ * runner's work is blocking, and so was the reloader's before it.
+ */
+int
+runner_call(int fd, uint32_t kind, char *const argv[], char *msg,
+    size_t msglen)
+{
+	struct runner_req	 rq;
+	struct runner_res	 rs;
+	size_t			 off = 0, len;
+	ssize_t			 n;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.kind = kind;
+	for (rq.argc = 0; argv[rq.argc] != NULL; rq.argc++) {
+		len = strlen(argv[rq.argc]) + 1;
+		if (rq.argc >= RUNNER_ARGC_MAX ||
+		    off + len > sizeof(rq.args)) {
+			snprintf(msg, msglen, "argument vector too long");
+			return (-1);
+		}
+		memcpy(rq.args + off, argv[rq.argc], len);
+		off += len;
+	}
+	if (send(fd, &rq, sizeof(rq), MSG_NOSIGNAL) != sizeof(rq))
+		runner_lost();
+	for (;;) {
+		n = recv(fd, &rs, sizeof(rs), MSG_TRUNC);
+		if (n == -1 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (n <= 0)
+		runner_lost();
+	if ((size_t)n != sizeof(rs))
+		fatalx("runner: answer of %zd bytes", n);
+	rs.msg[sizeof(rs.msg) - 1] = '\0';
+	strlcpy(msg, rs.msg, msglen);
+	return (rs.status);
+}
