@@ -300,7 +300,7 @@ def cpu_ns(pid):
 
 def cpu_ticks(procs, children=False):
     """CPU time of procs in ticks (1/CLK s); with children, also the
-    children they waited for (haproxy -c of the reloader), from
+    children they waited for (haproxy -c of the runner), from
     /proc/PID/stat, which has them only at tick resolution"""
     tot = 0.0
     for pid in procs.values():

@@ -149,8 +149,16 @@ proc_spawn(const char *self, int proc, int fd, const char *conf, int debug,
 	if (verbose)
 		argv[argc++] = "-v";
 	argv[argc] = NULL;
-	if (proc == PROC_FETCHER)
+	if (proc == PROC_FETCHER) {
 		self = proc_fetcher_path(self);
+		/*
+		 * libcurl's other dependencies (LDAP, RTMP) bring GnuTLS,
+		 * which initialises itself on load; curl itself uses
+		 * OpenSSL.  Skipping that saves the fetcher ~0.6 MB.
+		 */
+		if (setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 0) == -1)
+			log_warn("setenv");
+	}
 	execv(self, (char *const *)argv);
 	fatal("execv %s", self);
 }
