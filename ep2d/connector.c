@@ -28,7 +28,6 @@
  */
 
 #include <sys/types.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -42,10 +41,35 @@
 
 #include "ep2d.h"
 #include "log.h"
+#include "proc.h"
 
 struct conn_res {
 	int32_t		 err;		/* 0, EINPROGRESS or the failure */
 };
+
+/* One answer on the wire: conn_res, a descriptor riding along. */
+struct conn_msg {
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	}		 cmsg;
+};
+
+static void
+conn_msg_init(struct conn_msg *m, struct conn_res *res, int withfd)
+{
+	memset(m, 0, sizeof(*m));
+	m->iov.iov_base = res;
+	m->iov.iov_len = sizeof(*res);
+	m->msg.msg_iov = &m->iov;
+	m->msg.msg_iovlen = 1;
+	if (withfd) {
+		m->msg.msg_control = m->cmsg.buf;
+		m->msg.msg_controllen = sizeof(m->cmsg.buf);
+	}
+}
 
 static char	 paths[EP2D_MAX_SOCKETS * EP2D_MAX_BACKENDS][EP2D_SOCKPATH_MAX];
 static size_t	 npaths;
@@ -59,13 +83,8 @@ connector_serve(int fd)
 {
 	struct sockaddr_un	 sun;
 	struct conn_res		 res;
-	struct msghdr		 msg;
-	struct iovec		 iov;
+	struct conn_msg		 m;
 	struct cmsghdr		*cmsg;
-	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	}			 cmsgbuf;
 	uint32_t		 idx;
 	ssize_t			 n;
 	int			 s;
@@ -100,22 +119,15 @@ connector_serve(int fd)
 			}
 		}
 
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = &res;
-		iov.iov_len = sizeof(res);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
+		conn_msg_init(&m, &res, s != -1);
 		if (s != -1) {
-			memset(&cmsgbuf, 0, sizeof(cmsgbuf));
-			msg.msg_control = cmsgbuf.buf;
-			msg.msg_controllen = sizeof(cmsgbuf.buf);
-			cmsg = CMSG_FIRSTHDR(&msg);
+			cmsg = CMSG_FIRSTHDR(&m.msg);
 			cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 			cmsg->cmsg_level = SOL_SOCKET;
 			cmsg->cmsg_type = SCM_RIGHTS;
 			memcpy(CMSG_DATA(cmsg), &s, sizeof(int));
 		}
-		if (sendmsg(fd, &msg, MSG_NOSIGNAL) == -1)
+		if (sendmsg(fd, &m.msg, MSG_NOSIGNAL) == -1)
 			_exit(0);
 		if (s != -1)
 			close(s);
@@ -130,7 +142,7 @@ connector_serve(int fd)
 int
 connector_start(const struct ep2_conf *const *confs, int nconfs)
 {
-	int	 sv[2], fd, i, k;
+	int	 cfd, fd, i, k;
 	size_t	 j;
 	pid_t	 pid;
 
@@ -147,45 +159,21 @@ connector_start(const struct ep2_conf *const *confs, int nconfs)
 			    sizeof(paths[0]));
 		}
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("connector: socketpair");
+	if ((pid = proc_helper("connector", &cfd)) == -1)
 		return (-1);
-	}
-	switch (pid = fork()) {
-	case -1:
-		log_warn("connector: fork");
-		close(sv[0]);
-		close(sv[1]);
-		return (-1);
-	case 0:
-		break;
-	default:
-		close(sv[1]);
-		conn_fd = sv[0];
+	if (pid > 0) {
+		conn_fd = cfd;
 		conn_pid = pid;
 		return (0);
 	}
 
-	/* the connector */
+	/* the connector: nothing of the parent's but the pair */
 	for (fd = 3; fd < 1024; fd++)
-		if (fd != sv[1])
+		if (fd != cfd)
 			(void)close(fd);
-	log_file_setfd(-1);	/* closed above; syslog or stderr only */
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
-		log_warn("connector: PR_SET_PDEATHSIG");
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);
-	if (getppid() == 1)
-		_exit(0);
-	log_procinit("connector");
-	setproctitle("%s", "connector");
 	if (sandbox_connector() == -1)
 		fatalx("connector: sandbox");
-	connector_serve(sv[1]);
+	connector_serve(cfd);
 }
 
 pid_t
@@ -217,13 +205,8 @@ int
 connector_connect(const char *path, int *fdp)
 {
 	struct conn_res		 res;
-	struct msghdr		 msg;
-	struct iovec		 iov;
+	struct conn_msg		 m;
 	struct cmsghdr		*cmsg;
-	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	}			 cmsgbuf;
 	uint32_t		 idx;
 	ssize_t			 n;
 	int			 fd = -1;
@@ -241,23 +224,16 @@ connector_connect(const char *path, int *fdp)
 	}
 	if (send(conn_fd, &idx, sizeof(idx), MSG_NOSIGNAL) != sizeof(idx))
 		goto gone;
-	memset(&msg, 0, sizeof(msg));
-	memset(&cmsgbuf, 0, sizeof(cmsgbuf));
-	iov.iov_base = &res;
-	iov.iov_len = sizeof(res);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cmsgbuf.buf;
-	msg.msg_controllen = sizeof(cmsgbuf.buf);
+	conn_msg_init(&m, &res, 1);
 	do {
-		n = recvmsg(conn_fd, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(conn_fd, &m.msg, MSG_CMSG_CLOEXEC);
 	} while (n == -1 && errno == EINTR);
 	if (n <= 0)
 		goto gone;
-	if ((size_t)n != sizeof(res) || (msg.msg_flags & MSG_CTRUNC))
+	if ((size_t)n != sizeof(res) || (m.msg.msg_flags & MSG_CTRUNC))
 		fatalx("connector: bad answer");
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
-	    cmsg = CMSG_NXTHDR(&msg, cmsg))
+	for (cmsg = CMSG_FIRSTHDR(&m.msg); cmsg != NULL;
+	    cmsg = CMSG_NXTHDR(&m.msg, cmsg))
 		if (cmsg->cmsg_level == SOL_SOCKET &&
 		    cmsg->cmsg_type == SCM_RIGHTS &&
 		    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))

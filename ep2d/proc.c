@@ -22,6 +22,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -161,6 +162,56 @@ proc_spawn(const char *self, int proc, int fd, const char *conf, int debug,
 	}
 	execv(self, (char *const *)argv);
 	fatal("execv %s", self);
+}
+
+/*
+ * Fork a helper: a child that does one thing for this process over a
+ * SOCK_SEQPACKET pair (the reloader's runner, the parent's connector).
+ * The caller gets the pid and its end in *fdp; the helper gets 0 and
+ * its end, with its signals reset, the log file closed (syslog or
+ * standard error only: rotation reopens the file in the caller), its
+ * title, and death when the process that forked it dies.
+ */
+pid_t
+proc_helper(const char *name, int *fdp)
+{
+	int	 sv[2];
+	pid_t	 pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("%s: socketpair", name);
+		return (-1);
+	}
+	switch (pid = fork()) {
+	case -1:
+		log_warn("%s: fork", name);
+		close(sv[0]);
+		close(sv[1]);
+		return (-1);
+	case 0:
+		break;
+	default:
+		close(sv[1]);
+		*fdp = sv[0];
+		return (pid);
+	}
+
+	close(sv[0]);
+	*fdp = sv[1];
+	log_file_setfd(-1);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
+		log_warn("%s: PR_SET_PDEATHSIG", name);
+	if (getppid() == 1)
+		_exit(0);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	log_procinit(name);
+	setproctitle("%s", name);
+	return (0);
 }
 
 int

@@ -30,7 +30,6 @@
  */
 
 #include <sys/types.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -360,47 +359,18 @@ int
 runner_start(const struct ep2_conf *conf, pid_t *pidp)
 {
 	char	 msg[256];
-	int	 sv[2];
+	int	 fd;
 	pid_t	 pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("runner: socketpair");
+	if ((pid = proc_helper("runner", &fd)) == -1)
 		return (-1);
-	}
-	switch (pid = fork()) {
-	case -1:
-		log_warn("runner: fork");
-		close(sv[0]);
-		close(sv[1]);
-		return (-1);
-	case 0:
-		break;
-	default:
-		close(sv[1]);
+	if (pid > 0) {
 		*pidp = runner_pid = pid;
-		return (sv[0]);
+		return (fd);
 	}
 
-	/* the runner */
-	close(sv[0]);
-	close(PROC_PARENT_SOCK_FILENO);	/* nothing of the parent's */
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
-		log_warn("runner: PR_SET_PDEATHSIG");
-	if (getppid() == 1)
-		_exit(0);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);
-	log_procinit("runner");
-	setproctitle("%s", "runner");
-	/*
-	 * Its lines go to syslog or standard error only: the log file is
-	 * reopened by the reloader after a rotation, and HAProxy should
-	 * not inherit it.
-	 */
-	log_file_setfd(-1);
+	/* the runner; HAProxy is not to inherit the parent's channel */
+	close(PROC_PARENT_SOCK_FILENO);
 	if (strlcpy(runner_binary, conf->haproxy_binary,
 	    sizeof(runner_binary)) >= sizeof(runner_binary))
 		fatalx("runner: haproxy_binary too long");
@@ -409,7 +379,7 @@ runner_start(const struct ep2_conf *conf, pid_t *pidp)
 		log_warnx("%s", msg);	/* said again at each call */
 	if (sandbox_runner(conf) == -1)
 		fatalx("runner: sandbox");
-	runner_serve(sv[1]);
+	runner_serve(fd);
 }
 
 /*

@@ -145,6 +145,22 @@
 #define SC_OPEN_WRITE	(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | \
 	    (O_TMPFILE & ~O_DIRECTORY))
 
+/* files opened read-only; an open for writing fails with EACCES */
+#ifdef __NR_open
+#define SC_FILES_READ_ONLY_OLD						\
+	SC_ALLOW(__NR_stat),						\
+	SC_ALLOW(__NR_lstat),						\
+	SC_ALLOW(__NR_access),						\
+	SC_ALLOW_MASK(__NR_open, 1, ~(uint32_t)SC_OPEN_WRITE),		\
+	SC_ERRNO(__NR_open, EACCES),
+#else
+#define SC_FILES_READ_ONLY_OLD
+#endif
+#define SC_FILES_READ_ONLY						\
+	SC_FILES_READ_ONLY_OLD						\
+	SC_ALLOW_MASK(__NR_openat, 2, ~(uint32_t)SC_OPEN_WRITE),	\
+	SC_ERRNO(__NR_openat, EACCES)
+
 /* a thread, not a process: what pthread_create asks of clone */
 #define SC_CLONE_THREAD	(CLONE_VM | CLONE_THREAD | CLONE_SIGHAND)
 
@@ -288,17 +304,7 @@ static const struct sock_filter common_allow[] = {
  */
 static const struct sock_filter fetcher_filter[] = {
 	/* files in the chroot, read-only */
-#ifdef __NR_stat
-	SC_ALLOW(__NR_stat),
-	SC_ALLOW(__NR_lstat),
-	SC_ALLOW(__NR_access),
-#endif
-	SC_ALLOW_MASK(__NR_openat, 2, ~(uint32_t)SC_OPEN_WRITE),
-	SC_ERRNO(__NR_openat, EACCES),
-#ifdef __NR_open
-	SC_ALLOW_MASK(__NR_open, 1, ~(uint32_t)SC_OPEN_WRITE),
-	SC_ERRNO(__NR_open, EACCES),
-#endif
+	SC_FILES_READ_ONLY,
 	SC_ALLOW(__NR_inotify_add_watch),
 	SC_ALLOW(__NR_inotify_rm_watch),
 
@@ -444,17 +450,7 @@ static const struct sock_filter parent_filter[] = {
  */
 static const struct sock_filter reloader_filter[] = {
 	/* the pid file, read-only; which files is Landlock's business */
-#ifdef __NR_stat
-	SC_ALLOW(__NR_stat),
-	SC_ALLOW(__NR_lstat),
-	SC_ALLOW(__NR_access),
-#endif
-	SC_ALLOW_MASK(__NR_openat, 2, ~(uint32_t)SC_OPEN_WRITE),
-	SC_ERRNO(__NR_openat, EACCES),
-#ifdef __NR_open
-	SC_ALLOW_MASK(__NR_open, 1, ~(uint32_t)SC_OPEN_WRITE),
-	SC_ERRNO(__NR_open, EACCES),
-#endif
+	SC_FILES_READ_ONLY,
 
 	/* is a pid alive: signal 0 only */
 	SC_ALLOW_ARG(__NR_kill, 1, 0),
