@@ -142,7 +142,7 @@ connector_serve(int fd)
 int
 connector_start(const struct ep2_conf *const *confs, int nconfs)
 {
-	int	 cfd, fd, i, k;
+	int	 cfd, i, k;
 	size_t	 j;
 	pid_t	 pid;
 
@@ -167,10 +167,13 @@ connector_start(const struct ep2_conf *const *confs, int nconfs)
 		return (0);
 	}
 
-	/* the connector: nothing of the parent's but the pair */
-	for (fd = 3; fd < 1024; fd++)
-		if (fd != cfd)
-			(void)close(fd);
+	/* the connector: nothing of the parent's but the pair, on fd 3 */
+	if (cfd != 3) {
+		if (dup2(cfd, 3) == -1)
+			fatal("connector: dup2");
+		cfd = 3;
+	}
+	closefrom(4);
 	if (sandbox_connector() == -1)
 		fatalx("connector: sandbox");
 	connector_serve(cfd);
