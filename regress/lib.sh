@@ -222,8 +222,18 @@ hap_up() {
 	    $74 == a && $18 == "UP" { f = 1 } END { exit !f }'
 }
 
-# answers N: the distinct answers of N requests through the frontend
+# hap_settled: no HAProxy of before a reload is left for this test's
+# haproxy.cfg (a master and its worker at most); right after a reload
+# the old process may still accept a connection, with its old servers
+hap_settled() {
+	[ "$(pgrep -f -- "-f $T/haproxy.cfg " | wc -l)" -le 2 ]
+}
+
+# answers N: the distinct answers of N requests through the frontend,
+# once HAProxy has settled after a reload (old processes still serving
+# long requests are waited for 5 s at most)
 answers() {
+	wait_for 5 hap_settled
 	_i=0
 	while [ $_i -lt "$1" ]; do
 		curl -s -m 2 "http://127.0.0.1:$FE_PORT/"
