@@ -690,10 +690,14 @@ aws_endpoint(const char *conf, const char *env_service,
 	return (0);
 }
 
-/* The region: ep2.conf's region_name, AWS_REGION, AWS_DEFAULT_REGION. */
+/*
+ * The region: ep2.conf's region_name, AWS_REGION, AWS_DEFAULT_REGION,
+ * then the profile's region in the AWS config file (as boto3, and so
+ * EP2, found it).
+ */
 int
 aws_region(const char *conf, const char *env_region,
-    const char *env_default, char *out, size_t outlen)
+    const char *env_default, const char *file, char *out, size_t outlen)
 {
 	const char	*r = NULL;
 	size_t		 i;
@@ -704,6 +708,8 @@ aws_region(const char *conf, const char *env_region,
 		r = env_region;
 	else if (env_default != NULL && env_default[0] != '\0')
 		r = env_default;
+	else if (file != NULL && file[0] != '\0')
+		r = file;
 	if (r == NULL)
 		return (-1);
 	for (i = 0; r[i] != '\0'; i++)
@@ -943,9 +949,10 @@ aws_poll(struct aws_ctx *c)
 		return;
 	}
 	if (aws_region(ac->region, getenv("AWS_REGION"),
-	    getenv("AWS_DEFAULT_REGION"), c->region, sizeof(c->region)) == -1) {
+	    getenv("AWS_DEFAULT_REGION"), creds_region(c->chain), c->region,
+	    sizeof(c->region)) == -1) {
 		aws_fail(c, FAIL_PERMANENT, "no valid region: set region_name "
-		    "in [AWS] or AWS_REGION");
+		    "in [AWS], AWS_REGION, or region in the AWS config file");
 		return;
 	}
 	if (aws_endpoint(ac->autoscaling_endpoint,

@@ -83,8 +83,8 @@ int	 aws_parse_error(const char *, size_t, char *, size_t, char *,
 	    size_t);
 int	 aws_endpoint(const char *, const char *, const char *,
 	    const char *, const char *, char *, size_t);
-int	 aws_region(const char *, const char *, const char *, char *,
-	    size_t);
+int	 aws_region(const char *, const char *, const char *, const char *,
+	    char *, size_t);
 void	 aws_clean(char *, size_t, const char *);
 
 /* aws_creds.c: the credential chain */
@@ -125,6 +125,9 @@ const char *creds_origin_name(enum aws_origin);
 
 int	 creds_parse_file(const char *, size_t, const char *, int,
 	    struct aws_creds *, char *, size_t);
+int	 creds_parse_region(const char *, size_t, const char *, char *,
+	    size_t, char *, size_t);
+const char *creds_region(const struct aws_chain *);
 int	 creds_parse_json(const char *, size_t, int, struct aws_creds *,
 	    char *, size_t);
 int	 creds_parse_time(const char *, time_t *);

@@ -68,6 +68,7 @@ struct aws_chain {
 	int			 have_env;
 	int			 have_file;
 	char			 file_desc[PATH_MAX + 64];
+	char			 file_region[64];	/* config file's */
 
 	char			 ecs_url[AWS_URL_MAX];
 	char			 ecs_auth[AWS_TOKEN_MAX];
@@ -199,24 +200,23 @@ trim(char *s)
 }
 
 /*
- * The shared credentials file (config == 0: [NAME]) or the config file
- * (config == 1: [profile NAME], [default]).  0: the profile's keys;
- * 1: no such profile or no keys in it; -1: the profile is broken.
- * Indented lines continue a nested key (s3 = ...) and are skipped.
+ * Walk the shared credentials file (config == 0: [NAME]) or the config
+ * file (config == 1: [profile NAME], [default]) and hand each key and
+ * value of profile's section to kv.  Indented lines continue a nested
+ * key (s3 = ...) and are skipped.  1: the section was found; 0: it was
+ * not; -1 with err: the file is broken, or kv said so.
  */
-int
-creds_parse_file(const char *buf, size_t len, const char *profile,
-    int config, struct aws_creds *out, char *err, size_t errlen)
+static int
+ini_profile(const char *buf, size_t len, const char *profile, int config,
+    int (*kv)(void *, const char *, const char *, size_t, char *, size_t),
+    void *arg, char *err, size_t errlen)
 {
 	char		 line[4096], sect[256];
-	char		 akid[AWS_AKID_MAX], secret[AWS_SECRET_MAX];
-	char		 token[AWS_TOKEN_MAX];
 	char		*s, *k, *v, *eq;
 	const char	*p = buf, *end = buf + len, *nl;
 	size_t		 n, lineno = 0;
 	int		 in = 0, found = 0, r;
 
-	akid[0] = secret[0] = token[0] = '\0';
 	if (config && strcmp(profile, "default") != 0)
 		r = snprintf(sect, sizeof(sect), "profile %s", profile);
 	else
@@ -270,41 +270,120 @@ creds_parse_file(const char *buf, size_t len, const char *profile,
 		if ((eq = strchr(s, '=')) == NULL)
 			continue;
 		*eq = '\0';
-		k = trim(s);
-		v = trim(eq + 1);
-		if (strcmp(k, "aws_access_key_id") == 0)
-			r = strlcpy(akid, v, sizeof(akid)) >= sizeof(akid);
-		else if (strcmp(k, "aws_secret_access_key") == 0)
-			r = strlcpy(secret, v, sizeof(secret)) >=
-			    sizeof(secret);
-		else if (strcmp(k, "aws_session_token") == 0 ||
-		    (strcmp(k, "aws_security_token") == 0 &&
-		    token[0] == '\0'))
-			r = strlcpy(token, v, sizeof(token)) >= sizeof(token);
-		else
-			r = 0;
-		if (r) {
-			snprintf(err, errlen, "line %zu: %s too long", lineno,
-			    k);
+		if (kv(arg, trim(s), trim(eq + 1), lineno, err, errlen) == -1)
 			goto fail;
-		}
 	}
 	explicit_bzero(line, sizeof(line));
-	if (!found || (akid[0] == '\0' && secret[0] == '\0')) {
-		snprintf(err, errlen, found ? "no keys in profile %s" :
-		    "no profile %s", profile);
-		return (1);
-	}
-	r = creds_set(out, akid, secret, token, AWS_ORIGIN_FILE, err,
-	    errlen);
-	explicit_bzero(secret, sizeof(secret));
-	explicit_bzero(token, sizeof(token));
-	return (r == -1 ? -1 : 0);
+	return (found);
 fail:
 	explicit_bzero(line, sizeof(line));
-	explicit_bzero(secret, sizeof(secret));
-	explicit_bzero(token, sizeof(token));
 	return (-1);
+}
+
+struct ini_keys {
+	char		 akid[AWS_AKID_MAX];
+	char		 secret[AWS_SECRET_MAX];
+	char		 token[AWS_TOKEN_MAX];
+};
+
+static int
+ini_keys_kv(void *arg, const char *k, const char *v, size_t lineno,
+    char *err, size_t errlen)
+{
+	struct ini_keys	*ik = arg;
+	int		 r;
+
+	if (strcmp(k, "aws_access_key_id") == 0)
+		r = strlcpy(ik->akid, v, sizeof(ik->akid)) >= sizeof(ik->akid);
+	else if (strcmp(k, "aws_secret_access_key") == 0)
+		r = strlcpy(ik->secret, v, sizeof(ik->secret)) >=
+		    sizeof(ik->secret);
+	else if (strcmp(k, "aws_session_token") == 0 ||
+	    (strcmp(k, "aws_security_token") == 0 && ik->token[0] == '\0'))
+		r = strlcpy(ik->token, v, sizeof(ik->token)) >=
+		    sizeof(ik->token);
+	else
+		r = 0;
+	if (r) {
+		snprintf(err, errlen, "line %zu: %s too long", lineno, k);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * The profile's keys in the shared credentials file (config == 0) or
+ * the config file (config == 1).  0: the profile's keys; 1: no such
+ * profile or no keys in it; -1: the profile is broken.
+ */
+int
+creds_parse_file(const char *buf, size_t len, const char *profile,
+    int config, struct aws_creds *out, char *err, size_t errlen)
+{
+	struct ini_keys	 ik;
+	int		 found, r;
+
+	memset(&ik, 0, sizeof(ik));
+	found = ini_profile(buf, len, profile, config, ini_keys_kv, &ik, err,
+	    errlen);
+	if (found == -1)
+		r = -1;
+	else if (!found || (ik.akid[0] == '\0' && ik.secret[0] == '\0')) {
+		snprintf(err, errlen, found ? "no keys in profile %s" :
+		    "no profile %s", profile);
+		r = 1;
+	} else
+		r = creds_set(out, ik.akid, ik.secret, ik.token,
+		    AWS_ORIGIN_FILE, err, errlen) == -1 ? -1 : 0;
+	explicit_bzero(&ik, sizeof(ik));
+	return (r);
+}
+
+struct ini_region {
+	char	*out;
+	size_t	 outlen;
+	int	 set;
+};
+
+static int
+ini_region_kv(void *arg, const char *k, const char *v, size_t lineno,
+    char *err, size_t errlen)
+{
+	struct ini_region	*ir = arg;
+
+	if (strcmp(k, "region") != 0)
+		return (0);
+	if (strlcpy(ir->out, v, ir->outlen) >= ir->outlen) {
+		snprintf(err, errlen, "line %zu: region too long", lineno);
+		return (-1);
+	}
+	ir->set = 1;
+	return (0);
+}
+
+/*
+ * The profile's region in the config file, as the AWS tools read it:
+ * 0 and out set; 1: none there; -1: the file is broken.  The value is
+ * checked where it is used (aws_region).
+ */
+int
+creds_parse_region(const char *buf, size_t len, const char *profile,
+    char *out, size_t outlen, char *err, size_t errlen)
+{
+	struct ini_region	 ir = { out, outlen, 0 };
+	int			 found;
+
+	if (outlen == 0)
+		return (-1);
+	out[0] = '\0';
+	if ((found = ini_profile(buf, len, profile, 1, ini_region_kv, &ir,
+	    err, errlen)) == -1)
+		return (-1);
+	if (!ir.set || out[0] == '\0') {
+		snprintf(err, errlen, "no region in profile %s", profile);
+		return (1);
+	}
+	return (0);
 }
 
 /* ISO 8601 in UTC: 2026-11-25T16:00:00Z, fractions and +00:00 allowed */
@@ -530,8 +609,9 @@ aws_home_file(const char *name, char *path, size_t len)
 
 /*
  * The profile's keys from the shared credentials file, then from the
- * config file.  A profile asked for by name and found nowhere is worth
- * a warning; the default profile missing is normal.
+ * config file, and its region from the config file.  A profile asked
+ * for by name and found nowhere is worth a warning; the default profile
+ * missing is normal.
  */
 static void
 creds_read_files(struct aws_chain *ch)
@@ -562,8 +642,14 @@ creds_read_files(struct aws_chain *ch)
 				log_warn("aws: %s", path);
 			continue;
 		}
-		r = creds_parse_file(buf, len, profile, config, &ch->file,
-		    err, sizeof(err));
+		/* the config file holds the profile's region too */
+		if (config && creds_parse_region(buf, len, profile,
+		    ch->file_region, sizeof(ch->file_region), err,
+		    sizeof(err)) == 0)
+			log_debug("aws: region %s in %s, profile %s",
+			    ch->file_region, path, profile);
+		r = ch->have_file ? 1 : creds_parse_file(buf, len, profile,
+		    config, &ch->file, err, sizeof(err));
 		free_secret_buf(buf, len);
 		if (r == -1)
 			log_warnx("aws: %s, profile %s: %s", path, profile,
@@ -573,12 +659,19 @@ creds_read_files(struct aws_chain *ch)
 			snprintf(ch->file_desc, sizeof(ch->file_desc),
 			    "%s, profile %s", path, profile);
 			log_debug("aws: keys found in %s", ch->file_desc);
-			return;
 		}
 	}
-	if (named)
+	if (named && !ch->have_file)
 		log_warnx("aws: profile %s: no keys in the shared credentials "
 		    "or config file", profile);
+}
+
+/* The region the config file gives the profile, or NULL. */
+const char *
+creds_region(const struct aws_chain *ch)
+{
+	return (ch != NULL && ch->file_region[0] != '\0' ?
+	    ch->file_region : NULL);
 }
 
 /* As root, before the sandbox: the environment and the files. */

@@ -7,7 +7,8 @@
 # error code in the log and leaves the backend as it was.  Nothing
 # here reaches 169.254.169.254 or 169.254.170.2: aws_env points the
 # metadata variables at the fake or disables them.  Also the config
-# file's [profile NAME], region and endpoint from the environment.
+# file's [profile NAME], region and endpoint from the environment; the
+# region from the config file.
 # Ports 23020-23039.
 PORT_BASE=23020
 . "$(dirname "$0")/lib.sh"
@@ -116,6 +117,25 @@ aws_conf
 sed -i -e '/^region_name/d' -e '/^autoscaling_endpoint/d' \
     -e '/^ec2_endpoint/d' "$T/ep2.conf"
 run_case "config file, profile ep2d; AWS_REGION, AWS_ENDPOINT_URL" AKIDFILE
+ep2d_stop
+
+# 3c. no region_name, no AWS_REGION: the profile's region in the config
+# file, as boto3 (and so EP2) reads it; a profile does not take
+# [default]'s
+cat > "$T/config" <<EOF
+[default]
+region = eu-west-3
+
+[profile ep2d]
+region = us-east-1
+aws_access_key_id = AKIDFILE
+aws_secret_access_key = filesecret
+EOF
+unset AWS_REGION
+run_case "config file: the profile's region" AKIDFILE
+s=$(fake_seq)
+wait_for 5 fake_count_ge 1 "action=DescribeAutoScalingGroups&status=200&since=$s"
+ok $? "config file region: the calls are signed for us-east-1"
 ep2d_stop
 AWS_CONFIG_FILE=$T/no-config
 unset AWS_PROFILE AWS_REGION AWS_ENDPOINT_URL

@@ -38,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct aws_asg_page	 asg;
 	struct aws_ec2_page	 ec2;
 	struct aws_creds	 creds;
-	char			 err[256], code[128], msg[256], *buf;
+	char			 err[256], code[128], msg[256], region[64], *buf;
 	size_t			 i;
 
 	fuzz_log_init();
@@ -75,6 +75,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		memset(&creds, 0, sizeof(creds));
 		(void)creds_parse_file(buf, len - 1, "default",
 		    data[0] & 0x40, &creds, err, sizeof(err));
+		(void)creds_parse_region(buf, len - 1, "default", region,
+		    sizeof(region), err, sizeof(err));
 		break;
 	}
 	free(buf);

@@ -451,17 +451,23 @@ test_endpoints(void)
 	ok(aws_endpoint(NULL, NULL, NULL, "ec2", "", u, sizeof(u)) == -1,
 	    "endpoint: no region, no default");
 
-	is_int(aws_region("eu-west-1", "us-east-2", "x", r, sizeof(r)), 0,
-	    "region_name");
+	is_int(aws_region("eu-west-1", "us-east-2", "x", "y", r, sizeof(r)),
+	    0, "region_name");
 	is_str(r, "eu-west-1", "region_name first");
-	aws_region("", "us-east-2", "ap-south-1", r, sizeof(r));
+	aws_region("", "us-east-2", "ap-south-1", "y", r, sizeof(r));
 	is_str(r, "us-east-2", "AWS_REGION next");
-	aws_region(NULL, NULL, "ap-south-1", r, sizeof(r));
-	is_str(r, "ap-south-1", "AWS_DEFAULT_REGION last");
-	ok(aws_region(NULL, NULL, NULL, r, sizeof(r)) == -1, "no region");
-	ok(aws_region("EU-west-1", NULL, NULL, r, sizeof(r)) == -1,
+	aws_region(NULL, NULL, "ap-south-1", "sa-east-1", r, sizeof(r));
+	is_str(r, "ap-south-1", "AWS_DEFAULT_REGION next");
+	aws_region(NULL, "", "", "sa-east-1", r, sizeof(r));
+	is_str(r, "sa-east-1", "the config file's region last");
+	ok(aws_region(NULL, NULL, NULL, NULL, r, sizeof(r)) == -1,
+	    "no region");
+	ok(aws_region(NULL, NULL, NULL, "eu-west-1;rm", r, sizeof(r)) == -1,
+	    "region from the file: checked like the others");
+	ok(aws_region("EU-west-1", NULL, NULL, NULL, r, sizeof(r)) == -1,
 	    "region: capitals refused");
-	ok(aws_region("eu-west-1.evil.com/", NULL, NULL, r, sizeof(r)) == -1,
+	ok(aws_region("eu-west-1.evil.com/", NULL, NULL, NULL, r,
+	    sizeof(r)) == -1,
 	    "region: dots and slashes refused");
 }
 
@@ -487,8 +493,12 @@ test_creds_parsers(void)
 	    "[default]\nregion = eu-west-1\n"
 	    "[profile ep2d]\naws_access_key_id = AKIDCONFIGFILE\n"
 	    "aws_secret_access_key = s\n";
+	static const char config2[] =
+	    "[profile ep2d]\nregion = eu-west-3\nregion =  ap-northeast-1  \n"
+	    "[profile long]\n"
+	    "region = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n";
 	struct aws_creds	 c;
-	char			 err[256], *buf;
+	char			 err[256], *buf, r[64];
 	size_t			 len;
 	time_t			 t;
 
@@ -512,6 +522,20 @@ test_creds_parsers(void)
 	    sizeof(err)), 1, "config file: default without keys");
 	is_int(creds_parse_file(config, strlen(config), "ep2d", 0, &c, err,
 	    sizeof(err)), 1, "credentials file: no [profile x] sections");
+
+	is_int(creds_parse_region(config, strlen(config), "default", r,
+	    sizeof(r), err, sizeof(err)), 0, "config file: default's region");
+	is_str(r, "eu-west-1", "config file: region");
+	is_int(creds_parse_region(config, strlen(config), "ep2d", r,
+	    sizeof(r), err, sizeof(err)), 1,
+	    "config file: a profile does not inherit default's region");
+	is_int(creds_parse_region(config2, strlen(config2), "ep2d", r,
+	    sizeof(r), err, sizeof(err)), 0, "config file: [profile ep2d]");
+	is_str(r, "ap-northeast-1", "its region, blanks trimmed, last wins");
+	is_int(creds_parse_region(config2, strlen(config2), "long", r,
+	    sizeof(r), err, sizeof(err)), -1, "a region too long: refused");
+	ok(strstr(err, "line 5: region too long") != NULL,
+	    "with the line (%s)", err);
 
 	buf = fixture("imds/security-credentials-role.json", &len);
 	is_int(creds_parse_json(buf, len, 1, &c, err, sizeof(err)), 0,
