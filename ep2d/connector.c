@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "ep2d.h"
@@ -168,6 +169,7 @@ connector_start(const struct ep2_conf *const *confs, int nconfs)
 	}
 
 	/* the connector: nothing of the parent's but the pair, on fd 3 */
+	closelog();		/* its descriptor goes too; reopened on use */
 	if (cfd != 3) {
 		if (dup2(cfd, 3) == -1)
 			fatal("connector: dup2");
@@ -233,8 +235,13 @@ connector_connect(const char *path, int *fdp)
 	} while (n == -1 && errno == EINTR);
 	if (n <= 0)
 		goto gone;
-	if ((size_t)n != sizeof(res) || (m.msg.msg_flags & MSG_CTRUNC))
+	if ((size_t)n != sizeof(res) || (m.msg.msg_flags & MSG_TRUNC))
 		fatalx("connector: bad answer");
+	if (m.msg.msg_flags & MSG_CTRUNC) {
+		/* the descriptor did not fit: out of descriptors here */
+		errno = EMFILE;
+		return (-1);
+	}
 	for (cmsg = CMSG_FIRSTHDR(&m.msg); cmsg != NULL;
 	    cmsg = CMSG_NXTHDR(&m.msg, cmsg))
 		if (cmsg->cmsg_level == SOL_SOCKET &&

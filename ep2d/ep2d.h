@@ -383,7 +383,7 @@ void	 control_cleanup(const char *);
 /* sandbox.c */
 int	 sandbox_fetcher(const char *);
 int	 sandbox_parent(const struct ep2_conf *);
-int	 sandbox_reloader(const struct ep2_conf *);
+int	 sandbox_reloader(void);
 int	 sandbox_runner(const struct ep2_conf *);
 int	 sandbox_connector(void);
 
@@ -396,28 +396,21 @@ void	 connector_stop(void);
 void	 sandbox_protect(void);
 
 /*
- * runner.c: the reloader's request to its runner, one datagram each
- * way.  args holds argc NUL-terminated strings: the argument vector
- * (RUNNER_EXEC) or the method and the unit (RUNNER_SYSTEMD).
+ * runner.c: the reloader's request to its runner is a number; the
+ * answers are notes to log (note = 1), then the result.
  */
-#define RUNNER_EXEC		1
-#define RUNNER_SYSTEMD		2
-#define RUNNER_ARGC_MAX		96
-#define RUNNER_ARGS_MAX		8192
-
-struct runner_req {
-	uint32_t	 kind;
-	uint32_t	 argc;
-	char		 args[RUNNER_ARGS_MAX];
-};
+#define RUNNER_CHECK		1	/* haproxy -c -f haproxy.cfg.new */
+#define RUNNER_APPLY		2	/* start or reload HAProxy */
 
 struct runner_res {
+	int32_t		 note;		/* 1: msg is a line to log */
 	int32_t		 status;	/* exit status, -1: did not run */
+	int32_t		 pid;		/* haproxy's pid afterwards */
 	char		 msg[EP2D_HAPROXY_MSG_MAX];
 };
 
 int	 runner_start(const struct ep2_conf *, pid_t *);
-int	 runner_call(int, uint32_t, char *const [], char *, size_t);
+int	 runner_call(int, uint32_t, struct runner_res *);
 __attribute__((__noreturn__)) void runner_lost(void);
 
 /*

@@ -176,7 +176,7 @@ pid_t
 proc_helper(const char *name, int *fdp)
 {
 	int	 sv[2];
-	pid_t	 pid;
+	pid_t	 pid, self = getpid();
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("%s: socketpair", name);
@@ -201,8 +201,8 @@ proc_helper(const char *name, int *fdp)
 	log_file_setfd(-1);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
 		log_warn("%s: PR_SET_PDEATHSIG", name);
-	if (getppid() == 1)
-		_exit(0);
+	if (getppid() != self)
+		_exit(0);	/* gone before PR_SET_PDEATHSIG took */
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);

@@ -48,57 +48,15 @@
 #include "log.h"
 #include "proc.h"
 
-#define RELOADER_MAX_PIDS	64
-
-static struct ep2_conf	 conf;
+static struct ep2_conf	 conf;		/* as the runner has it */
 static struct imsgev	 iev_parent;
 static int		 runner_fd = -1;
 
 static void	 reloader_dispatch_parent(int, short, void *);
 static void	 reloader_sig(int, short, void *);
 static void	 reloader_do(int);
-static int	 haproxy_pids(pid_t *, int);
 static void	 reason_tidy(char *, size_t);
-static int	 systemd_call(const char *, char *, size_t);
-
-/* The pids in pid_file that are alive: haproxy's -sf list. */
-static int
-haproxy_pids(pid_t *pids, int max)
-{
-	FILE		*fp;
-	char		 line[64], *ep;
-	long		 v;
-	int		 n = 0;
-
-	if ((fp = fopen(conf.pid_file, "re")) == NULL)
-		return (0);
-	while (n < max && fgets(line, sizeof(line), fp) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '\0')
-			continue;
-		errno = 0;
-		v = strtol(line, &ep, 10);
-		if (errno != 0 || *ep != '\0' || v <= 1 || v > INT32_MAX) {
-			log_warnx("%s: ignoring \"%.20s\": not a pid",
-			    conf.pid_file, line);
-			continue;
-		}
-		if (kill((pid_t)v, 0) == -1 && errno == ESRCH)
-			continue;
-		pids[n++] = (pid_t)v;
-	}
-	fclose(fp);
-	return (n);
-}
-
-/* Read the first pid of the pid file, or 0. */
-static pid_t
-haproxy_pid(void)
-{
-	pid_t	 pids[1];
-
-	return (haproxy_pids(pids, 1) == 1 ? pids[0] : 0);
-}
+static void	 reloader_conf_changed(const struct ep2_conf *);
 
 /*
  * haproxy -c's reason on one line: its [NOTICE] lines (version, path)
@@ -125,92 +83,59 @@ reason_tidy(char *msg, size_t msglen)
 	strlcpy(msg, out, msglen);
 }
 
-/* start_by = systemd: the runner asks systemd's manager over D-Bus. */
-static int
-systemd_call(const char *method, char *msg, size_t msglen)
+/*
+ * SIGHUP: what the runner does is fixed at start (it may execute only
+ * the haproxy_binary of then, and holds every path); say what of the
+ * new file it will not follow before a restart.
+ */
+static void
+reloader_conf_changed(const struct ep2_conf *n)
 {
-	char	 unit[EP2D_NAME_MAX + 16];
-	char	*argv[3];
+	const char	*what = NULL;
 
-	if (strchr(conf.service_name, '.') == NULL)
-		snprintf(unit, sizeof(unit), "%s.service", conf.service_name);
-	else
-		strlcpy(unit, conf.service_name, sizeof(unit));
-	argv[0] = (char *)method;
-	argv[1] = unit;
-	argv[2] = NULL;
-	return (runner_call(runner_fd, RUNNER_SYSTEMD, argv, msg, msglen));
+	if (strcmp(n->haproxy_binary, conf.haproxy_binary) != 0)
+		what = "haproxy_binary";
+	else if (strcmp(n->haproxy_config_file, conf.haproxy_config_file) != 0)
+		what = "haproxy_config_file";
+	else if (strcmp(n->pid_file, conf.pid_file) != 0)
+		what = "pid_file";
+	else if (n->start_by != conf.start_by)
+		what = "start_by";
+	else if (strcmp(n->service_name, conf.service_name) != 0)
+		what = "service_name";
+	else if (n->nsockets > 0 && (conf.nsockets == 0 ||
+	    strcmp(n->sockets[0], conf.sockets[0]) != 0))
+		what = "haproxy_socket_file";
+	if (what != NULL)
+		log_warnx("%s changed: HAProxy is started and reloaded as "
+		    "before until ep2d is restarted", what);
 }
 
 static void
 reloader_do(int cmd)
 {
 	struct haproxy_result	 res;
-	char			 newcfg[PATH_MAX + 8];
-	char			 pidbuf[RELOADER_MAX_PIDS][16];
-	char			*argv[16 + RELOADER_MAX_PIDS];
-	pid_t			 pids[RELOADER_MAX_PIDS];
-	int			 argc = 0, i, npids;
+	struct runner_res	 rs;
 
 	memset(&res, 0, sizeof(res));
 	res.cmd = cmd;
 	switch (cmd) {
 	case IMSG_HAPROXY_CHECK:
-		snprintf(newcfg, sizeof(newcfg), "%s.new",
-		    conf.haproxy_config_file);
-		/* not -q: that would silence the reason too */
-		argv[argc++] = conf.haproxy_binary;
-		argv[argc++] = "-c";
-		argv[argc++] = "-f";
-		argv[argc++] = newcfg;
-		argv[argc] = NULL;
-		res.status = runner_call(runner_fd, RUNNER_EXEC, argv, res.msg,
-		    sizeof(res.msg));
+		res.status = runner_call(runner_fd, RUNNER_CHECK, &rs);
 		if (res.status == 0)
-			res.msg[0] = '\0';
+			rs.msg[0] = '\0';
 		else
-			reason_tidy(res.msg, sizeof(res.msg));
+			reason_tidy(rs.msg, sizeof(rs.msg));
 		break;
 	case IMSG_HAPROXY_START:
 	case IMSG_HAPROXY_RELOAD:
-		npids = haproxy_pids(pids, RELOADER_MAX_PIDS);
-		if (conf.start_by == START_SYSTEMD) {
-			res.status = systemd_call(npids > 0 ? "ReloadUnit" :
-			    "StartUnit", res.msg, sizeof(res.msg));
-			res.pid = haproxy_pid();
-			break;
-		}
-		argv[argc++] = conf.haproxy_binary;
-		argv[argc++] = "-W";
-		argv[argc++] = "-q";
-		argv[argc++] = "-D";
-		argv[argc++] = "-f";
-		argv[argc++] = conf.haproxy_config_file;
-		argv[argc++] = "-p";
-		argv[argc++] = conf.pid_file;
-		if (npids > 0) {
-			if (conf.nsockets > 0 &&
-			    access(conf.sockets[0], F_OK) == 0) {
-				argv[argc++] = "-x";
-				argv[argc++] = conf.sockets[0];
-			}
-			argv[argc++] = "-sf";
-			for (i = 0; i < npids; i++) {
-				snprintf(pidbuf[i], sizeof(pidbuf[i]), "%d",
-				    (int)pids[i]);
-				argv[argc++] = pidbuf[i];
-			}
-		}
-		argv[argc] = NULL;
-		log_info("%s haproxy%s", npids > 0 ? "reloading" : "starting",
-		    npids > 0 ? "" : " (not running)");
-		res.status = runner_call(runner_fd, RUNNER_EXEC, argv, res.msg,
-		    sizeof(res.msg));
-		res.pid = haproxy_pid();
+		res.status = runner_call(runner_fd, RUNNER_APPLY, &rs);
+		res.pid = rs.pid;
 		break;
 	default:
 		fatalx("%s: unexpected command %d", __func__, cmd);
 	}
+	strlcpy(res.msg, rs.msg, sizeof(res.msg));
 	if (res.status != 0)
 		log_warnx("haproxy %s failed (status %d): %s",
 		    cmd == IMSG_HAPROXY_CHECK ? "check" : "start/reload",
@@ -260,7 +185,7 @@ reloader_dispatch_parent(int fd, short event, void *arg)
 			r = config_parse_fp(fp, conf.conf_path, &nconf);
 			log_quiet(0);
 			if (r == 0)
-				memcpy(&conf, &nconf, sizeof(conf));
+				reloader_conf_changed(&nconf);
 			else
 				log_warnx("new configuration refused");
 			fclose(fp);
@@ -320,7 +245,7 @@ reloader_main(const char *conffile, int debug, int verbose)
 
 	if ((runner_fd = runner_start(&conf, &runner)) == -1)
 		fatalx("cannot start the runner");
-	if (sandbox_reloader(&conf) == -1)
+	if (sandbox_reloader() == -1)
 		fatalx("sandbox");
 
 	event_init();

@@ -20,13 +20,14 @@
  * execve, so the process that starts HAProxy cannot wear an allow-list
  * without imposing it on HAProxy.  The reloader therefore forks the
  * runner before it confines itself; the runner wears only what HAProxy
- * may wear (sandbox_runner) and does one thing: on a request from the
- * reloader it runs the haproxy binary it was given at start, or asks
- * systemd to start or reload a unit, and answers with the exit status
- * and the last bytes of what the program said.  It parses nothing else:
- * a request is one fixed-size datagram on a SOCK_SEQPACKET pair, every
- * field checked; anything else ends it.  The reloader, which reads the
- * parent's messages and the configuration, runs under an allow-list.
+ * may wear (sandbox_runner) and does what the reloader asks, of two
+ * things only: check haproxy.cfg.new, or start or reload HAProxy (the
+ * binary, or systemd).  Every path, the argument vector and the unit
+ * come from the configuration as the reloader had it when it forked
+ * the runner; a request is a number, nothing to parse, so the reloader
+ * could not have the runner do more even if it wanted to.  The answer
+ * is the exit status and the last bytes of what the program said,
+ * preceded by what the reloader should log.
  */
 
 #include <sys/types.h>
@@ -39,6 +40,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,13 +55,18 @@
 
 #define RUNNER_TIMEOUT	60	/* seconds for one haproxy run */
 
-static char	 runner_binary[PATH_MAX];
+#define RUNNER_MAX_PIDS	64	/* haproxy -sf list */
+
+static const struct ep2_conf *rconf;	/* in the runner */
 static pid_t	 runner_pid = -1;	/* in the reloader */
 
 static int	 run_argv(char *const [], char *, size_t);
 static int	 systemd_call(const char *, const char *, char *, size_t);
-static int	 runner_unit_ok(const char *);
-static int	 runner_req_argv(struct runner_req *, char **, size_t);
+static int	 haproxy_pids(pid_t *, int);
+static void	 runner_note(int, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+static void	 runner_check(struct runner_res *);
+static void	 runner_apply(int, struct runner_res *);
 static void	 runner_serve(int) __attribute__((__noreturn__));
 
 /*
@@ -261,54 +268,129 @@ systemd_call(const char *method, const char *unit, char *msg, size_t msglen)
 	return (r);
 }
 
-/* A systemd unit name as config.c accepts it, with its suffix. */
+/* The pids in pid_file that are alive: haproxy's -sf list. */
 static int
-runner_unit_ok(const char *s)
+haproxy_pids(pid_t *pids, int max)
 {
-	size_t	 n = strlen(s);
+	FILE		*fp;
+	char		 line[64], *ep;
+	long		 v;
+	int		 n = 0;
 
-	if (n == 0 || n >= EP2D_NAME_MAX + 16 || s[0] == '-' ||
-	    n <= strlen(".service") ||
-	    strcmp(s + n - strlen(".service"), ".service") != 0)
+	if ((fp = fopen(rconf->pid_file, "re")) == NULL)
 		return (0);
-	return (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789:-_.@\\") == n);
+	while (n < max && fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		errno = 0;
+		v = strtol(line, &ep, 10);
+		if (errno != 0 || *ep != '\0' || v <= 1 || v > INT32_MAX)
+			continue;
+		if (kill((pid_t)v, 0) == -1 && errno == ESRCH)
+			continue;
+		pids[n++] = (pid_t)v;
+	}
+	fclose(fp);
+	return (n);
+}
+
+/* Tell the reloader what to log before the work starts. */
+static void
+runner_note(int fd, const char *fmt, ...)
+{
+	struct runner_res	 rs;
+	va_list			 ap;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.note = 1;
+	va_start(ap, fmt);
+	vsnprintf(rs.msg, sizeof(rs.msg), fmt, ap);
+	va_end(ap);
+	if (send(fd, &rs, sizeof(rs), MSG_NOSIGNAL) != sizeof(rs))
+		_exit(0);
+}
+
+/* haproxy -c on haproxy.cfg.new; not -q, which would silence the reason */
+static void
+runner_check(struct runner_res *rs)
+{
+	char	 newcfg[PATH_MAX + 8];
+	char	*argv[6];
+
+	snprintf(newcfg, sizeof(newcfg), "%s.new", rconf->haproxy_config_file);
+	argv[0] = (char *)rconf->haproxy_binary;
+	argv[1] = "-c";
+	argv[2] = "-f";
+	argv[3] = newcfg;
+	argv[4] = NULL;
+	rs->status = run_argv(argv, rs->msg, sizeof(rs->msg));
 }
 
 /*
- * Split a request's NUL-separated strings into argv.  Every string must
- * end inside the buffer, and exactly argc of them.
+ * Start HAProxy, or reload it when the pid file names a live one:
+ * haproxy -W -q -D -f CFG -p PID [-x SOCK -sf OLDPIDS], or systemd's
+ * StartUnit or ReloadUnit.
  */
-static int
-runner_req_argv(struct runner_req *rq, char **argv, size_t max)
+static void
+runner_apply(int fd, struct runner_res *rs)
 {
-	size_t	 off = 0, i, len;
+	char	 pidbuf[RUNNER_MAX_PIDS][16];
+	char	 unit[EP2D_NAME_MAX + 16];
+	char	*argv[16 + RUNNER_MAX_PIDS];
+	pid_t	 pids[RUNNER_MAX_PIDS];
+	int	 argc = 0, i, npids;
 
-	if (rq->argc == 0 || rq->argc >= max)
-		return (-1);
-	for (i = 0; i < rq->argc; i++) {
-		if (off >= sizeof(rq->args))
-			return (-1);
-		len = strnlen(rq->args + off, sizeof(rq->args) - off);
-		if (off + len >= sizeof(rq->args))
-			return (-1);
-		argv[i] = rq->args + off;
-		off += len + 1;
+	npids = haproxy_pids(pids, RUNNER_MAX_PIDS);
+	if (rconf->start_by == START_SYSTEMD) {
+		if (strchr(rconf->service_name, '.') == NULL)
+			snprintf(unit, sizeof(unit), "%s.service",
+			    rconf->service_name);
+		else
+			strlcpy(unit, rconf->service_name, sizeof(unit));
+		runner_note(fd, "%s %s", npids > 0 ? "reloading" : "starting",
+		    unit);
+		rs->status = systemd_call(npids > 0 ? "ReloadUnit" :
+		    "StartUnit", unit, rs->msg, sizeof(rs->msg));
+	} else {
+		argv[argc++] = (char *)rconf->haproxy_binary;
+		argv[argc++] = "-W";
+		argv[argc++] = "-q";
+		argv[argc++] = "-D";
+		argv[argc++] = "-f";
+		argv[argc++] = (char *)rconf->haproxy_config_file;
+		argv[argc++] = "-p";
+		argv[argc++] = (char *)rconf->pid_file;
+		if (npids > 0) {
+			if (rconf->nsockets > 0 &&
+			    access(rconf->sockets[0], F_OK) == 0) {
+				argv[argc++] = "-x";
+				argv[argc++] = (char *)rconf->sockets[0];
+			}
+			argv[argc++] = "-sf";
+			for (i = 0; i < npids; i++) {
+				snprintf(pidbuf[i], sizeof(pidbuf[i]), "%d",
+				    (int)pids[i]);
+				argv[argc++] = pidbuf[i];
+			}
+		}
+		argv[argc] = NULL;
+		runner_note(fd, "%s haproxy%s", npids > 0 ? "reloading" :
+		    "starting", npids > 0 ? "" : " (not running)");
+		rs->status = run_argv(argv, rs->msg, sizeof(rs->msg));
 	}
-	argv[i] = NULL;
-	return (0);
+	rs->pid = haproxy_pids(pids, 1) == 1 ? pids[0] : 0;
 }
 
 static void
 runner_serve(int fd)
 {
-	struct runner_req	 rq;
 	struct runner_res	 rs;
-	char			*argv[RUNNER_ARGC_MAX + 1];
+	uint32_t		 kind;
 	ssize_t			 n;
 
 	for (;;) {
-		n = recv(fd, &rq, sizeof(rq), MSG_TRUNC);
+		n = recv(fd, &kind, sizeof(kind), MSG_TRUNC);
 		if (n == 0)
 			_exit(0);	/* the reloader is gone */
 		if (n == -1) {
@@ -316,44 +398,29 @@ runner_serve(int fd)
 				continue;
 			fatal("runner: recv");
 		}
-		if ((size_t)n != sizeof(rq))
+		if ((size_t)n != sizeof(kind))
 			fatalx("runner: request of %zd bytes", n);
 		memset(&rs, 0, sizeof(rs));
-		switch (rq.kind) {
-		case RUNNER_EXEC:
-			if (runner_req_argv(&rq, argv, RUNNER_ARGC_MAX) == -1)
-				fatalx("runner: malformed argument vector");
-			/* Landlock says the same where the kernel has it */
-			if (strcmp(argv[0], runner_binary) != 0)
-				fatalx("runner: refusing to run %.64s: not %s",
-				    argv[0], runner_binary);
-			rs.status = run_argv(argv, rs.msg, sizeof(rs.msg));
+		switch (kind) {
+		case RUNNER_CHECK:
+			runner_check(&rs);
 			break;
-		case RUNNER_SYSTEMD:
-			if (runner_req_argv(&rq, argv, 3) == -1 ||
-			    rq.argc != 2)
-				fatalx("runner: malformed systemd request");
-			if (strcmp(argv[0], "StartUnit") != 0 &&
-			    strcmp(argv[0], "ReloadUnit") != 0)
-				fatalx("runner: systemd method refused");
-			if (!runner_unit_ok(argv[1]))
-				fatalx("runner: systemd unit name refused");
-			rs.status = systemd_call(argv[0], argv[1], rs.msg,
-			    sizeof(rs.msg));
+		case RUNNER_APPLY:
+			runner_apply(fd, &rs);
 			break;
 		default:
-			fatalx("runner: unknown request %u", rq.kind);
+			fatalx("runner: unknown request %u", kind);
 		}
-		explicit_bzero(&rq, sizeof(rq));
 		if (send(fd, &rs, sizeof(rs), MSG_NOSIGNAL) != sizeof(rs))
 			_exit(0);
 	}
 }
 
 /*
- * Fork the runner.  Called by the reloader before it confines itself;
- * returns the reloader's end of the pair, or -1.  With start_by =
- * systemd the runner loads libsystemd before its sandbox closes.
+ * Fork the runner.  Called by the reloader before it confines itself,
+ * with the configuration the runner keeps for its life; returns the
+ * reloader's end of the pair, or -1.  With start_by = systemd the
+ * runner loads libsystemd before its sandbox closes.
  */
 int
 runner_start(const struct ep2_conf *conf, pid_t *pidp)
@@ -371,10 +438,8 @@ runner_start(const struct ep2_conf *conf, pid_t *pidp)
 
 	/* the runner; HAProxy is not to inherit the parent's channel */
 	close(PROC_PARENT_SOCK_FILENO);
-	if (strlcpy(runner_binary, conf->haproxy_binary,
-	    sizeof(runner_binary)) >= sizeof(runner_binary))
-		fatalx("runner: haproxy_binary too long");
-	if (conf->start_by == START_SYSTEMD &&
+	rconf = conf;		/* this process's copy: never changes */
+	if (rconf->start_by == START_SYSTEMD &&
 	    systemd_load(msg, sizeof(msg)) == -1)
 		log_warnx("%s", msg);	/* said again at each call */
 	if (sandbox_runner(conf) == -1)
@@ -385,8 +450,8 @@ runner_start(const struct ep2_conf *conf, pid_t *pidp)
 /*
  * The runner died (a sandbox violation, a kill): say how, then the
  * reloader ends too and the parent reports it.  Called when a request
- * finds it gone, and by the reloader's event loop when its end of the
- * pair turns readable between requests (that is, closed).
+ * finds the pair closed, and by the reloader's event loop when its end
+ * turns readable between requests (that is, closed).
  */
 void
 runner_lost(void)
@@ -406,43 +471,38 @@ runner_lost(void)
 }
 
 /*
- * The reloader's side: send one request and wait for the answer; the
- * runner's work is blocking, and so was the reloader's before it.
+ * The reloader's side: ask, log the runner's notes, wait for the
+ * answer.  The runner's work is blocking, and so was the reloader's
+ * before it.
  */
 int
-runner_call(int fd, uint32_t kind, char *const argv[], char *msg,
-    size_t msglen)
+runner_call(int fd, uint32_t kind, struct runner_res *rs)
 {
-	struct runner_req	 rq;
-	struct runner_res	 rs;
-	size_t			 off = 0, len;
-	ssize_t			 n;
+	ssize_t	 n;
 
-	memset(&rq, 0, sizeof(rq));
-	rq.kind = kind;
-	for (rq.argc = 0; argv[rq.argc] != NULL; rq.argc++) {
-		len = strlen(argv[rq.argc]) + 1;
-		if (rq.argc >= RUNNER_ARGC_MAX ||
-		    off + len > sizeof(rq.args)) {
-			snprintf(msg, msglen, "argument vector too long");
-			return (-1);
-		}
-		memcpy(rq.args + off, argv[rq.argc], len);
-		off += len;
-	}
-	if (send(fd, &rq, sizeof(rq), MSG_NOSIGNAL) != sizeof(rq))
-		runner_lost();
 	for (;;) {
-		n = recv(fd, &rs, sizeof(rs), MSG_TRUNC);
+		n = send(fd, &kind, sizeof(kind), MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == -1 && errno == EPIPE)
+			runner_lost();
+		if (n != sizeof(kind))
+			fatal("runner: send");
 		break;
 	}
-	if (n <= 0)
-		runner_lost();
-	if ((size_t)n != sizeof(rs))
-		fatalx("runner: answer of %zd bytes", n);
-	rs.msg[sizeof(rs.msg) - 1] = '\0';
-	strlcpy(msg, rs.msg, msglen);
-	return (rs.status);
+	for (;;) {
+		n = recv(fd, rs, sizeof(*rs), MSG_TRUNC);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0)
+			runner_lost();
+		if (n == -1)
+			fatal("runner: recv");
+		if ((size_t)n != sizeof(*rs))
+			fatalx("runner: answer of %zd bytes", n);
+		rs->msg[sizeof(rs->msg) - 1] = '\0';
+		if (!rs->note)
+			return (rs->status);
+		log_info("%s", rs->msg);
+	}
 }

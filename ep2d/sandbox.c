@@ -441,19 +441,17 @@ static const struct sock_filter parent_filter[] = {
 };
 
 /*
- * The reloader: an allow-list.  It reads the parent's messages, the
- * configuration again on SIGHUP (a descriptor the parent passes) and
- * HAProxy's pid file, checks which pids are alive, and hands every
- * program to its runner over a socketpair.  No execve, no process, no
- * file opened for writing, no socket but syslog's; anything else kills
- * it and the parent reports it.
+ * The reloader: an allow-list.  It reads the parent's messages and the
+ * configuration again on SIGHUP (a descriptor the parent passes), asks
+ * its runner by number, and relays the answers.  No file to open, no
+ * execve, no process, no signal, no socket but syslog's; anything else
+ * kills it and the parent reports it.
  */
 static const struct sock_filter reloader_filter[] = {
-	/* the pid file, read-only; which files is Landlock's business */
-	SC_FILES_READ_ONLY,
-
-	/* is a pid alive: signal 0 only */
-	SC_ALLOW_ARG(__NR_kill, 1, 0),
+	SC_ERRNO(__NR_openat, EACCES),
+#ifdef __NR_open
+	SC_ERRNO(__NR_open, EACCES),
+#endif
 
 	/* its runner's end */
 	SC_ALLOW(__NR_wait4),
@@ -1512,12 +1510,12 @@ sandbox_runner(const struct ep2_conf *conf)
 
 /*
  * The reloader, once its runner is forked: root without a single
- * capability (the pid file and the descriptors it is passed need
- * none), no_new_privs, Landlock allowing only to read in the pid
- * file's directory, and an allow-list that kills.
+ * capability, no_new_privs, Landlock allowing nothing on the file
+ * system (the configuration comes as a descriptor), and an allow-list
+ * that kills.
  */
 int
-sandbox_reloader(const struct ep2_conf *conf)
+sandbox_reloader(void)
 {
 	int	 debug;
 
@@ -1526,19 +1524,8 @@ sandbox_reloader(const struct ep2_conf *conf)
 		return (-1);
 	if (sandbox_nnp() == -1)
 		return (-1);
-	if (conf != NULL) {
-#ifdef __NR_landlock_create_ruleset
-		struct sandbox_place	pl[] = {
-			{ conf->pid_file, 1, LL_READ },
-		};
-
-		if (sandbox_fs("reloader", pl, 1) == -1)
-			return (-1);
-#else
-		if (sandbox_fs("reloader", NULL, 0) == -1)
-			return (-1);
-#endif
-	}
+	if (sandbox_fs("reloader", NULL, 0) == -1)
+		return (-1);
 	debug = sandbox_debug();
 	if (debug && sandbox_trap_sigsys() == -1)
 		return (-1);

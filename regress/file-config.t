@@ -112,4 +112,17 @@ wait_for 5 sh -c "$EP2CTL -s $CTL show status | grep -qi fail"
 hap_has 127.0.0.1:$B1
 ok $? "a vanished servers file leaves the backend as it was"
 
+# a SIGHUP naming another haproxy_binary: said, and HAProxy is still
+# reloaded with the one ep2d started with (the runner may run only it)
+sed -i "s|^haproxy_binary = .*|haproxy_binary = /bin/sh|" "$T/ep2.conf"
+kill -HUP $EP2D_PID
+wait_for 10 log_has "haproxy_binary changed: HAProxy is started and reloaded as before until ep2d is restarted"
+ok $? "SIGHUP with a new haproxy_binary: the log says it needs a restart"
+pid4=$(haproxy_pid)
+printf '127.0.0.1:%s\n127.0.0.1:%s\n' $B1 $B2 > "$T/servers"
+wait_for 10 hap_has 127.0.0.1:$B1 127.0.0.1:$B2
+ok $? "a change still applies"
+[ "$(haproxy_pid)" != "$pid4" ] && kill -0 $EP2D_PID
+ok $? "through a reload by the old binary; ep2d keeps running"
+
 done_testing

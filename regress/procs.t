@@ -1,7 +1,7 @@
 #!/bin/sh
-# The three processes: titles, the fetcher's user and confinement, the
-# lock, -n, and a killed child taking the daemon down while HAProxy
-# keeps serving.  Ports 25020-25039.
+# The processes: titles, the fetcher's user and confinement, the lock,
+# -n, a killed child taking the daemon down while HAProxy keeps serving;
+# ep2d as process 1 (a container's entry point).  Ports 25020-25039.
 PORT_BASE=25020
 . "$(dirname "$0")/lib.sh"
 t_init
@@ -103,5 +103,33 @@ ok $? "exit status 0 after SIGTERM"
 ok $? "control socket removed"
 kill -0 "$(haproxy_pid)"
 ok $? "HAProxy still running after ep2d stopped"
+
+# ep2d as process 1 of a PID namespace, as a container's entry point:
+# its helpers must not take process 1 for a dead parent
+if unshare --pid --fork --mount-proc true 2>/dev/null; then
+	kill "$(haproxy_pid)" 2>/dev/null
+	wait_for 5 sh -c "! kill -0 $(haproxy_pid) 2>/dev/null"
+	B2=25022
+	backends $B2
+	: > "$T/ep2d.out"
+	UPDATE_TYPE=update_by_runtime NODE_SLOTS=4 write_conf
+	unshare --pid --fork --mount-proc "$EP2D" -d -v \
+	    -f "$T/ep2.conf" -s "$CTL" >> "$T/ep2d.out" 2>&1 &
+	U=$!
+	t_pids="$t_pids $U"
+	wait_for 10 hap_has 127.0.0.1:$B1
+	ok $? "ep2d as process 1: bootstrap"
+	printf '127.0.0.1:%s\n127.0.0.1:%s\n' $B1 $B2 > "$T/servers"
+	wait_for 10 hap_has 127.0.0.1:$B1 127.0.0.1:$B2
+	ok $? "ep2d as process 1: a change applies over the runtime socket"
+	! log_has "lost child" && ! log_has "haproxy reloaded"
+	ok $? "no helper lost, no reload"
+	# unshare ignores SIGTERM while it waits: signal ep2d itself
+	kill "$(pgrep -P "$U")"
+	wait_for 10 sh -c "! kill -0 $U 2>/dev/null"
+	ok $? "and it stops on SIGTERM"
+else
+	diag "no unshare --pid here: ep2d as process 1 not tried"
+fi
 
 done_testing
