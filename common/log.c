@@ -101,6 +101,13 @@ log_file_reopen(void)
 		log_warn("reopen %s", path);
 }
 
+/* The log file's descriptor, or -1: for a signal handler's write(2). */
+int
+log_getfd(void)
+{
+	return (log_fd);
+}
+
 /* A child takes the descriptor the parent opened for it. */
 void
 log_file_setfd(int fd)

@@ -37,6 +37,7 @@ void	log_quiet(int);
 void	log_visible(char *, size_t, const char *, size_t);
 void	log_setverbose(int);
 int	log_getverbose(void);
+int	log_getfd(void);
 void	log_warn(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
 void	log_warnx(const char *, ...)

@@ -544,7 +544,7 @@ int	 sandbox_fetcher_user(const char *, const char *);
 int	 sandbox_install(const struct sock_filter *, size_t, uint32_t);
 
 static int	 sandbox_debug(void);
-static int	 sandbox_trap_sigsys(void);
+static int	 sandbox_trap_sigsys(int);
 static int	 sandbox_install2(const struct sock_filter *, size_t,
 		    const struct sock_filter *, size_t, uint32_t);
 static void	 sandbox_sigsys(int, siginfo_t *, void *);
@@ -575,51 +575,90 @@ sandbox_debug(void)
 }
 
 /*
- * SANDBOX_DEBUG: a refused system call lands here instead of killing
- * the process.  Only async-signal-safe calls: the interrupted code may
- * hold malloc's lock.  The call returns EACCES.
+ * A system call outside an allow-list traps here (SECCOMP_RET_TRAP, not
+ * a silent kill), so that ep2d's own log names it.  Only
+ * async-signal-safe calls: the interrupted code may hold malloc's or
+ * syslog's lock, so the line goes to standard error (the journal under
+ * systemd, the terminal with -d) and to log_file by write(2).  Then the
+ * process dies of SIGSYS as the kernel would have killed it, and the
+ * parent reports that.  With SANDBOX_DEBUG the call fails with EACCES
+ * instead and the process goes on.  The refused call never runs.
  */
+static int	 sigsys_debug;
+
 static void
 sandbox_sigsys(int sig, siginfo_t *info, void *uctx)
 {
 	ucontext_t	*uc = uctx;
-	char		 msg[96], num[16];
-	const char	*pre = "sandbox: system call ";
-	const char	*post = " refused (SANDBOX_DEBUG)\n";
-	size_t		 len = 0, n = 0;
-	unsigned int	 nr;
-	int		 save = errno;
+	char		 msg[160], num[2][16];
+	const char	*part[6];
+	size_t		 len = 0, n, i;
+	unsigned long	 v[2];
+	int		 save = errno, fd, k;
 
-	if (info->si_code != SYS_SECCOMP)
+	if (info->si_code != SYS_SECCOMP) {
+		/* somebody sent SIGSYS: what it would have done */
+		if (!sigsys_debug) {
+			signal(SIGSYS, SIG_DFL);
+			raise(SIGSYS);
+		}
 		return;
-	nr = (unsigned int)info->si_syscall;
-	do {
-		num[n++] = '0' + nr % 10;
-		nr /= 10;
-	} while (nr != 0 && n < sizeof(num));
-	memcpy(msg, pre, strlen(pre));
-	len = strlen(pre);
-	while (n > 0)
-		msg[len++] = num[--n];
-	memcpy(msg + len, post, strlen(post));
-	len += strlen(post);
+	}
+	v[0] = (unsigned long)getpid();
+	v[1] = (unsigned int)info->si_syscall;
+	for (k = 0; k < 2; k++) {
+		char	 t[16];
+
+		n = 0;
+		do {
+			t[n++] = '0' + v[k] % 10;
+			v[k] /= 10;
+		} while (v[k] != 0 && n < sizeof(t) - 1);
+		for (i = 0; i < n; i++)
+			num[k][i] = t[n - 1 - i];
+		num[k][n] = '\0';
+	}
+	part[0] = "ep2d[";
+	part[1] = num[0];
+	part[2] = "]: sandbox: system call ";
+	part[3] = num[1];
+	part[4] = sigsys_debug ? " refused (SANDBOX_DEBUG)\n" :
+	    " refused: sandbox violation, the process ends\n";
+	part[5] = NULL;
+	for (k = 0; part[k] != NULL; k++) {
+		n = strlen(part[k]);
+		if (len + n >= sizeof(msg))
+			break;
+		memcpy(msg + len, part[k], n);
+		len += n;
+	}
 	if (write(STDERR_FILENO, msg, len) == -1) {
 		/* nowhere else to say it */
+	}
+	if ((fd = log_getfd()) != -1 && fd != STDERR_FILENO &&
+	    write(fd, msg, len) == -1) {
+		/* the line on stderr will have to do */
 	}
 #if defined(__x86_64__)
 	uc->uc_mcontext.gregs[REG_RAX] = -EACCES;
 #elif defined(__aarch64__)
 	uc->uc_mcontext.regs[0] = -EACCES;
 #endif
+	if (!sigsys_debug) {
+		/* pending until this handler returns, then fatal */
+		signal(SIGSYS, SIG_DFL);
+		raise(SIGSYS);
+	}
 	errno = save;
 }
 
-/* SANDBOX_DEBUG: refused calls trap into sandbox_sigsys and are logged */
+/* Refused calls of an allow-list trap into sandbox_sigsys. */
 static int
-sandbox_trap_sigsys(void)
+sandbox_trap_sigsys(int debug)
 {
 	struct sigaction	 sa;
 
+	sigsys_debug = debug;
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_sigaction = sandbox_sigsys;
@@ -628,8 +667,9 @@ sandbox_trap_sigsys(void)
 		log_warn("sandbox: sigaction SIGSYS");
 		return (-1);
 	}
-	log_warnx("sandbox: SANDBOX_DEBUG: a system call outside the "
-	    "list fails with EACCES and is logged");
+	if (debug)
+		log_warnx("sandbox: SANDBOX_DEBUG: a system call outside the "
+		    "list fails with EACCES and is logged");
 	return (0);
 }
 
@@ -1353,7 +1393,6 @@ sandbox_fetcher_user(const char *root, const char *user)
 	struct passwd		*pw;
 	uid_t			 uid, ruid, euid, suid;
 	gid_t			 gid, rgid, egid, sgid, groups[2];
-	int			 debug;
 
 	sandbox_protect();
 	if (geteuid() != 0) {
@@ -1434,13 +1473,12 @@ sandbox_fetcher_user(const char *root, const char *user)
 	if (sandbox_nnp() == -1)
 		return (-1);
 
-	debug = sandbox_debug();
-	if (debug && sandbox_trap_sigsys() == -1)
+	if (sandbox_trap_sigsys(sandbox_debug()) == -1)
 		return (-1);
 	if (sandbox_install2(common_allow,
 	    sizeof(common_allow) / sizeof(common_allow[0]), fetcher_filter,
 	    sizeof(fetcher_filter) / sizeof(fetcher_filter[0]),
-	    debug ? SECCOMP_RET_TRAP : SECCOMP_RET_KILL_PROCESS) == -1)
+	    SECCOMP_RET_TRAP) == -1)
 		return (-1);
 	log_debug("sandbox: fetcher confined to %s as %s (uid %u)", root,
 	    user, (unsigned int)uid);
@@ -1468,7 +1506,7 @@ sandbox_parent(const struct ep2_conf *conf)
 	if (conf != NULL && sandbox_parent_fs(conf) == -1)
 		return (-1);
 	debug = sandbox_debug();
-	if (debug && sandbox_trap_sigsys() == -1)
+	if (debug && sandbox_trap_sigsys(1) == -1)
 		return (-1);
 	if (sandbox_install2(common_allow,
 	    sizeof(common_allow) / sizeof(common_allow[0]), parent_filter,
@@ -1517,7 +1555,6 @@ sandbox_runner(const struct ep2_conf *conf)
 int
 sandbox_reloader(void)
 {
-	int	 debug;
 
 	sandbox_protect();
 	if (sandbox_bounding(NULL, 0) == -1 || sandbox_capset(NULL, 0) == -1)
@@ -1526,13 +1563,12 @@ sandbox_reloader(void)
 		return (-1);
 	if (sandbox_fs("reloader", NULL, 0) == -1)
 		return (-1);
-	debug = sandbox_debug();
-	if (debug && sandbox_trap_sigsys() == -1)
+	if (sandbox_trap_sigsys(sandbox_debug()) == -1)
 		return (-1);
 	if (sandbox_install2(common_allow,
 	    sizeof(common_allow) / sizeof(common_allow[0]), reloader_filter,
 	    sizeof(reloader_filter) / sizeof(reloader_filter[0]),
-	    debug ? SECCOMP_RET_TRAP : SECCOMP_RET_KILL_PROCESS) == -1)
+	    SECCOMP_RET_TRAP) == -1)
 		return (-1);
 	log_debug("sandbox: reloader confined");
 	return (0);
@@ -1552,7 +1588,6 @@ sandbox_connector(void)
 		CAP_DAC_OVERRIDE,
 		CAP_DAC_READ_SEARCH,
 	};
-	int			 debug;
 
 	sandbox_protect();
 	if (sandbox_bounding(caps, 2) == -1 || sandbox_capset(caps, 2) == -1)
@@ -1561,13 +1596,12 @@ sandbox_connector(void)
 		return (-1);
 	if (sandbox_fs("connector", NULL, 0) == -1)
 		return (-1);
-	debug = sandbox_debug();
-	if (debug && sandbox_trap_sigsys() == -1)
+	if (sandbox_trap_sigsys(sandbox_debug()) == -1)
 		return (-1);
 	if (sandbox_install2(common_allow,
 	    sizeof(common_allow) / sizeof(common_allow[0]), connector_filter,
 	    sizeof(connector_filter) / sizeof(connector_filter[0]),
-	    debug ? SECCOMP_RET_TRAP : SECCOMP_RET_KILL_PROCESS) == -1)
+	    SECCOMP_RET_TRAP) == -1)
 		return (-1);
 	log_debug("sandbox: connector confined");
 	return (0);

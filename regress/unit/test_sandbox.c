@@ -914,7 +914,11 @@ main(void)
 	is_int(run(f_resolve), 0, "fetcher: getaddrinfo in a thread resolves "
 	    "localhost from the chroot's hosts");
 	is_int(run(f_curl), 0, "fetcher: libcurl resolves and connects");
+	cap_start();
 	is_int(run(f_exec), 128 + SIGSYS, "fetcher: execve kills it (SIGSYS)");
+	snprintf(buf1, sizeof(buf1), "sandbox: system call %d refused: "
+	    "sandbox violation, the process ends", SYS_execve);
+	ok(cap_has(buf1), "and its last words name the call (%s)", buf1);
 	is_int(run(f_fork), 128 + SIGSYS, "fetcher: fork kills it");
 	is_int(run(f_mmap_exec), 128 + SIGSYS,
 	    "fetcher: executable memory kills it");
