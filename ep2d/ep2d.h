@@ -403,7 +403,7 @@ void	 sandbox_protect(void);
 #define RUNNER_APPLY		2	/* start or reload HAProxy */
 
 struct runner_res {
-	int32_t		 note;		/* 1: msg is a line to log */
+	int32_t		 note;		/* msg is a line to log: 1 info, 2 warning */
 	int32_t		 status;	/* exit status, -1: did not run */
 	int32_t		 pid;		/* haproxy's pid afterwards */
 	char		 msg[EP2D_HAPROXY_MSG_MAX];

@@ -62,9 +62,9 @@ static pid_t	 runner_pid = -1;	/* in the reloader */
 
 static int	 run_argv(char *const [], char *, size_t);
 static int	 systemd_call(const char *, const char *, char *, size_t);
-static int	 haproxy_pids(pid_t *, int);
-static void	 runner_note(int, const char *, ...)
-		    __attribute__((__format__ (printf, 2, 3)));
+static int	 haproxy_pids(int, pid_t *, int);
+static void	 runner_note(int, int, const char *, ...)
+		    __attribute__((__format__ (printf, 3, 4)));
 static void	 runner_check(struct runner_res *);
 static void	 runner_apply(int, struct runner_res *);
 static void	 runner_serve(int) __attribute__((__noreturn__));
@@ -268,9 +268,12 @@ systemd_call(const char *method, const char *unit, char *msg, size_t msglen)
 	return (r);
 }
 
-/* The pids in pid_file that are alive: haproxy's -sf list. */
+/*
+ * The pids in pid_file that are alive: haproxy's -sf list.  A line that
+ * is not a pid is reported to the reloader when fd is its pair.
+ */
 static int
-haproxy_pids(pid_t *pids, int max)
+haproxy_pids(int fd, pid_t *pids, int max)
 {
 	FILE		*fp;
 	char		 line[64], *ep;
@@ -285,8 +288,12 @@ haproxy_pids(pid_t *pids, int max)
 			continue;
 		errno = 0;
 		v = strtol(line, &ep, 10);
-		if (errno != 0 || *ep != '\0' || v <= 1 || v > INT32_MAX)
+		if (errno != 0 || *ep != '\0' || v <= 1 || v > INT32_MAX) {
+			if (fd != -1)
+				runner_note(fd, 2, "%s: ignoring \"%.20s\": "
+				    "not a pid", rconf->pid_file, line);
 			continue;
+		}
 		if (kill((pid_t)v, 0) == -1 && errno == ESRCH)
 			continue;
 		pids[n++] = (pid_t)v;
@@ -295,15 +302,15 @@ haproxy_pids(pid_t *pids, int max)
 	return (n);
 }
 
-/* Tell the reloader what to log before the work starts. */
+/* Tell the reloader what to log (1: info, 2: a warning). */
 static void
-runner_note(int fd, const char *fmt, ...)
+runner_note(int fd, int level, const char *fmt, ...)
 {
 	struct runner_res	 rs;
 	va_list			 ap;
 
 	memset(&rs, 0, sizeof(rs));
-	rs.note = 1;
+	rs.note = level;
 	va_start(ap, fmt);
 	vsnprintf(rs.msg, sizeof(rs.msg), fmt, ap);
 	va_end(ap);
@@ -341,15 +348,15 @@ runner_apply(int fd, struct runner_res *rs)
 	pid_t	 pids[RUNNER_MAX_PIDS];
 	int	 argc = 0, i, npids;
 
-	npids = haproxy_pids(pids, RUNNER_MAX_PIDS);
+	npids = haproxy_pids(fd, pids, RUNNER_MAX_PIDS);
 	if (rconf->start_by == START_SYSTEMD) {
 		if (strchr(rconf->service_name, '.') == NULL)
 			snprintf(unit, sizeof(unit), "%s.service",
 			    rconf->service_name);
 		else
 			strlcpy(unit, rconf->service_name, sizeof(unit));
-		runner_note(fd, "%s %s", npids > 0 ? "reloading" : "starting",
-		    unit);
+		runner_note(fd, 1, "%s %s", npids > 0 ? "reloading" :
+		    "starting", unit);
 		rs->status = systemd_call(npids > 0 ? "ReloadUnit" :
 		    "StartUnit", unit, rs->msg, sizeof(rs->msg));
 	} else {
@@ -375,11 +382,11 @@ runner_apply(int fd, struct runner_res *rs)
 			}
 		}
 		argv[argc] = NULL;
-		runner_note(fd, "%s haproxy%s", npids > 0 ? "reloading" :
+		runner_note(fd, 1, "%s haproxy%s", npids > 0 ? "reloading" :
 		    "starting", npids > 0 ? "" : " (not running)");
 		rs->status = run_argv(argv, rs->msg, sizeof(rs->msg));
 	}
-	rs->pid = haproxy_pids(pids, 1) == 1 ? pids[0] : 0;
+	rs->pid = haproxy_pids(-1, pids, 1) == 1 ? pids[0] : 0;
 }
 
 static void
@@ -503,6 +510,9 @@ runner_call(int fd, uint32_t kind, struct runner_res *rs)
 		rs->msg[sizeof(rs->msg) - 1] = '\0';
 		if (!rs->note)
 			return (rs->status);
-		log_info("%s", rs->msg);
+		if (rs->note == 2)
+			log_warnx("%s", rs->msg);
+		else
+			log_info("%s", rs->msg);
 	}
 }

@@ -125,4 +125,15 @@ ok $? "a change still applies"
 [ "$(haproxy_pid)" != "$pid4" ] && kill -0 $EP2D_PID
 ok $? "through a reload by the old binary; ep2d keeps running"
 
+# a pid file with a line that is not a pid: said, the live pid used
+pid5=$(haproxy_pid)
+printf 'bogus\n%s\n' "$pid5" > "$T/haproxy.pid"
+printf '127.0.0.1:%s\n' $B2 > "$T/servers"
+wait_for 10 log_has 'ignoring "bogus": not a pid'
+ok $? "a pid file line that is not a pid is named in the log"
+wait_for 10 hap_has 127.0.0.1:$B2
+ok $? "and the reload still happens (-sf with the live pid)"
+wait_for 10 sh -c "! kill -0 $pid5 2>/dev/null"
+ok $? "the old HAProxy leaves"
+
 done_testing
