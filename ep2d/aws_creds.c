@@ -211,7 +211,7 @@ ini_profile(const char *buf, size_t len, const char *profile, int config,
     int (*kv)(void *, const char *, const char *, size_t, char *, size_t),
     void *arg, char *err, size_t errlen)
 {
-	char		 line[4096], sect[256];
+	char		 line[AWS_TOKEN_MAX + 256], sect[256];
 	char		*s, *k, *v, *eq;
 	const char	*p = buf, *end = buf + len, *nl;
 	size_t		 n, lineno = 0;
@@ -377,8 +377,10 @@ creds_parse_region(const char *buf, size_t len, const char *profile,
 		return (-1);
 	out[0] = '\0';
 	if ((found = ini_profile(buf, len, profile, 1, ini_region_kv, &ir,
-	    err, errlen)) == -1)
+	    err, errlen)) == -1) {
+		out[0] = '\0';		/* nothing of a broken file */
 		return (-1);
+	}
 	if (!ir.set || out[0] == '\0') {
 		snprintf(err, errlen, "no region in profile %s", profile);
 		return (1);
@@ -643,11 +645,14 @@ creds_read_files(struct aws_chain *ch)
 			continue;
 		}
 		/* the config file holds the profile's region too */
-		if (config && creds_parse_region(buf, len, profile,
+		if (config && (r = creds_parse_region(buf, len, profile,
 		    ch->file_region, sizeof(ch->file_region), err,
-		    sizeof(err)) == 0)
+		    sizeof(err))) == 0)
 			log_debug("aws: region %s in %s, profile %s",
 			    ch->file_region, path, profile);
+		else if (config && r == -1)
+			log_warnx("aws: %s, profile %s: %s; no region from it",
+			    path, profile, err);
 		r = ch->have_file ? 1 : creds_parse_file(buf, len, profile,
 		    config, &ch->file, err, sizeof(err));
 		free_secret_buf(buf, len);

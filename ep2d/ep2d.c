@@ -176,6 +176,7 @@ static void		 notify_status(void);
 static void		 lock_write_pid(void);
 static void		 send_log_fd(void);
 static void		 watchdog_init(void);
+static void		 reconf_pin(struct ep2_conf *);
 
 static __dead void
 usage(void)
@@ -562,6 +563,45 @@ send_conf_fd(const char *path)
 }
 
 /*
+ * How HAProxy is run and reached was handed to the helpers at start:
+ * the runner builds its command lines from the configuration of then,
+ * the connector knows the runtime sockets of then, and the sandboxes
+ * were drawn around those files.  A SIGHUP that changes them is said,
+ * and the running values stay until ep2d is restarted.
+ */
+static void
+reconf_pin(struct ep2_conf *n)
+{
+	int	 i, same;
+
+#define PIN_STR(f)	do {						\
+	if (strcmp(n->f, p.conf.f) != 0) {				\
+		log_warnx("%s changed: restart ep2d to use it; %s "	\
+		    "stays until then", #f, p.conf.f);			\
+		strlcpy(n->f, p.conf.f, sizeof(n->f));			\
+	}								\
+} while (0)
+	PIN_STR(haproxy_binary);
+	PIN_STR(haproxy_config_file);
+	PIN_STR(pid_file);
+	PIN_STR(service_name);
+#undef PIN_STR
+	if (n->start_by != p.conf.start_by) {
+		log_warnx("start_by changed: restart ep2d to use it");
+		n->start_by = p.conf.start_by;
+	}
+	same = n->nsockets == p.conf.nsockets;
+	for (i = 0; same && i < n->nsockets; i++)
+		same = strcmp(n->sockets[i], p.conf.sockets[i]) == 0;
+	if (!same) {
+		log_warnx("haproxy_socket_file changed: restart ep2d to use "
+		    "it; the sockets of the start stay until then");
+		memcpy(n->sockets, p.conf.sockets, sizeof(n->sockets));
+		n->nsockets = p.conf.nsockets;
+	}
+}
+
+/*
  * SIGHUP: read ep2.conf and the template again.  A bad new file is
  * refused with a log line and the old configuration keeps running.
  */
@@ -572,7 +612,7 @@ parent_reconf(void)
 	struct pbackend	*b;
 	char		*ntmpl;
 	size_t		 ntmpllen;
-	int		 i, k;
+	int		 i;
 
 	log_info("SIGHUP: reloading %s", p.conf.conf_path);
 	if ((nconf = calloc(1, sizeof(*nconf))) == NULL)
@@ -584,6 +624,7 @@ parent_reconf(void)
 		free(nconf);
 		return;
 	}
+	reconf_pin(nconf);
 	/* the fetcher set its sources up before its sandbox closed */
 	if (config_nbackends(nconf) != p.nbe) {
 		log_warnx("%s: backends added or removed: restart ep2d to "
@@ -620,12 +661,6 @@ parent_reconf(void)
 			free(nconf);
 			return;
 		}
-		for (k = 0; k < nview->nsockets; k++)
-			if (!connector_known(nview->sockets[k]))
-				log_warnx("haproxy_socket_file %s: new; "
-				    "restart ep2d to reach it (until then "
-				    "changes go through a reload)",
-				    nview->sockets[k]);
 		if (nview->update_type != b->conf->update_type ||
 		    strcmp(nview->backend_name, b->conf->backend_name) != 0)
 			log_warnx("update_type or backend_name changed: takes "

@@ -29,6 +29,7 @@
 
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -48,7 +49,7 @@
 #include "log.h"
 #include "proc.h"
 
-static struct ep2_conf	 conf;		/* as the runner has it */
+static struct ep2_conf	 conf;		/* of the start: the runner's */
 static struct imsgev	 iev_parent;
 static int		 runner_fd = -1;
 
@@ -56,7 +57,6 @@ static void	 reloader_dispatch_parent(int, short, void *);
 static void	 reloader_sig(int, short, void *);
 static void	 reloader_do(int);
 static void	 reason_tidy(char *, size_t);
-static void	 reloader_conf_changed(const struct ep2_conf *);
 
 /*
  * haproxy -c's reason on one line: its [NOTICE] lines (version, path)
@@ -81,34 +81,6 @@ reason_tidy(char *msg, size_t msglen)
 			break;
 	}
 	strlcpy(msg, out, msglen);
-}
-
-/*
- * SIGHUP: what the runner does is fixed at start (it may execute only
- * the haproxy_binary of then, and holds every path); say what of the
- * new file it will not follow before a restart.
- */
-static void
-reloader_conf_changed(const struct ep2_conf *n)
-{
-	const char	*what = NULL;
-
-	if (strcmp(n->haproxy_binary, conf.haproxy_binary) != 0)
-		what = "haproxy_binary";
-	else if (strcmp(n->haproxy_config_file, conf.haproxy_config_file) != 0)
-		what = "haproxy_config_file";
-	else if (strcmp(n->pid_file, conf.pid_file) != 0)
-		what = "pid_file";
-	else if (n->start_by != conf.start_by)
-		what = "start_by";
-	else if (strcmp(n->service_name, conf.service_name) != 0)
-		what = "service_name";
-	else if (n->nsockets > 0 && (conf.nsockets == 0 ||
-	    strcmp(n->sockets[0], conf.sockets[0]) != 0))
-		what = "haproxy_socket_file";
-	if (what != NULL)
-		log_warnx("%s changed: HAProxy is started and reloaded as "
-		    "before until ep2d is restarted", what);
 }
 
 static void
@@ -149,10 +121,8 @@ static void
 reloader_dispatch_parent(int fd, short event, void *arg)
 {
 	struct imsg	 imsg;
-	struct ep2_conf	 nconf;
-	FILE		*fp;
 	ssize_t		 n;
-	int		 nfd, v, r;
+	int		 nfd, v;
 
 	if (imsgev_dispatch_io(&iev_parent, event) == -1) {
 		/* the parent is gone: nothing left to do */
@@ -172,23 +142,14 @@ reloader_dispatch_parent(int fd, short event, void *arg)
 			reloader_do(imsg_get_type(&imsg));
 			break;
 		case IMSG_CONF_RELOAD:
-			if ((nfd = imsg_get_fd(&imsg)) == -1) {
-				log_warnx("config reload without a file");
-				break;
-			}
-			if ((fp = fdopen(nfd, "r")) == NULL) {
-				log_warn("fdopen");
+			/*
+			 * Nothing here follows a SIGHUP: the runner keeps the
+			 * configuration of the start (the parent says what
+			 * changes need a restart), so the file is not even
+			 * parsed.
+			 */
+			if ((nfd = imsg_get_fd(&imsg)) != -1)
 				close(nfd);
-				break;
-			}
-			log_quiet(1);
-			r = config_parse_fp(fp, conf.conf_path, &nconf);
-			log_quiet(0);
-			if (r == 0)
-				reloader_conf_changed(&nconf);
-			else
-				log_warnx("new configuration refused");
-			fclose(fp);
 			break;
 		case IMSG_LOG_REOPEN:
 			if ((nfd = imsg_get_fd(&imsg)) != -1)
@@ -211,6 +172,14 @@ reloader_dispatch_parent(int fd, short event, void *arg)
 static void
 reloader_runner_ev(int fd, short event, void *arg)
 {
+	char	 c;
+	ssize_t	 n;
+
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0)
+		fatalx("runner: a message nobody asked for");
 	runner_lost();
 }
 

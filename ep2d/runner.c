@@ -60,12 +60,12 @@
 static const struct ep2_conf *rconf;	/* in the runner */
 static pid_t	 runner_pid = -1;	/* in the reloader */
 
-static int	 run_argv(char *const [], char *, size_t);
+static int	 run_argv(int, char *const [], char *, size_t);
 static int	 systemd_call(const char *, const char *, char *, size_t);
 static int	 haproxy_pids(int, pid_t *, int);
 static void	 runner_note(int, int, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
-static void	 runner_check(struct runner_res *);
+static void	 runner_check(int, struct runner_res *);
 static void	 runner_apply(int, struct runner_res *);
 static void	 runner_serve(int) __attribute__((__noreturn__));
 
@@ -75,11 +75,11 @@ static void	 runner_serve(int) __attribute__((__noreturn__));
  * the pipe open, so stop reading when the child we started has exited.
  */
 static int
-run_argv(char *const argv[], char *msg, size_t msglen)
+run_argv(int rfd, char *const argv[], char *msg, size_t msglen)
 {
 	struct pollfd	 pfd;
 	pid_t		 pid;
-	int		 p[2], status = -1, done = 0, eof = 0, fd;
+	int		 p[2], status = -1, done = 0, eof = 0, fd, killed = 0;
 	size_t		 off = 0;
 	ssize_t		 n;
 	time_t		 start;
@@ -145,10 +145,11 @@ run_argv(char *const argv[], char *msg, size_t msglen)
 				eof = 1;
 		} else if (done)
 			break;
-		if (!done && time(NULL) - start > RUNNER_TIMEOUT) {
-			log_warnx("%s did not finish in %d s; killing it",
-			    argv[0], RUNNER_TIMEOUT);
+		if (!done && !killed && time(NULL) - start > RUNNER_TIMEOUT) {
+			runner_note(rfd, 2, "%s did not finish in %d s; "
+			    "killing it", argv[0], RUNNER_TIMEOUT);
 			kill(pid, SIGKILL);
+			killed = 1;
 		}
 	}
 	close(p[0]);
@@ -278,7 +279,7 @@ haproxy_pids(int fd, pid_t *pids, int max)
 	FILE		*fp;
 	char		 line[64], *ep;
 	long		 v;
-	int		 n = 0;
+	int		 n = 0, bad = 0;
 
 	if ((fp = fopen(rconf->pid_file, "re")) == NULL)
 		return (0);
@@ -289,7 +290,7 @@ haproxy_pids(int fd, pid_t *pids, int max)
 		errno = 0;
 		v = strtol(line, &ep, 10);
 		if (errno != 0 || *ep != '\0' || v <= 1 || v > INT32_MAX) {
-			if (fd != -1)
+			if (fd != -1 && bad++ < 4)
 				runner_note(fd, 2, "%s: ignoring \"%.20s\": "
 				    "not a pid", rconf->pid_file, line);
 			continue;
@@ -320,7 +321,7 @@ runner_note(int fd, int level, const char *fmt, ...)
 
 /* haproxy -c on haproxy.cfg.new; not -q, which would silence the reason */
 static void
-runner_check(struct runner_res *rs)
+runner_check(int fd, struct runner_res *rs)
 {
 	char	 newcfg[PATH_MAX + 8];
 	char	*argv[6];
@@ -331,7 +332,7 @@ runner_check(struct runner_res *rs)
 	argv[2] = "-f";
 	argv[3] = newcfg;
 	argv[4] = NULL;
-	rs->status = run_argv(argv, rs->msg, sizeof(rs->msg));
+	rs->status = run_argv(fd, argv, rs->msg, sizeof(rs->msg));
 }
 
 /*
@@ -384,7 +385,7 @@ runner_apply(int fd, struct runner_res *rs)
 		argv[argc] = NULL;
 		runner_note(fd, 1, "%s haproxy%s", npids > 0 ? "reloading" :
 		    "starting", npids > 0 ? "" : " (not running)");
-		rs->status = run_argv(argv, rs->msg, sizeof(rs->msg));
+		rs->status = run_argv(fd, argv, rs->msg, sizeof(rs->msg));
 	}
 	rs->pid = haproxy_pids(-1, pids, 1) == 1 ? pids[0] : 0;
 }
@@ -410,7 +411,7 @@ runner_serve(int fd)
 		memset(&rs, 0, sizeof(rs));
 		switch (kind) {
 		case RUNNER_CHECK:
-			runner_check(&rs);
+			runner_check(fd, &rs);
 			break;
 		case RUNNER_APPLY:
 			runner_apply(fd, &rs);

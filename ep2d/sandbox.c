@@ -441,8 +441,7 @@ static const struct sock_filter parent_filter[] = {
 };
 
 /*
- * The reloader: an allow-list.  It reads the parent's messages and the
- * configuration again on SIGHUP (a descriptor the parent passes), asks
+ * The reloader: an allow-list.  It reads the parent's messages, asks
  * its runner by number, and relays the answers.  No file to open, no
  * execve, no process, no signal, no socket but syslog's; anything else
  * kills it and the parent reports it.
@@ -1549,8 +1548,7 @@ sandbox_runner(const struct ep2_conf *conf)
 /*
  * The reloader, once its runner is forked: root without a single
  * capability, no_new_privs, Landlock allowing nothing on the file
- * system (the configuration comes as a descriptor), and an allow-list
- * that kills.
+ * system, and an allow-list that ends it.
  */
 int
 sandbox_reloader(void)

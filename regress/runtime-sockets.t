@@ -90,17 +90,19 @@ ok $? "through a reload (pid $pid1 -> $(haproxy_pid))"
 hap_has 127.0.0.1:$B2 127.0.0.1:$B3 127.0.0.1:$B4
 ok $? "the first process runs the wanted set"
 
-# a SIGHUP naming a socket the connector was not given at start: said,
-# and the sockets it knows keep working
+# a SIGHUP naming another socket list: said, and the sockets of the
+# start (those the connector knows) keep working
 SOCK3=$T/haproxy3.sock
 sed -i "s|^haproxy_socket_file = .*|haproxy_socket_file = $SOCK, $SOCK3|" \
     "$T/ep2.conf"
 kill -HUP $EP2D_PID
-wait_for 10 log_has "haproxy_socket_file $SOCK3: new; restart ep2d to reach it"
+wait_for 10 log_has "haproxy_socket_file changed: restart ep2d to use it; the sockets of the start stay until then"
 ok $? "SIGHUP with a new runtime socket: the log says to restart"
 printf '127.0.0.1:%s\n' $B1 >> "$T/servers"
 wait_for 10 hap_has 127.0.0.1:$B1 127.0.0.1:$B2 127.0.0.1:$B3 127.0.0.1:$B4
 ok $? "changes still reach HAProxy"
+! log_has "haproxy3.sock"
+ok $? "the new socket is not tried before a restart"
 kill -0 $EP2D_PID
 ok $? "ep2d keeps running"
 

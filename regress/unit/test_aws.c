@@ -536,6 +536,26 @@ test_creds_parsers(void)
 	    sizeof(r), err, sizeof(err)), -1, "a region too long: refused");
 	ok(strstr(err, "line 5: region too long") != NULL,
 	    "with the line (%s)", err);
+	ok(r[0] == '\0', "and nothing of it is kept");
+	{
+		/* a session token near AWS_TOKEN_MAX fits on its line */
+		char	*big;
+		size_t	 n;
+
+		if ((big = malloc(AWS_TOKEN_MAX + 128)) == NULL)
+			abort();
+		n = snprintf(big, AWS_TOKEN_MAX + 128, "[default]\n"
+		    "aws_access_key_id = AKIDBIG\n"
+		    "aws_secret_access_key = s\naws_session_token = ");
+		memset(big + n, 'T', AWS_TOKEN_MAX - 1);
+		big[n + AWS_TOKEN_MAX - 1] = '\n';
+		big[n + AWS_TOKEN_MAX] = '\0';
+		is_int(creds_parse_file(big, strlen(big), "default", 0, &c,
+		    err, sizeof(err)), 0, "a session token of %d bytes "
+		    "on one line", AWS_TOKEN_MAX - 1);
+		ok(strlen(c.token) == AWS_TOKEN_MAX - 1, "kept whole");
+		free(big);
+	}
 
 	buf = fixture("imds/security-credentials-role.json", &len);
 	is_int(creds_parse_json(buf, len, 1, &c, err, sizeof(err)), 0,
