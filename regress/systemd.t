@@ -73,9 +73,9 @@ wait_for 10 sh -c "! kill -0 $hp 2>/dev/null"
 rm -f "$T/haproxy.pid"
 sed -i 's/^service_name = haproxy/service_name = nosuch/' "$T/ep2.conf"
 ep2d_start
-wait_for 15 log_has "nosuch.service"
+wait_for 15 log_has "StartUnit nosuch.service: "
 ok $? "an unknown unit: systemd's error is logged with the unit"
-log_has "not found"
+grep "StartUnit nosuch.service: " "$T/ep2d.out" | grep -q "not found"
 ok $? "with systemd's message"
 
 done_testing
