@@ -223,7 +223,7 @@ connector_connect(const char *path, int *fdp)
 		if (strcmp(paths[idx], path) == 0)
 			break;
 	if (idx == npaths) {
-		/* said once at SIGHUP: connector_known() */
+		/* a SIGHUP cannot add one: reconf_pin() keeps them */
 		errno = EPERM;
 		return (-1);
 	}
@@ -268,18 +268,4 @@ connector_connect(const char *path, int *fdp)
 	log_warnx("connector: gone");
 	errno = EPIPE;
 	return (-1);
-}
-
-/* Whether the connector can reach path: a SIGHUP may name new ones. */
-int
-connector_known(const char *path)
-{
-	size_t	 i;
-
-	if (conn_fd == -1)
-		return (1);
-	for (i = 0; i < npaths; i++)
-		if (strcmp(paths[i], path) == 0)
-			return (1);
-	return (0);
 }

@@ -390,7 +390,6 @@ int	 sandbox_connector(void);
 /* connector.c */
 int	 connector_start(const struct ep2_conf *const *, int);
 int	 connector_connect(const char *, int *);
-int	 connector_known(const char *);
 pid_t	 connector_pid(void);
 void	 connector_stop(void);
 void	 sandbox_protect(void);

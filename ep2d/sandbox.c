@@ -1546,38 +1546,48 @@ sandbox_runner(const struct ep2_conf *conf)
 }
 
 /*
- * The reloader, once its runner is forked: root without a single
- * capability, no_new_privs, Landlock allowing nothing on the file
- * system, and an allow-list that ends it.
+ * The last steps of every allow-listed root helper: no core dumps, the
+ * capabilities of caps and nothing else (bounding set included),
+ * no_new_privs, Landlock allowing nothing on the file system, and the
+ * filter, whose refusals trap into sandbox_sigsys.
  */
-int
-sandbox_reloader(void)
+static int
+sandbox_confine(const char *who, const int *caps, size_t ncaps,
+    const struct sock_filter *filter, size_t nfilter)
 {
-
 	sandbox_protect();
-	if (sandbox_bounding(NULL, 0) == -1 || sandbox_capset(NULL, 0) == -1)
+	if (sandbox_bounding(caps, ncaps) == -1 ||
+	    sandbox_capset(caps, ncaps) == -1)
 		return (-1);
 	if (sandbox_nnp() == -1)
 		return (-1);
-	if (sandbox_fs("reloader", NULL, 0) == -1)
+	if (sandbox_fs(who, NULL, 0) == -1)
 		return (-1);
 	if (sandbox_trap_sigsys(sandbox_debug()) == -1)
 		return (-1);
 	if (sandbox_install2(common_allow,
-	    sizeof(common_allow) / sizeof(common_allow[0]), reloader_filter,
-	    sizeof(reloader_filter) / sizeof(reloader_filter[0]),
+	    sizeof(common_allow) / sizeof(common_allow[0]), filter, nfilter,
 	    SECCOMP_RET_TRAP) == -1)
 		return (-1);
-	log_debug("sandbox: reloader confined");
+	log_debug("sandbox: %s confined", who);
 	return (0);
+}
+
+/*
+ * The reloader, once its runner is forked: root without a single
+ * capability (it only relays messages).
+ */
+int
+sandbox_reloader(void)
+{
+	return (sandbox_confine("reloader", NULL, 0, reloader_filter,
+	    sizeof(reloader_filter) / sizeof(reloader_filter[0])));
 }
 
 /*
  * The connector: root with only the capabilities to reach a socket in a
  * directory or of a mode meant for another user (HAProxy's, owned by
- * haproxy), no_new_privs, Landlock allowing nothing on the file system
- * (connecting to a unix socket is not something it restricts), and an
- * allow-list that kills.
+ * haproxy); Landlock does not restrict connecting to a unix socket.
  */
 int
 sandbox_connector(void)
@@ -1587,20 +1597,7 @@ sandbox_connector(void)
 		CAP_DAC_READ_SEARCH,
 	};
 
-	sandbox_protect();
-	if (sandbox_bounding(caps, 2) == -1 || sandbox_capset(caps, 2) == -1)
-		return (-1);
-	if (sandbox_nnp() == -1)
-		return (-1);
-	if (sandbox_fs("connector", NULL, 0) == -1)
-		return (-1);
-	if (sandbox_trap_sigsys(sandbox_debug()) == -1)
-		return (-1);
-	if (sandbox_install2(common_allow,
-	    sizeof(common_allow) / sizeof(common_allow[0]), connector_filter,
-	    sizeof(connector_filter) / sizeof(connector_filter[0]),
-	    SECCOMP_RET_TRAP) == -1)
-		return (-1);
-	log_debug("sandbox: connector confined");
-	return (0);
+	return (sandbox_confine("connector", caps,
+	    sizeof(caps) / sizeof(caps[0]), connector_filter,
+	    sizeof(connector_filter) / sizeof(connector_filter[0])));
 }
