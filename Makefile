@@ -13,8 +13,10 @@ UNITDIR	?= /lib/systemd/system
 CC	?= cc
 PKGS	 = libevent libcurl json-c expat libbsd-overlay libbsd-ctor \
 	   libcrypto libsystemd
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Asked when a recipe runs, not when this file is read: on a fresh
+# machine the packages arrive by make deps, after the Makefile was read.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
@@ -44,11 +46,19 @@ EP2CTL_OBJS = $(EP2CTL_SRCS:.c=.o)
 DEBS	= build-essential pkg-config libevent-dev libcurl4-openssl-dev \
 	  libjson-c-dev libexpat1-dev libbsd-dev libssl-dev libsystemd-dev \
 	  haproxy mandoc curl wrk python3 procps socat iproute2 clang \
-	  perl systemd logrotate dbus-daemon python3-dbus python3-gi
+	  perl systemd logrotate dbus-daemon python3-dbus python3-gi \
+	  git debootstrap systemd-container
 
-.PHONY: all check unit asan lint install deps demo bench fuzz clean testuser
+.PHONY: all check unit asan lint install deps demo bench fuzz clean testuser \
+	pkgcheck fuzz-run
 
-all: ep2d/ep2d ep2d/ep2d-fetcher ep2ctl/ep2ctl
+all: pkgcheck ep2d/ep2d ep2d/ep2d-fetcher ep2ctl/ep2ctl
+
+# One clear line instead of a compiler error when a library is missing.
+pkgcheck:
+	@pkg-config --exists $(PKGS) 2>/dev/null || { \
+	    echo "missing build dependencies (pkg-config: $(PKGS));" \
+	    "run make deps"; exit 1; }
 
 common/libcommon.a: $(COMMON_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -125,7 +135,10 @@ obj-fuzz/regress/fuzz/%: regress/fuzz/%.c \
 # Each harness for FUZZTIME seconds; new inputs go to obj-fuzz/corpus,
 # the seeds in regress/fuzz/corpus stay as they are.  Crashes are left
 # as obj-fuzz/crash-* and fail the target.
-fuzz: deps $(FUZZ_BINS)
+fuzz: deps
+	$(MAKE) fuzz-run
+
+fuzz-run: $(FUZZ_BINS)
 	@for n in $(FUZZ_NAMES); do \
 	    c=obj-fuzz/corpus/$${n#fuzz_}; mkdir -p $$c; \
 	    echo "== $$n ($(FUZZTIME) s)"; \
@@ -151,7 +164,10 @@ lint:
 	    grep -v -e 'referenced manual not found' -e 'mandoc.db'); \
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
 
-check: deps all unit asan lint testuser
+# The targets a newcomer types first install what is missing, then
+# start a new make, which finds the libraries (make -j safe).
+check: deps
+	$(MAKE) all unit asan lint testuser
 	prove -r regress/
 
 # The fetcher's user; integration tests need it as an installed ep2d does.
@@ -169,10 +185,12 @@ deps:
 	    apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	sh regress/demo.sh
 
-bench: deps all
+bench: deps
+	$(MAKE) all
 	sh bench/run.sh
 
 install: all
@@ -187,7 +205,9 @@ install: all
 	install -m 0644 man/ep2d.8 man/ep2ctl.8 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 etc/ep2.conf.sample \
 	    etc/haproxy.cfg.template.sample $(DESTDIR)$(SHAREDIR)
-	install -m 0755 rc.d/ep2d $(DESTDIR)$(SHAREDIR)/ep2d.rc
+	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' rc.d/ep2d > \
+	    $(DESTDIR)$(SHAREDIR)/ep2d.rc
+	chmod 0755 $(DESTDIR)$(SHAREDIR)/ep2d.rc
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d
 	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' etc/ep2d.service > \
 	    $(DESTDIR)$(UNITDIR)/ep2d.service

@@ -168,7 +168,7 @@ static int		 be_runtime(const struct pbackend *);
 static void		 be_applied(struct pbackend *);
 static void		 metrics_file_write(void);
 static void		 metrics_file_init(void);
-static void		 parent_child_gone(int);
+static int		 parent_child_gone(int);
 static void		 apply_retry_schedule(int, const char *);
 static void		 apply_result(struct haproxy_result *);
 static int		 lock_config(const struct ep2_conf *);
@@ -424,54 +424,71 @@ parent_shutdown(int code)
 }
 
 /*
- * A child is gone: say which and why, take the other one down too.
- * HAProxy is not touched on the way out and keeps its configuration.
+ * The one line for a child that is gone, and whether it was stopped: a
+ * child exits 0, or dies of SIGTERM or SIGINT, only when it was told to
+ * stop.  A signal to the whole process group (^C in a terminal, systemd
+ * with KillMode=control-group) reaches the children too, maybe before
+ * the parent; that is a stop, not a failure.
+ */
+static int
+child_report(const char *name, pid_t pid, int status)
+{
+	if (WIFSIGNALED(status)) {
+		if (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGINT) {
+			log_info("%s pid %d stopped by signal %d", name,
+			    (int)pid, WTERMSIG(status));
+			return (1);
+		}
+		log_warnx("lost child: %s pid %d terminated; signal %d%s",
+		    name, (int)pid, WTERMSIG(status),
+		    WTERMSIG(status) == SIGSYS ? " (sandbox violation)" : "");
+		return (0);
+	}
+	if (WEXITSTATUS(status) == 0) {
+		log_info("%s pid %d stopped", name, (int)pid);
+		return (1);
+	}
+	log_warnx("lost child: %s pid %d exited %d", name, (int)pid,
+	    WEXITSTATUS(status));
+	return (0);
+}
+
+/*
+ * A child is gone: say which and why, take the others down too (with
+ * status 0 when it was stopped).  HAProxy is not touched on the way
+ * out and keeps its configuration.
  */
 static void
 parent_lost_child(void)
 {
 	pid_t	 pid;
-	int	 status, i, lost = 0;
+	int	 status, i, lost = 0, failed = 0;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid == connector_pid()) {
-			if (WIFSIGNALED(status))
-				log_warnx("lost child: connector pid %d "
-				    "terminated; signal %d%s", (int)pid,
-				    WTERMSIG(status), WTERMSIG(status) ==
-				    SIGSYS ? " (sandbox violation)" : "");
-			else
-				log_warnx("lost child: connector pid %d "
-				    "exited %d", (int)pid,
-				    WEXITSTATUS(status));
+			if (!child_report("connector", pid, status))
+				failed = 1;
 			lost = 1;
 			continue;
 		}
 		for (i = PROC_FETCHER; i < PROC_MAX; i++) {
 			if (p.pids[i] != pid)
 				continue;
-			if (WIFSIGNALED(status))
-				log_warnx("lost child: %s pid %d terminated; "
-				    "signal %d%s", proc_name(i), (int)pid,
-				    WTERMSIG(status), WTERMSIG(status) ==
-				    SIGSYS ? " (sandbox violation)" : "");
-			else
-				log_warnx("lost child: %s pid %d exited %d",
-				    proc_name(i), (int)pid,
-				    WEXITSTATUS(status));
+			if (!child_report(proc_name(i), pid, status))
+				failed = 1;
 			p.pids[i] = 0;
 			lost = 1;
 		}
 	}
 	if (lost)
-		parent_shutdown(1);
+		parent_shutdown(failed);
 }
 
 /*
  * A child's pipe closed: it is on its way out.  Wait a moment for its
- * exit status, so that the one log line says why.
+ * exit status, so that the one log line says why; 1 if it was stopped.
  */
-static void
+static int
 parent_child_gone(int which)
 {
 	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
@@ -481,17 +498,8 @@ parent_child_gone(int which)
 	for (i = 0; i < 100 && p.pids[which] > 0; i++) {
 		pid = waitpid(p.pids[which], &status, WNOHANG);
 		if (pid == p.pids[which]) {
-			if (WIFSIGNALED(status))
-				log_warnx("lost child: %s pid %d terminated; "
-				    "signal %d%s", proc_name(which), (int)pid,
-				    WTERMSIG(status), WTERMSIG(status) ==
-				    SIGSYS ? " (sandbox violation)" : "");
-			else
-				log_warnx("lost child: %s pid %d exited %d",
-				    proc_name(which), (int)pid,
-				    WEXITSTATUS(status));
 			p.pids[which] = 0;
-			return;
+			return (child_report(proc_name(which), pid, status));
 		}
 		if (pid == -1)
 			break;
@@ -499,6 +507,7 @@ parent_child_gone(int which)
 	}
 	log_warnx("lost child: %s pid %d closed its pipe", proc_name(which),
 	    (int)p.pids[which]);
+	return (0);
 }
 
 static void
@@ -1339,10 +1348,8 @@ parent_dispatch(int fd, short event, void *arg)
 	int			 from;
 
 	from = iev == &p.iev[PROC_FETCHER] ? PROC_FETCHER : PROC_RELOADER;
-	if (imsgev_dispatch_io(iev, event) == -1) {
-		parent_child_gone(from);
-		parent_shutdown(1);
-	}
+	if (imsgev_dispatch_io(iev, event) == -1)
+		parent_shutdown(!parent_child_gone(from));
 	for (;;) {
 		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1) {
 			log_warn("%s: imsg_get from %s", __func__,

@@ -1,0 +1,35 @@
+#!/bin/sh
+# The README's test command as the first command on a fresh Debian 12:
+# a debootstrap minbase root with git and make (cached, see host-lib.sh),
+# a throw-away overlay, the project copied in as a clone has it, then
+# `make check` in a chroot as root.  Its own host tests are skipped in
+# there (EP2D_HOST_TESTS=no): they are what is running it.
+# EP2D_HOST_CHECK=no leaves this one out (it takes minutes).
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/regress/lib.sh"
+. "$TOP/regress/host-lib.sh"
+[ "${EP2D_HOST_CHECK:-yes}" != no ] || skip_all "EP2D_HOST_CHECK=no"
+host_init
+
+host_overlay fresh-check
+ok $? "a throw-away overlay of a fresh Debian 12 root"
+host_copy_tree
+host_chroot_up
+host_run 'command -v pkg-config cc gcc haproxy' >/dev/null 2>&1
+[ $? -ne 0 ]
+ok $? "the root is fresh: no compiler, no pkg-config, no haproxy"
+
+host_run 'cd /root/ep2d && EP2D_HOST_TESTS=no make check' \
+    > "$HR/check.log" 2>&1
+rc=$?
+[ $rc -eq 0 ]
+ok $? "make check as the first command passes (exit $rc)"
+grep -q '^Result: PASS' "$HR/check.log"
+ok $? "prove says Result: PASS"
+[ $rc -eq 0 ] || { grep -E '^not ok|Failed|Dubious|error' "$HR/check.log" |
+    head -n 40 | sed 's/^/# /'; tail -n 30 "$HR/check.log" | sed 's/^/# /'; }
+files=$(sed -n 's/^Files=\([0-9]*\),.*/\1/p' "$HR/check.log")
+[ "${files:-0}" -ge 50 ]
+ok $? "it ran every test file (${files:-0})"
+
+done_testing
