@@ -467,6 +467,13 @@ runner_lost(void)
 	int	 status;
 
 	if (runner_pid > 0 && waitpid(runner_pid, &status, 0) == runner_pid) {
+		/* a stop sent to the process group: stop as well */
+		if ((WIFSIGNALED(status) && (WTERMSIG(status) == SIGTERM ||
+		    WTERMSIG(status) == SIGINT)) ||
+		    (WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+			log_info("runner pid %ld stopped", (long)runner_pid);
+			exit(0);
+		}
 		if (WIFSIGNALED(status))
 			fatalx("runner pid %ld terminated; signal %d%s",
 			    (long)runner_pid, WTERMSIG(status),

@@ -100,7 +100,6 @@ host_copy_tree() {
 
 host_chroot_up() {
 	_r=$HR/root
-	mount -t proc proc "$_r/proc"
 	mount --rbind /sys "$_r/sys" && mount --make-rslave "$_r/sys"
 	mount --rbind /dev "$_r/dev" && mount --make-rslave "$_r/dev"
 	mount -t tmpfs tmpfs "$_r/run"
@@ -114,15 +113,25 @@ host_chroot_up() {
 host_chroot_down() {
 	_r=$HR/root
 	rm -f "$_r/usr/sbin/policy-rc.d"
-	for _m in tmp run dev sys proc; do
+	for _m in tmp run dev sys; do
 		mountpoint -q "$_r/$_m" && umount -R "$_r/$_m"
 	done
 	return 0
 }
 
-# host_run CMD: CMD in the chroot, as root, with a clean environment
+# host_run [-n] CMD: CMD in the chroot, as root, with a clean
+# environment, in a PID namespace of its own (it sees only its own
+# processes, as on a machine of its own, and what it leaves running ends
+# with it); -n: a network namespace of its own too, loopback only
 host_run() {
-	chroot "$HR/root" /usr/bin/env -i $HOST_ENV sh -c "$1"
+	_net=""
+	if [ "$1" = -n ]; then
+		_net="-n"
+		shift
+		set -- "ip link set lo up && $1"
+	fi
+	unshare -m -p -f $_net --propagation slave chroot "$HR/root" \
+	    /usr/bin/env -i $HOST_ENV sh -c "mount -t proc proc /proc && $1"
 }
 
 # host_boot: boot $HR/root with systemd as PID 1; HOST_PID1 is its pid
@@ -172,7 +181,11 @@ host_poweroff() {
 	done
 	if kill -0 "$HOST_NSPAWN" 2>/dev/null; then
 		kill "$HOST_NSPAWN"
-		sleep 1
+		_i=0
+		while kill -0 "$HOST_NSPAWN" 2>/dev/null && [ $_i -lt 50 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
 		kill -9 "$HOST_NSPAWN" 2>/dev/null
 	fi
 	HOST_NSPAWN=""

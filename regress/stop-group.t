@@ -1,0 +1,75 @@
+#!/bin/sh
+# A stop sent to ep2d's whole process group (^C in a terminal, systemd's
+# KillMode=control-group) reaches the children too, maybe before the
+# parent: that is a stop (exit 0, no "lost child"), HAProxy keeps
+# serving.  A child that really fails still makes ep2d exit 1.
+# Ports 29140-29159.
+PORT_BASE=29140
+. "$(dirname "$0")/lib.sh"
+t_init
+
+B1=29141
+backends $B1
+write_template
+write_conf
+echo "127.0.0.1:$B1" > "$T/servers"
+
+# ep2d_group_start: ep2d -d as the leader of a process group of its own
+ep2d_group_start() {
+	: > "$T/ep2d.out"
+	setsid "$EP2D" -d -f "$T/ep2.conf" -s "$CTL" >> "$T/ep2d.out" 2>&1 &
+	EP2D_PID=$!
+}
+
+# stop_round NAME HOW: start, stop by HOW, check exit 0 and HAProxy
+stop_round() {
+	ep2d_group_start
+	wait_for 10 hap_has 127.0.0.1:$B1
+	ok $? "$1: ep2d up, HAProxy has the server"
+	wait_for 5 sh -c "[ \$(pgrep -g $EP2D_PID -f '^ep2d: ' | wc -l) -ge 5 ]"
+	ok $? "$1: parent, fetcher, reloader, connector, runner in the group"
+	hp=$(haproxy_pid)
+	$2
+	if wait_for 10 sh -c "! kill -0 $EP2D_PID"; then
+		wait "$EP2D_PID"
+		st=$?
+	else
+		diag "$(ps -o pid,stat,wchan:20,args -g "$EP2D_PID")"
+		st=255
+	fi
+	EP2D_PID=""
+	[ "$st" -eq 0 ]
+	ok $? "$1: ep2d exits 0 (got $st)"
+	! grep -q "lost child" "$T/ep2d.out"
+	ok $? "$1: no 'lost child' line"
+	[ "$st" -eq 0 ] || diag "$(cat "$T/ep2d.out")"
+	[ -n "$hp" ] && curl -sf "http://127.0.0.1:$FE_PORT/" | grep -q "b$B1"
+	ok $? "$1: HAProxy keeps serving"
+}
+group_term() { kill -TERM -"$EP2D_PID"; }
+group_int() { kill -INT -"$EP2D_PID"; }
+# the children first, the parent once they are gone: an order in which
+# systemd may signal a control group
+children_first() {
+	_c=$(pgrep -g "$EP2D_PID" -f '^ep2d: (fetcher|reloader|connector|runner)')
+	kill -TERM $_c
+	wait_for 5 sh -c "! pgrep -g $EP2D_PID -f '^ep2d: (fetcher|reloader|connector|runner)'"
+	kill -TERM "$EP2D_PID" 2>/dev/null
+}
+stop_round "SIGTERM to the group" group_term
+stop_round "SIGINT to the group" group_int
+stop_round "SIGTERM to the children, then the parent" children_first
+
+# a child killed by something else is still a failure
+ep2d_group_start
+wait_for 10 hap_has 127.0.0.1:$B1
+F=$(ep2d_pids fetcher)
+[ -n "$F" ] && kill -KILL "$F"
+wait "$EP2D_PID"
+st=$?
+EP2D_PID=""
+[ "$st" -eq 1 ] && grep -q "lost child: fetcher pid $F terminated; signal 9" \
+    "$T/ep2d.out"
+ok $? "a fetcher killed by SIGKILL: 'lost child', exit 1 (got $st)"
+
+done_testing
