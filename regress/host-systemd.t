@@ -88,13 +88,17 @@ host_run -n 'cp /etc/ep2/ep2.conf /etc/ep2/rc.conf &&
     i=0; until curl -sf http://127.0.0.1/ | grep -q b1; do
 	i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.1; done &&
     hp=$(head -n 1 /run/haproxy.pid) &&
-    $S reload && $S stop && ! $S status &&
+    $S reload && cp /etc/ep2/rc.conf /root/rc.good &&
+    sed -i "s/^node_slots = .*/node_slots = many/" /etc/ep2/rc.conf &&
+    ! $S reload 2>/root/rc.err && grep -q node_slots /root/rc.err &&
+    cp /root/rc.good /etc/ep2/rc.conf && $S status &&
+    $S stop && ! $S status &&
     kill -0 $hp && curl -sf http://127.0.0.1/ | grep -q b1;
     r=$?; $S bogus; b=$?;
     kill $(cat /run/haproxy.pid /run/backends.pid) 2>/dev/null;
     rm -f /etc/default/ep2d; [ $r -eq 0 ] && [ $b -eq 2 ]' \
     > "$HR/rcd.log" 2>&1
-ok $? "rc.d: start, status, reload, stop (HAProxy left serving), usage"
+ok $? "rc.d: start, status, reload (a bad ep2.conf refused with its reason), stop (HAProxy left serving), usage"
 [ -s "$HR/rcd.log" ] && sed 's/^/# /' "$HR/rcd.log" | tail -n 15
 
 # 4. Booted with systemd as PID 1.
