@@ -1,14 +1,19 @@
 # ep2d: keep HAProxy's backends in step with an orchestrator.
 # Plain GNU make and pkg-config, Debian 12.
 
+# Every installed path follows these; the same values serve the build
+# (compiled-in defaults) and make install.  ep2d finds its fetcher in
+# libexec/ep2d beside the sbin it was installed in, whatever PREFIX the
+# build had.
 PREFIX	?= /usr/local
 DESTDIR	?=
-SBINDIR	 = $(PREFIX)/sbin
-MANDIR	 = $(PREFIX)/share/man
-SHAREDIR = $(PREFIX)/share/ep2d
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+SHAREDIR ?= $(PREFIX)/share/ep2d
 SYSCONFDIR ?= /etc
-LIBEXECDIR = $(PREFIX)/libexec/ep2d
-UNITDIR	?= /lib/systemd/system
+LIBEXECDIR ?= $(PREFIX)/libexec/ep2d
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 
 CC	?= cc
 PKGS	 = libevent libcurl json-c expat libbsd-overlay libbsd-ctor \
@@ -49,7 +54,8 @@ DEBS	= build-essential pkg-config libevent-dev libcurl4-openssl-dev \
 	  perl systemd logrotate dbus-daemon python3-dbus python3-gi \
 	  git debootstrap systemd-container
 
-.PHONY: all check unit asan lint install deps demo bench fuzz clean testuser \
+.PHONY: all check unit asan lint install uninstall deps demo bench fuzz clean \
+	testuser \
 	pkgcheck fuzz-run
 
 all: pkgcheck ep2d/ep2d ep2d/ep2d-fetcher ep2ctl/ep2ctl
@@ -78,7 +84,7 @@ ep2ctl/ep2ctl: $(EP2CTL_OBJS) common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 %.o: %.c common/*.h ep2d/*.h $(wildcard ep2ctl/*.h)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Each unit test names the objects it needs in regress/unit/NAME.mk
 # (NAME_OBJS = ...), so that it builds while other parts are in progress.
@@ -193,26 +199,60 @@ bench: deps
 	$(MAKE) all
 	sh bench/run.sh
 
+# Paths in the installed files: the sources name the default prefix.
+INSTALL_SED = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
+	-e 's|/usr/local/libexec/ep2d|$(LIBEXECDIR)|g' \
+	-e 's|/usr/local/share/ep2d|$(SHAREDIR)|g'
+
+# Nothing outside $(DESTDIR) is touched, but for the _ep2d user when
+# installing into the running system itself (no DESTDIR): sysusers.d
+# makes it at boot or now; a package does it in its postinst.
 install: all
-	getent passwd _ep2d >/dev/null || useradd --system --no-create-home \
-	    --home-dir /nonexistent --shell /usr/sbin/nologin _ep2d
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR)
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR) \
+	    $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
+	    $(DESTDIR)$(SYSCONFDIR)/ep2
 	install -m 0755 ep2d/ep2d ep2ctl/ep2ctl $(DESTDIR)$(SBINDIR)
-	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 ep2d/ep2d-fetcher $(DESTDIR)$(LIBEXECDIR)
-	install -m 0644 man/ep2.conf.5 $(DESTDIR)$(MANDIR)/man5
-	install -m 0644 man/ep2d.8 man/ep2ctl.8 $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL_SED) man/ep2.conf.5 > $(DESTDIR)$(MANDIR)/man5/ep2.conf.5
+	$(INSTALL_SED) man/ep2d.8 > $(DESTDIR)$(MANDIR)/man8/ep2d.8
+	$(INSTALL_SED) man/ep2ctl.8 > $(DESTDIR)$(MANDIR)/man8/ep2ctl.8
+	chmod 0644 $(DESTDIR)$(MANDIR)/man5/ep2.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man8/ep2d.8 $(DESTDIR)$(MANDIR)/man8/ep2ctl.8
 	install -m 0644 etc/ep2.conf.sample \
 	    etc/haproxy.cfg.template.sample $(DESTDIR)$(SHAREDIR)
-	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' rc.d/ep2d > \
-	    $(DESTDIR)$(SHAREDIR)/ep2d.rc
+	$(INSTALL_SED) rc.d/ep2d > $(DESTDIR)$(SHAREDIR)/ep2d.rc
 	chmod 0755 $(DESTDIR)$(SHAREDIR)/ep2d.rc
-	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d
-	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' etc/ep2d.service > \
-	    $(DESTDIR)$(UNITDIR)/ep2d.service
+	$(INSTALL_SED) etc/ep2d.service > $(DESTDIR)$(UNITDIR)/ep2d.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/ep2d.service
+	install -m 0644 etc/sysusers.d/ep2d.conf $(DESTDIR)$(SYSUSERSDIR)/ep2d.conf
 	install -m 0644 etc/logrotate.d/ep2d $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	@if [ -z "$(DESTDIR)" ] && ! getent passwd _ep2d >/dev/null; then \
+	    if command -v systemd-sysusers >/dev/null; then \
+		echo "systemd-sysusers $(SYSUSERSDIR)/ep2d.conf"; \
+		systemd-sysusers $(SYSUSERSDIR)/ep2d.conf; \
+	    else \
+		echo "useradd _ep2d"; \
+		useradd --system --no-create-home --home-dir /nonexistent \
+		    --shell /usr/sbin/nologin _ep2d; \
+	    fi; \
+	fi
+
+# What install put there; not ep2.conf and the template an operator
+# wrote in $(SYSCONFDIR)/ep2, nor the _ep2d user.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/ep2d $(DESTDIR)$(SBINDIR)/ep2ctl \
+	    $(DESTDIR)$(LIBEXECDIR)/ep2d-fetcher \
+	    $(DESTDIR)$(MANDIR)/man5/ep2.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man8/ep2d.8 $(DESTDIR)$(MANDIR)/man8/ep2ctl.8 \
+	    $(DESTDIR)$(SHAREDIR)/ep2.conf.sample \
+	    $(DESTDIR)$(SHAREDIR)/haproxy.cfg.template.sample \
+	    $(DESTDIR)$(SHAREDIR)/ep2d.rc $(DESTDIR)$(UNITDIR)/ep2d.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/ep2d.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d/ep2d
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/ep2 2>/dev/null
 
 clean:
 	rm -rf obj-asan obj-fuzz

@@ -78,19 +78,29 @@ proc_self_exe(char *buf, size_t len)
 
 /*
  * The fetcher is a program of its own, ep2d-fetcher: beside ep2d in a
- * build tree, in LIBEXECDIR once installed.
+ * build tree; once installed, in libexec/ep2d of the prefix ep2d itself
+ * was installed in (PREFIX/sbin/ep2d -> PREFIX/libexec/ep2d), whatever
+ * PREFIX the build was made with; EP2D_LIBEXECDIR last.
  */
 static const char *
 proc_fetcher_path(const char *self)
 {
 	static char	 path[PATH_MAX];
-	const char	*slash;
+	const char	*slash, *up;
 
-	if ((slash = strrchr(self, '/')) != NULL &&
-	    (size_t)snprintf(path, sizeof(path), "%.*s/ep2d-fetcher",
+	if ((slash = strrchr(self, '/')) == NULL)
+		goto fallback;
+	if ((size_t)snprintf(path, sizeof(path), "%.*s/ep2d-fetcher",
 	    (int)(slash - self), self) < sizeof(path) &&
 	    access(path, X_OK) == 0)
 		return (path);
+	for (up = slash; up > self && up[-1] != '/'; up--)
+		;
+	if (up > self && (size_t)snprintf(path, sizeof(path),
+	    "%.*slibexec/ep2d/ep2d-fetcher", (int)(up - self), self) <
+	    sizeof(path) && access(path, X_OK) == 0)
+		return (path);
+ fallback:
 	snprintf(path, sizeof(path), "%s/ep2d-fetcher", EP2D_LIBEXECDIR);
 	return (path);
 }

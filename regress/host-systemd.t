@@ -45,7 +45,7 @@ host_run 'cd /root/ep2d && make install' > "$HR/install.log" 2>&1
 ok $? "make install"
 host_run 'test -x /usr/local/sbin/ep2d && test -x /usr/local/sbin/ep2ctl &&
     test -x /usr/local/libexec/ep2d/ep2d-fetcher &&
-    test -f /lib/systemd/system/ep2d.service && getent passwd _ep2d'
+    test -f /usr/local/lib/systemd/system/ep2d.service && getent passwd _ep2d'
 ok $? "programs, fetcher, unit and the _ep2d user are in place"
 
 # The shipped samples as the configuration, with one regex rule in the
