@@ -52,11 +52,10 @@ DEBS	= build-essential pkg-config libevent-dev libcurl4-openssl-dev \
 	  libjson-c-dev libexpat1-dev libbsd-dev libssl-dev libsystemd-dev \
 	  haproxy mandoc curl wrk python3 procps socat iproute2 clang \
 	  perl systemd logrotate dbus-daemon python3-dbus python3-gi \
-	  git debootstrap systemd-container
+	  git debootstrap systemd-container debhelper dpkg-dev lintian
 
 .PHONY: all check unit asan lint install uninstall deps demo bench fuzz clean \
-	testuser \
-	pkgcheck fuzz-run
+	testuser deb pkgcheck fuzz-run
 
 all: pkgcheck ep2d/ep2d ep2d/ep2d-fetcher ep2ctl/ep2ctl
 
@@ -254,7 +253,19 @@ uninstall:
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/ep2 2>/dev/null
 
+# The Debian package, built from a copy of the tree as a clone has it
+# (obj-deb/), so that nothing is written beside the checkout.
+VERSION	:= $(shell awk -F'[()]' 'NR == 1 { print $$2 }' debian/changelog)
+deb:
+	rm -rf obj-deb && mkdir -p obj-deb/ep2d-$(VERSION)
+	git ls-files -z --cached --others --exclude-standard | \
+	    xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+	    tar --null -T - -cf - | tar -xf - -C obj-deb/ep2d-$(VERSION)
+	cd obj-deb/ep2d-$(VERSION) && dpkg-buildpackage -b -us -uc
+	lintian --fail-on error obj-deb/ep2d_$(VERSION)_*.deb
+	@ls obj-deb/*.deb
+
 clean:
-	rm -rf obj-asan obj-fuzz
+	rm -rf obj-asan obj-fuzz obj-deb
 	rm -f common/*.o common/*.a ep2d/*.o ep2d/*.a ep2d/ep2d ep2d/ep2d-fetcher \
 	    ep2ctl/*.o ep2ctl/ep2ctl $(UNIT_BINS)

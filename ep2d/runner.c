@@ -184,7 +184,18 @@ static struct {
 	int	(*bus_message_read)(sd_bus_message *, const char *, ...);
 	sd_bus_message *(*bus_message_unref)(sd_bus_message *);
 	void	(*bus_error_free)(sd_bus_error *);
+	int	(*bus_add_match)(sd_bus *, sd_bus_slot **, const char *,
+		    sd_bus_message_handler_t, void *);
+	int	(*bus_process)(sd_bus *, sd_bus_message **);
+	int	(*bus_wait)(sd_bus *, uint64_t);
 } sdb;
+
+/* The job systemd queued for us, and how it ended (JobRemoved). */
+struct sd_job {
+	char	path[256];
+	char	result[32];
+	int	done;
+};
 
 static int
 systemd_load(char *msg, size_t msglen)
@@ -216,15 +227,37 @@ systemd_load(char *msg, size_t msglen)
 	SDB_SYM(bus_message_read, "sd_bus_message_read");
 	SDB_SYM(bus_message_unref, "sd_bus_message_unref");
 	SDB_SYM(bus_error_free, "sd_bus_error_free");
+	SDB_SYM(bus_add_match, "sd_bus_add_match");
+	SDB_SYM(bus_process, "sd_bus_process");
+	SDB_SYM(bus_wait, "sd_bus_wait");
 #undef SDB_SYM
 	sdb.dl = dl;
 	return (0);
 }
 
+/* JobRemoved(u id, o job, s unit, s result): is it ours? */
+static int
+systemd_job_removed(sd_bus_message *m, void *arg, sd_bus_error *err)
+{
+	struct sd_job	*j = arg;
+	const char	*path, *unit, *result;
+	uint32_t	 id;
+
+	if (sdb.bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
+		return (0);
+	if (j->path[0] != '\0' && strcmp(path, j->path) == 0) {
+		strlcpy(j->result, result, sizeof(j->result));
+		j->done = 1;
+	}
+	return (0);
+}
+
 /*
  * start_by=systemd: ask systemd's manager over D-Bus, as systemctl
- * would, without running systemctl.  EP2D_SYSTEMD_BUS names another
- * bus (a test's private bus with a stand-in manager).
+ * would, without running systemctl: subscribe, queue the job, and wait
+ * for it to end (JobRemoved), so that a reload the unit refuses (its
+ * ExecReload failed) is a failure here too.  EP2D_SYSTEMD_BUS names
+ * another bus (a test's private bus with a stand-in manager).
  */
 static int
 systemd_call(const char *method, const char *unit, char *msg, size_t msglen)
@@ -232,9 +265,12 @@ systemd_call(const char *method, const char *unit, char *msg, size_t msglen)
 	sd_bus_error	 error = SD_BUS_ERROR_NULL;
 	sd_bus_message	*reply = NULL;
 	sd_bus		*bus = NULL;
+	struct sd_job	 j;
 	const char	*addr, *job;
+	time_t		 start;
 	int		 r;
 
+	memset(&j, 0, sizeof(j));
 	if (systemd_load(msg, msglen) == -1)
 		return (-1);
 	if ((addr = getenv("EP2D_SYSTEMD_BUS")) != NULL) {
@@ -249,6 +285,19 @@ systemd_call(const char *method, const char *unit, char *msg, size_t msglen)
 		sdb.bus_unref(bus);
 		return (-1);
 	}
+	if ((r = sdb.bus_add_match(bus, NULL, "type='signal',"
+	    "sender='org.freedesktop.systemd1',"
+	    "path='/org/freedesktop/systemd1',"
+	    "interface='org.freedesktop.systemd1.Manager',"
+	    "member='JobRemoved'", systemd_job_removed, &j)) < 0 ||
+	    (r = sdb.bus_call_method(bus, "org.freedesktop.systemd1",
+	    "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+	    "Subscribe", &error, NULL, "")) < 0) {
+		snprintf(msg, msglen, "systemd Subscribe: %s",
+		    error.message ? error.message : strerror(-r));
+		r = -1;
+		goto out;
+	}
 	r = sdb.bus_call_method(bus, "org.freedesktop.systemd1",
 	    "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
 	    method, &error, &reply, "ss", unit, "replace");
@@ -256,13 +305,37 @@ systemd_call(const char *method, const char *unit, char *msg, size_t msglen)
 		snprintf(msg, msglen, "systemd %s %s: %s", method, unit,
 		    error.message ? error.message : strerror(-r));
 		r = -1;
+		goto out;
+	}
+	if (sdb.bus_message_read(reply, "o", &job) < 0) {
+		snprintf(msg, msglen, "systemd %s %s: no job in the answer",
+		    method, unit);
+		r = -1;
+		goto out;
+	}
+	strlcpy(j.path, job, sizeof(j.path));
+	/* the signal may have come with the answer: process, then wait */
+	start = time(NULL);
+	while (!j.done && time(NULL) - start <= RUNNER_TIMEOUT) {
+		if ((r = sdb.bus_process(bus, NULL)) < 0)
+			break;
+		if (r == 0 && !j.done)
+			(void)sdb.bus_wait(bus, 1000 * 1000);
+	}
+	if (!j.done) {
+		snprintf(msg, msglen, "systemd %s %s: job %s did not end "
+		    "within %d s", method, unit, j.path, RUNNER_TIMEOUT);
+		r = -1;
+	} else if (strcmp(j.result, "done") != 0) {
+		snprintf(msg, msglen, "systemd %s %s: job %s (see "
+		    "journalctl -u %s)", method, unit, j.result, unit);
+		r = -1;
 	} else {
-		if (sdb.bus_message_read(reply, "o", &job) < 0)
-			job = "?";
-		snprintf(msg, msglen, "systemd %s %s: job %s", method, unit,
-		    job);
+		snprintf(msg, msglen, "systemd %s %s: job %s done", method,
+		    unit, j.path);
 		r = 0;
 	}
+ out:
 	sdb.bus_error_free(&error);
 	sdb.bus_message_unref(reply);
 	sdb.bus_flush_close_unref(bus);

@@ -145,15 +145,18 @@ host_boot() {
 	    -M "ep2d-$(basename "$HR" | tr -c 'a-zA-Z0-9\n' -)" \
 	    </dev/null > "$HR/boot.log" 2>&1 &
 	HOST_NSPAWN=$!
+	# PID 1 inside: the nspawn process's child once it runs systemd
+	# (before, the child may still be nspawn's own, about to exec)
 	_i=0
-	while [ $_i -lt 200 ]; do
-		HOST_PID1=$(ps -o pid= --ppid "$HOST_NSPAWN" | tr -d ' ' |
-		    head -n 1)
+	while [ $_i -lt 400 ]; do
+		HOST_PID1=$(ps -o pid=,comm= --ppid "$HOST_NSPAWN" |
+		    awk '$2 == "systemd" { print $1; exit }')
 		[ -n "$HOST_PID1" ] && break
+		kill -0 "$HOST_NSPAWN" 2>/dev/null || break
 		sleep 0.05
 		_i=$((_i + 1))
 	done
-	[ -n "$HOST_PID1" ] || { cat "$HR/boot.log" >&2; return 1; }
+	[ -n "$HOST_PID1" ] || { tail -n 20 "$HR/boot.log" >&2; return 1; }
 	_i=0
 	while [ $_i -lt 600 ]; do
 		case $(host_exec 'systemctl is-system-running' 2>/dev/null) in
@@ -162,7 +165,9 @@ host_boot() {
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	echo "# the host did not finish booting" >&2
+	echo "# the host did not finish booting:" >&2
+	host_exec 'systemctl is-system-running; systemctl list-jobs' 2>&1 |
+	    sed 's/^/# /' >&2
 	return 1
 }
 

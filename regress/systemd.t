@@ -27,7 +27,7 @@ wait_for 5 test -S "$T/bus"
 ok $? "private bus up"
 /usr/bin/python3 "$TOP/regress/fakes/fake_systemd.py" "unix:path=$T/bus" \
     "$T/systemd.log" "$HAPROXY" "$T/haproxy.cfg" "$T/haproxy.pid" \
-    > "$T/fake.out" 2>&1 &
+    "$T/reload-fails" > "$T/fake.out" 2>&1 &
 t_pids="$t_pids $!"
 wait_for 10 grep -q ready "$T/systemd.log"
 ok $? "stand-in manager owns org.freedesktop.systemd1"
@@ -53,7 +53,31 @@ n=$(grep -c "Unit" "$T/systemd.log")
 [ "$n" -eq 2 ]
 ok $? "exactly one StartUnit and one ReloadUnit asked ($n)"
 
+# a reload the unit refuses (its ExecReload failed: systemd's job ends
+# "failed") is a failure, not "reloaded"; once it works again, it applies
+grep -q "JobRemoved haproxy.service done" "$T/systemd.log"
+ok $? "ep2d waited for systemd's jobs (JobRemoved done)"
+touch "$T/reload-fails"
+: > "$T/ep2d.out"
+echo "127.0.0.1:$B2" > "$T/servers"
+wait_for 15 log_has "ReloadUnit haproxy.service: job failed"
+ok $? "a failed reload job is logged as failed"
+! log_has "haproxy reloaded"
+ok $? "and not as reloaded"
+hap_has 127.0.0.1:$B1 127.0.0.1:$B2
+ok $? "HAProxy keeps its servers meanwhile"
+rm -f "$T/reload-fails"
+wait_for 30 hap_has 127.0.0.1:$B2
+ok $? "the retry after the unit works again applies the change"
+echo "127.0.0.1:$B1
+127.0.0.1:$B2" > "$T/servers"
+wait_for 15 hap_has 127.0.0.1:$B1 127.0.0.1:$B2
+n=$(grep -c "StartUnit" "$T/systemd.log")
+[ "$n" -eq 1 ]
+ok $? "still one StartUnit"
+
 # a template haproxy -c refuses never reaches systemd
+n0=$(grep -c "Unit" "$T/systemd.log")
 cp "$T/haproxy.tmpl" "$T/good.tmpl"
 echo "    bogus-directive here" >> "$T/haproxy.tmpl"
 kill -HUP "$EP2D_PID"
@@ -61,7 +85,7 @@ echo "127.0.0.1:$B2" > "$T/servers"
 wait_for 15 log_has "refused by haproxy -c"
 ok $? "a bad config is refused by haproxy -c"
 n=$(grep -c "Unit" "$T/systemd.log")
-[ "$n" -eq 2 ]
+[ "$n" -eq "$n0" ]
 ok $? "and systemd is not asked to reload it"
 kill "$EP2D_PID"
 wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
