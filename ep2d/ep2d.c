@@ -158,7 +158,7 @@ static struct parent	 p;
 static __dead void	 usage(void);
 static void		 parent_sig(int, short, void *);
 static void		 parent_dispatch(int, short, void *);
-static void		 parent_shutdown(int);
+static __dead void	 parent_shutdown(int);
 static void		 parent_reconf(void);
 static void		 apply_start(void);
 static void		 runtime_applied(void);
@@ -171,6 +171,8 @@ static void		 metrics_file_init(void);
 static void		 parent_child_gone(int);
 static void		 apply_retry_schedule(int, const char *);
 static void		 apply_result(struct haproxy_result *);
+static __dead void	 boot_failed(const char *, ...)
+			    __attribute__((__format__ (printf, 1, 2)));
 static int		 lock_config(const struct ep2_conf *);
 static void		 notify_status(void);
 static void		 lock_write_pid(void);
@@ -396,7 +398,7 @@ lock_write_pid(void)
 		log_debug("%s: short write", __func__);
 }
 
-static void
+static __dead void
 parent_shutdown(int code)
 {
 	int	 i, status;
@@ -876,6 +878,8 @@ render_and_check(int runtime_only)
 	    bes, p.nbe, &out, &outlen);
 	for (i = 0; i < p.nbe; i++)
 		free(slots[i]);
+	if (r == -1 && !p.bootstrapped)
+		boot_failed("the template does not render");
 	if (r == -1) {
 		set_apply_result(0, "render", "template render failed");
 		p.ap_state = AP_IDLE;
@@ -1074,6 +1078,27 @@ parent_runtime_changed(struct runtime *rt)
 	render_and_check(!p.conf_dirty);
 }
 
+/*
+ * The first apply failed where trying again cannot help: the template
+ * or haproxy -c refuses what the start renders, or HAProxy, not
+ * running before, would not start.  Nothing serves through ep2d and
+ * under systemd the start would wait for its timeout: say why, exit.
+ * A HAProxy that runs (started before ep2d) is not touched.
+ */
+static void
+boot_failed(const char *fmt, ...)
+{
+	char	 msg[EP2D_ERR_MAX + 128];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	logit(LOG_ERR, "cannot start: %s", msg);
+	(void)notify_send("STATUS=cannot start: %s", msg);
+	parent_shutdown(1);
+}
+
 static void
 apply_result(struct haproxy_result *res)
 {
@@ -1091,6 +1116,10 @@ apply_result(struct haproxy_result *res)
 			    "haproxy -c; the running HAProxy is untouched: %s",
 			    res->msg);
 			apply_discard(p.conf.haproxy_config_file);
+			if (!p.bootstrapped)
+				boot_failed("the first haproxy.cfg was refused "
+				    "by haproxy -c (ep2d -n shows where in the "
+				    "template)");
 			set_apply_result(0, "check", "haproxy -c: %s",
 			    res->msg);
 			p.ap_force = 0;
@@ -1123,6 +1152,10 @@ apply_result(struct haproxy_result *res)
 		p.ap_state = AP_IDLE;
 		p.ap_force = 0;
 		if (res->status != 0) {
+			if (!p.bootstrapped && !p.was_running)
+				boot_failed("HAProxy did not start: %s",
+				    res->msg[0] != '\0' ? res->msg :
+				    "it gave no reason");
 			log_warnx("haproxy start/reload failed: %s", res->msg);
 			set_apply_result(0, "reload", "%s", res->msg);
 			break;
