@@ -156,6 +156,8 @@ struct parent {
 static struct parent	 p;
 
 static __dead void	 usage(void);
+static __dead void	 start_fail(const char *, ...)
+			    __attribute__((__format__ (printf, 1, 2)));
 static void		 parent_sig(int, short, void *);
 static void		 parent_dispatch(int, short, void *);
 static __dead void	 parent_shutdown(int);
@@ -187,6 +189,18 @@ usage(void)
 
 	fprintf(stderr, "usage: %s [-dnv] [-f file] [-s socket]\n",
 	    __progname);
+	exit(1);
+}
+
+/* Before the start: one line at LOG_ERR (the journal's "<3>"), exit 1. */
+static __dead void
+start_fail(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, fmt, ap);
+	va_end(ap);
 	exit(1);
 }
 
@@ -243,11 +257,11 @@ main(int argc, char *argv[])
 	log_procinit("parent");
 	if (apply_file_safe(conffile, "configuration") == -1 ||
 	    config_parse(conffile, &p.conf) == -1)
-		errx(1, "%s: configuration refused", conffile);
+		start_fail("%s: configuration refused", conffile);
 	if (apply_load_template(&p.conf, &p.tmpl, &p.tmpllen) == -1 ||
 	    template_check_backends(p.tmpl, p.tmpllen, p.conf.template_file,
 	    &p.conf) == -1)
-		errx(1, "%s: template refused", p.conf.template_file);
+		start_fail("%s: template refused", p.conf.template_file);
 	if (p.conf.orchestrator == ORCH_AWS && !p.conf.aws.ip_type_set)
 		log_warnx("[AWS] ip_type is not set: using public addresses, "
 		    "as EP2 did; set ip_type = private or public");
@@ -257,15 +271,15 @@ main(int argc, char *argv[])
 	}
 
 	if (geteuid() != 0)
-		errx(1, "need root privileges");
+		start_fail("need root privileges");
 	if (getpwnam(EP2D_USER) == NULL)
-		errx(1, "unknown user %s: create it with \"useradd --system "
+		start_fail("unknown user %s: create it with \"useradd --system "
 		    "--no-create-home --shell /usr/sbin/nologin %s\"",
 		    EP2D_USER, EP2D_USER);
 	if (proc_self_exe(p.self, sizeof(p.self)) == -1)
-		err(1, "/proc/self/exe");
+		start_fail("/proc/self/exe: %s", strerror(errno));
 	if (proc_check(p.self) == -1)
-		errx(1, "the fetcher program is missing; see ep2d(8)");
+		start_fail("the fetcher program is missing; see ep2d(8)");
 	if (lock_config(&p.conf) == -1)
 		exit(1);
 
@@ -358,12 +372,12 @@ lock_config(const struct ep2_conf *conf)
 		h = (h ^ (unsigned char)*c) * 16777619u;
 	if ((size_t)snprintf(path, sizeof(path), "%s/ep2d-%08x.lock",
 	    conf->lock_dir, h) >= sizeof(path)) {
-		warnx("lock_dir too long");
+		logit(LOG_ERR, "lock_dir too long");
 		return (-1);
 	}
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0644)) == -1) {
-		warn("lock file %s", path);
+		logit(LOG_ERR, "lock file %s: %s", path, strerror(errno));
 		return (-1);
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
@@ -371,10 +385,10 @@ lock_config(const struct ep2_conf *conf)
 			n = pread(fd, buf, sizeof(buf) - 1, 0);
 			buf[n > 0 ? n : 0] = '\0';
 			buf[strcspn(buf, "\n")] = '\0';
-			warnx("another ep2d (pid %s) is running with %s "
+			logit(LOG_ERR, "another ep2d (pid %s) is running with %s "
 			    "(lock %s)", buf[0] ? buf : "?", real, path);
 		} else
-			warn("lock %s", path);
+			logit(LOG_ERR, "lock %s: %s", path, strerror(errno));
 		close(fd);
 		return (-1);
 	}
