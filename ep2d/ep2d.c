@@ -176,6 +176,7 @@ static void		 apply_result(struct haproxy_result *);
 static __dead void	 boot_failed(const char *, ...)
 			    __attribute__((__format__ (printf, 1, 2)));
 static int		 lock_config(const struct ep2_conf *);
+static int		 check_start(const struct ep2_conf *);
 static void		 notify_status(void);
 static void		 lock_write_pid(void);
 static void		 send_log_fd(void);
@@ -187,7 +188,7 @@ usage(void)
 {
 	extern char	*__progname;
 
-	fprintf(stderr, "usage: %s [-dnv] [-f file] [-s socket]\n",
+	fprintf(stderr, "usage: %s [-dnrv] [-f file] [-s socket]\n",
 	    __progname);
 	exit(1);
 }
@@ -210,11 +211,11 @@ main(int argc, char *argv[])
 	struct event	 ev_sigterm, ev_sigint, ev_sighup, ev_sigchld;
 	struct event	 ev_sigusr1;
 	const char	*conffile = EP2D_CONF, *procname = NULL;
-	int		 ch, noaction = 0, sp[PROC_MAX][2], i;
+	int		 ch, noaction = 0, render = 0, sp[PROC_MAX][2], i;
 
 	p.lockfd = -1;
 	strlcpy(p.sockpath, EP2D_SOCKET, sizeof(p.sockpath));
-	while ((ch = getopt(argc, argv, "df:nP:s:v")) != -1) {
+	while ((ch = getopt(argc, argv, "df:nP:rs:v")) != -1) {
 		switch (ch) {
 		case 'd':
 			p.debug = 1;
@@ -227,6 +228,9 @@ main(int argc, char *argv[])
 			break;
 		case 'P':
 			procname = optarg;
+			break;
+		case 'r':
+			render = noaction = 1;
 			break;
 		case 's':
 			if (strlcpy(p.sockpath, optarg, sizeof(p.sockpath)) >=
@@ -266,6 +270,9 @@ main(int argc, char *argv[])
 		log_warnx("[AWS] ip_type is not set: using public addresses, "
 		    "as EP2 did; set ip_type = private or public");
 	if (noaction) {
+		if (check_start(&p.conf) == -1 ||
+		    check_config(&p.conf, p.tmpl, p.tmpllen, render) == -1)
+			start_fail("%s: configuration refused", conffile);
 		fprintf(stderr, "configuration OK\n");
 		exit(0);
 	}
@@ -351,6 +358,45 @@ main(int argc, char *argv[])
 	event_dispatch();
 	parent_shutdown(0);
 	return (0);
+}
+
+/*
+ * ep2d -n: what the start checks before it runs anything, and where it
+ * will write.  The directories only as root, who will write there.
+ */
+static int
+check_start(const struct ep2_conf *conf)
+{
+	char		 dir[PATH_MAX], *sl;
+	const char	*dirs[2];
+	int		 i, errors = 0;
+
+	if (getpwnam(EP2D_USER) == NULL) {
+		logit(LOG_ERR, "unknown user %s: the fetcher runs as it",
+		    EP2D_USER);
+		errors++;
+	}
+	if (proc_self_exe(p.self, sizeof(p.self)) == -1 ||
+	    proc_check(p.self) == -1) {
+		logit(LOG_ERR, "the fetcher program is missing; see ep2d(8)");
+		errors++;
+	}
+	if (geteuid() != 0)
+		return (errors ? -1 : 0);
+	strlcpy(dir, conf->haproxy_config_file, sizeof(dir));
+	if ((sl = strrchr(dir, '/')) != NULL)
+		*(sl == dir ? sl + 1 : sl) = '\0';
+	dirs[0] = dir;
+	dirs[1] = conf->lock_dir;
+	for (i = 0; i < 2; i++) {
+		if (access(dirs[i], W_OK) == -1) {
+			logit(LOG_ERR, "%s %s: %s", i == 0 ?
+			    "haproxy_config_file's directory" : "lock_dir",
+			    dirs[i], strerror(errno));
+			errors++;
+		}
+	}
+	return (errors ? -1 : 0);
 }
 
 /*
