@@ -91,6 +91,7 @@ struct pbackend {
 	struct runtime		 rt;
 	int			 rt_pending;	/* runtime_apply at work */
 	int			 rt_result;
+	int			 empty_kept;	/* keep_on_empty said so */
 	uint32_t		 napplied;
 	int64_t			 last_change;
 
@@ -1378,6 +1379,24 @@ parent_from_fetcher(struct imsg *imsg)
 		}
 		b = &p.be[p.incoming_be];
 		set_sort(&p.incoming);
+		if (p.incoming.count == 0 && b->conf->keep_on_empty) {
+			/* EP2 kept its servers on an empty answer */
+			if (!b->empty_kept && b->have_wanted)
+				log_warnx("orchestrator answered an empty set "
+				    "for backend %s: keeping its %zu server%s "
+				    "(keep_on_empty)", b->conf->backend_name,
+				    b->wanted.count, b->wanted.count == 1 ? "" :
+				    "s");
+			else if (!b->empty_kept)
+				log_warnx("orchestrator answered an empty set "
+				    "for backend %s: waiting for servers before "
+				    "HAProxy is started or reloaded "
+				    "(keep_on_empty)", b->conf->backend_name);
+			b->empty_kept = 1;
+			set_free(&p.incoming);
+			break;
+		}
+		b->empty_kept = 0;
 		if (b->have_wanted && set_equal(&b->wanted, &p.incoming)) {
 			set_free(&p.incoming);
 			break;

@@ -178,6 +178,7 @@ struct ep2_conf {
 	int		 drain_timeout;		/* seconds, 0: no draining */
 	int		 slot_growth;		/* 0: double; N > 0: add N */
 	char		 metrics_file[PATH_MAX];	/* "": none */
+	int		 keep_on_empty;		/* an empty set: servers stay */
 
 	struct consul_conf consul;
 	struct aws_conf	 aws;
