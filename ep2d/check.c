@@ -82,7 +82,7 @@ check_config(const struct ep2_conf *conf, const char *tmpl, size_t tmpllen,
 	char			*out = NULL, *said = NULL;
 	int			*lmap = NULL;
 	size_t			 outlen, nlines, n;
-	int			 nbe, i, r = -1, status, errors = 0;
+	int			 nbe, i, r = -1, status, errors = 0, len;
 
 	nbe = config_nbackends(conf);
 	if ((views = calloc(nbe, sizeof(*views))) == NULL ||
@@ -136,12 +136,12 @@ check_config(const struct ep2_conf *conf, const char *tmpl, size_t tmpllen,
 		    strerror(errno));
 		goto done;
 	}
-	if ((size_t)snprintf(cfg, sizeof(cfg), "%s/haproxy.cfg", dir) >=
-	    sizeof(cfg))
+	len = snprintf(cfg, sizeof(cfg), "%s/haproxy.cfg", dir);
+	if (len < 0 || (size_t)len >= sizeof(cfg))
 		errno = ENAMETOOLONG;
-	if (strlen(cfg) + 1 >= sizeof(cfg) ||
+	if (len < 0 || (size_t)len >= sizeof(cfg) ||
 	    check_write(cfg, out, outlen) == -1) {
-		logit(LOG_ERR, "%s: %s", cfg, strerror(errno));
+		logit(LOG_ERR, "%s/haproxy.cfg: %s", dir, strerror(errno));
 		(void)unlink(cfg);
 		(void)rmdir(dir);
 		goto done;
