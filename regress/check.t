@@ -71,6 +71,17 @@ line=$(grep -n "option httplog" "$T/haproxy.tmpl" | cut -d: -f1)
     grep -q "^configuration OK$" "$T/out"
 ok $? "a warning is said with its template line; configuration OK"
 
+# EP2's seed template: "if {{ ssl_fc }}" said once, with what it means
+cp "$T/good.tmpl" "$T/haproxy.tmpl"
+sed -i 's/^    default_backend haproxynode$/    http-request redirect scheme https if {{ ssl_fc }}\n&/' \
+    "$T/haproxy.tmpl"
+line=$(grep -n "ssl_fc" "$T/haproxy.tmpl" | cut -d: -f1)
+"$EP2D" -n -f "$T/ep2.conf" > "$T/out" 2>&1
+[ $? -eq 0 ] && [ "$(grep -c "haproxy.tmpl:$line: {{ ssl_fc }} renders empty" "$T/out")" -eq 1 ] &&
+    grep -q "can never fire as written; HAProxy reads \"{ ssl_fc }\", with single braces, as an anonymous ACL" "$T/out"
+ok $? "if {{ ssl_fc }}: one warning, the rule can never fire, { ssl_fc } is HAProxy's"
+[ $? -eq 0 ] || diag "$(cat "$T/out")"
+
 # one backend in update_by_runtime: backend_name must hold {{ nodes }}
 cp "$T/good.tmpl" "$T/haproxy.tmpl"
 sed 's/^backend_name = haproxynode/backend_name = web/' "$T/ep2.conf" \
