@@ -50,7 +50,7 @@
 #define CHECK_OUT_MAX	(256 * 1024)	/* what haproxy -c may say */
 
 struct check_map {
-	const char	*cfg;		/* the scratch file, as HAProxy names it */
+	const char	*cfg;		/* the scratch file, HAProxy's name */
 	const char	*tmpl;		/* the template, as ep2.conf names it */
 	const int	*lmap;
 	size_t		 nlines;
@@ -251,8 +251,8 @@ check_haproxy(const char *binary, const char *cfg, char **said)
 	for (;;) {
 		if (time(NULL) - start > CHECK_TIMEOUT) {
 			(void)kill(pid, SIGKILL);
-			snprintf(buf, cap, "%s -c did not finish in %d s", binary,
-			    CHECK_TIMEOUT);
+			snprintf(buf, cap, "%s -c did not finish in %d s",
+			    binary, CHECK_TIMEOUT);
 			len = strlen(buf);
 			break;
 		}
@@ -385,7 +385,8 @@ check_line(const struct check_map *m, char *line)
 static void
 check_socket(const struct ep2_conf *conf, const char *out, size_t len)
 {
-	const char	*p, *e;
+	const char	*p, *e, *sock;
+	size_t		 sl;
 	int		 i, runtime = 0, found;
 
 	for (i = 0; i < config_nbackends(conf); i++) {
@@ -396,6 +397,8 @@ check_socket(const struct ep2_conf *conf, const char *out, size_t len)
 	if (!runtime)
 		return;
 	for (i = 0; i < conf->nsockets; i++) {
+		sock = conf->sockets[i];
+		sl = strlen(sock);
 		found = 0;
 		for (p = out; p < out + len; p = e + 1) {
 			if ((e = memchr(p, '\n', out + len - p)) == NULL)
@@ -407,12 +410,9 @@ check_socket(const struct ep2_conf *conf, const char *out, size_t len)
 				for (p += 12; p < e && (*p == ' ' ||
 				    *p == '\t'); p++)
 					;
-				if ((size_t)(e - p) >= strlen(conf->sockets[i]) &&
-				    strncmp(p, conf->sockets[i],
-				    strlen(conf->sockets[i])) == 0 &&
-				    (p + strlen(conf->sockets[i]) == e ||
-				    p[strlen(conf->sockets[i])] == ' ' ||
-				    p[strlen(conf->sockets[i])] == '\t')) {
+				if ((size_t)(e - p) >= sl &&
+				    strncmp(p, sock, sl) == 0 && (p + sl == e ||
+				    p[sl] == ' ' || p[sl] == '\t')) {
 					found = 1;
 					break;
 				}
@@ -421,7 +421,6 @@ check_socket(const struct ep2_conf *conf, const char *out, size_t len)
 		if (!found)
 			log_warnx("%s: no \"stats socket %s\" in the template: "
 			    "update_by_runtime reaches HAProxy through "
-			    "haproxy_socket_file", conf->template_file,
-			    conf->sockets[i]);
+			    "haproxy_socket_file", conf->template_file, sock);
 	}
 }

@@ -432,8 +432,8 @@ lock_config(const struct ep2_conf *conf)
 			n = pread(fd, buf, sizeof(buf) - 1, 0);
 			buf[n > 0 ? n : 0] = '\0';
 			buf[strcspn(buf, "\n")] = '\0';
-			logit(LOG_ERR, "another ep2d (pid %s) is running with %s "
-			    "(lock %s)", buf[0] ? buf : "?", real, path);
+			logit(LOG_ERR, "another ep2d (pid %s) is running with "
+			    "%s (lock %s)", buf[0] ? buf : "?", real, path);
 		} else
 			logit(LOG_ERR, "lock %s: %s", path, strerror(errno));
 		close(fd);
@@ -1389,8 +1389,8 @@ parent_from_fetcher(struct imsg *imsg)
 				    "s");
 			else if (!b->empty_kept)
 				log_warnx("orchestrator answered an empty set "
-				    "for backend %s: waiting for servers before "
-				    "HAProxy is started or reloaded "
+				    "for backend %s: waiting for servers "
+				    "before HAProxy is started or reloaded "
 				    "(keep_on_empty)", b->conf->backend_name);
 			b->empty_kept = 1;
 			set_free(&p.incoming);

@@ -406,14 +406,14 @@ tmpl_undefined(const char *name, int line, const char *t, size_t len,
 	if (!alone)
 		log_warnx("%s:%d: {{ %.*s }} renders empty (an undefined name, "
 		    "as Jinja and EP2 render it): the rule's condition loses "
-		    "that test; HAProxy reads \"{ %.*s }\", with single braces, "
-		    "as an anonymous ACL", name, line, n, s, n, s);
+		    "that test; HAProxy reads \"{ %.*s }\", with single "
+		    "braces, as an anonymous ACL", name, line, n, s, n, s);
 	else if (kwl == 2)
 		log_warnx("%s:%d: {{ %.*s }} renders empty (an undefined name, "
 		    "as Jinja and EP2 render it): the rule is left with an "
-		    "empty \"if\", which never matches, so it can never fire as "
-		    "written; HAProxy reads \"{ %.*s }\", with single braces, as "
-		    "an anonymous ACL", name, line, n, s, n, s);
+		    "empty \"if\", which never matches, so it can never fire "
+		    "as written; HAProxy reads \"{ %.*s }\", with single "
+		    "braces, as an anonymous ACL", name, line, n, s, n, s);
 	else
 		log_warnx("%s:%d: {{ %.*s }} renders empty (an undefined name, "
 		    "as Jinja and EP2 render it): the rule is left with an "

@@ -122,7 +122,8 @@ main(void)
 	log_init(1, LOG_DAEMON);
 	log_warnx("x");
 	fflush(stderr);
-	is_str(drain(err_fd), "test: x\n", "JOURNAL_STREAM not DEV:INODE: none");
+	is_str(drain(err_fd), "test: x\n",
+	    "JOURNAL_STREAM not DEV:INODE: none");
 
 	unsetenv("JOURNAL_STREAM");
 	log_init(1, LOG_DAEMON);

@@ -436,9 +436,10 @@ test_rule_hint(void)
 	    "{{ ssl_fc }}\nbackend b\n{{nodes}}\n", 1) == 0 &&
 	    cap_has("t.tmpl:2: {{ ssl_fc }} renders empty") &&
 	    cap_has("can never fire as written") &&
-	    cap_has("\"{ ssl_fc }\", with single braces, as an anonymous ACL") &&
+	    cap_has("\"{ ssl_fc }\", with single braces, as an anonymous "
+	    "ACL") &&
 	    strstr(out, "https if \n") != NULL,
-	    "if {{ ssl_fc }}: rendered empty, as EP2, and the rule can never fire");
+	    "if {{ ssl_fc }}: empty, as in EP2, and the rule can never fire");
 	ok(render("frontend f\n    http-request deny if !{{ ssl_fc }}\n"
 	    "{{nodes}}\n", 1) == 0 && cap_has("can never fire"),
 	    "if !{{ ssl_fc }}: the same");
