@@ -17,10 +17,14 @@
 /*
  * Logging for all three processes: stderr in the foreground, syslog
  * otherwise, and EP2's log_file on top when one is configured.  Every
- * line carries the name of the process that wrote it.
+ * line carries the name of the process that wrote it; a line of
+ * log_file its level too, and a line to stderr its syslog priority as
+ * "<N>" when stderr is journald's stream (systemd's ExecStart with -d),
+ * so that the journal knows a warning from an info line.
  */
 
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +47,10 @@ static int	 quiet;		/* only fatal messages */
 static const char *log_procname = "ep2d";
 static int	 log_fd = -1;
 static char	 log_path[4096];
+static int	 journal;	/* stderr is journald's: "<N>" prefixes */
+
+static int	 log_stderr_journal(void);
+static const char *log_level(int);
 
 void
 log_init(int n_debug, int facility)
@@ -50,8 +58,61 @@ log_init(int n_debug, int facility)
 	debug = n_debug;
 	verbose = n_debug;
 	tzset();
+	journal = debug && log_stderr_journal();
 	if (!debug)
 		openlog("ep2d", LOG_PID | LOG_NDELAY, facility);
+}
+
+/*
+ * systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connected
+ * to stdout and stderr (sd-daemon(3)).  The variable is inherited by
+ * whatever the service starts, whose stderr may be elsewhere: only the
+ * same device and inode count.
+ */
+static int
+log_stderr_journal(void)
+{
+	struct stat		 st;
+	unsigned long long	 dev, ino;
+	const char		*e;
+	char			*ep;
+
+	if ((e = getenv("JOURNAL_STREAM")) == NULL || *e == '\0')
+		return (0);
+	errno = 0;
+	dev = strtoull(e, &ep, 10);
+	if (errno != 0 || ep == e || *ep != ':')
+		return (0);
+	e = ep + 1;
+	ino = strtoull(e, &ep, 10);
+	if (errno != 0 || ep == e || *ep != '\0')
+		return (0);
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return (0);
+	return ((unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino);
+}
+
+/* The word of a level in log_file. */
+static const char *
+log_level(int pri)
+{
+	switch (LOG_PRI(pri)) {
+	case LOG_EMERG:
+	case LOG_ALERT:
+	case LOG_CRIT:
+		return ("critical");
+	case LOG_ERR:
+		return ("error");
+	case LOG_WARNING:
+		return ("warning");
+	case LOG_NOTICE:
+		return ("notice");
+	case LOG_INFO:
+		return ("info");
+	default:
+		return ("debug");
+	}
 }
 
 void
@@ -154,6 +215,7 @@ void
 vlog(int pri, const char *fmt, va_list ap)
 {
 	char		 msg[2048], stamp[32];
+	char		*line, *next;
 	struct tm	 tm;
 	time_t		 now;
 	int		 saved_errno = errno;
@@ -162,7 +224,18 @@ vlog(int pri, const char *fmt, va_list ap)
 	if (quiet && pri > LOG_CRIT)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (debug) {
+	if (debug && journal) {
+		/* journald takes a priority per line */
+		for (line = msg; line != NULL; line = next) {
+			if ((next = strchr(line, '\n')) != NULL)
+				*next++ = '\0';
+			fprintf(stderr, "<%d>%s: %s\n", LOG_PRI(pri),
+			    log_procname, line);
+			if (next != NULL)
+				next[-1] = '\n';
+		}
+		fflush(stderr);
+	} else if (debug) {
 		fprintf(stderr, "%s: %s\n", log_procname, msg);
 		fflush(stderr);
 	} else
@@ -171,8 +244,8 @@ vlog(int pri, const char *fmt, va_list ap)
 		now = time(NULL);
 		localtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
-		n = dprintf(log_fd, "%s ep2d[%d]: %s: %s\n", stamp,
-		    (int)getpid(), log_procname, msg);
+		n = dprintf(log_fd, "%s ep2d[%d]: %s: %s: %s\n", stamp,
+		    (int)getpid(), log_level(pri), log_procname, msg);
 		(void)n;
 	}
 	errno = saved_errno;
@@ -187,10 +260,10 @@ log_warn(const char *emsg, ...)
 
 	va_start(ap, emsg);
 	if (emsg == NULL)
-		logit(LOG_ERR, "%s", strerror(saved_errno));
+		logit(LOG_WARNING, "%s", strerror(saved_errno));
 	else {
 		vsnprintf(buf, sizeof(buf), emsg, ap);
-		logit(LOG_ERR, "%s: %s", buf, strerror(saved_errno));
+		logit(LOG_WARNING, "%s: %s", buf, strerror(saved_errno));
 	}
 	va_end(ap);
 	errno = saved_errno;
@@ -202,7 +275,7 @@ log_warnx(const char *emsg, ...)
 	va_list	 ap;
 
 	va_start(ap, emsg);
-	vlog(LOG_ERR, emsg, ap);
+	vlog(LOG_WARNING, emsg, ap);
 	va_end(ap);
 }
 

@@ -38,6 +38,10 @@ void	log_visible(char *, size_t, const char *, size_t);
 void	log_setverbose(int);
 int	log_getverbose(void);
 int	log_getfd(void);
+/*
+ * log_warn and log_warnx are LOG_WARNING: input refused, a failure that
+ * ep2d survives.  What ends ep2d is logit(LOG_ERR, ...) or fatal.
+ */
 void	log_warn(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
 void	log_warnx(const char *, ...)

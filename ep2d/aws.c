@@ -1379,9 +1379,10 @@ aws_finish(struct aws_ctx *c)
 	if (c->asg.nids == 0) {
 		if (!c->empty_logged)
 			log_warnx("aws: no InService and Healthy instance in "
-			    "the Auto Scaling group%s (%zu listed): the "
-			    "backend is emptied", conf->aws.nasg > 1 ? "s" : "",
-			    c->asg.nlisted);
+			    "the Auto Scaling group%s (%zu listed): %s",
+			    conf->aws.nasg > 1 ? "s" : "", c->asg.nlisted,
+			    conf->keep_on_empty ? "the servers stay "
+			    "(keep_on_empty)" : "the backend is emptied");
 		c->empty_logged = 1;
 	} else
 		c->empty_logged = 0;

@@ -81,6 +81,7 @@ enum key {
 	K_DRAIN_TIMEOUT,
 	K_SLOT_GROWTH,
 	K_METRICS_FILE,
+	K_KEEP_ON_EMPTY,
 	K_AWS_ACCESS_KEY_ID,
 	K_AWS_SECRET_ACCESS_KEY,
 	K_ASG_NAME,
@@ -139,6 +140,7 @@ static const struct keyword keywords[] = {
 	{ SEC_HAPROXY, "drain_timeout", K_DRAIN_TIMEOUT, 0 },
 	{ SEC_HAPROXY, "slot_growth", K_SLOT_GROWTH, 0 },
 	{ SEC_HAPROXY, "metrics_file", K_METRICS_FILE, 0 },
+	{ SEC_HAPROXY, "keep_on_empty", K_KEEP_ON_EMPTY, 0 },
 	{ SEC_AWS, "aws_access_key_id", K_AWS_ACCESS_KEY_ID, 1 },
 	{ SEC_AWS, "aws_secret_access_key", K_AWS_SECRET_ACCESS_KEY, 1 },
 	{ SEC_AWS, "asg_name", K_ASG_NAME, 0 },
@@ -193,6 +195,8 @@ struct parse {
 	int		 cur;		/* SEC_BACKEND: backends[cur] */
 	int		 bseen[EP2D_MAX_BACKENDS - 1][K_MAX];
 	int		 bline[EP2D_MAX_BACKENDS - 1];	/* its header */
+	/* "key =" in [backend NAME]: inherited, as if not given */
+	int		 bempty[EP2D_MAX_BACKENDS - 1][K_MAX];
 	struct ep2_conf	*scratch;	/* a backend's value, checked */
 	int		 key_open;	/* a key line was last: indent counts */
 	size_t		 key_indent;
@@ -203,6 +207,7 @@ static int	 cf_section(struct parse *, struct ep2_conf *, char *);
 static int	 cf_value(const char *, char *, size_t, const char **);
 static int	 cf_set(struct ep2_conf *, enum key, const char *,
 		    const char **);
+static int	 cf_empty(struct parse *, struct ep2_conf *, enum key);
 static void	 cf_check(struct parse *, struct ep2_conf *);
 static void	 cf_check_backends(struct parse *, struct ep2_conf *);
 static int	 cf_backend_header(struct parse *, struct ep2_conf *,
@@ -613,11 +618,14 @@ cf_check_backends(struct parse *p, struct ep2_conf *c)
 {
 	struct backend_conf	*b;
 	const char		*bn;
+	int			 given[K_MAX];
 	int			 k, j, line;
 
 	for (k = 0; k < c->nbackends; k++) {
 		b = &c->backends[k];
-		cf_backend_inherit(b, p->bseen[k], c);
+		for (j = 0; j < K_MAX; j++)
+			given[j] = p->bempty[k][j] ? 0 : p->bseen[k][j];
+		cf_backend_inherit(b, given, c);
 		line = p->bseen[k][K_ORCHESTRATOR] ?
 		    p->bseen[k][K_ORCHESTRATOR] : p->bline[k];
 		switch (b->orchestrator) {
@@ -769,6 +777,8 @@ cf_line(struct parse *p, struct ep2_conf *c, char *line, size_t len)
 		cf_error(p, 0, key, "control character in the value");
 		return (0);
 	}
+	if (*val == '\0' && cf_empty(p, c, kw->key) == 0)
+		return (0);
 	if (cf_value(val, value, sizeof(value), &why) == -1 ||
 	    cf_set(p->sec == SEC_BACKEND ? p->scratch : c, kw->key, value,
 	    &why) == -1) {
@@ -883,6 +893,135 @@ cf_value(const char *v, char *out, size_t outlen, const char **why)
 	return (0);
 }
 
+/*
+ * EP2 takes "key =" for the key's default (merge_with_default_config),
+ * and so does ep2d for every key that has one; in [backend NAME] the
+ * default is what the backend inherits, as if the line were not there.
+ * Returns -1 for a key without a default: cf_set() says what an empty
+ * value is for it.
+ */
+static int
+cf_empty(struct parse *p, struct ep2_conf *c, enum key k)
+{
+	struct ep2_conf	*d;
+	int		 r = 0;
+
+	if (p->sec == SEC_BACKEND) {
+		switch (k) {
+		case K_BACKEND_NAME:
+		case K_ORCHESTRATOR:
+		case K_BACKEND_PORT:
+		case K_NODE_SLOTS:
+		case K_UPDATE_TYPE:
+		case K_ONLY_PASSING:
+		case K_WEIGHTS:
+		case K_ON_WARNING:
+			p->bempty[p->cur][k] = 1;
+			return (0);
+		default:
+			return (-1);
+		}
+	}
+	if ((d = malloc(sizeof(*d))) == NULL)
+		fatal("%s: malloc", __func__);
+	config_defaults(d);
+#define DFL_STR(f)	strlcpy(c->f, d->f, sizeof(c->f))
+	switch (k) {
+	case K_HAPROXY_CONFIG_FILE:
+		DFL_STR(haproxy_config_file);
+		break;
+	case K_TEMPLATE_FILE:
+		DFL_STR(template_file);
+		break;
+	case K_BACKEND_PORT:
+		c->backend_port = d->backend_port;
+		break;
+	case K_HAPROXY_BINARY:
+		DFL_STR(haproxy_binary);
+		break;
+	case K_START_BY:
+		c->start_by = d->start_by;
+		break;
+	case K_HAPROXY_SOCKET_FILE:
+		memcpy(c->sockets, d->sockets, sizeof(c->sockets));
+		c->nsockets = d->nsockets;
+		break;
+	case K_PID_FILE:
+		DFL_STR(pid_file);
+		break;
+	case K_BACKEND_NAME:
+		DFL_STR(backend_name);
+		break;
+	case K_UPDATE_TYPE:
+		c->update_type = d->update_type;
+		break;
+	case K_NODE_SLOTS:
+		c->node_slots = d->node_slots;
+		break;
+	case K_SERVICE_NAME:
+		DFL_STR(service_name);
+		break;
+	case K_LOCK_DIR:
+		DFL_STR(lock_dir);
+		break;
+	case K_ORCHESTRATOR:
+		c->orchestrator = d->orchestrator;
+		break;
+	case K_SLEEP_BEFORE_NEXT_RUN:
+		c->sleep_before_next_run = d->sleep_before_next_run;
+		break;
+	case K_SLEEP_BEFORE_NEXT_LOCK_ATTEMPT:
+		c->sleep_before_next_lock_attempt =
+		    d->sleep_before_next_lock_attempt;
+		break;
+	case K_LOG_FILE:
+		DFL_STR(log_file);
+		break;
+	case K_DRAIN_TIMEOUT:
+		c->drain_timeout = d->drain_timeout;
+		break;
+	case K_SLOT_GROWTH:
+		c->slot_growth = d->slot_growth;
+		break;
+	case K_KEEP_ON_EMPTY:
+		c->keep_on_empty = d->keep_on_empty;
+		break;
+	case K_CONSUL_IP:
+		DFL_STR(consul.consul_ip);
+		break;
+	case K_CONSUL_PORT:
+		c->consul.consul_port = d->consul.consul_port;
+		break;
+	case K_ONLY_PASSING:
+		c->consul.only_passing = d->consul.only_passing;
+		break;
+	case K_SCHEME:
+		c->consul.https = d->consul.https;
+		break;
+	case K_STALE:
+		c->consul.stale = d->consul.stale;
+		break;
+	case K_WAIT:
+		c->consul.wait = d->consul.wait;
+		break;
+	case K_MAX_RESPONSE_SIZE:
+		c->consul.max_body = d->consul.max_body;
+		break;
+	case K_WEIGHTS:
+		c->consul.weights = d->consul.weights;
+		break;
+	case K_ON_WARNING:
+		c->consul.on_warning = d->consul.on_warning;
+		break;
+	default:
+		r = -1;
+		break;
+	}
+#undef DFL_STR
+	free(d);
+	return (r);
+}
+
 /* Check one value and store it; on error *why says what is wrong. */
 static int
 cf_set(struct ep2_conf *c, enum key k, const char *v, const char **why)
@@ -917,6 +1056,11 @@ cf_set(struct ep2_conf *c, enum key k, const char *v, const char **why)
 		}
 		return (0);
 	case K_HAPROXY_SOCKET_FILE:
+		/* empty is EP2's default socket (cf_empty): "none" is none */
+		if (strcmp(v, "none") == 0) {
+			c->nsockets = 0;
+			return (0);
+		}
 		return (set_sockets(c, v, why));
 	case K_PID_FILE:
 		return (set_path(c->pid_file, sizeof(c->pid_file), v, 0, why));
@@ -1002,7 +1146,12 @@ cf_set(struct ep2_conf *c, enum key k, const char *v, const char **why)
 		c->sleep_before_next_lock_attempt = (int)n;
 		return (0);
 	case K_LOG_FILE:
-		return (set_path(c->log_file, sizeof(c->log_file), v, 1, why));
+		/* empty is EP2's default file (cf_empty): "none" is none */
+		if (strcmp(v, "none") == 0) {
+			c->log_file[0] = '\0';
+			return (0);
+		}
+		return (set_path(c->log_file, sizeof(c->log_file), v, 0, why));
 	case K_DRAIN_TIMEOUT:
 		if (parse_duration(v, 0, CONF_SLEEP_MAX, &n) == -1) {
 			*why = "not a number of seconds from 0 to 86400";
@@ -1024,6 +1173,13 @@ cf_set(struct ep2_conf *c, enum key k, const char *v, const char **why)
 	case K_METRICS_FILE:
 		return (set_path(c->metrics_file, sizeof(c->metrics_file), v,
 		    1, why));
+	case K_KEEP_ON_EMPTY:
+		if (parse_bool(v, &c->keep_on_empty) == -1) {
+			*why = "not a boolean (yes/no, true/false, on/off, "
+			    "1/0)";
+			return (-1);
+		}
+		return (0);
 
 	case K_AWS_ACCESS_KEY_ID:
 		if (*v != '\0' && !valid_secret(v)) {

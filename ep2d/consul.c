@@ -97,6 +97,7 @@ struct consul {
 	int			 nfail;
 	time_t			 failing_since;
 	int			 was_empty;
+	int			 noleader_hdr;	/* said: no KnownLeader */
 	int			 started;
 };
 
@@ -470,11 +471,21 @@ consul_done(void *arg, const struct http_resp *resp)
 		    "health answer");
 		return;
 	}
-	if ((h = http_header(resp, "X-Consul-KnownLeader")) == NULL ||
-	    strcasecmp(h, "true") != 0) {
+	/*
+	 * Only Consul's own "false" means no leader.  An answer without
+	 * the header (HashiCorp's API double sends none, and so may a
+	 * proxy in between) is taken, and said once.
+	 */
+	if ((h = http_header(resp, "X-Consul-KnownLeader")) == NULL) {
+		if (!c->noleader_hdr)
+			log_info("consul %s: the answer has no "
+			    "X-Consul-KnownLeader header: taken as it is (only "
+			    "\"false\" means no leader)",
+			    c->src->conf->consul.service_name);
+		c->noleader_hdr = 1;
+	} else if (strcasecmp(h, "true") != 0) {
 		consul_fail(c, "Consul knows no leader (X-Consul-KnownLeader: "
-		    "%s)", h == NULL ? "missing" : strcmp(h, "false") == 0 ?
-		    "false" : "invalid");
+		    "%s)", strcasecmp(h, "false") == 0 ? "false" : "invalid");
 		return;
 	}
 
@@ -521,11 +532,11 @@ consul_done(void *arg, const struct http_resp *resp)
 
 	if (set.count == 0) {
 		if (!c->was_empty)
-			log_warnx("consul: service %s has no %sinstance: the "
-			    "backend is emptied",
+			log_warnx("consul: service %s has no %sinstance: %s",
 			    c->src->conf->consul.service_name,
 			    c->src->conf->consul.only_passing ? "passing " :
-			    "");
+			    "", c->src->conf->keep_on_empty ? "the servers "
+			    "stay (keep_on_empty)" : "the backend is emptied");
 		c->was_empty = 1;
 	} else {
 		c->was_empty = 0;

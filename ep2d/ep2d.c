@@ -91,6 +91,7 @@ struct pbackend {
 	struct runtime		 rt;
 	int			 rt_pending;	/* runtime_apply at work */
 	int			 rt_result;
+	int			 empty_kept;	/* keep_on_empty said so */
 	uint32_t		 napplied;
 	int64_t			 last_change;
 
@@ -156,9 +157,11 @@ struct parent {
 static struct parent	 p;
 
 static __dead void	 usage(void);
+static __dead void	 start_fail(const char *, ...)
+			    __attribute__((__format__ (printf, 1, 2)));
 static void		 parent_sig(int, short, void *);
 static void		 parent_dispatch(int, short, void *);
-static void		 parent_shutdown(int);
+static __dead void	 parent_shutdown(int);
 static void		 parent_reconf(void);
 static void		 apply_start(void);
 static void		 runtime_applied(void);
@@ -171,7 +174,10 @@ static void		 metrics_file_init(void);
 static int		 parent_child_gone(int);
 static void		 apply_retry_schedule(int, const char *);
 static void		 apply_result(struct haproxy_result *);
+static __dead void	 boot_failed(const char *, ...)
+			    __attribute__((__format__ (printf, 1, 2)));
 static int		 lock_config(const struct ep2_conf *);
+static int		 check_start(const struct ep2_conf *);
 static void		 notify_status(void);
 static void		 lock_write_pid(void);
 static void		 send_log_fd(void);
@@ -183,8 +189,20 @@ usage(void)
 {
 	extern char	*__progname;
 
-	fprintf(stderr, "usage: %s [-dnv] [-f file] [-s socket]\n",
+	fprintf(stderr, "usage: %s [-dnrv] [-f file] [-s socket]\n",
 	    __progname);
+	exit(1);
+}
+
+/* Before the start: one line at LOG_ERR (the journal's "<3>"), exit 1. */
+static __dead void
+start_fail(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, fmt, ap);
+	va_end(ap);
 	exit(1);
 }
 
@@ -194,11 +212,11 @@ main(int argc, char *argv[])
 	struct event	 ev_sigterm, ev_sigint, ev_sighup, ev_sigchld;
 	struct event	 ev_sigusr1;
 	const char	*conffile = EP2D_CONF, *procname = NULL;
-	int		 ch, noaction = 0, sp[PROC_MAX][2], i;
+	int		 ch, noaction = 0, render = 0, sp[PROC_MAX][2], i;
 
 	p.lockfd = -1;
 	strlcpy(p.sockpath, EP2D_SOCKET, sizeof(p.sockpath));
-	while ((ch = getopt(argc, argv, "df:nP:s:v")) != -1) {
+	while ((ch = getopt(argc, argv, "df:nP:rs:v")) != -1) {
 		switch (ch) {
 		case 'd':
 			p.debug = 1;
@@ -211,6 +229,9 @@ main(int argc, char *argv[])
 			break;
 		case 'P':
 			procname = optarg;
+			break;
+		case 'r':
+			render = noaction = 1;
 			break;
 		case 's':
 			if (strlcpy(p.sockpath, optarg, sizeof(p.sockpath)) >=
@@ -241,29 +262,32 @@ main(int argc, char *argv[])
 	log_procinit("parent");
 	if (apply_file_safe(conffile, "configuration") == -1 ||
 	    config_parse(conffile, &p.conf) == -1)
-		errx(1, "%s: configuration refused", conffile);
+		start_fail("%s: configuration refused", conffile);
 	if (apply_load_template(&p.conf, &p.tmpl, &p.tmpllen) == -1 ||
 	    template_check_backends(p.tmpl, p.tmpllen, p.conf.template_file,
 	    &p.conf) == -1)
-		errx(1, "%s: template refused", p.conf.template_file);
+		start_fail("%s: template refused", p.conf.template_file);
 	if (p.conf.orchestrator == ORCH_AWS && !p.conf.aws.ip_type_set)
 		log_warnx("[AWS] ip_type is not set: using public addresses, "
 		    "as EP2 did; set ip_type = private or public");
 	if (noaction) {
+		if (check_start(&p.conf) == -1 ||
+		    check_config(&p.conf, p.tmpl, p.tmpllen, render) == -1)
+			start_fail("%s: configuration refused", conffile);
 		fprintf(stderr, "configuration OK\n");
 		exit(0);
 	}
 
 	if (geteuid() != 0)
-		errx(1, "need root privileges");
+		start_fail("need root privileges");
 	if (getpwnam(EP2D_USER) == NULL)
-		errx(1, "unknown user %s: create it with \"useradd --system "
+		start_fail("unknown user %s: create it with \"useradd --system "
 		    "--no-create-home --shell /usr/sbin/nologin %s\"",
 		    EP2D_USER, EP2D_USER);
 	if (proc_self_exe(p.self, sizeof(p.self)) == -1)
-		err(1, "/proc/self/exe");
+		start_fail("/proc/self/exe: %s", strerror(errno));
 	if (proc_check(p.self) == -1)
-		errx(1, "the fetcher program is missing; see ep2d(8)");
+		start_fail("the fetcher program is missing; see ep2d(8)");
 	if (lock_config(&p.conf) == -1)
 		exit(1);
 
@@ -338,6 +362,45 @@ main(int argc, char *argv[])
 }
 
 /*
+ * ep2d -n: what the start checks before it runs anything, and where it
+ * will write.  The directories only as root, who will write there.
+ */
+static int
+check_start(const struct ep2_conf *conf)
+{
+	char		 dir[PATH_MAX], *sl;
+	const char	*dirs[2];
+	int		 i, errors = 0;
+
+	if (getpwnam(EP2D_USER) == NULL) {
+		logit(LOG_ERR, "unknown user %s: the fetcher runs as it",
+		    EP2D_USER);
+		errors++;
+	}
+	if (proc_self_exe(p.self, sizeof(p.self)) == -1 ||
+	    proc_check(p.self) == -1) {
+		logit(LOG_ERR, "the fetcher program is missing; see ep2d(8)");
+		errors++;
+	}
+	if (geteuid() != 0)
+		return (errors ? -1 : 0);
+	strlcpy(dir, conf->haproxy_config_file, sizeof(dir));
+	if ((sl = strrchr(dir, '/')) != NULL)
+		*(sl == dir ? sl + 1 : sl) = '\0';
+	dirs[0] = dir;
+	dirs[1] = conf->lock_dir;
+	for (i = 0; i < 2; i++) {
+		if (access(dirs[i], W_OK) == -1) {
+			logit(LOG_ERR, "%s %s: %s", i == 0 ?
+			    "haproxy_config_file's directory" : "lock_dir",
+			    dirs[i], strerror(errno));
+			errors++;
+		}
+	}
+	return (errors ? -1 : 0);
+}
+
+/*
  * The lock in lock_dir: one ep2d per configuration.  flock(2) goes
  * away with the process, so a crash leaves no stale lock behind.
  */
@@ -356,12 +419,12 @@ lock_config(const struct ep2_conf *conf)
 		h = (h ^ (unsigned char)*c) * 16777619u;
 	if ((size_t)snprintf(path, sizeof(path), "%s/ep2d-%08x.lock",
 	    conf->lock_dir, h) >= sizeof(path)) {
-		warnx("lock_dir too long");
+		logit(LOG_ERR, "lock_dir too long");
 		return (-1);
 	}
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0644)) == -1) {
-		warn("lock file %s", path);
+		logit(LOG_ERR, "lock file %s: %s", path, strerror(errno));
 		return (-1);
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
@@ -369,10 +432,10 @@ lock_config(const struct ep2_conf *conf)
 			n = pread(fd, buf, sizeof(buf) - 1, 0);
 			buf[n > 0 ? n : 0] = '\0';
 			buf[strcspn(buf, "\n")] = '\0';
-			warnx("another ep2d (pid %s) is running with %s "
-			    "(lock %s)", buf[0] ? buf : "?", real, path);
+			logit(LOG_ERR, "another ep2d (pid %s) is running with "
+			    "%s (lock %s)", buf[0] ? buf : "?", real, path);
 		} else
-			warn("lock %s", path);
+			logit(LOG_ERR, "lock %s: %s", path, strerror(errno));
 		close(fd);
 		return (-1);
 	}
@@ -396,7 +459,7 @@ lock_write_pid(void)
 		log_debug("%s: short write", __func__);
 }
 
-static void
+static __dead void
 parent_shutdown(int code)
 {
 	int	 i, status;
@@ -885,6 +948,8 @@ render_and_check(int runtime_only)
 	    bes, p.nbe, &out, &outlen);
 	for (i = 0; i < p.nbe; i++)
 		free(slots[i]);
+	if (r == -1 && !p.bootstrapped)
+		boot_failed("the template does not render");
 	if (r == -1) {
 		set_apply_result(0, "render", "template render failed");
 		p.ap_state = AP_IDLE;
@@ -1083,6 +1148,27 @@ parent_runtime_changed(struct runtime *rt)
 	render_and_check(!p.conf_dirty);
 }
 
+/*
+ * The first apply failed where trying again cannot help: the template
+ * or haproxy -c refuses what the start renders, or HAProxy, not
+ * running before, would not start.  Nothing serves through ep2d and
+ * under systemd the start would wait for its timeout: say why, exit.
+ * A HAProxy that runs (started before ep2d) is not touched.
+ */
+static void
+boot_failed(const char *fmt, ...)
+{
+	char	 msg[EP2D_ERR_MAX + 128];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	logit(LOG_ERR, "cannot start: %s", msg);
+	(void)notify_send("STATUS=cannot start: %s", msg);
+	parent_shutdown(1);
+}
+
 static void
 apply_result(struct haproxy_result *res)
 {
@@ -1100,6 +1186,10 @@ apply_result(struct haproxy_result *res)
 			    "haproxy -c; the running HAProxy is untouched: %s",
 			    res->msg);
 			apply_discard(p.conf.haproxy_config_file);
+			if (!p.bootstrapped)
+				boot_failed("the first haproxy.cfg was refused "
+				    "by haproxy -c (ep2d -n shows where in the "
+				    "template)");
 			set_apply_result(0, "check", "haproxy -c: %s",
 			    res->msg);
 			p.ap_force = 0;
@@ -1132,6 +1222,10 @@ apply_result(struct haproxy_result *res)
 		p.ap_state = AP_IDLE;
 		p.ap_force = 0;
 		if (res->status != 0) {
+			if (!p.bootstrapped && !p.was_running)
+				boot_failed("HAProxy did not start: %s",
+				    res->msg[0] != '\0' ? res->msg :
+				    "it gave no reason");
 			log_warnx("haproxy start/reload failed: %s", res->msg);
 			set_apply_result(0, "reload", "%s", res->msg);
 			break;
@@ -1294,6 +1388,24 @@ parent_from_fetcher(struct imsg *imsg)
 		}
 		b = &p.be[p.incoming_be];
 		set_sort(&p.incoming);
+		if (p.incoming.count == 0 && b->conf->keep_on_empty) {
+			/* EP2 kept its servers on an empty answer */
+			if (!b->empty_kept && b->have_wanted)
+				log_warnx("orchestrator answered an empty set "
+				    "for backend %s: keeping its %zu server%s "
+				    "(keep_on_empty)", b->conf->backend_name,
+				    b->wanted.count, b->wanted.count == 1 ? "" :
+				    "s");
+			else if (!b->empty_kept)
+				log_warnx("orchestrator answered an empty set "
+				    "for backend %s: waiting for servers "
+				    "before HAProxy is started or reloaded "
+				    "(keep_on_empty)", b->conf->backend_name);
+			b->empty_kept = 1;
+			set_free(&p.incoming);
+			break;
+		}
+		b->empty_kept = 0;
 		if (b->have_wanted && set_equal(&b->wanted, &p.incoming)) {
 			set_free(&p.incoming);
 			break;

@@ -178,6 +178,7 @@ struct ep2_conf {
 	int		 drain_timeout;		/* seconds, 0: no draining */
 	int		 slot_growth;		/* 0: double; N > 0: add N */
 	char		 metrics_file[PATH_MAX];	/* "": none */
+	int		 keep_on_empty;		/* an empty set: servers stay */
 
 	struct consul_conf consul;
 	struct aws_conf	 aws;
@@ -255,6 +256,12 @@ int	 template_render_backends(const char *, size_t, const char *,
 	    const struct tmpl_backend *, size_t, char **, size_t *);
 int	 template_check_backends(const char *, size_t, const char *,
 	    const struct ep2_conf *);
+int	 template_render_map(const char *, size_t, const char *,
+	    const struct tmpl_backend *, size_t, char **, size_t *, int **,
+	    size_t *);
+
+/* check.c */
+int	 check_config(const struct ep2_conf *, const char *, size_t, int);
 
 /* filesrc.c */
 int	 servers_parse(const char *, size_t, const char *, uint16_t,

@@ -407,8 +407,9 @@ filesrc_read(struct filesrc *fs)
 		fs->failing = 0;
 	}
 	if (set.count == 0)
-		log_warnx("servers file %s: no servers: the backend is "
-		    "emptied", fs->path);
+		log_warnx("servers file %s: no servers: %s", fs->path,
+		    fs->src->conf->keep_on_empty ? "the servers stay "
+		    "(keep_on_empty)" : "the backend is emptied");
 	else if (bad > 0)
 		log_warnx("servers file %s: %d entries refused, %zu apply",
 		    fs->path, bad, set.count);

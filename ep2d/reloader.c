@@ -18,7 +18,7 @@
  * The reloader: the one process that starts programs.  On a typed
  * request from the parent it has, only,
  *	haproxy -c -f CFG.new			(validate)
- *	haproxy -W -q -D -f CFG -p PID [-x SOCK -sf OLDPIDS]	(start, reload)
+ *	haproxy -W -D -f CFG -p PID [-x SOCK -sf OLDPIDS]	(start, reload)
  * run, or systemd asked to start or reload service_name.  Every path
  * and the binary come from ep2.conf as this process read it: an imsg
  * says only what to do, never with what.  No shell is involved at any
@@ -57,9 +57,34 @@ static void	 reloader_dispatch_parent(int, short, void *);
 static void	 reloader_sig(int, short, void *);
 static void	 reloader_do(int);
 static void	 reason_tidy(char *, size_t);
+static char	*reason_prefix(char *);
 
 /*
- * haproxy -c's reason on one line: its [NOTICE] lines (version, path)
+ * "[ALERT]    (1234) : text" is "[ALERT] text": the pid is of a process
+ * that has exited, and the padding is for a terminal.
+ */
+static char *
+reason_prefix(char *line)
+{
+	char	*e, *t;
+	size_t	 n;
+
+	if (*line != '[' || (e = strchr(line, ']')) == NULL)
+		return (line);
+	for (t = e + 1; *t == ' '; t++)
+		;
+	if (*t == '(' && (n = strspn(t + 1, "0123456789")) > 0 &&
+	    strncmp(t + 1 + n, ") : ", 4) == 0)
+		t += 1 + n + 4;
+	else if (t == e + 1)
+		return (line);
+	e[1] = ' ';
+	memmove(e + 2, t, strlen(t) + 1);
+	return (line);
+}
+
+/*
+ * HAProxy's reason on one line: its [NOTICE] lines (version, path)
  * go, the others are joined with "; ".
  */
 static void
@@ -75,6 +100,7 @@ reason_tidy(char *msg, size_t msglen)
 			*next++ = '\0';
 		if (*line == '\0' || strncmp(line, "[NOTICE]", 8) == 0)
 			continue;
+		line = reason_prefix(line);
 		off += snprintf(out + off, off < sizeof(out) ?
 		    sizeof(out) - off : 0, "%s%s", off ? "; " : "", line);
 		if (off >= sizeof(out))
@@ -103,6 +129,9 @@ reloader_do(int cmd)
 	case IMSG_HAPROXY_RELOAD:
 		res.status = runner_call(runner_fd, RUNNER_APPLY, &rs);
 		res.pid = rs.pid;
+		/* HAProxy's ALERT lines: why it did not start */
+		if (res.status != 0)
+			reason_tidy(rs.msg, sizeof(rs.msg));
 		break;
 	default:
 		fatalx("%s: unexpected command %d", __func__, cmd);

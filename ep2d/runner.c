@@ -410,8 +410,10 @@ runner_check(int fd, struct runner_res *rs)
 
 /*
  * Start HAProxy, or reload it when the pid file names a live one:
- * haproxy -W -q -D -f CFG -p PID [-x SOCK -sf OLDPIDS], or systemd's
- * StartUnit or ReloadUnit.
+ * haproxy -W -D -f CFG -p PID [-x SOCK -sf OLDPIDS], or systemd's
+ * StartUnit or ReloadUnit.  Not -q: it silences HAProxy's ALERT lines
+ * too, and a start that fails ("cannot bind socket") would have no
+ * reason to give.  Once daemonized HAProxy says nothing more here.
  */
 static void
 runner_apply(int fd, struct runner_res *rs)
@@ -436,7 +438,6 @@ runner_apply(int fd, struct runner_res *rs)
 	} else {
 		argv[argc++] = (char *)rconf->haproxy_binary;
 		argv[argc++] = "-W";
-		argv[argc++] = "-q";
 		argv[argc++] = "-D";
 		argv[argc++] = "-f";
 		argv[argc++] = (char *)rconf->haproxy_config_file;

@@ -44,16 +44,25 @@ struct tbuf {
 	char	*p;
 	size_t	 len;
 	size_t	 cap;
+	/* with a map: lmap[k] is the template line of output line k + 1 */
+	int	*lmap;
+	size_t	 nlines;
+	size_t	 lcap;
+	int	 line;		/* the template line being rendered */
+	int	 map;
 };
 
 static int	 tmpl_walk(const char *, size_t, const char *,
 		    const struct tmpl_backend *, size_t, int *, struct tbuf *);
 static int	 tmpl_label(const char *, size_t, const char **, size_t *);
+static void	 tmpl_undefined(const char *, int, const char *, size_t,
+		    const char *, const char *);
 static int	 tmpl_sections(const char *, size_t, const char *,
 		    const struct ep2_conf *);
 static int	 tmpl_nodes(const char *, int, const struct ep2_conf *,
 		    const struct tmpl_slot *, size_t, struct tbuf *);
 static int	 tb_add(struct tbuf *, const char *, size_t);
+static int	 tb_line(struct tbuf *);
 static void	 tb_rtrim(struct tbuf *);
 static int	 is_ident(const char *, size_t);
 static int	 is_jspace(char);
@@ -81,17 +90,38 @@ int
 template_render_backends(const char *tmpl, size_t len, const char *name,
     const struct tmpl_backend *bes, size_t nbes, char **out, size_t *outlen)
 {
+	return (template_render_map(tmpl, len, name, bes, nbes, out, outlen,
+	    NULL, NULL));
+}
+
+/*
+ * The same, and with lmap the template line each line of the output
+ * comes from (*lmap[k] for line k + 1; a server line: the line of its
+ * {{ nodes }}), so that what HAProxy says of the output can name the
+ * template.
+ */
+int
+template_render_map(const char *tmpl, size_t len, const char *name,
+    const struct tmpl_backend *bes, size_t nbes, char **out, size_t *outlen,
+    int **lmap, size_t *nlines)
+{
 	struct tbuf	 b;
 	int		 counts[EP2D_MAX_BACKENDS];
 	size_t		 i;
 
 	*out = NULL;
 	*outlen = 0;
+	if (lmap != NULL) {
+		*lmap = NULL;
+		*nlines = 0;
+	}
 	if (nbes == 0 || nbes > EP2D_MAX_BACKENDS) {
 		log_warnx("%s: %zu backends to render", name, nbes);
 		return (-1);
 	}
 	memset(&b, 0, sizeof(b));
+	b.map = lmap != NULL;
+	b.line = 1;
 	/* the output holds the template and every server line */
 	if (tb_add(&b, "", 0) == -1)
 		fatal("%s: malloc", __func__);
@@ -111,9 +141,14 @@ template_render_backends(const char *tmpl, size_t len, const char *name,
 	}
 	*out = b.p;
 	*outlen = b.len;
+	if (lmap != NULL) {
+		*lmap = b.lmap;
+		*nlines = b.nlines;
+	}
 	return (0);
 fail:
 	free(b.p);
+	free(b.lmap);
 	return (-1);
 }
 
@@ -149,8 +184,13 @@ template_check_backends(const char *tmpl, size_t len, const char *name,
 			    "[backend %s]", name, bes[i].label, bes[i].label);
 		errors++;
 	}
-	if (errors == 0 && nb > 1 && tmpl_sections(tmpl, len, name, conf) ==
-	    -1)
+	/*
+	 * One backend in update_by_config: backend_name names nothing
+	 * ep2d uses (as in EP2).  With update_by_runtime every change goes
+	 * to backend_name's slots: they must be where {{ nodes }} is.
+	 */
+	if (errors == 0 && (nb > 1 || conf->update_type == UPDATE_RUNTIME) &&
+	    tmpl_sections(tmpl, len, name, conf) == -1)
 		errors++;
 	return (errors > 0 ? -1 : 0);
 }
@@ -198,6 +238,8 @@ tmpl_walk(const char *t, size_t len, const char *name,
 			    t[i + span] == '\0')
 				break;
 		}
+		if (b != NULL)
+			b->line = line;
 		if (span > 0) {
 			if (b != NULL && tb_add(b, t + i, span) == -1)
 				fatal("%s: realloc", __func__);
@@ -213,6 +255,8 @@ tmpl_walk(const char *t, size_t len, const char *name,
 		    strchr("{#%", t[i + 1]) == NULL || t[i + 1] == '\0') {
 			if (t[i] == '\n')
 				line++;
+			if (b != NULL)
+				b->line = line;
 			if (b != NULL && tb_add(b, t + i, 1) == -1)
 				fatal("%s: realloc", __func__);
 			i++;
@@ -296,12 +340,15 @@ tmpl_walk(const char *t, size_t len, const char *name,
 				continue;
 			}
 			counts[k]++;
+			if (b != NULL)
+				b->line = start;
 			if (b != NULL && tmpl_nodes(name, start, bes[k].conf,
 			    bes[k].slots, bes[k].nslots, b) == -1)
 				errors++;
 		} else if (is_ident(s, e - s)) {
-			log_warnx("%s:%d: undefined variable \"%.*s\" renders "
-			    "empty", name, start, (int)(e - s), s);
+			/* said by template_check and each render, once each */
+			if (bes == NULL || b != NULL)
+				tmpl_undefined(name, start, t, len, s, e);
 		} else {
 			log_warnx("%s:%d: unsupported expression in \"{{ }}\": "
 			    "only {{ nodes }} is defined", name, start);
@@ -311,6 +358,68 @@ tmpl_walk(const char *t, size_t len, const char *name,
 	if (errors > 0)
 		return (-1);
 	return (nodes);
+}
+
+/*
+ * An undefined name renders empty, as Jinja renders it (and so EP2).
+ * Inside an HAProxy condition that is a trap: "if {{ ssl_fc }}" was
+ * meant as HAProxy's anonymous ACL "{ ssl_fc }", and leaves an empty
+ * "if", which HAProxy takes and never matches ("unless": always).
+ * s and e delimit the name inside the tag, on template line line.
+ */
+static void
+tmpl_undefined(const char *name, int line, const char *t, size_t len,
+    const char *s, const char *e)
+{
+	const char	*ls, *le, *w, *kw = NULL, *x;
+	size_t		 wl, kwl = 0;
+	int		 n = (int)(e - s), alone = 1;
+
+	for (ls = s; ls > t && ls[-1] != '\n'; ls--)
+		;
+	for (le = e; le < t + len && *le != '\n'; le++)
+		;
+	/* the last "if" or "unless" word before the tag */
+	for (w = ls; w < s; w += wl) {
+		while (w < s && is_jspace(*w))
+			w++;
+		for (wl = 0; w + wl < s && !is_jspace(w[wl]); wl++)
+			;
+		if ((wl == 2 && memcmp(w, "if", 2) == 0) ||
+		    (wl == 6 && memcmp(w, "unless", 6) == 0)) {
+			kw = w;
+			kwl = wl;
+		}
+	}
+	if (kw == NULL) {
+		log_warnx("%s:%d: undefined variable \"%.*s\" renders empty",
+		    name, line, n, s);
+		return;
+	}
+	/* nothing else to test: only '!', space and the tag's braces */
+	for (x = kw + kwl; x < s; x++)
+		if (!is_jspace(*x) && strchr("!{-", *x) == NULL)
+			alone = 0;
+	for (x = e; x < le; x++)
+		if (!is_jspace(*x) && strchr("}-", *x) == NULL)
+			alone = 0;
+	if (!alone)
+		log_warnx("%s:%d: {{ %.*s }} renders empty (an undefined name, "
+		    "as Jinja and EP2 render it): the rule's condition loses "
+		    "that test; HAProxy reads \"{ %.*s }\", with single "
+		    "braces, as an anonymous ACL", name, line, n, s, n, s);
+	else if (kwl == 2)
+		log_warnx("%s:%d: {{ %.*s }} renders empty (an undefined name, "
+		    "as Jinja and EP2 render it): the rule is left with an "
+		    "empty \"if\", which never matches, so it can never fire "
+		    "as written; HAProxy reads \"{ %.*s }\", with single "
+		    "braces, as an anonymous ACL", name, line, n, s, n, s);
+	else
+		log_warnx("%s:%d: {{ %.*s }} renders empty (an undefined name, "
+		    "as Jinja and EP2 render it): the rule is left with an "
+		    "empty \"unless\", which always matches, so it fires every "
+		    "time; HAProxy reads \"{ %.*s }\", with single braces, as "
+		    "an anonymous ACL", name, line, n, s, n, s);
 }
 
 /*
@@ -351,7 +460,7 @@ tmpl_sections(const char *t, size_t len, const char *name,
 	char			 cur[EP2D_NAME_MAX];
 	const char		*l, *end, *w, *x, *label, *want;
 	size_t			 wl, i, llen, xl;
-	int			 line = 0, errors = 0, k, nb, in = 0;
+	int			 line = 0, errors = 0, k, nb, in = 0, cin = 0;
 
 	nb = config_nbackends(conf);
 	cur[0] = '\0';
@@ -363,6 +472,8 @@ tmpl_sections(const char *t, size_t len, const char *name,
 			;
 		for (wl = 0; w + wl < end && !is_jspace(w[wl]); wl++)
 			;
+		if (cin)
+			wl = 0;		/* a line of a comment: no section */
 		if ((wl == 7 && memcmp(w, "backend", 7) == 0) ||
 		    (wl == 6 && memcmp(w, "listen", 6) == 0)) {
 			for (x = w + wl; x < end && is_jspace(*x); x++)
@@ -381,8 +492,20 @@ tmpl_sections(const char *t, size_t len, const char *name,
 				    memcmp(w, others[i], wl) == 0)
 					in = 0;
 		}
-		/* the tags on this line */
+		/* the tags on this line, none inside a {# comment #} */
 		for (x = l; x + 1 < end; x++) {
+			if (cin) {
+				if (x[0] == '#' && x[1] == '}') {
+					cin = 0;
+					x++;
+				}
+				continue;
+			}
+			if (x[0] == '{' && x[1] == '#') {
+				cin = 1;
+				x++;
+				continue;
+			}
 			if (x[0] != '{' || x[1] != '{')
 				continue;
 			for (x += 2; x < end && (is_jspace(*x) || *x == '-');
@@ -407,9 +530,13 @@ tmpl_sections(const char *t, size_t len, const char *name,
 			if (in && strcmp(cur, want) == 0)
 				continue;
 			log_warnx("%s:%d: {{ nodes%s%.*s }} is not in "
-			    "\"backend %s\" (its backend_name)%s%s", name, line,
-			    llen ? "." : "", (int)llen, label, want,
-			    in ? " but in " : "", in ? cur : "");
+			    "\"backend %s\" (its backend_name)%s%s%s", name,
+			    line, llen ? "." : "", (int)llen, label, want,
+			    in ? " but in " : "", in ? cur : "",
+			    (k == 0 ? conf->update_type : conf->backends[k -
+			    1].update_type) == UPDATE_RUNTIME ? ": "
+			    "update_by_runtime would change the servers of "
+			    "a backend that has none of these slots" : "");
 			errors++;
 		}
 	}
@@ -503,7 +630,7 @@ static int
 tb_add(struct tbuf *b, const char *s, size_t n)
 {
 	char	*p;
-	size_t	 ncap;
+	size_t	 ncap, i;
 
 	if (b->len + n + 1 > b->cap) {
 		ncap = b->cap ? b->cap : 4096;
@@ -517,14 +644,42 @@ tb_add(struct tbuf *b, const char *s, size_t n)
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
+	if (!b->map)
+		return (0);
+	if (b->nlines == 0 && tb_line(b) == -1)
+		return (-1);
+	for (i = 0; i < n; i++)
+		if (s[i] == '\n' && tb_line(b) == -1)
+			return (-1);
+	return (0);
+}
+
+/* The output's next line begins: it comes from template line b->line. */
+static int
+tb_line(struct tbuf *b)
+{
+	int	*p;
+	size_t	 ncap;
+
+	if (b->nlines == b->lcap) {
+		ncap = b->lcap ? b->lcap * 2 : 256;
+		if ((p = reallocarray(b->lmap, ncap, sizeof(*p))) == NULL)
+			return (-1);
+		b->lmap = p;
+		b->lcap = ncap;
+	}
+	b->lmap[b->nlines++] = b->line;
 	return (0);
 }
 
 static void
 tb_rtrim(struct tbuf *b)
 {
-	while (b->len > 0 && is_jspace(b->p[b->len - 1]))
+	while (b->len > 0 && is_jspace(b->p[b->len - 1])) {
+		if (b->map && b->p[b->len - 1] == '\n' && b->nlines > 1)
+			b->nlines--;
 		b->len--;
+	}
 	b->p[b->len] = '\0';
 }
 

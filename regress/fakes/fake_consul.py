@@ -36,7 +36,9 @@
 #   POST /_fake/mode  {"mode": M, "seconds": S, "pad": N}
 #        M: ok, 500, close (no answer at all), garbage (not JSON),
 #        notarray (JSON, wrong shape), noleader (X-Consul-Knownleader:
-#        false), noindex (no X-Consul-Index), filtered (an empty list
+#        false), noleaderheader (no X-Consul-Knownleader header at all,
+#        as HashiCorp's API double answers), noindex (no X-Consul-Index),
+#        filtered (an empty list
 #        with X-Consul-Results-Filtered-By-ACLs), slow (answer after S
 #        seconds), pad (N bytes of blank space in the JSON)
 #   POST /_fake/index {"index": N}  set the index (may go backwards);
@@ -297,6 +299,8 @@ class Handler(fakehttp.Handler):
         }
         if m == "noindex":
             del headers["X-Consul-Index"]
+        if m == "noleaderheader":
+            del headers["X-Consul-Knownleader"]
         text = json.dumps(body, indent=2)
         if m == "garbage":
             text = text[:len(text) // 2] + "<html>oops"

@@ -100,6 +100,92 @@ parse_line(const char *sec, const char *line, struct ep2_conf *c,
 	return (parse(buf, c));
 }
 
+/*
+ * "key =": the key's default, as EP2's merge_with_default_config; in
+ * [backend NAME] what the backend inherits.
+ */
+static void
+test_empty_defaults(void)
+{
+	static const char *keys[] = {
+		"haproxy_config_file", "template_file", "backend_port",
+		"haproxy_binary", "start_by", "haproxy_socket_file", "pid_file",
+		"backend_name", "update_type", "node_slots", "service_name",
+		"lock_dir", "orchestrator", "sleep_before_next_run",
+		"sleep_before_next_lock_attempt", "log_file", "drain_timeout",
+		"slot_growth", "keep_on_empty",
+	};
+	static const char *ckeys[] = {
+		"consul_ip", "consul_port", "only_passing", "scheme", "stale",
+		"wait", "max_response_size", "weights", "on_warning",
+	};
+	struct ep2_conf	 d, *c;
+	char		 buf[4096];
+	size_t		 i;
+
+	if ((c = malloc(sizeof(*c))) == NULL)
+		fatal("malloc");
+	config_defaults(&d);
+	/* every [haproxy] key at once, each empty; the file orchestrator */
+	snprintf(buf, sizeof(buf), "[haproxy]\n");
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		strlcat(buf, keys[i], sizeof(buf));
+		strlcat(buf, " =\n", sizeof(buf));
+	}
+	strlcat(buf, "[AWS]\nasg_name = web\n[CONSUL]\n", sizeof(buf));
+	for (i = 0; i < sizeof(ckeys) / sizeof(ckeys[0]); i++) {
+		strlcat(buf, ckeys[i], sizeof(buf));
+		strlcat(buf, " =\n", sizeof(buf));
+	}
+	ok(parse(buf, c) == 0, "every key with a default taken empty");
+	if (cap_lines() > 0)
+		printf("# log: %s", cap_log());
+	ok(strcmp(c->haproxy_config_file, d.haproxy_config_file) == 0 &&
+	    strcmp(c->template_file, d.template_file) == 0 &&
+	    c->backend_port == 6003 &&
+	    strcmp(c->haproxy_binary, "/usr/sbin/haproxy") == 0 &&
+	    c->start_by == START_BINARY && c->nsockets == 1 &&
+	    strcmp(c->sockets[0], "/var/run/haproxy/haproxy.sock") == 0 &&
+	    strcmp(c->pid_file, "/run/haproxy.pid") == 0 &&
+	    strcmp(c->backend_name, "haproxynode") == 0 &&
+	    c->update_type == UPDATE_RUNTIME && c->node_slots == 50 &&
+	    strcmp(c->service_name, "haproxy") == 0 &&
+	    strcmp(c->lock_dir, "/run") == 0 && c->orchestrator == ORCH_AWS &&
+	    c->sleep_before_next_run == 5 &&
+	    c->sleep_before_next_lock_attempt == 5,
+	    "EP2's sixteen [haproxy] defaults");
+	is_str(c->log_file, "/var/log/ep2/ep2.log",
+	    "log_file empty: EP2's default file, not none");
+	ok(c->drain_timeout == 30 && c->slot_growth == 0 &&
+	    c->keep_on_empty == 0, "ep2d's own [haproxy] keys: defaults");
+	ok(strcmp(c->consul.consul_ip, "127.0.0.1") == 0 &&
+	    c->consul.consul_port == 8500 && c->consul.only_passing == 1 &&
+	    c->consul.https == 0 && c->consul.stale == 0 &&
+	    c->consul.wait == 300 && c->consul.max_body == d.consul.max_body &&
+	    c->consul.weights == 1 && c->consul.on_warning == WARN_DEFAULT,
+	    "[CONSUL] keys: defaults");
+	ok(parse("[haproxy]\norchestrator = file\nlog_file = none\n[FILE]\n"
+	    "path = /s\n", c) == 0 && c->log_file[0] == '\0',
+	    "log_file = none: no file");
+	ok(parse("[haproxy]\norchestrator = file\nbackend_port = 80\n"
+	    "backend_port =\n[FILE]\npath = /s\n", c) == -1 &&
+	    cap_has("t.conf:4: backend_port: given twice"),
+	    "an empty duplicate is still a duplicate");
+	ok(parse("[haproxy]\norchestrator = file\nnode_slots = 7\n"
+	    "backend_port = 81\nupdate_type = update_by_config\n[FILE]\n"
+	    "path = /s\n[backend b]\nbackend_name =\nnode_slots =\n"
+	    "backend_port =\nupdate_type =\norchestrator =\n", c) == 0 &&
+	    strcmp(c->backends[0].backend_name, "b") == 0 &&
+	    c->backends[0].node_slots == 7 && c->backends[0].backend_port == 81
+	    && c->backends[0].update_type == UPDATE_CONFIG &&
+	    c->backends[0].orchestrator == ORCH_FILE,
+	    "[backend NAME] key =: inherited as if not given");
+	ok(parse("[haproxy]\norchestrator = file\n[FILE]\npath =\n", c) ==
+	    -1 && cap_has("t.conf:4: path"),
+	    "a key without a default (path) is still refused empty");
+	free(c);
+}
+
 static void
 test_defaults(void)
 {
@@ -332,7 +418,7 @@ test_booleans(void)
 		{ "Off", 0 }, { "1", 1 }, { "0", 0 },
 	};
 	static const char *bad[] = {
-		"", "2", "maybe", "y", "n", "t", "f", "yes please", "01",
+		"2", "maybe", "y", "n", "t", "f", "yes please", "01",
 		"\"True\"", "enabled",
 	};
 	char	 line[128];
@@ -382,13 +468,17 @@ test_lists(void)
 	    "/7,/8,/9,/10,/11,/12,/13,/14,/15,/16,/17", &conf, &n) == -1,
 	    "haproxy_socket_file: 17 sockets refused");
 	ok(parse("[haproxy]\norchestrator = file\nupdate_type = "
-	    "update_by_config\nhaproxy_socket_file =\n[FILE]\npath = /s\n",
-	    &conf) == 0 && conf.nsockets == 0,
-	    "haproxy_socket_file empty: no socket with update_by_config");
-	ok(parse("[haproxy]\norchestrator = file\nhaproxy_socket_file =\n"
+	    "update_by_config\nhaproxy_socket_file = none\n[FILE]\npath = "
+	    "/s\n", &conf) == 0 && conf.nsockets == 0,
+	    "haproxy_socket_file none: no socket with update_by_config");
+	ok(parse("[haproxy]\norchestrator = file\nhaproxy_socket_file = none\n"
 	    "[FILE]\npath = /s\n", &conf) == -1 &&
 	    cap_has("t.conf:3: haproxy_socket_file"),
-	    "haproxy_socket_file empty: refused with update_by_runtime");
+	    "haproxy_socket_file none: refused with update_by_runtime");
+	ok(parse("[haproxy]\norchestrator = file\nhaproxy_socket_file =\n"
+	    "[FILE]\npath = /s\n", &conf) == 0 && conf.nsockets == 1 &&
+	    strcmp(conf.sockets[0], "/var/run/haproxy/haproxy.sock") == 0,
+	    "haproxy_socket_file empty: EP2's default socket");
 
 	ok(parse("[haproxy]\n[AWS]\nasg_name = web-a, web-b ,web-c\n",
 	    &conf) == 0 && conf.orchestrator == ORCH_AWS &&
@@ -421,7 +511,6 @@ test_bad_values(void)
 		const char	*line;
 	} bad[] = {
 		{ "haproxy", "haproxy_config_file = haproxy.cfg" },
-		{ "haproxy", "haproxy_config_file =" },
 		{ "haproxy", "template_file = ep2.template" },
 		{ "haproxy", "backend_port = 0" },
 		{ "haproxy", "backend_port = 65536" },
@@ -429,7 +518,6 @@ test_bad_values(void)
 		{ "haproxy", "backend_port = 80 # web" },
 		{ "haproxy", "backend_port = 0x50" },
 		{ "haproxy", "backend_port = 8o" },
-		{ "haproxy", "backend_port =" },
 		{ "haproxy", "haproxy_binary = haproxy" },
 		{ "haproxy", "start_by = init" },
 		{ "haproxy", "start_by = Binary" },
@@ -437,7 +525,6 @@ test_bad_values(void)
 		{ "haproxy", "pid_file = run/haproxy.pid" },
 		{ "haproxy", "backend_name = web nodes" },
 		{ "haproxy", "backend_name = web;quit" },
-		{ "haproxy", "backend_name =" },
 		{ "haproxy", "backend_maxconn = -5" },
 		{ "haproxy", "backend_maxconn = many" },
 		{ "haproxy", "backend_maxconn = 99999999999" },
@@ -475,7 +562,6 @@ test_bad_values(void)
 		{ "CONSUL", "service_name = web/x" },
 		{ "CONSUL", "consul_ip = 10.0.0.1:8500" },
 		{ "CONSUL", "consul_ip = a b" },
-		{ "CONSUL", "consul_ip =" },
 		{ "CONSUL", "consul_port = 0" },
 		{ "CONSUL", "consul_port = 99999" },
 		{ "CONSUL", "only_passing = sure" },
@@ -872,6 +958,7 @@ main(void)
 {
 	cap_init();
 	test_defaults();
+	test_empty_defaults();
 	test_full();
 	test_new_keys();
 	test_booleans();

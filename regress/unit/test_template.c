@@ -366,6 +366,99 @@ test_backends(void)
 	    "{{ nodes.NAME }}: NAME a Jinja name only");
 }
 
+/* The line map: each output line names the template line it came from. */
+static int
+map_is(const char *t, size_t nslots, const int *want, size_t nwant)
+{
+	struct tmpl_backend	 be;
+	int			*lmap = NULL;
+	size_t			 n = 0, i;
+	int			 good;
+
+	be.label = "";
+	be.conf = &conf;
+	be.slots = slots;
+	be.nslots = nslots;
+	free(out);
+	out = NULL;
+	cap_start();
+	if (template_render_map(t, strlen(t), NAME, &be, 1, &out, &outlen,
+	    &lmap, &n) == -1)
+		return (0);
+	good = n == nwant;
+	for (i = 0; good && i < n; i++)
+		good = lmap[i] == want[i];
+	if (!good) {
+		printf("# %zu lines:", n);
+		for (i = 0; i < n; i++)
+			printf(" %d", lmap[i]);
+		printf("\n");
+	}
+	free(lmap);
+	return (good);
+}
+
+static void
+test_line_map(void)
+{
+	/* the last entry: the empty line after the final newline */
+	static const int	 m1[] = { 1, 2, 3, 3, 3, 4, 5 };
+	/* line 1 of the output is the rest of line 2, after "#}" */
+	static const int	 m2[] = { 1, 3, 4, 4, 5 };
+	static const int	 m3[] = { 1, 3, 4 };
+	static const int	 m4[] = { 1, 2 };
+
+	config_defaults(&conf);
+	slot(0, "10.0.0.1", 6003);
+	slot(1, "10.0.0.2", 6003);
+	slot(2, NULL, 0);
+	ok(map_is("global\nbackend b\n{{ nodes }}\nx\n", 3, m1, 7),
+	    "line map: three server lines are the line of {{ nodes }}");
+	ok(map_is("{# a\ncomment #}\nbackend b {{ x }}\n{{nodes}}\nend", 2,
+	    m2, 5), "line map: after a comment over lines, and an empty tag");
+	ok(map_is("a\n\n{{- nodes }}\nb", 2, m3, 3),
+	    "line map: {{- eats the newlines before it");
+	ok(map_is("a\n{{ nodes -}}\n\n\nb", 0, m4, 2),
+	    "line map: -}} eats the newlines after it");
+	ok(render_is("a\n{{ nodes }}\n", 2, "a\n    server node1 10.0.0.1:6003 "
+	    "check\n    server node2 10.0.0.2:6003 check\n"),
+	    "template_render_backends renders as before");
+}
+
+/* {{ x }} in an HAProxy condition: the rule as written cannot work */
+static void
+test_rule_hint(void)
+{
+	config_defaults(&conf);
+	slot(0, "10.0.0.1", 6003);
+
+	ok(render("frontend f\n    http-request redirect scheme https if "
+	    "{{ ssl_fc }}\nbackend b\n{{nodes}}\n", 1) == 0 &&
+	    cap_has("t.tmpl:2: {{ ssl_fc }} renders empty") &&
+	    cap_has("can never fire as written") &&
+	    cap_has("\"{ ssl_fc }\", with single braces, as an anonymous "
+	    "ACL") &&
+	    strstr(out, "https if \n") != NULL,
+	    "if {{ ssl_fc }}: empty, as in EP2, and the rule can never fire");
+	ok(render("frontend f\n    http-request deny if !{{ ssl_fc }}\n"
+	    "{{nodes}}\n", 1) == 0 && cap_has("can never fire"),
+	    "if !{{ ssl_fc }}: the same");
+	ok(render("frontend f\n    http-request deny unless {{ ssl_fc }}\n"
+	    "{{nodes}}\n", 1) == 0 && cap_has("empty \"unless\"") &&
+	    cap_has("fires every time") && cap_has("anonymous ACL"),
+	    "unless {{ ssl_fc }}: the rule fires every time");
+	ok(render("frontend f\n    use_backend b if METH_GET {{ ssl_fc }}\n"
+	    "{{nodes}}\n", 1) == 0 && cap_has("loses that test") &&
+	    !cap_has("never fire"),
+	    "if METH_GET {{ ssl_fc }}: the condition loses that test");
+	ok(render("frontend f\n    acl is_ssl {{ ssl_fc }}\n{{nodes}}\n", 1) ==
+	    0 && cap_has("undefined variable \"ssl_fc\" renders empty") &&
+	    !cap_has("anonymous"), "outside a condition: the plain warning");
+	ok(render("frontend f\n    use_backend b if { ssl_fc }\n{{nodes}}\n", 1)
+	    == 0 && cap_lines() == 0 && strstr(out, "if { ssl_fc }") != NULL,
+	    "HAProxy's own { ssl_fc }: copied, no warning");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -376,6 +469,8 @@ main(int argc, char *argv[])
 	test_verbatim();
 	test_other_tags();
 	test_backends();
+	test_line_map();
+	test_rule_hint();
 	free(out);
 	return (done_testing());
 }
