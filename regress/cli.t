@@ -74,10 +74,10 @@ for f in sbin/ep2d sbin/ep2ctl libexec/ep2d/ep2d-fetcher \
 done
 [ -z "$missing" ]
 ok $? "installed under DESTDIR/PREFIX:${missing:- everything}"
-[ -e "$D/lib/systemd/system/ep2d.service" ] &&
+[ -e "$D/opt/ep2d/lib/systemd/system/ep2d.service" ] &&
     [ -e "$D/etc/logrotate.d/ep2d" ]
 ok $? "systemd unit and logrotate file installed"
-grep -q "/opt/ep2d/sbin/ep2d" "$D/lib/systemd/system/ep2d.service"
+grep -q "/opt/ep2d/sbin/ep2d" "$D/opt/ep2d/lib/systemd/system/ep2d.service"
 ok $? "the unit points at PREFIX's binary"
 ldd "$TOP/ep2d/ep2d" | grep -q -e libcurl -e libjson-c -e libexpat
 [ $? -ne 0 ] && ldd "$TOP/ep2d/ep2d-fetcher" | grep -q libcurl

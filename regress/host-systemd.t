@@ -164,8 +164,24 @@ ok $? "haproxy.service keeps running and serving"
 host_exec 'systemctl disable --now haproxy' >/dev/null 2>&1
 host_exec 'sed -i -e "s/^start_by = .*/start_by = binary/" \
     -e "s/^update_type = .*/update_type = update_by_runtime/" \
-    /etc/ep2/ep2.conf && printf "127.0.0.1:8001\n" > /etc/ep2/servers &&
-    systemctl start ep2d'
+    /etc/ep2/ep2.conf && printf "127.0.0.1:8001\n" > /etc/ep2/servers'
+# a start that cannot succeed (port 80 taken) fails within seconds, the
+# reason in the journal
+host_exec 'setsid python3 -c "import socket, time
+s = socket.socket(); s.bind((\"\", 80)); s.listen(); time.sleep(120)" \
+    </dev/null >/dev/null 2>&1 & echo $! > /root/squatter.pid'
+hwait 5 'ss -ltn | grep -q ":80 "'
+t0=$(date +%s)
+host_exec 'systemctl start ep2d' >/dev/null 2>&1
+rc=$?
+t1=$(date +%s)
+[ $rc -ne 0 ] && [ $((t1 - t0)) -le 20 ]
+ok $? "start_by = binary, port 80 taken: systemctl start fails ($rc) in $((t1 - t0)) s"
+host_exec 'journalctl -u ep2d -p err --no-pager | grep -q "cannot start:.*bind"'
+ok $? "the journal says why, at priority err: cannot start, HAProxy's bind error"
+host_exec 'kill $(cat /root/squatter.pid); systemctl reset-failed ep2d'
+hwait 5 '! ss -ltn | grep -q ":80 "'
+host_exec 'systemctl start ep2d'
 ok $? "start_by = binary: systemctl start ep2d"
 [ "$(host_exec 'systemctl is-active ep2d')" = active ] ||
     hdiag 'journalctl -u ep2d --no-pager'
