@@ -189,7 +189,7 @@ usage(void)
 {
 	extern char	*__progname;
 
-	fprintf(stderr, "usage: %s [-dnrv] [-f file] [-s socket]\n",
+	fprintf(stderr, "usage: %s [-dnrVv] [-f file] [-s socket]\n",
 	    __progname);
 	exit(1);
 }
@@ -216,7 +216,7 @@ main(int argc, char *argv[])
 
 	p.lockfd = -1;
 	strlcpy(p.sockpath, EP2D_SOCKET, sizeof(p.sockpath));
-	while ((ch = getopt(argc, argv, "df:nP:rs:v")) != -1) {
+	while ((ch = getopt(argc, argv, "df:nP:rs:Vv")) != -1) {
 		switch (ch) {
 		case 'd':
 			p.debug = 1;
@@ -238,6 +238,9 @@ main(int argc, char *argv[])
 			    sizeof(p.sockpath))
 				errx(1, "socket path too long");
 			break;
+		case 'V':
+			printf("ep2d %s\n", EP2D_VERSION);
+			exit(0);
 		case 'v':
 			p.verbose = 1;
 			break;

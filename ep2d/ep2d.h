@@ -29,6 +29,9 @@
 
 #define EP2D_USER		"_ep2d"
 #define EP2D_CONF		"/etc/ep2/ep2.conf"
+#ifndef EP2D_VERSION
+#define EP2D_VERSION		"unknown"	/* the Makefile sets it */
+#endif
 #define EP2D_SOCKET		"/run/ep2d.sock"
 #define EP2D_CHROOT		"/run/ep2d/fetcher"
 #define EP2D_LOCKNAME		"ep2d.lock"
