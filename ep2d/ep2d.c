@@ -1674,7 +1674,7 @@ metrics_text(size_t *lenp)
 	fprintf(fp, "ep2d_start_time_seconds %lld\n", (long long)p.started);
 	pid = apply_haproxy_pid(&p.conf);
 	metrics_head(fp, "ep2d_haproxy_up", "gauge",
-	    "1 when HAProxy's master process runs.");
+	    "1 when the process of HAProxy's pid file runs.");
 	fprintf(fp, "ep2d_haproxy_up %d\n", pid > 0);
 	metrics_head(fp, "ep2d_applies_total", "counter",
 	    "Changes brought to HAProxy, by how.");

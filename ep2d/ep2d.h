@@ -385,6 +385,7 @@ int	 sandbox_fetcher(const char *);
 int	 sandbox_parent(const struct ep2_conf *);
 int	 sandbox_reloader(void);
 int	 sandbox_runner(const struct ep2_conf *);
+int	 sandbox_execve(const char *, char *const [], char *const []);
 int	 sandbox_connector(void);
 
 /* connector.c */

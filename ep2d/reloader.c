@@ -18,7 +18,7 @@
  * The reloader: the one process that starts programs.  On a typed
  * request from the parent it has, only,
  *	haproxy -c -f CFG.new			(validate)
- *	haproxy -W -q -D -f CFG -p PID [-x SOCK -sf OLDPIDS]	(start, reload)
+ *	haproxy -q -D -f CFG -p PID [-x SOCK -sf OLDPIDS]	(start, reload)
  * run, or systemd asked to start or reload service_name.  Every path
  * and the binary come from ep2.conf as this process read it: an imsg
  * says only what to do, never with what.  No shell is involved at any

@@ -106,8 +106,8 @@ run_argv(int rfd, char *const argv[], char *msg, size_t msglen)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
-		execv(argv[0], argv);
-		dprintf(STDERR_FILENO, "execv %s: %s\n", argv[0],
+		sandbox_execve(argv[0], argv, environ);
+		dprintf(STDERR_FILENO, "execve %s: %s\n", argv[0],
 		    strerror(errno));
 		_exit(127);
 	}
@@ -319,6 +319,52 @@ runner_note(int fd, int level, const char *fmt, ...)
 		_exit(0);
 }
 
+/*
+ * What HAProxy cannot do under the runner's filter, which refuses it
+ * any execve: run a program ("program" sections, "external-check"
+ * commands) or be its own master ("master-worker": the master
+ * re-executes itself once loaded).  Refused here with a line that says
+ * why, rather than with a HAProxy that starts and dies.  Only a first
+ * word is looked at: this is for the message, the filter is the lock.
+ */
+static int
+runner_scan(const char *path, char *msg, size_t msglen)
+{
+	static const char *const words[] = {
+		"program", "master-worker", "external-check"
+	};
+	FILE		*fp;
+	char		 line[256], *w;
+	size_t		 i, n;
+	int		 lineno = 0, start = 1, r = 0;
+
+	if ((fp = fopen(path, "re")) == NULL)
+		return (0);	/* haproxy -c says what is wrong */
+	while (r == 0 && fgets(line, sizeof(line), fp) != NULL) {
+		n = strlen(line);
+		if (start) {
+			lineno++;
+			w = line + strspn(line, " \t");
+			n = strcspn(w, " \t\r\n");
+			for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+				if (strlen(words[i]) != n ||
+				    strncmp(w, words[i], n) != 0)
+					continue;
+				snprintf(msg, msglen, "%.1024s:%d: \"%s\": HAProxy "
+				    "started by ep2d (start_by = binary) may "
+				    "run no program, so it has no master and "
+				    "no programs; see ep2d(8), SECURITY "
+				    "CONSIDERATIONS", path, lineno, words[i]);
+				r = -1;
+				break;
+			}
+		}
+		start = strchr(line, '\n') != NULL;
+	}
+	fclose(fp);
+	return (r);
+}
+
 /* haproxy -c on haproxy.cfg.new; not -q, which would silence the reason */
 static void
 runner_check(int fd, struct runner_res *rs)
@@ -327,6 +373,11 @@ runner_check(int fd, struct runner_res *rs)
 	char	*argv[6];
 
 	snprintf(newcfg, sizeof(newcfg), "%s.new", rconf->haproxy_config_file);
+	if (rconf->start_by == START_BINARY &&
+	    runner_scan(newcfg, rs->msg, sizeof(rs->msg)) == -1) {
+		rs->status = 1;
+		return;
+	}
 	argv[0] = (char *)rconf->haproxy_binary;
 	argv[1] = "-c";
 	argv[2] = "-f";
@@ -337,8 +388,11 @@ runner_check(int fd, struct runner_res *rs)
 
 /*
  * Start HAProxy, or reload it when the pid file names a live one:
- * haproxy -W -q -D -f CFG -p PID [-x SOCK -sf OLDPIDS], or systemd's
- * StartUnit or ReloadUnit.
+ * haproxy -q -D -f CFG -p PID [-x SOCK -sf OLDPIDS], or systemd's
+ * StartUnit or ReloadUnit.  No -W: a master re-executes itself, and
+ * nothing started here may execute anything (sandbox_execve); the
+ * reload is a new HAProxy taking the listeners over (-x) and finishing
+ * the old ones (-sf) all the same.
  */
 static void
 runner_apply(int fd, struct runner_res *rs)
@@ -362,7 +416,6 @@ runner_apply(int fd, struct runner_res *rs)
 		    "StartUnit", unit, rs->msg, sizeof(rs->msg));
 	} else {
 		argv[argc++] = (char *)rconf->haproxy_binary;
-		argv[argc++] = "-W";
 		argv[argc++] = "-q";
 		argv[argc++] = "-D";
 		argv[argc++] = "-f";

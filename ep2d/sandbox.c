@@ -32,6 +32,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -75,8 +76,10 @@
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define SC_ARG_LO(n)	(offsetof(struct seccomp_data, args[(n)]))
+#define SC_ARG_HI(n)	(offsetof(struct seccomp_data, args[(n)]) + 4)
 #else
 #define SC_ARG_LO(n)	(offsetof(struct seccomp_data, args[(n)]) + 4)
+#define SC_ARG_HI(n)	(offsetof(struct seccomp_data, args[(n)]))
 #endif
 #define SC_NR		(offsetof(struct seccomp_data, nr))
 
@@ -483,6 +486,70 @@ static const struct sock_filter runner_filter[] = {
 	SC_ERRNO(__NR_mknod, EPERM),
 #endif
 };
+
+/*
+ * The runner's key to execve(2).  A seccomp filter cannot read the path
+ * execve is given, and Landlock must let the runner execute haproxy's
+ * ELF interpreter too (the kernel opens it for execution), so that
+ * "ld.so /bin/sh" would start a shell with the runner's capabilities,
+ * from a HAProxy "program" section or "external-check" command for
+ * instance.  So the filter the runner wears, which HAProxy inherits,
+ * lets execve through only when its fourth and fifth arguments, which
+ * the kernel does not read, hold these two random words; any other
+ * execve, and every execveat, fails with EPERM.  Only the runner knows
+ * the words: they are drawn after its fork, vanish from a program's
+ * memory at its execve, and cannot be read from the runner's (not
+ * dumpable, ptrace refused, CAP_SYS_PTRACE outside the bounding set).
+ * The runner's own calls name haproxy_binary only.
+ */
+static uint64_t	 exec_key[2];
+
+#define SC_EXEC_KEY_LEN	13
+
+/* execve: allowed with the key in arguments 3 and 4; execveat never */
+static void
+sandbox_exec_rules(struct sock_filter *f)
+{
+	const uint32_t	 k[4] = {
+		(uint32_t)exec_key[0], (uint32_t)(exec_key[0] >> 32),
+		(uint32_t)exec_key[1], (uint32_t)(exec_key[1] >> 32)
+	};
+	const uint32_t	 off[4] = {
+		SC_ARG_LO(3), SC_ARG_HI(3), SC_ARG_LO(4), SC_ARG_HI(4)
+	};
+	size_t		 i = 0;
+	int		 w;
+
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_execve, 0, 10);
+	for (w = 0; w < 4; w++) {
+		f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    off[w]);
+		/* a wrong word: on to the refusal, 2 per word left + 1 */
+		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    k[w], 0, 2 * (3 - w) + 1);
+	}
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ERRNO | EPERM);
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_execveat, 0, 1);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ERRNO | EPERM);
+}
+
+/*
+ * How the runner runs a program: execve(2) with the key.  Anything
+ * else that tries to run a program under the runner's filter (HAProxy
+ * included) gets EPERM.
+ */
+int
+sandbox_execve(const char *path, char *const argv[], char *const envp[])
+{
+	return (syscall(__NR_execve, path, argv, envp,
+	    (unsigned long)exec_key[0], (unsigned long)exec_key[1]));
+}
 
 /*
  * The capabilities HAProxy may need when the runner starts it as
@@ -1102,11 +1169,12 @@ sandbox_exec_paths(const char *path, char out[][PATH_MAX], int n)
 }
 
 /*
- * Landlock, handling only the right to execute: the runner (and the
- * HAProxy it starts, which inherits the domain, and re-executes itself
- * on reload) may run the haproxy binary and its interpreter, nothing
- * else; no shell, no other program.  Every other file access stays as
- * it was.  A kernel without Landlock is told in the log.
+ * Landlock, handling only the right to execute: the runner may run the
+ * haproxy binary and its interpreter, nothing else.  The interpreter
+ * could run any program of its own ("ld.so /bin/sh"): the filter's key
+ * (sandbox_exec_rules) is what keeps every execve but the runner's out.
+ * Every other file access stays as it was.  A kernel without Landlock
+ * is told in the log.
  */
 static int
 sandbox_exec_only(const char *binary)
@@ -1120,15 +1188,17 @@ sandbox_exec_only(const char *binary)
 	if (!sandbox_allowed(__NR_landlock_create_ruleset, 0, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION)) {
 		log_info("sandbox: Landlock is refused by the service "
-		    "manager's system call filter; the runner is not "
-		    "limited to running %s", binary);
+		    "manager's system call filter; the runner's execve of "
+		    "%s is not pinned to that file (its filter still refuses "
+		    "HAProxy any execve)", binary);
 		return (0);
 	}
 	abi = syscall(__NR_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 1) {
-		log_info("sandbox: no Landlock in this kernel; the runner "
-		    "is not limited to running %s", binary);
+		log_info("sandbox: no Landlock in this kernel; the runner's "
+		    "execve of %s is not pinned to that file (its filter "
+		    "still refuses HAProxy any execve)", binary);
 		return (0);
 	}
 	n = sandbox_exec_paths(binary, paths, SANDBOX_EXEC_MAX);
@@ -1167,8 +1237,9 @@ sandbox_exec_only(const char *binary)
 	close(rfd);
 	return (0);
 #else
-	log_info("sandbox: built without Landlock; the runner is not "
-	    "limited to running %s", binary);
+	log_info("sandbox: built without Landlock; the runner's execve of "
+	    "%s is not pinned to that file (its filter still refuses "
+	    "HAProxy any execve)", binary);
 	return (0);
 #endif
 }
@@ -1521,13 +1592,16 @@ sandbox_parent(const struct ep2_conf *conf)
  * across execve: no_new_privs (HAProxy is not set-uid and gains nothing
  * from it), a bounding set of what HAProxy may need, Landlock allowing
  * only the haproxy binary to be executed, and a deny-list of calls
- * HAProxy never makes.  The binary is the one named when the reloader
- * started: a new haproxy_binary needs a restart.
+ * HAProxy never makes, with execve refused to all but the runner's own
+ * calls.  The binary is the one named when the reloader started: a new
+ * haproxy_binary needs a restart.
  */
 int
 sandbox_runner(const struct ep2_conf *conf)
 {
-	size_t	 ncaps = sizeof(runner_caps) / sizeof(runner_caps[0]);
+	struct sock_filter	 keyed[SC_EXEC_KEY_LEN];
+	size_t			 ncaps = sizeof(runner_caps) /
+				    sizeof(runner_caps[0]);
 
 	sandbox_protect();
 	if (sandbox_bounding(runner_caps, ncaps) == -1 ||
@@ -1537,9 +1611,14 @@ sandbox_runner(const struct ep2_conf *conf)
 		return (-1);
 	if (conf != NULL && sandbox_exec_only(conf->haproxy_binary) == -1)
 		return (-1);
-	if (sandbox_install(runner_filter,
-	    sizeof(runner_filter) / sizeof(runner_filter[0]),
-	    SECCOMP_RET_ALLOW) == -1)
+	if (getrandom(exec_key, sizeof(exec_key), 0) != sizeof(exec_key)) {
+		log_warn("sandbox: getrandom");
+		return (-1);
+	}
+	sandbox_exec_rules(keyed);
+	if (sandbox_install2(runner_filter,
+	    sizeof(runner_filter) / sizeof(runner_filter[0]), keyed,
+	    SC_EXEC_KEY_LEN, SECCOMP_RET_ALLOW) == -1)
 		return (-1);
 	log_debug("sandbox: runner confined");
 	return (0);
