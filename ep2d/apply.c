@@ -36,6 +36,7 @@
 
 #include "ep2d.h"
 #include "apply.h"
+#include "file.h"
 #include "log.h"
 
 #define TEMPLATE_MAX	(4 * 1024 * 1024)
@@ -50,14 +51,11 @@ apply_read_file(const char *path, size_t max, char **bufp, size_t *lenp)
 	ssize_t		 n;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/* a FIFO in its place must not hold the parent */
+	if ((fd = file_open(path, FILE_READ, 0)) == -1)
 		return (-1);
 	if (fstat(fd, &st) == -1)
 		goto fail;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		goto fail;
-	}
 	if ((size_t)st.st_size > max) {
 		errno = EFBIG;
 		goto fail;
@@ -171,7 +169,9 @@ fsync_dir(const char *path)
 
 /*
  * Write CFG.new: same owner and mode as CFG when it exists, synced to
- * disk before anyone reads it.
+ * disk before anyone reads it.  Whatever held the name goes first, and
+ * the file is made afresh (file_open): a FIFO or a link left there
+ * cannot hold or lead the parent.
  */
 int
 apply_write_new(const char *path, const char *buf, size_t len)
@@ -187,9 +187,7 @@ apply_write_new(const char *path, const char *buf, size_t len)
 		errno = ENAMETOOLONG;
 		return (-1);
 	}
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1)
+	if ((fd = file_open(tmp, FILE_NEW, 0644)) == -1)
 		return (-1);
 	if (stat(path, &st) == 0) {
 		if (fchown(fd, st.st_uid, st.st_gid) == -1)
@@ -275,9 +273,14 @@ apply_haproxy_pid(const struct ep2_conf *conf)
 	char	 line[32], *ep;
 	long	 v;
 	pid_t	 pid = 0;
+	int	 fd;
 
-	if ((fp = fopen(conf->pid_file, "re")) == NULL)
+	if ((fd = file_open(conf->pid_file, FILE_READ, 0)) == -1)
 		return (0);
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return (0);
+	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
 		v = strtol(line, &ep, 10);

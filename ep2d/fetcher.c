@@ -322,8 +322,9 @@ fetcher_main(const char *conffile, int debug, int verbose)
 	log_quiet(0);
 	if (r == -1)
 		fatalx("%s: configuration refused", conffile);
-	if (conf.log_file[0] != '\0' && log_file_open(conf.log_file) == -1)
-		log_warn("%s", conf.log_file);
+	/* when it cannot be opened, the parent has said why */
+	if (conf.log_file[0] != '\0')
+		(void)log_file_open(conf.log_file);
 	if (fcntl(PROC_PARENT_SOCK_FILENO, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("fcntl");
 

@@ -50,6 +50,7 @@
 #include <systemd/sd-bus.h>
 
 #include "ep2d.h"
+#include "file.h"
 #include "log.h"
 #include "proc.h"
 
@@ -341,10 +342,15 @@ haproxy_pids(int fd, pid_t *pids, int max, int ours)
 	FILE		*fp;
 	char		 line[64], why[768], *ep;
 	long		 v;
-	int		 n = 0, bad = 0, lines = 0;
+	int		 pfd, n = 0, bad = 0, lines = 0;
 
-	if ((fp = fopen(rconf->pid_file, "re")) == NULL)
+	/* a FIFO in its place must not hold the runner */
+	if ((pfd = file_open(rconf->pid_file, FILE_READ, 0)) == -1)
 		return (0);
+	if ((fp = fdopen(pfd, "r")) == NULL) {
+		close(pfd);
+		return (0);
+	}
 	/* HAProxy writes one line per process: a long file is not its */
 	while (n < max && lines++ < 4 * max &&
 	    fgets(line, sizeof(line), fp) != NULL) {
@@ -407,10 +413,14 @@ runner_scan(const char *path, char *msg, size_t msglen)
 	FILE		*fp;
 	char		 line[256], *w;
 	size_t		 i, n;
-	int		 lineno = 0, start = 1, r = 0;
+	int		 fd, lineno = 0, start = 1, r = 0;
 
-	if ((fp = fopen(path, "re")) == NULL)
+	if ((fd = file_open(path, FILE_READ, 0)) == -1)
 		return (0);	/* haproxy -c says what is wrong */
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return (0);
+	}
 	while (r == 0 && fgets(line, sizeof(line), fp) != NULL) {
 		n = strlen(line);
 		if (start) {

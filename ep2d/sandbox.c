@@ -64,6 +64,7 @@
 #include <unistd.h>
 
 #include "ep2d.h"
+#include "file.h"
 #include "log.h"
 
 #if defined(__x86_64__)
@@ -859,14 +860,14 @@ sandbox_copy(const char *root, const char *name)
 	    sizeof(src) ||
 	    (size_t)snprintf(dst, sizeof(dst), "%s/etc/%s", root, name) >=
 	    sizeof(dst) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/etc/.%s.XXXXXX", root,
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/etc/.%s.new", root,
 	    name) >= sizeof(tmp)) {
 		log_warnx("sandbox: %s: path too long", root);
 		return (-1);
 	}
-	if ((in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	if ((in = file_open(src, FILE_READ, 0)) == -1) {
 		if (errno != ENOENT) {
-			log_warn("sandbox: %s", src);
+			log_warnx("sandbox: %s: %s", src, file_strerror(errno));
 			return (-1);
 		}
 		if (unlink(dst) == -1 && errno != ENOENT) {
@@ -899,8 +900,8 @@ sandbox_copy(const char *root, const char *name)
 			break;
 		len += n;
 	}
-	if ((out = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		log_warn("sandbox: %s", tmp);
+	if ((out = file_open(tmp, FILE_NEW, 0644)) == -1) {
+		log_warnx("sandbox: %s: %s", tmp, file_strerror(errno));
 		goto fail;
 	}
 	if (fchmod(out, 0644) == -1) {
