@@ -382,6 +382,7 @@ void	 control_cleanup(const char *);
 
 /* sandbox.c */
 int	 sandbox_fetcher(const char *);
+int	 sandbox_fetcher_allow(const char *);
 int	 sandbox_parent(const struct ep2_conf *);
 int	 sandbox_reloader(void);
 int	 sandbox_runner(const struct ep2_conf *);

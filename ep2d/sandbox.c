@@ -307,8 +307,9 @@ static const struct sock_filter common_allow[] = {
  * fetcher has nothing to write but sockets, pipes and the log.
  */
 static const struct sock_filter fetcher_filter[] = {
-	/* files in the chroot, read-only */
+	/* files in the chroot, read-only; a servers file's link, read */
 	SC_FILES_READ_ONLY,
+	SC_ALLOW(__NR_readlinkat),
 	SC_ALLOW(__NR_inotify_add_watch),
 	SC_ALLOW(__NR_inotify_rm_watch),
 
@@ -1330,12 +1331,14 @@ sandbox_ctl_path(char *buf, size_t len)
 
 /*
  * Landlock on the whole file system for who: every access is handled,
- * and allowed only under the n places of the list.  Without Landlock
- * (an old kernel, a service manager's filter) a line says so and the
- * process goes on without it.
+ * and allowed only under the n places of the list.  The rules are drawn
+ * now, by name; *rfdp is the ruleset to restrict the process with, or
+ * -1 when there is no Landlock (an old kernel, a service manager's
+ * filter), which a line says and the process goes on without.
  */
 static int
-sandbox_fs(const char *who, const struct sandbox_place *pl, size_t n)
+sandbox_fs_rules(const char *who, const struct sandbox_place *pl, size_t n,
+    int *rfdp)
 {
 #ifdef __NR_landlock_create_ruleset
 	struct landlock_ruleset_attr	 ra;
@@ -1343,6 +1346,7 @@ sandbox_fs(const char *who, const struct sandbox_place *pl, size_t n)
 	size_t				 i;
 	int				 abi, rfd, r = 0;
 
+	*rfdp = -1;
 	if (!sandbox_allowed(__NR_landlock_create_ruleset, 0, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION)) {
 		log_info("sandbox: Landlock is refused by the service "
@@ -1382,16 +1386,101 @@ sandbox_fs(const char *who, const struct sandbox_place *pl, size_t n)
 	for (i = 0; i < n && r == 0; i++)
 		r = sandbox_ll_rule(rfd, who, pl[i].path, pl[i].dir,
 		    pl[i].access, handled);
-	if (r == 0 && syscall(__NR_landlock_restrict_self, rfd, 0) == -1) {
-		log_warn("sandbox: landlock_restrict_self");
-		r = -1;
+	if (r == -1) {
+		close(rfd);
+		return (-1);
 	}
-	close(rfd);
-	return (r);
+	*rfdp = rfd;
+	return (0);
 #else
+	*rfdp = -1;
 	log_info("sandbox: built without Landlock; the %s's file system "
 	    "access is not limited", who);
 	return (0);
+#endif
+}
+
+/* Restrict the process with the ruleset of sandbox_fs_rules, if any. */
+static int
+sandbox_fs_restrict(int rfd)
+{
+	int	 r = 0;
+
+	if (rfd == -1)
+		return (0);
+#ifdef __NR_landlock_create_ruleset
+	if (syscall(__NR_landlock_restrict_self, rfd, 0) == -1) {
+		log_warn("sandbox: landlock_restrict_self");
+		r = -1;
+	}
+#endif
+	close(rfd);
+	return (r);
+}
+
+/* Landlock now: the rules and the restriction in one step. */
+static int
+sandbox_fs(const char *who, const struct sandbox_place *pl, size_t n)
+{
+	int	 rfd;
+
+	if (sandbox_fs_rules(who, pl, n, &rfd) == -1)
+		return (-1);
+	return (sandbox_fs_restrict(rfd));
+}
+
+/*
+ * The fetcher keeps descriptors of directories outside its chroot (the
+ * servers files'), and a lookup through one is not stopped by the
+ * chroot: "..", or a symbolic link found there, would reach anything
+ * _ep2d may read.  So Landlock, where the kernel has it, lets it read
+ * beneath those directories and the chroot's etc, and nothing else, and
+ * write, make or execute nothing at all.
+ */
+static char	*fetcher_dirs[EP2D_MAX_BACKENDS];
+static size_t	 nfetcher_dirs;
+
+int
+sandbox_fetcher_allow(const char *dir)
+{
+	size_t	 i;
+
+	for (i = 0; i < nfetcher_dirs; i++)
+		if (strcmp(fetcher_dirs[i], dir) == 0)
+			return (0);
+	if (nfetcher_dirs == EP2D_MAX_BACKENDS) {
+		log_warnx("sandbox: more than %d directories for the fetcher",
+		    EP2D_MAX_BACKENDS);
+		return (-1);
+	}
+	if ((fetcher_dirs[nfetcher_dirs] = strdup(dir)) == NULL) {
+		log_warn("%s: strdup", __func__);
+		return (-1);
+	}
+	nfetcher_dirs++;
+	return (0);
+}
+
+static int
+sandbox_fetcher_rules(const char *root, int *rfdp)
+{
+#ifdef __NR_landlock_create_ruleset
+	struct sandbox_place	 pl[EP2D_MAX_BACKENDS + 1];
+	char			 etc[PATH_MAX];
+	size_t			 i;
+
+	if ((size_t)snprintf(etc, sizeof(etc), "%s/etc", root) >= sizeof(etc))
+		return (-1);
+	memset(pl, 0, sizeof(pl));
+	pl[0].path = etc;
+	pl[0].access = LL_READ;
+	for (i = 0; i < nfetcher_dirs; i++) {
+		pl[i + 1].path = fetcher_dirs[i];
+		pl[i + 1].access = LL_READ;
+	}
+	return (sandbox_fs_rules("fetcher", pl, nfetcher_dirs + 1, rfdp));
+#else
+	return (sandbox_fs_rules("fetcher", NULL, 0, rfdp));
 #endif
 }
 
@@ -1464,6 +1553,7 @@ sandbox_fetcher_user(const char *root, const char *user)
 	struct passwd		*pw;
 	uid_t			 uid, ruid, euid, suid;
 	gid_t			 gid, rgid, egid, sgid, groups[2];
+	int			 rfd = -1, r;
 
 	sandbox_protect();
 	if (geteuid() != 0) {
@@ -1497,32 +1587,35 @@ sandbox_fetcher_user(const char *root, const char *user)
 		    "SystemCallFilter=chroot after the other lines)");
 		return (-1);
 	}
+	/* the rules name their places while the names still mean them */
+	if (sandbox_fetcher_rules(root, &rfd) == -1)
+		return (-1);
 	if (chroot(root) == -1) {
 		log_warn("sandbox: chroot %s", root);
-		return (-1);
+		goto fail;
 	}
 	if (chdir("/") == -1) {
 		log_warn("sandbox: chdir /");
-		return (-1);
+		goto fail;
 	}
 	if (sandbox_bounding(NULL, 0) == -1)
-		return (-1);
+		goto fail;
 
 	if (setgroups(1, &gid) == -1) {
 		log_warn("sandbox: setgroups");
-		return (-1);
+		goto fail;
 	}
 	if (setresgid(gid, gid, gid) == -1) {
 		log_warn("sandbox: setresgid %u", (unsigned int)gid);
-		return (-1);
+		goto fail;
 	}
 	if (setresuid(uid, uid, uid) == -1) {
 		log_warn("sandbox: setresuid %u", (unsigned int)uid);
-		return (-1);
+		goto fail;
 	}
 	/* the inheritable set survives setuid: clear it too */
 	if (sandbox_capset(NULL, 0) == -1)
-		return (-1);
+		goto fail;
 
 	/* trust nothing: check that there is no way back */
 	if (getresuid(&ruid, &euid, &suid) == -1 ||
@@ -1531,17 +1624,22 @@ sandbox_fetcher_user(const char *root, const char *user)
 	    rgid != gid || egid != gid || sgid != gid ||
 	    getgroups(2, groups) != 1 || groups[0] != gid) {
 		log_warnx("sandbox: user switch to %s incomplete", user);
-		return (-1);
+		goto fail;
 	}
 	if (setuid(0) != -1 || seteuid(0) != -1 || setgid(0) != -1) {
 		log_warnx("sandbox: %s could become root again", user);
-		return (-1);
+		goto fail;
 	}
 	if (!sandbox_caps_empty()) {
 		log_warnx("sandbox: capabilities left after the user switch");
-		return (-1);
+		goto fail;
 	}
 	if (sandbox_nnp() == -1)
+		goto fail;
+	/* no_new_privs first: without CAP_SYS_ADMIN Landlock needs it */
+	r = sandbox_fs_restrict(rfd);
+	rfd = -1;
+	if (r == -1)
 		return (-1);
 
 	if (sandbox_trap_sigsys(sandbox_debug()) == -1)
@@ -1554,6 +1652,10 @@ sandbox_fetcher_user(const char *root, const char *user)
 	log_debug("sandbox: fetcher confined to %s as %s (uid %u)", root,
 	    user, (unsigned int)uid);
 	return (0);
+ fail:
+	if (rfd != -1)
+		close(rfd);
+	return (-1);
 }
 
 /*

@@ -172,6 +172,42 @@ f_files(void)
 	return (0);
 }
 
+/*
+ * The servers file's directory, opened before the chroot, reaches
+ * outside it: neither ".." nor a symbolic link found there may lead
+ * anywhere but beneath it (Landlock).
+ */
+static char	 srv[128];
+
+static int
+f_escape(void)
+{
+	int	 dfd, fd, rv;
+
+	if ((dfd = open(srv, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (99);
+	if (sandbox_fetcher_allow(srv) == -1)
+		return (98);
+	if ((rv = fetcher()) != 0)
+		return (rv);
+	if ((fd = openat(dfd, "servers", O_RDONLY)) == -1)
+		return (1);
+	close(fd);
+	if (openat(dfd, "../../../etc/passwd", O_RDONLY) != -1)
+		return (2);
+	if (openat(dfd, "out", O_RDONLY) != -1)
+		return (3);
+	if (openat(dfd, "..", O_RDONLY | O_DIRECTORY) != -1)
+		return (4);
+	if (openat(dfd, "../../../etc/hostname", O_RDONLY) != -1)
+		return (5);
+	/* and the chroot's etc still reads */
+	if ((fd = open("/etc/hosts", O_RDONLY)) == -1)
+		return (6);
+	close(fd);
+	return (0);
+}
+
 static int
 f_sockets(void)
 {
@@ -978,6 +1014,8 @@ main(void)
 	ep2d_uid = pw->pw_uid;
 	ep2d_gid = pw->pw_gid;
 	cap_init();
+	landlock = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION) >= 1;
 	strlcpy(dir, "/tmp/ep2d-sandbox.XXXXXX", sizeof(dir));
 	if (mkdtemp(dir) == NULL)
 		fatal("mkdtemp");
@@ -1009,6 +1047,23 @@ main(void)
 	is_int(run(f_setuid), 128 + SIGSYS, "fetcher: setuid(0) kills it");
 	is_int(run(f_files), 0, "fetcher: only the chroot, read-only");
 	is_int(run(f_sockets), 0, "fetcher: IP sockets only");
+	if (chmod(dir, 0755) == -1)
+		fatal("chmod");
+	snprintf(srv, sizeof(srv), "%s/srv", dir);
+	snprintf(buf1, sizeof(buf1), "%s/servers", srv);
+	snprintf(buf2, sizeof(buf2), "%s/out", srv);
+	if (mkdir(srv, 0755) == -1 ||
+	    (fd1 = open(buf1, O_WRONLY | O_CREAT, 0644)) == -1 ||
+	    symlink("../../../etc/passwd", buf2) == -1)
+		fatal("%s", srv);
+	close(fd1);
+	if (landlock)
+		is_int(run(f_escape), 0, "fetcher (Landlock): through the "
+		    "servers file's directory, only what is beneath it: not "
+		    "\"../../../etc/passwd\", not a link to it, not \"..\"");
+	else
+		ok(1, "# SKIP no Landlock: the fetcher's directory "
+		    "descriptor is not fenced");
 	is_int(run(f_resolve), 0, "fetcher: getaddrinfo in a thread resolves "
 	    "localhost from the chroot's hosts");
 	is_int(run(f_curl), 0, "fetcher: libcurl resolves and connects");
@@ -1048,8 +1103,6 @@ main(void)
 	    "stream socket, no ptrace, "
 	    "capabilities for files only; threads and unix sockets work");
 	cap_start();
-	landlock = syscall(SYS_landlock_create_ruleset, NULL, 0,
-	    LANDLOCK_CREATE_RULESET_VERSION) >= 1;
 	if (landlock) {
 		char	 d[256];
 		int	 lfd;
