@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,12 +266,75 @@ apply_config_slots(const struct server_set *set)
 	return (slots);
 }
 
-/* Is HAProxy running?  pid_file names a live process. */
+/*
+ * Is pid one of HAProxy's processes for our configuration?  Only those
+ * may be given to -sf (runner.c): a pid written into pid_file by
+ * somebody else must not make a reload signal another process, nor a
+ * pid reused by another process after HAProxy died pass for HAProxy.  Ours is named after
+ * haproxy_binary (its comm) and was started with -f
+ * haproxy_config_file.  /proc/PID/exe would say more but needs ptrace
+ * access, which Landlock refuses across domains, and a HAProxy started
+ * by an earlier ep2d lives in another one.  0 and why when it is not.
+ */
+int
+apply_pid_is_haproxy(const struct ep2_conf *conf, pid_t pid, char *why,
+    size_t whylen)
+{
+	static char	 args[3 * PATH_MAX + 2048];
+	char		 path[64], comm[32];
+	const char	*base, *a, *end, *next;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, prevf = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return (0);
+	}
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	comm[n > 0 ? n : 0] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	/* the kernel keeps 15 bytes of the name the binary was run by */
+	base = strrchr(conf->haproxy_binary, '/');
+	base = base != NULL ? base + 1 : conf->haproxy_binary;
+	if (strncmp(comm, base, 15) != 0) {
+		snprintf(why, whylen, "it is \"%.15s\", not %.15s", comm,
+		    base);
+		return (0);
+	}
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return (0);
+	}
+	while (len < sizeof(args) - 1 &&
+	    (n = read(fd, args + len, sizeof(args) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	args[len] = '\0';
+	for (a = args, end = args + len; a < end; a = next) {
+		next = a + strlen(a) + 1;
+		if (prevf && strcmp(a, conf->haproxy_config_file) == 0)
+			return (1);
+		prevf = strcmp(a, "-f") == 0;
+	}
+	snprintf(why, whylen, "it was not started with -f %.512s",
+	    conf->haproxy_config_file);
+	return (0);
+}
+
+/*
+ * Is HAProxy running?  pid_file names a live process: HAProxy's own
+ * when ep2d starts it (start_by = binary), any under systemd.
+ */
 pid_t
 apply_haproxy_pid(const struct ep2_conf *conf)
 {
 	FILE	*fp;
-	char	 line[32], *ep;
+	char	 line[32], why[768], *ep;
 	long	 v;
 	pid_t	 pid = 0;
 	int	 fd;
@@ -286,7 +350,10 @@ apply_haproxy_pid(const struct ep2_conf *conf)
 		v = strtol(line, &ep, 10);
 		if (*ep != '\0' || v <= 1 || v > INT32_MAX)
 			continue;
-		if (kill((pid_t)v, 0) == 0 || errno == EPERM) {
+		if (kill((pid_t)v, 0) == -1 && errno != EPERM)
+			continue;
+		if (conf->start_by != START_BINARY ||
+		    apply_pid_is_haproxy(conf, (pid_t)v, why, sizeof(why))) {
 			pid = (pid_t)v;
 			break;
 		}

@@ -50,6 +50,7 @@
 #include <systemd/sd-bus.h>
 
 #include "ep2d.h"
+#include "apply.h"
 #include "file.h"
 #include "log.h"
 #include "proc.h"
@@ -63,7 +64,6 @@ static pid_t	 runner_pid = -1;	/* in the reloader */
 
 static int	 run_argv(int, char *const [], char *, size_t);
 static int	 systemd_call(const char *, const char *, char *, size_t);
-static int	 haproxy_ours(pid_t, char *, size_t);
 static int	 haproxy_pids(int, pid_t *, int, int);
 static void	 runner_note(int, int, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
@@ -272,65 +272,6 @@ systemd_call(const char *method, const char *unit, char *msg, size_t msglen)
 }
 
 /*
- * Is pid one of HAProxy's processes for our configuration?  Only those
- * may be given to -sf: a pid written into pid_file by somebody else
- * must not make a reload signal another process.  Ours is named after
- * haproxy_binary (its comm) and was started with -f
- * haproxy_config_file.  /proc/PID/exe would say more but needs ptrace
- * access, which Landlock refuses across domains, and a HAProxy started
- * by an earlier ep2d lives in another one.  0 and why when it is not.
- */
-static int
-haproxy_ours(pid_t pid, char *why, size_t whylen)
-{
-	static char	 args[3 * PATH_MAX + 2048];
-	char		 path[64], comm[32];
-	const char	*base, *a, *end, *next;
-	size_t		 len = 0;
-	ssize_t		 n;
-	int		 fd, prevf = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		return (0);
-	}
-	n = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	comm[n > 0 ? n : 0] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
-	/* the kernel keeps 15 bytes of the name the binary was run by */
-	base = strrchr(rconf->haproxy_binary, '/');
-	base = base != NULL ? base + 1 : rconf->haproxy_binary;
-	if (strncmp(comm, base, 15) != 0 || (strlen(base) < 15 &&
-	    strlen(comm) != strlen(base))) {
-		snprintf(why, whylen, "it is \"%.15s\", not %.15s", comm,
-		    base);
-		return (0);
-	}
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		return (0);
-	}
-	while (len < sizeof(args) - 1 &&
-	    (n = read(fd, args + len, sizeof(args) - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	args[len] = '\0';
-	for (a = args, end = args + len; a < end; a = next) {
-		next = a + strlen(a) + 1;
-		if (prevf && strcmp(a, rconf->haproxy_config_file) == 0)
-			return (1);
-		prevf = strcmp(a, "-f") == 0;
-	}
-	snprintf(why, whylen, "it was not started with -f %.512s",
-	    rconf->haproxy_config_file);
-	return (0);
-}
-
-/*
  * The pids in pid_file that are alive: haproxy's -sf list.  A line that
  * is not a pid is reported to the reloader when fd is its pair.  With
  * ours set, only HAProxy's processes for our configuration are kept,
@@ -367,7 +308,8 @@ haproxy_pids(int fd, pid_t *pids, int max, int ours)
 		}
 		if (kill((pid_t)v, 0) == -1 && errno == ESRCH)
 			continue;
-		if (ours && !haproxy_ours((pid_t)v, why, sizeof(why))) {
+		if (ours && !apply_pid_is_haproxy(rconf, (pid_t)v, why,
+		    sizeof(why))) {
 			if (fd != -1 && bad++ < 4)
 				runner_note(fd, 2, "%s: pid %ld is not "
 				    "HAProxy's, not signalled: %s",

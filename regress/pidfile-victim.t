@@ -2,7 +2,9 @@
 # Only HAProxy's own processes get -sf: pids of other processes written
 # into pid_file (a plain victim, and one named haproxy but not running
 # our haproxy.cfg) survive a reload, each named by a line, while the
-# reload happens and the old HAProxy finishes.  Ports 26560-26579.
+# reload happens and the old HAProxy finishes.  Nor does another
+# process at HAProxy's pid pass for a running HAProxy.
+# Ports 26560-26579.
 PORT_BASE=26560
 . "$(dirname "$0")/lib.sh"
 t_init
@@ -51,5 +53,33 @@ log_has "pid $V2 is not HAProxy's, not signalled: it was not started with -f $T/
 ok $? "a line names the second victim and why"
 [ "$(answers 4)" = "b$B1 b$B2 " ]
 ok $? "the new HAProxy serves both servers"
+
+# HAProxy gone and its pid taken by another process: not HAProxy to
+# ep2d, which starts one even though haproxy.cfg is as it should be
+kill "$EP2D_PID"
+wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
+H=$(haproxy_pid)
+kill "$H"
+wait_for 10 sh -c "! kill -0 $H 2>/dev/null"
+ok $? "ep2d and HAProxy ($H) stopped"
+echo "$V1" > "$T/haproxy.pid"
+ep2d_start
+wait_for 10 sh -c "[ \"\$(haproxy_pid)\" != $V1 ]"
+ok $? "ep2d starts HAProxy: the pid file's live process ($V1) is not it"
+wait_for 10 hap_has 127.0.0.1:$B1 127.0.0.1:$B2
+ok $? "which serves the servers"
+alive "$V1"
+ok $? "the victim still lives"
+
+# and while ep2d runs: HAProxy killed, its pid file naming the victim
+H=$(haproxy_pid)
+kill "$H"
+wait_for 10 sh -c "! kill -0 $H 2>/dev/null"
+echo "$V1" > "$T/haproxy.pid"
+haproxy_down() {
+	"$EP2CTL" -s "$CTL" show metrics | grep -qx "ep2d_haproxy_up 0"
+}
+wait_for 10 haproxy_down
+ok $? "ep2d_haproxy_up is 0: the victim does not pass for HAProxy"
 
 done_testing
