@@ -270,9 +270,11 @@ apply_config_slots(const struct server_set *set)
  * Is pid one of HAProxy's processes for our configuration?  Only those
  * may be given to -sf (runner.c): a pid written into pid_file by
  * somebody else must not make a reload signal another process, nor a
- * pid reused by another process after HAProxy died pass for HAProxy.  Ours is named after
- * haproxy_binary (its comm) and was started with -f
- * haproxy_config_file.  /proc/PID/exe would say more but needs ptrace
+ * pid reused by another process after HAProxy died pass for HAProxy.
+ * Ours is named after haproxy_binary (its comm) and was started with
+ * -f haproxy_config_file or -p pid_file (a HAProxy started by hand from
+ * a copy of the file still writes our pid file; another HAProxy of the
+ * host does neither).  /proc/PID/exe would say more but needs ptrace
  * access, which Landlock refuses across domains, and a HAProxy started
  * by an earlier ep2d lives in another one.  0 and why when it is not.
  */
@@ -282,10 +284,10 @@ apply_pid_is_haproxy(const struct ep2_conf *conf, pid_t pid, char *why,
 {
 	static char	 args[3 * PATH_MAX + 2048];
 	char		 path[64], comm[32];
-	const char	*base, *a, *end, *next;
+	const char	*base, *a, *end, *next, *prev = "";
 	size_t		 len = 0;
 	ssize_t		 n;
-	int		 fd, prevf = 0;
+	int		 fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -315,14 +317,16 @@ apply_pid_is_haproxy(const struct ep2_conf *conf, pid_t pid, char *why,
 		len += n;
 	close(fd);
 	args[len] = '\0';
-	for (a = args, end = args + len; a < end; a = next) {
+	for (a = args, end = args + len; a < end; prev = a, a = next) {
 		next = a + strlen(a) + 1;
-		if (prevf && strcmp(a, conf->haproxy_config_file) == 0)
+		if ((strcmp(prev, "-f") == 0 &&
+		    strcmp(a, conf->haproxy_config_file) == 0) ||
+		    (strcmp(prev, "-p") == 0 &&
+		    strcmp(a, conf->pid_file) == 0))
 			return (1);
-		prevf = strcmp(a, "-f") == 0;
 	}
-	snprintf(why, whylen, "it was not started with -f %.512s",
-	    conf->haproxy_config_file);
+	snprintf(why, whylen, "it was started with neither -f %.300s nor "
+	    "-p %.300s", conf->haproxy_config_file, conf->pid_file);
 	return (0);
 }
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Only HAProxy's own processes get -sf: pids of other processes written
 # into pid_file (a plain victim, and one named haproxy but not running
-# our haproxy.cfg) survive a reload, each named by a line, while the
+# our haproxy.cfg nor writing our pid file) survive a reload, each named by a line, while the
 # reload happens and the old HAProxy finishes.  Nor does another
 # process at HAProxy's pid pass for a running HAProxy.
 # Ports 26560-26579.
@@ -49,7 +49,7 @@ alive "$V1" && alive "$V2"
 ok $? "both victims are still alive"
 log_has "pid $V1 is not HAProxy's, not signalled: it is \"sleep\", not haproxy"
 ok $? "a line names the first victim and why"
-log_has "pid $V2 is not HAProxy's, not signalled: it was not started with -f $T/haproxy.cfg"
+log_has "pid $V2 is not HAProxy's, not signalled: it was started with neither -f $T/haproxy.cfg nor -p $T/haproxy.pid"
 ok $? "a line names the second victim and why"
 [ "$(answers 4)" = "b$B1 b$B2 " ]
 ok $? "the new HAProxy serves both servers"
