@@ -39,6 +39,7 @@
 #define LIBBSD_OPENBSD_VIS	/* libbsd's strnvis flavour, no warning */
 #include <vis.h>
 
+#include "file.h"
 #include "log.h"
 
 static int	 debug;
@@ -126,7 +127,9 @@ log_procinit(const char *procname)
  * EP2's log_file.  The parent opens it; children inherit the descriptor
  * across fork and exec (it is not close-on-exec for them) so that their
  * lines land in the same file.  O_APPEND keeps writers from overwriting
- * each other.
+ * each other.  Opened as root, in a directory others may write: a
+ * symbolic link, a FIFO or another name of some file there is refused
+ * (file_open), errno saying which (file_strerror).
  */
 int
 log_file_open(const char *path)
@@ -139,8 +142,7 @@ log_file_open(const char *path)
 		errno = ENAMETOOLONG;
 		return (-1);
 	}
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0640)) == -1)
+	if ((fd = file_open(path, FILE_APPEND, 0640)) == -1)
 		return (-1);
 	if (log_fd != -1)
 		close(log_fd);
@@ -159,7 +161,7 @@ log_file_reopen(void)
 		return;
 	memcpy(path, log_path, sizeof(path));
 	if (log_file_open(path) == -1)
-		log_warn("reopen %s", path);
+		log_warnx("reopen %s: %s", path, file_strerror(errno));
 }
 
 /* The log file's descriptor, or -1: for a signal handler's write(2). */

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@
 
 #include "ep2d.h"
 #include "apply.h"
+#include "file.h"
 #include "log.h"
 
 #define TEMPLATE_MAX	(4 * 1024 * 1024)
@@ -50,14 +52,11 @@ apply_read_file(const char *path, size_t max, char **bufp, size_t *lenp)
 	ssize_t		 n;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/* a FIFO in its place must not hold the parent */
+	if ((fd = file_open(path, FILE_READ, 0)) == -1)
 		return (-1);
 	if (fstat(fd, &st) == -1)
 		goto fail;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		goto fail;
-	}
 	if ((size_t)st.st_size > max) {
 		errno = EFBIG;
 		goto fail;
@@ -171,7 +170,9 @@ fsync_dir(const char *path)
 
 /*
  * Write CFG.new: same owner and mode as CFG when it exists, synced to
- * disk before anyone reads it.
+ * disk before anyone reads it.  Whatever held the name goes first, and
+ * the file is made afresh (file_open): a FIFO or a link left there
+ * cannot hold or lead the parent.
  */
 int
 apply_write_new(const char *path, const char *buf, size_t len)
@@ -187,9 +188,7 @@ apply_write_new(const char *path, const char *buf, size_t len)
 		errno = ENAMETOOLONG;
 		return (-1);
 	}
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1)
+	if ((fd = file_open(tmp, FILE_NEW, 0644)) == -1)
 		return (-1);
 	if (stat(path, &st) == 0) {
 		if (fchown(fd, st.st_uid, st.st_gid) == -1)
@@ -267,23 +266,98 @@ apply_config_slots(const struct server_set *set)
 	return (slots);
 }
 
-/* Is HAProxy running?  pid_file names a live process. */
+/*
+ * Is pid one of HAProxy's processes for our configuration?  Only those
+ * may be given to -sf (runner.c): a pid written into pid_file by
+ * somebody else must not make a reload signal another process, nor a
+ * pid reused by another process after HAProxy died pass for HAProxy.
+ * Ours is named after haproxy_binary (its comm) and was started with
+ * -f haproxy_config_file or -p pid_file (a HAProxy started by hand from
+ * a copy of the file still writes our pid file; another HAProxy of the
+ * host does neither).  /proc/PID/exe would say more but needs ptrace
+ * access, which Landlock refuses across domains, and a HAProxy started
+ * by an earlier ep2d lives in another one.  0 and why when it is not.
+ */
+int
+apply_pid_is_haproxy(const struct ep2_conf *conf, pid_t pid, char *why,
+    size_t whylen)
+{
+	static char	 args[3 * PATH_MAX + 2048];
+	char		 path[64], comm[32];
+	const char	*base, *a, *end, *next, *prev = "";
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return (0);
+	}
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	comm[n > 0 ? n : 0] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	/* the kernel keeps 15 bytes of the name the binary was run by */
+	base = strrchr(conf->haproxy_binary, '/');
+	base = base != NULL ? base + 1 : conf->haproxy_binary;
+	if (strncmp(comm, base, 15) != 0) {
+		snprintf(why, whylen, "it is \"%.15s\", not %.15s", comm,
+		    base);
+		return (0);
+	}
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return (0);
+	}
+	while (len < sizeof(args) - 1 &&
+	    (n = read(fd, args + len, sizeof(args) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	args[len] = '\0';
+	for (a = args, end = args + len; a < end; prev = a, a = next) {
+		next = a + strlen(a) + 1;
+		if ((strcmp(prev, "-f") == 0 &&
+		    strcmp(a, conf->haproxy_config_file) == 0) ||
+		    (strcmp(prev, "-p") == 0 &&
+		    strcmp(a, conf->pid_file) == 0))
+			return (1);
+	}
+	snprintf(why, whylen, "it was started with neither -f %.300s nor "
+	    "-p %.300s", conf->haproxy_config_file, conf->pid_file);
+	return (0);
+}
+
+/*
+ * Is HAProxy running?  pid_file names a live process: HAProxy's own
+ * when ep2d starts it (start_by = binary), any under systemd.
+ */
 pid_t
 apply_haproxy_pid(const struct ep2_conf *conf)
 {
 	FILE	*fp;
-	char	 line[32], *ep;
+	char	 line[32], why[768], *ep;
 	long	 v;
 	pid_t	 pid = 0;
+	int	 fd;
 
-	if ((fp = fopen(conf->pid_file, "re")) == NULL)
+	if ((fd = file_open(conf->pid_file, FILE_READ, 0)) == -1)
 		return (0);
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return (0);
+	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
 		v = strtol(line, &ep, 10);
 		if (*ep != '\0' || v <= 1 || v > INT32_MAX)
 			continue;
-		if (kill((pid_t)v, 0) == 0 || errno == EPERM) {
+		if (kill((pid_t)v, 0) == -1 && errno != EPERM)
+			continue;
+		if (conf->start_by != START_BINARY ||
+		    apply_pid_is_haproxy(conf, (pid_t)v, why, sizeof(why))) {
 			pid = (pid_t)v;
 			break;
 		}

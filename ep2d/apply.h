@@ -26,5 +26,7 @@ int	 apply_install(const char *);
 void	 apply_discard(const char *);
 struct tmpl_slot *apply_config_slots(const struct server_set *);
 pid_t	 apply_haproxy_pid(const struct ep2_conf *);
+int	 apply_pid_is_haproxy(const struct ep2_conf *, pid_t, char *,
+	    size_t);
 
 #endif /* EP2D_APPLY_H */

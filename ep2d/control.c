@@ -147,8 +147,9 @@ control_init(const char *path, gid_t gid)
 {
 	struct sockaddr_un	 sun;
 	struct stat		 sb;
+	char			 self[64];
 	mode_t			 old;
-	int			 fd;
+	int			 fd, pfd = -1;
 
 	TAILQ_INIT(&control.conns);
 	memset(&sun, 0, sizeof(sun));
@@ -174,15 +175,30 @@ control_init(const char *path, gid_t gid)
 		return (-1);
 	}
 	umask(old);
-	if (chown(path, 0, gid == (gid_t)-1 ? 0 : gid) == -1 ||
-	    chmod(path, S_IRUSR | S_IWUSR | S_IRGRP | S_IWGRP) == -1) {
+	/*
+	 * chown and chmod the socket bound, through a descriptor of what
+	 * the name now holds, checked: somebody able to write the directory
+	 * could have put a link to another file there since the bind.
+	 */
+	if ((pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    fstat(pfd, &sb) == -1) {
 		log_warn("control socket %s", path);
 		goto fail;
 	}
-	if (stat(path, &sb) == -1) {
+	if (!S_ISSOCK(sb.st_mode) || sb.st_nlink != 1) {
+		log_warnx("control socket %s: replaced after bind; refused",
+		    path);
+		goto fail;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	if (fchownat(pfd, "", 0, gid == (gid_t)-1 ? 0 : gid,
+	    AT_EMPTY_PATH) == -1 ||
+	    chmod(self, S_IRUSR | S_IWUSR | S_IRGRP | S_IWGRP) == -1) {
 		log_warn("control socket %s", path);
 		goto fail;
 	}
+	close(pfd);
+	pfd = -1;
 	/* listen now: a second ep2d's in-use check must see us */
 	if (listen(fd, CONTROL_BACKLOG) == -1) {
 		log_warn("control socket %s: listen", path);
@@ -194,6 +210,8 @@ control_init(const char *path, gid_t gid)
 	return (0);
 
  fail:
+	if (pfd != -1)
+		close(pfd);
 	unlink(path);
 	close(fd);
 	return (-1);

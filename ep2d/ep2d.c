@@ -53,6 +53,7 @@
 
 #include "ep2d.h"
 #include "apply.h"
+#include "file.h"
 #include "log.h"
 #include "notify.h"
 
@@ -297,7 +298,8 @@ main(int argc, char *argv[])
 	log_init(p.debug, LOG_DAEMON);
 	log_setverbose(p.verbose);
 	if (p.conf.log_file[0] != '\0' && log_file_open(p.conf.log_file) == -1)
-		log_warn("log_file %s", p.conf.log_file);
+		log_warnx("log_file %s: %s; not written", p.conf.log_file,
+		    file_strerror(errno));
 	if (!p.debug && daemon(0, 0) == -1)
 		fatal("daemon");
 	lock_write_pid();
@@ -425,9 +427,8 @@ lock_config(const struct ep2_conf *conf)
 		logit(LOG_ERR, "lock_dir too long");
 		return (-1);
 	}
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-	    0644)) == -1) {
-		logit(LOG_ERR, "lock file %s: %s", path, strerror(errno));
+	if ((fd = file_open(path, FILE_KEEP, 0644)) == -1) {
+		logit(LOG_ERR, "lock file %s: %s", path, file_strerror(errno));
 		return (-1);
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
@@ -609,9 +610,10 @@ send_log_fd(void)
 	if (p.conf.log_file[0] == '\0')
 		return;
 	for (i = PROC_FETCHER; i < PROC_MAX; i++) {
-		if ((fd = open(p.conf.log_file, O_WRONLY | O_APPEND | O_CREAT |
-		    O_CLOEXEC, 0640)) == -1) {
-			log_warn("%s", p.conf.log_file);
+		if ((fd = file_open(p.conf.log_file, FILE_APPEND, 0640)) ==
+		    -1) {
+			log_warnx("log_file %s: %s", p.conf.log_file,
+			    file_strerror(errno));
 			return;
 		}
 		if (imsgev_compose(&p.iev[i], IMSG_LOG_REOPEN, 0, fd, NULL,
@@ -627,8 +629,8 @@ send_conf_fd(const char *path)
 	int	 i, fd;
 
 	for (i = PROC_FETCHER; i < PROC_MAX; i++) {
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-			log_warn("%s", path);
+		if ((fd = file_open(path, FILE_READ, 0)) == -1) {
+			log_warnx("%s: %s", path, file_strerror(errno));
 			continue;
 		}
 		if (imsgev_compose(&p.iev[i], IMSG_CONF_RELOAD, 0, fd, NULL,
@@ -1796,7 +1798,7 @@ metrics_text(size_t *lenp)
 	fprintf(fp, "ep2d_start_time_seconds %lld\n", (long long)p.started);
 	pid = apply_haproxy_pid(&p.conf);
 	metrics_head(fp, "ep2d_haproxy_up", "gauge",
-	    "1 when HAProxy's master process runs.");
+	    "1 when the process of HAProxy's pid file runs.");
 	fprintf(fp, "ep2d_haproxy_up %d\n", pid > 0);
 	metrics_head(fp, "ep2d_applies_total", "counter",
 	    "Changes brought to HAProxy, by how.");
@@ -1913,10 +1915,11 @@ metrics_file_write(void)
 		log_warn("metrics");
 		return;
 	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0644)) == -1) {
+	/* a FIFO or a link put at the name must not hold or lead us */
+	if ((fd = file_open(tmp, FILE_NEW, 0644)) == -1) {
 		if (!warned++)
-			log_warn("metrics_file %s", tmp);
+			log_warnx("metrics_file %s: %s", tmp,
+			    file_strerror(errno));
 		free(text);
 		return;
 	}

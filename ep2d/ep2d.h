@@ -392,9 +392,11 @@ void	 control_cleanup(const char *);
 
 /* sandbox.c */
 int	 sandbox_fetcher(const char *);
+int	 sandbox_fetcher_allow(const char *);
 int	 sandbox_parent(const struct ep2_conf *);
 int	 sandbox_reloader(void);
 int	 sandbox_runner(const struct ep2_conf *);
+int	 sandbox_execve(const char *, char *const [], char *const []);
 int	 sandbox_connector(void);
 
 /* connector.c */

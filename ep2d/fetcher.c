@@ -30,6 +30,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -322,8 +324,9 @@ fetcher_main(const char *conffile, int debug, int verbose)
 	log_quiet(0);
 	if (r == -1)
 		fatalx("%s: configuration refused", conffile);
-	if (conf.log_file[0] != '\0' && log_file_open(conf.log_file) == -1)
-		log_warn("%s", conf.log_file);
+	/* when it cannot be opened, the parent has said why */
+	if (conf.log_file[0] != '\0')
+		(void)log_file_open(conf.log_file);
 	if (fcntl(PROC_PARENT_SOCK_FILENO, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("fcntl");
 
@@ -353,6 +356,21 @@ fetcher_main(const char *conffile, int debug, int verbose)
 		if (ops[i]->init(&srcs[i]) == -1)
 			fatalx("%s: initialisation failed",
 			    src_name(&srcs[i]));
+
+	/*
+	 * The servers files' directories are read through descriptors
+	 * that reach outside the chroot: Landlock keeps what they reach
+	 * beneath them.
+	 */
+	for (i = 0; i < nsrcs; i++) {
+		char	 dir[PATH_MAX];
+
+		if (views[i]->orchestrator != ORCH_FILE)
+			continue;
+		if (strlcpy(dir, views[i]->file.path, sizeof(dir)) >=
+		    sizeof(dir) || sandbox_fetcher_allow(dirname(dir)) == -1)
+			fatalx("%s: sandbox", src_name(&srcs[i]));
+	}
 
 	/* ... because after this there is no way back. */
 	if (sandbox_fetcher(EP2D_CHROOT) == -1)

@@ -79,6 +79,7 @@ static void	 filesrc_inotify(int, short, void *);
 static void	 filesrc_timer(int, short, void *);
 static int	 filesrc_complete(struct filesrc *);
 static void	 filesrc_read(struct filesrc *);
+static int	 filesrc_open(struct filesrc *);
 static int	 filesrc_load(struct filesrc *, char **, size_t *);
 static void	 filesrc_fail(struct filesrc *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
@@ -417,7 +418,62 @@ filesrc_read(struct filesrc *fs)
 	set_free(&set);
 }
 
-/* The file, whole, from the directory opened before the sandbox. */
+/*
+ * Open the file in the directory opened before the sandbox, and nowhere
+ * else: that descriptor reaches outside the chroot, where ".." and a
+ * symbolic link would lead anywhere _ep2d may read.  A symbolic link is
+ * followed only to another name of the same directory (the way a
+ * generator switches versions: servers -> servers.2); one that leads
+ * elsewhere is refused.  The kernel does not follow any: O_NOFOLLOW,
+ * and each link is read with readlinkat.  Landlock, where there is
+ * one, fences a fetcher that would try anyway (sandbox.c).
+ */
+#define FILESRC_LINKS_MAX	8
+
+static int
+filesrc_open(struct filesrc *fs)
+{
+	char	 name[NAME_MAX + 1], link[NAME_MAX + 2];
+	char	 shown[LOG_VISIBLE_LEN];
+	ssize_t	 n;
+	int	 fd, hops;
+
+	strlcpy(name, fs->base, sizeof(name));
+	for (hops = 0; hops <= FILESRC_LINKS_MAX; hops++) {
+		/* O_NONBLOCK: a FIFO put in the file's place must not hang us */
+		if ((fd = openat(fs->dirfd, name, O_RDONLY | O_CLOEXEC |
+		    O_NONBLOCK | O_NOCTTY | O_NOFOLLOW)) != -1)
+			return (fd);
+		if (errno != ELOOP)
+			break;
+		if ((n = readlinkat(fs->dirfd, name, link,
+		    sizeof(link) - 1)) == -1)
+			break;
+		link[n] = '\0';
+		if (n == 0 || (size_t)n >= sizeof(name) ||
+		    memchr(link, '/', n) != NULL || strcmp(link, ".") == 0 ||
+		    strcmp(link, "..") == 0) {
+			log_visible(shown, sizeof(shown), link, n);
+			filesrc_fail(fs, "a symbolic link to \"%s\", outside "
+			    "its directory: refused", shown);
+			return (-1);
+		}
+		memcpy(name, link, n + 1);
+	}
+	if (hops > FILESRC_LINKS_MAX) {
+		filesrc_fail(fs, "more than %d symbolic links: refused",
+		    FILESRC_LINKS_MAX);
+		return (-1);
+	}
+	if (errno == EACCES)
+		filesrc_fail(fs, "%s (it must be readable by %s)",
+		    strerror(errno), EP2D_USER);
+	else
+		filesrc_fail(fs, "%s", strerror(errno));
+	return (-1);
+}
+
+/* The file, whole. */
 static int
 filesrc_load(struct filesrc *fs, char **bufp, size_t *lenp)
 {
@@ -427,16 +483,8 @@ filesrc_load(struct filesrc *fs, char **bufp, size_t *lenp)
 	ssize_t		 n;
 	int		 fd, saved;
 
-	/* O_NONBLOCK: a FIFO put in the file's place must not hang us */
-	if ((fd = openat(fs->dirfd, fs->base, O_RDONLY | O_CLOEXEC |
-	    O_NONBLOCK | O_NOCTTY)) == -1) {
-		if (errno == EACCES)
-			filesrc_fail(fs, "%s (it must be readable by %s)",
-			    strerror(errno), EP2D_USER);
-		else
-			filesrc_fail(fs, "%s", strerror(errno));
+	if ((fd = filesrc_open(fs)) == -1)
 		return (-1);
-	}
 	if (fstat(fd, &st) == -1) {
 		filesrc_fail(fs, "fstat: %s", strerror(errno));
 		goto fail;

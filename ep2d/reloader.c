@@ -18,7 +18,7 @@
  * The reloader: the one process that starts programs.  On a typed
  * request from the parent it has, only,
  *	haproxy -c -f CFG.new			(validate)
- *	haproxy -W -D -f CFG -p PID [-x SOCK -sf OLDPIDS]	(start, reload)
+ *	haproxy -D -f CFG -p PID [-x SOCK -sf OLDPIDS]	(start, reload)
  * run, or systemd asked to start or reload service_name.  Every path
  * and the binary come from ep2.conf as this process read it: an imsg
  * says only what to do, never with what.  No shell is involved at any
@@ -236,8 +236,9 @@ reloader_main(const char *conffile, int debug, int verbose)
 	log_quiet(0);
 	if (r == -1)
 		fatalx("%s: configuration refused", conffile);
-	if (conf.log_file[0] != '\0' && log_file_open(conf.log_file) == -1)
-		log_warn("%s", conf.log_file);
+	/* when it cannot be opened, the parent has said why */
+	if (conf.log_file[0] != '\0')
+		(void)log_file_open(conf.log_file);
 	if (fcntl(PROC_PARENT_SOCK_FILENO, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("fcntl");
 

@@ -50,6 +50,8 @@
 #include <systemd/sd-bus.h>
 
 #include "ep2d.h"
+#include "apply.h"
+#include "file.h"
 #include "log.h"
 #include "proc.h"
 
@@ -62,7 +64,7 @@ static pid_t	 runner_pid = -1;	/* in the reloader */
 
 static int	 run_argv(int, char *const [], char *, size_t);
 static int	 systemd_call(const char *, const char *, char *, size_t);
-static int	 haproxy_pids(int, pid_t *, int);
+static int	 haproxy_pids(int, pid_t *, int, int);
 static void	 runner_note(int, int, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
 static void	 runner_check(int, struct runner_res *);
@@ -106,8 +108,8 @@ run_argv(int rfd, char *const argv[], char *msg, size_t msglen)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
-		execv(argv[0], argv);
-		dprintf(STDERR_FILENO, "execv %s: %s\n", argv[0],
+		sandbox_execve(argv[0], argv, environ);
+		dprintf(STDERR_FILENO, "execve %s: %s\n", argv[0],
 		    strerror(errno));
 		_exit(127);
 	}
@@ -344,19 +346,28 @@ systemd_call(const char *method, const char *unit, char *msg, size_t msglen)
 
 /*
  * The pids in pid_file that are alive: haproxy's -sf list.  A line that
- * is not a pid is reported to the reloader when fd is its pair.
+ * is not a pid is reported to the reloader when fd is its pair.  With
+ * ours set, only HAProxy's processes for our configuration are kept,
+ * and any other is reported.
  */
 static int
-haproxy_pids(int fd, pid_t *pids, int max)
+haproxy_pids(int fd, pid_t *pids, int max, int ours)
 {
 	FILE		*fp;
-	char		 line[64], *ep;
+	char		 line[64], why[768], *ep;
 	long		 v;
-	int		 n = 0, bad = 0;
+	int		 pfd, n = 0, bad = 0, lines = 0;
 
-	if ((fp = fopen(rconf->pid_file, "re")) == NULL)
+	/* a FIFO in its place must not hold the runner */
+	if ((pfd = file_open(rconf->pid_file, FILE_READ, 0)) == -1)
 		return (0);
-	while (n < max && fgets(line, sizeof(line), fp) != NULL) {
+	if ((fp = fdopen(pfd, "r")) == NULL) {
+		close(pfd);
+		return (0);
+	}
+	/* HAProxy writes one line per process: a long file is not its */
+	while (n < max && lines++ < 4 * max &&
+	    fgets(line, sizeof(line), fp) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == '\0')
 			continue;
@@ -370,6 +381,14 @@ haproxy_pids(int fd, pid_t *pids, int max)
 		}
 		if (kill((pid_t)v, 0) == -1 && errno == ESRCH)
 			continue;
+		if (ours && !apply_pid_is_haproxy(rconf, (pid_t)v, why,
+		    sizeof(why))) {
+			if (fd != -1 && bad++ < 4)
+				runner_note(fd, 2, "%s: pid %ld is not "
+				    "HAProxy's, not signalled: %s",
+				    rconf->pid_file, v, why);
+			continue;
+		}
 		pids[n++] = (pid_t)v;
 	}
 	fclose(fp);
@@ -392,6 +411,56 @@ runner_note(int fd, int level, const char *fmt, ...)
 		_exit(0);
 }
 
+/*
+ * What HAProxy cannot do under the runner's filter, which refuses it
+ * any execve: run a program ("program" sections, "external-check"
+ * commands) or be its own master ("master-worker": the master
+ * re-executes itself once loaded).  Refused here with a line that says
+ * why, rather than with a HAProxy that starts and dies.  Only a first
+ * word is looked at: this is for the message, the filter is the lock.
+ */
+static int
+runner_scan(const char *path, char *msg, size_t msglen)
+{
+	static const char *const words[] = {
+		"program", "master-worker", "external-check"
+	};
+	FILE		*fp;
+	char		 line[256], *w;
+	size_t		 i, n;
+	int		 fd, lineno = 0, start = 1, r = 0;
+
+	if ((fd = file_open(path, FILE_READ, 0)) == -1)
+		return (0);	/* haproxy -c says what is wrong */
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return (0);
+	}
+	while (r == 0 && fgets(line, sizeof(line), fp) != NULL) {
+		n = strlen(line);
+		if (start) {
+			lineno++;
+			w = line + strspn(line, " \t");
+			n = strcspn(w, " \t\r\n");
+			for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+				if (strlen(words[i]) != n ||
+				    strncmp(w, words[i], n) != 0)
+					continue;
+				snprintf(msg, msglen, "%.1024s:%d: \"%s\": HAProxy "
+				    "started by ep2d (start_by = binary) may "
+				    "run no program, so it has no master and "
+				    "no programs; see ep2d(8), SECURITY "
+				    "CONSIDERATIONS", path, lineno, words[i]);
+				r = -1;
+				break;
+			}
+		}
+		start = strchr(line, '\n') != NULL;
+	}
+	fclose(fp);
+	return (r);
+}
+
 /* haproxy -c on haproxy.cfg.new; not -q, which would silence the reason */
 static void
 runner_check(int fd, struct runner_res *rs)
@@ -400,6 +469,11 @@ runner_check(int fd, struct runner_res *rs)
 	char	*argv[6];
 
 	snprintf(newcfg, sizeof(newcfg), "%s.new", rconf->haproxy_config_file);
+	if (rconf->start_by == START_BINARY &&
+	    runner_scan(newcfg, rs->msg, sizeof(rs->msg)) == -1) {
+		rs->status = 1;
+		return;
+	}
 	argv[0] = (char *)rconf->haproxy_binary;
 	argv[1] = "-c";
 	argv[2] = "-f";
@@ -410,10 +484,13 @@ runner_check(int fd, struct runner_res *rs)
 
 /*
  * Start HAProxy, or reload it when the pid file names a live one:
- * haproxy -W -D -f CFG -p PID [-x SOCK -sf OLDPIDS], or systemd's
- * StartUnit or ReloadUnit.  Not -q: it silences HAProxy's ALERT lines
- * too, and a start that fails ("cannot bind socket") would have no
- * reason to give.  Once daemonized HAProxy says nothing more here.
+ * haproxy -D -f CFG -p PID [-x SOCK -sf OLDPIDS], or systemd's
+ * StartUnit or ReloadUnit.  No -W: a master re-executes itself, and
+ * nothing started here may execute anything (sandbox_execve); the
+ * reload is a new HAProxy taking the listeners over (-x) and finishing
+ * the old ones (-sf) all the same.  Not -q: it silences HAProxy's ALERT
+ * lines too, and a start that fails ("cannot bind socket") would have
+ * no reason to give.  Once daemonized HAProxy says nothing more here.
  */
 static void
 runner_apply(int fd, struct runner_res *rs)
@@ -424,7 +501,9 @@ runner_apply(int fd, struct runner_res *rs)
 	pid_t	 pids[RUNNER_MAX_PIDS];
 	int	 argc = 0, i, npids;
 
-	npids = haproxy_pids(fd, pids, RUNNER_MAX_PIDS);
+	/* systemd signals its own: we only need to know whether it runs */
+	npids = haproxy_pids(fd, pids, RUNNER_MAX_PIDS,
+	    rconf->start_by == START_BINARY);
 	if (rconf->start_by == START_SYSTEMD) {
 		if (strchr(rconf->service_name, '.') == NULL)
 			snprintf(unit, sizeof(unit), "%s.service",
@@ -437,7 +516,6 @@ runner_apply(int fd, struct runner_res *rs)
 		    "StartUnit", unit, rs->msg, sizeof(rs->msg));
 	} else {
 		argv[argc++] = (char *)rconf->haproxy_binary;
-		argv[argc++] = "-W";
 		argv[argc++] = "-D";
 		argv[argc++] = "-f";
 		argv[argc++] = (char *)rconf->haproxy_config_file;
@@ -461,7 +539,8 @@ runner_apply(int fd, struct runner_res *rs)
 		    "starting", npids > 0 ? "" : " (not running)");
 		rs->status = run_argv(fd, argv, rs->msg, sizeof(rs->msg));
 	}
-	rs->pid = haproxy_pids(-1, pids, 1) == 1 ? pids[0] : 0;
+	rs->pid = haproxy_pids(-1, pids, 1,
+	    rconf->start_by == START_BINARY) == 1 ? pids[0] : 0;
 }
 
 static void

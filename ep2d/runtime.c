@@ -46,10 +46,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event.h>
 
 #include "ep2d.h"
+#include "file.h"
 #include "log.h"
 #include "haproxy.h"
 #include "runtime.h"
@@ -148,10 +150,15 @@ rt_file_slots(const char *path, const char *section,
 	size_t		 sz = 0, n, nf, high = 0, nclaimed = 0;
 	ssize_t		 idx;
 	uint16_t	 port;
-	int		 disabled;
+	int		 disabled, fd;
 
-	if ((fp = fopen(path, "re")) == NULL)
+	/* a FIFO in its place must not hold the parent */
+	if ((fd = file_open(path, FILE_READ, 0)) == -1)
 		return (0);
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return (0);
+	}
 	while (getline(&line, &sz, fp) != -1) {
 		line[strcspn(line, "\n")] = '\0';
 		/* three words, then the rest in p */

@@ -32,6 +32,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -63,6 +64,7 @@
 #include <unistd.h>
 
 #include "ep2d.h"
+#include "file.h"
 #include "log.h"
 
 #if defined(__x86_64__)
@@ -75,8 +77,10 @@
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define SC_ARG_LO(n)	(offsetof(struct seccomp_data, args[(n)]))
+#define SC_ARG_HI(n)	(offsetof(struct seccomp_data, args[(n)]) + 4)
 #else
 #define SC_ARG_LO(n)	(offsetof(struct seccomp_data, args[(n)]) + 4)
+#define SC_ARG_HI(n)	(offsetof(struct seccomp_data, args[(n)]))
 #endif
 #define SC_NR		(offsetof(struct seccomp_data, nr))
 
@@ -303,8 +307,9 @@ static const struct sock_filter common_allow[] = {
  * fetcher has nothing to write but sockets, pipes and the log.
  */
 static const struct sock_filter fetcher_filter[] = {
-	/* files in the chroot, read-only */
+	/* files in the chroot, read-only; a servers file's link, read */
 	SC_FILES_READ_ONLY,
+	SC_ALLOW(__NR_readlinkat),
 	SC_ALLOW(__NR_inotify_add_watch),
 	SC_ALLOW(__NR_inotify_rm_watch),
 
@@ -483,6 +488,70 @@ static const struct sock_filter runner_filter[] = {
 	SC_ERRNO(__NR_mknod, EPERM),
 #endif
 };
+
+/*
+ * The runner's key to execve(2).  A seccomp filter cannot read the path
+ * execve is given, and Landlock must let the runner execute haproxy's
+ * ELF interpreter too (the kernel opens it for execution), so that
+ * "ld.so /bin/sh" would start a shell with the runner's capabilities,
+ * from a HAProxy "program" section or "external-check" command for
+ * instance.  So the filter the runner wears, which HAProxy inherits,
+ * lets execve through only when its fourth and fifth arguments, which
+ * the kernel does not read, hold these two random words; any other
+ * execve, and every execveat, fails with EPERM.  Only the runner knows
+ * the words: they are drawn after its fork, vanish from a program's
+ * memory at its execve, and cannot be read from the runner's (not
+ * dumpable, ptrace refused, CAP_SYS_PTRACE outside the bounding set).
+ * The runner's own calls name haproxy_binary only.
+ */
+static uint64_t	 exec_key[2];
+
+#define SC_EXEC_KEY_LEN	13
+
+/* execve: allowed with the key in arguments 3 and 4; execveat never */
+static void
+sandbox_exec_rules(struct sock_filter *f)
+{
+	const uint32_t	 k[4] = {
+		(uint32_t)exec_key[0], (uint32_t)(exec_key[0] >> 32),
+		(uint32_t)exec_key[1], (uint32_t)(exec_key[1] >> 32)
+	};
+	const uint32_t	 off[4] = {
+		SC_ARG_LO(3), SC_ARG_HI(3), SC_ARG_LO(4), SC_ARG_HI(4)
+	};
+	size_t		 i = 0;
+	int		 w;
+
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_execve, 0, 10);
+	for (w = 0; w < 4; w++) {
+		f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    off[w]);
+		/* a wrong word: on to the refusal, 2 per word left + 1 */
+		f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    k[w], 0, 2 * (3 - w) + 1);
+	}
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ERRNO | EPERM);
+	f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    __NR_execveat, 0, 1);
+	f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ERRNO | EPERM);
+}
+
+/*
+ * How the runner runs a program: execve(2) with the key.  Anything
+ * else that tries to run a program under the runner's filter (HAProxy
+ * included) gets EPERM.
+ */
+int
+sandbox_execve(const char *path, char *const argv[], char *const envp[])
+{
+	return (syscall(__NR_execve, path, argv, envp,
+	    (unsigned long)exec_key[0], (unsigned long)exec_key[1]));
+}
 
 /*
  * The capabilities HAProxy may need when the runner starts it as
@@ -792,14 +861,14 @@ sandbox_copy(const char *root, const char *name)
 	    sizeof(src) ||
 	    (size_t)snprintf(dst, sizeof(dst), "%s/etc/%s", root, name) >=
 	    sizeof(dst) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/etc/.%s.XXXXXX", root,
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/etc/.%s.new", root,
 	    name) >= sizeof(tmp)) {
 		log_warnx("sandbox: %s: path too long", root);
 		return (-1);
 	}
-	if ((in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	if ((in = file_open(src, FILE_READ, 0)) == -1) {
 		if (errno != ENOENT) {
-			log_warn("sandbox: %s", src);
+			log_warnx("sandbox: %s: %s", src, file_strerror(errno));
 			return (-1);
 		}
 		if (unlink(dst) == -1 && errno != ENOENT) {
@@ -832,8 +901,8 @@ sandbox_copy(const char *root, const char *name)
 			break;
 		len += n;
 	}
-	if ((out = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		log_warn("sandbox: %s", tmp);
+	if ((out = file_open(tmp, FILE_NEW, 0644)) == -1) {
+		log_warnx("sandbox: %s: %s", tmp, file_strerror(errno));
 		goto fail;
 	}
 	if (fchmod(out, 0644) == -1) {
@@ -1102,11 +1171,12 @@ sandbox_exec_paths(const char *path, char out[][PATH_MAX], int n)
 }
 
 /*
- * Landlock, handling only the right to execute: the runner (and the
- * HAProxy it starts, which inherits the domain, and re-executes itself
- * on reload) may run the haproxy binary and its interpreter, nothing
- * else; no shell, no other program.  Every other file access stays as
- * it was.  A kernel without Landlock is told in the log.
+ * Landlock, handling only the right to execute: the runner may run the
+ * haproxy binary and its interpreter, nothing else.  The interpreter
+ * could run any program of its own ("ld.so /bin/sh"): the filter's key
+ * (sandbox_exec_rules) is what keeps every execve but the runner's out.
+ * Every other file access stays as it was.  A kernel without Landlock
+ * is told in the log.
  */
 static int
 sandbox_exec_only(const char *binary)
@@ -1120,15 +1190,17 @@ sandbox_exec_only(const char *binary)
 	if (!sandbox_allowed(__NR_landlock_create_ruleset, 0, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION)) {
 		log_info("sandbox: Landlock is refused by the service "
-		    "manager's system call filter; the runner is not "
-		    "limited to running %s", binary);
+		    "manager's system call filter; the runner's execve of "
+		    "%s is not pinned to that file (its filter still refuses "
+		    "HAProxy any execve)", binary);
 		return (0);
 	}
 	abi = syscall(__NR_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 1) {
-		log_info("sandbox: no Landlock in this kernel; the runner "
-		    "is not limited to running %s", binary);
+		log_info("sandbox: no Landlock in this kernel; the runner's "
+		    "execve of %s is not pinned to that file (its filter "
+		    "still refuses HAProxy any execve)", binary);
 		return (0);
 	}
 	n = sandbox_exec_paths(binary, paths, SANDBOX_EXEC_MAX);
@@ -1167,8 +1239,9 @@ sandbox_exec_only(const char *binary)
 	close(rfd);
 	return (0);
 #else
-	log_info("sandbox: built without Landlock; the runner is not "
-	    "limited to running %s", binary);
+	log_info("sandbox: built without Landlock; the runner's execve of "
+	    "%s is not pinned to that file (its filter still refuses "
+	    "HAProxy any execve)", binary);
 	return (0);
 #endif
 }
@@ -1258,12 +1331,14 @@ sandbox_ctl_path(char *buf, size_t len)
 
 /*
  * Landlock on the whole file system for who: every access is handled,
- * and allowed only under the n places of the list.  Without Landlock
- * (an old kernel, a service manager's filter) a line says so and the
- * process goes on without it.
+ * and allowed only under the n places of the list.  The rules are drawn
+ * now, by name; *rfdp is the ruleset to restrict the process with, or
+ * -1 when there is no Landlock (an old kernel, a service manager's
+ * filter), which a line says and the process goes on without.
  */
 static int
-sandbox_fs(const char *who, const struct sandbox_place *pl, size_t n)
+sandbox_fs_rules(const char *who, const struct sandbox_place *pl, size_t n,
+    int *rfdp)
 {
 #ifdef __NR_landlock_create_ruleset
 	struct landlock_ruleset_attr	 ra;
@@ -1271,6 +1346,7 @@ sandbox_fs(const char *who, const struct sandbox_place *pl, size_t n)
 	size_t				 i;
 	int				 abi, rfd, r = 0;
 
+	*rfdp = -1;
 	if (!sandbox_allowed(__NR_landlock_create_ruleset, 0, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION)) {
 		log_info("sandbox: Landlock is refused by the service "
@@ -1310,16 +1386,101 @@ sandbox_fs(const char *who, const struct sandbox_place *pl, size_t n)
 	for (i = 0; i < n && r == 0; i++)
 		r = sandbox_ll_rule(rfd, who, pl[i].path, pl[i].dir,
 		    pl[i].access, handled);
-	if (r == 0 && syscall(__NR_landlock_restrict_self, rfd, 0) == -1) {
-		log_warn("sandbox: landlock_restrict_self");
-		r = -1;
+	if (r == -1) {
+		close(rfd);
+		return (-1);
 	}
-	close(rfd);
-	return (r);
+	*rfdp = rfd;
+	return (0);
 #else
+	*rfdp = -1;
 	log_info("sandbox: built without Landlock; the %s's file system "
 	    "access is not limited", who);
 	return (0);
+#endif
+}
+
+/* Restrict the process with the ruleset of sandbox_fs_rules, if any. */
+static int
+sandbox_fs_restrict(int rfd)
+{
+	int	 r = 0;
+
+	if (rfd == -1)
+		return (0);
+#ifdef __NR_landlock_create_ruleset
+	if (syscall(__NR_landlock_restrict_self, rfd, 0) == -1) {
+		log_warn("sandbox: landlock_restrict_self");
+		r = -1;
+	}
+#endif
+	close(rfd);
+	return (r);
+}
+
+/* Landlock now: the rules and the restriction in one step. */
+static int
+sandbox_fs(const char *who, const struct sandbox_place *pl, size_t n)
+{
+	int	 rfd;
+
+	if (sandbox_fs_rules(who, pl, n, &rfd) == -1)
+		return (-1);
+	return (sandbox_fs_restrict(rfd));
+}
+
+/*
+ * The fetcher keeps descriptors of directories outside its chroot (the
+ * servers files'), and a lookup through one is not stopped by the
+ * chroot: "..", or a symbolic link found there, would reach anything
+ * _ep2d may read.  So Landlock, where the kernel has it, lets it read
+ * beneath those directories and the chroot's etc, and nothing else, and
+ * write, make or execute nothing at all.
+ */
+static char	*fetcher_dirs[EP2D_MAX_BACKENDS];
+static size_t	 nfetcher_dirs;
+
+int
+sandbox_fetcher_allow(const char *dir)
+{
+	size_t	 i;
+
+	for (i = 0; i < nfetcher_dirs; i++)
+		if (strcmp(fetcher_dirs[i], dir) == 0)
+			return (0);
+	if (nfetcher_dirs == EP2D_MAX_BACKENDS) {
+		log_warnx("sandbox: more than %d directories for the fetcher",
+		    EP2D_MAX_BACKENDS);
+		return (-1);
+	}
+	if ((fetcher_dirs[nfetcher_dirs] = strdup(dir)) == NULL) {
+		log_warn("%s: strdup", __func__);
+		return (-1);
+	}
+	nfetcher_dirs++;
+	return (0);
+}
+
+static int
+sandbox_fetcher_rules(const char *root, int *rfdp)
+{
+#ifdef __NR_landlock_create_ruleset
+	struct sandbox_place	 pl[EP2D_MAX_BACKENDS + 1];
+	char			 etc[PATH_MAX];
+	size_t			 i;
+
+	if ((size_t)snprintf(etc, sizeof(etc), "%s/etc", root) >= sizeof(etc))
+		return (-1);
+	memset(pl, 0, sizeof(pl));
+	pl[0].path = etc;
+	pl[0].access = LL_READ;
+	for (i = 0; i < nfetcher_dirs; i++) {
+		pl[i + 1].path = fetcher_dirs[i];
+		pl[i + 1].access = LL_READ;
+	}
+	return (sandbox_fs_rules("fetcher", pl, nfetcher_dirs + 1, rfdp));
+#else
+	return (sandbox_fs_rules("fetcher", NULL, 0, rfdp));
 #endif
 }
 
@@ -1392,6 +1553,7 @@ sandbox_fetcher_user(const char *root, const char *user)
 	struct passwd		*pw;
 	uid_t			 uid, ruid, euid, suid;
 	gid_t			 gid, rgid, egid, sgid, groups[2];
+	int			 rfd = -1, r;
 
 	sandbox_protect();
 	if (geteuid() != 0) {
@@ -1425,32 +1587,35 @@ sandbox_fetcher_user(const char *root, const char *user)
 		    "SystemCallFilter=chroot after the other lines)");
 		return (-1);
 	}
+	/* the rules name their places while the names still mean them */
+	if (sandbox_fetcher_rules(root, &rfd) == -1)
+		return (-1);
 	if (chroot(root) == -1) {
 		log_warn("sandbox: chroot %s", root);
-		return (-1);
+		goto fail;
 	}
 	if (chdir("/") == -1) {
 		log_warn("sandbox: chdir /");
-		return (-1);
+		goto fail;
 	}
 	if (sandbox_bounding(NULL, 0) == -1)
-		return (-1);
+		goto fail;
 
 	if (setgroups(1, &gid) == -1) {
 		log_warn("sandbox: setgroups");
-		return (-1);
+		goto fail;
 	}
 	if (setresgid(gid, gid, gid) == -1) {
 		log_warn("sandbox: setresgid %u", (unsigned int)gid);
-		return (-1);
+		goto fail;
 	}
 	if (setresuid(uid, uid, uid) == -1) {
 		log_warn("sandbox: setresuid %u", (unsigned int)uid);
-		return (-1);
+		goto fail;
 	}
 	/* the inheritable set survives setuid: clear it too */
 	if (sandbox_capset(NULL, 0) == -1)
-		return (-1);
+		goto fail;
 
 	/* trust nothing: check that there is no way back */
 	if (getresuid(&ruid, &euid, &suid) == -1 ||
@@ -1459,17 +1624,22 @@ sandbox_fetcher_user(const char *root, const char *user)
 	    rgid != gid || egid != gid || sgid != gid ||
 	    getgroups(2, groups) != 1 || groups[0] != gid) {
 		log_warnx("sandbox: user switch to %s incomplete", user);
-		return (-1);
+		goto fail;
 	}
 	if (setuid(0) != -1 || seteuid(0) != -1 || setgid(0) != -1) {
 		log_warnx("sandbox: %s could become root again", user);
-		return (-1);
+		goto fail;
 	}
 	if (!sandbox_caps_empty()) {
 		log_warnx("sandbox: capabilities left after the user switch");
-		return (-1);
+		goto fail;
 	}
 	if (sandbox_nnp() == -1)
+		goto fail;
+	/* no_new_privs first: without CAP_SYS_ADMIN Landlock needs it */
+	r = sandbox_fs_restrict(rfd);
+	rfd = -1;
+	if (r == -1)
 		return (-1);
 
 	if (sandbox_trap_sigsys(sandbox_debug()) == -1)
@@ -1482,6 +1652,10 @@ sandbox_fetcher_user(const char *root, const char *user)
 	log_debug("sandbox: fetcher confined to %s as %s (uid %u)", root,
 	    user, (unsigned int)uid);
 	return (0);
+ fail:
+	if (rfd != -1)
+		close(rfd);
+	return (-1);
 }
 
 /*
@@ -1521,13 +1695,16 @@ sandbox_parent(const struct ep2_conf *conf)
  * across execve: no_new_privs (HAProxy is not set-uid and gains nothing
  * from it), a bounding set of what HAProxy may need, Landlock allowing
  * only the haproxy binary to be executed, and a deny-list of calls
- * HAProxy never makes.  The binary is the one named when the reloader
- * started: a new haproxy_binary needs a restart.
+ * HAProxy never makes, with execve refused to all but the runner's own
+ * calls.  The binary is the one named when the reloader started: a new
+ * haproxy_binary needs a restart.
  */
 int
 sandbox_runner(const struct ep2_conf *conf)
 {
-	size_t	 ncaps = sizeof(runner_caps) / sizeof(runner_caps[0]);
+	struct sock_filter	 keyed[SC_EXEC_KEY_LEN];
+	size_t			 ncaps = sizeof(runner_caps) /
+				    sizeof(runner_caps[0]);
 
 	sandbox_protect();
 	if (sandbox_bounding(runner_caps, ncaps) == -1 ||
@@ -1537,9 +1714,14 @@ sandbox_runner(const struct ep2_conf *conf)
 		return (-1);
 	if (conf != NULL && sandbox_exec_only(conf->haproxy_binary) == -1)
 		return (-1);
-	if (sandbox_install(runner_filter,
-	    sizeof(runner_filter) / sizeof(runner_filter[0]),
-	    SECCOMP_RET_ALLOW) == -1)
+	if (getrandom(exec_key, sizeof(exec_key), 0) != sizeof(exec_key)) {
+		log_warn("sandbox: getrandom");
+		return (-1);
+	}
+	sandbox_exec_rules(keyed);
+	if (sandbox_install2(runner_filter,
+	    sizeof(runner_filter) / sizeof(runner_filter[0]), keyed,
+	    SC_EXEC_KEY_LEN, SECCOMP_RET_ALLOW) == -1)
 		return (-1);
 	log_debug("sandbox: runner confined");
 	return (0);

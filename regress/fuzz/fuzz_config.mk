@@ -1,1 +1,1 @@
-fuzz_config_OBJS = ep2d/config.o common/addr.o common/log.o
+fuzz_config_OBJS = ep2d/config.o common/addr.o common/log.o common/file.o

@@ -1,1 +1,1 @@
-fuzz_haproxy_OBJS = ep2d/haproxy.o common/addr.o common/log.o
+fuzz_haproxy_OBJS = ep2d/haproxy.o common/addr.o common/log.o common/file.o

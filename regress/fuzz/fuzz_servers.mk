@@ -1,1 +1,1 @@
-fuzz_servers_OBJS = ep2d/filesrc.o ep2d/set.o common/addr.o common/log.o regress/fuzz/stub_source.o
+fuzz_servers_OBJS = ep2d/filesrc.o ep2d/set.o common/addr.o common/log.o common/file.o regress/fuzz/stub_source.o

@@ -1,1 +1,1 @@
-test_consul_OBJS = ep2d/consul.o ep2d/http.o ep2d/set.o common/addr.o common/log.o
+test_consul_OBJS = ep2d/consul.o ep2d/http.o ep2d/set.o common/addr.o common/log.o common/file.o

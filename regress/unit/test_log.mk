@@ -1,1 +1,1 @@
-test_log_OBJS = common/log.o
+test_log_OBJS = common/log.o common/file.o

@@ -41,8 +41,10 @@
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -66,6 +68,9 @@ int	 sandbox_parent_fs(const struct ep2_conf *);
 static int	 status_field(pid_t, const char *, char *, size_t);
 
 static char	 dir[64], root[96];
+static char	 ldso[PATH_MAX];
+static char	*const argv_true[] = { "true", NULL };
+static char	*const argv_sh[] = { "sh", "-c", "exit 0", NULL };
 static uid_t	 ep2d_uid;
 static int	 landlock;
 static gid_t	 ep2d_gid;
@@ -164,6 +169,42 @@ f_files(void)
 	if (openat(AT_FDCWD, "/etc/hosts", O_RDONLY | O_TRUNC) != -1 ||
 	    errno != EACCES)
 		return (6);
+	return (0);
+}
+
+/*
+ * The servers file's directory, opened before the chroot, reaches
+ * outside it: neither ".." nor a symbolic link found there may lead
+ * anywhere but beneath it (Landlock).
+ */
+static char	 srv[128];
+
+static int
+f_escape(void)
+{
+	int	 dfd, fd, rv;
+
+	if ((dfd = open(srv, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (99);
+	if (sandbox_fetcher_allow(srv) == -1)
+		return (98);
+	if ((rv = fetcher()) != 0)
+		return (rv);
+	if ((fd = openat(dfd, "servers", O_RDONLY)) == -1)
+		return (1);
+	close(fd);
+	if (openat(dfd, "../../../etc/passwd", O_RDONLY) != -1)
+		return (2);
+	if (openat(dfd, "out", O_RDONLY) != -1)
+		return (3);
+	if (openat(dfd, "..", O_RDONLY | O_DIRECTORY) != -1)
+		return (4);
+	if (openat(dfd, "../../../etc/hostname", O_RDONLY) != -1)
+		return (5);
+	/* and the chroot's etc still reads */
+	if ((fd = open("/etc/hosts", O_RDONLY)) == -1)
+		return (6);
+	close(fd);
 	return (0);
 }
 
@@ -535,16 +576,106 @@ r_child(void)
 	if ((pid = fork()) == -1)
 		return (8);
 	if (pid == 0) {
-		execl("/bin/true", "true", (char *)NULL);
+		sandbox_execve("/bin/true", argv_true, environ);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0)
 		return (6);
-	if (landlock && (execl("/bin/sh", "sh", "-c", "exit 0",
-	    (char *)NULL) != -1 || errno != EACCES))
+	if (landlock && (sandbox_execve("/bin/sh", argv_sh, environ) != -1 ||
+	    errno != EACCES))
 		return (9);
+	/* without the runner's key, not even the haproxy binary */
+	if (execl("/bin/true", "true", (char *)NULL) != -1 || errno != EPERM)
+		return (10);
 	return (0);
+}
+
+/*
+ * The ELF interpreter must be executable for haproxy to start; run as
+ * a program of its own ("ld.so /bin/sh", from a HAProxy "program"
+ * section, say) it would start anything with the runner's root and
+ * capabilities.  Nothing but the runner's own execve gets through.
+ */
+static int
+r_ldso(void)
+{
+	struct ep2_conf	 conf;
+	char		*const argv[] = { ldso, "/bin/sh", "-c", "exit 7", NULL };
+	pid_t		 pid;
+	int		 status;
+
+	if (dup2(cap_fd, STDERR_FILENO) == -1)
+		return (100);
+	memset(&conf, 0, sizeof(conf));
+	strlcpy(conf.haproxy_binary, "/bin/true", sizeof(conf.haproxy_binary));
+	if (sandbox_runner(&conf) == -1)
+		return (101);
+	/* in a child, as HAProxy's master runs a program */
+	if ((pid = fork()) == -1)
+		return (1);
+	if (pid == 0) {
+		execv(ldso, argv);
+		_exit(errno == EPERM ? 0 : 9);
+	}
+	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status))
+		return (2);
+	if (WEXITSTATUS(status) == 7)
+		return (3);	/* the shell ran */
+	if (WEXITSTATUS(status) != 0)
+		return (4);
+	if (syscall(SYS_execveat, AT_FDCWD, ldso, argv, environ, 0) != -1 ||
+	    errno != EPERM)
+		return (5);
+	if (fexecve(open(ldso, O_RDONLY | O_CLOEXEC), argv, environ) != -1 ||
+	    errno != EPERM)
+		return (6);
+	/* a guessed key is no key */
+	if (syscall(SYS_execve, ldso, argv, environ, 0UL, 0UL) != -1 ||
+	    errno != EPERM)
+		return (7);
+	/* the runner's own way still works */
+	if ((pid = fork()) == -1)
+		return (8);
+	if (pid == 0) {
+		sandbox_execve("/bin/true", argv_true, environ);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		return (10);
+	return (0);
+}
+
+/* /bin/true's ELF interpreter (PT_INTERP): the dynamic loader */
+static int
+ldso_path(char *buf, size_t len)
+{
+	Elf64_Ehdr	 eh;
+	Elf64_Phdr	 ph;
+	int		 fd, i, r = -1;
+
+	if ((fd = open("/bin/true", O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+		goto done;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph))
+			break;
+		if (ph.p_type != PT_INTERP || ph.p_filesz >= len)
+			continue;
+		if (pread(fd, buf, ph.p_filesz, ph.p_offset) ==
+		    (ssize_t)ph.p_filesz) {
+			buf[ph.p_filesz] = '\0';
+			r = access(buf, X_OK);
+		}
+		break;
+	}
+ done:
+	close(fd);
+	return (r);
 }
 
 /* a "#!" script as haproxy_binary: it and its interpreter may run */
@@ -566,13 +697,16 @@ r_script(void)
 	if ((pid = fork()) == -1)
 		return (1);
 	if (pid == 0) {
-		execl(script, "script", (char *)NULL);
+		char	*const argv[] = { script, NULL };
+
+		sandbox_execve(script, argv, environ);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 7)
 		return (2);
-	if (execl("/bin/true", "true", (char *)NULL) != -1 || errno != EACCES)
+	if (sandbox_execve("/bin/true", argv_true, environ) != -1 ||
+	    errno != EACCES)
 		return (3);
 	return (0);
 }
@@ -590,7 +724,8 @@ r_missing(void)
 	    sizeof(conf.haproxy_binary));
 	if (sandbox_runner(&conf) == -1)
 		return (101);
-	if (execl("/bin/true", "true", (char *)NULL) != -1 || errno != EACCES)
+	if (sandbox_execve("/bin/true", argv_true, environ) != -1 ||
+	    errno != EACCES)
 		return (1);
 	return (0);
 }
@@ -646,7 +781,7 @@ r_service(void)
 	strlcpy(conf.haproxy_binary, "/bin/true", sizeof(conf.haproxy_binary));
 	if (sandbox_runner(&conf) == -1)
 		return (1);
-	if (execl("/bin/true", "true", (char *)NULL) == -1)
+	if (sandbox_execve("/bin/true", argv_true, environ) == -1)
 		return (2);
 	return (3);
 }
@@ -879,6 +1014,8 @@ main(void)
 	ep2d_uid = pw->pw_uid;
 	ep2d_gid = pw->pw_gid;
 	cap_init();
+	landlock = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION) >= 1;
 	strlcpy(dir, "/tmp/ep2d-sandbox.XXXXXX", sizeof(dir));
 	if (mkdtemp(dir) == NULL)
 		fatal("mkdtemp");
@@ -910,6 +1047,23 @@ main(void)
 	is_int(run(f_setuid), 128 + SIGSYS, "fetcher: setuid(0) kills it");
 	is_int(run(f_files), 0, "fetcher: only the chroot, read-only");
 	is_int(run(f_sockets), 0, "fetcher: IP sockets only");
+	if (chmod(dir, 0755) == -1)
+		fatal("chmod");
+	snprintf(srv, sizeof(srv), "%s/srv", dir);
+	snprintf(buf1, sizeof(buf1), "%s/servers", srv);
+	snprintf(buf2, sizeof(buf2), "%s/out", srv);
+	if (mkdir(srv, 0755) == -1 ||
+	    (fd1 = open(buf1, O_WRONLY | O_CREAT, 0644)) == -1 ||
+	    symlink("../../../etc/passwd", buf2) == -1)
+		fatal("%s", srv);
+	close(fd1);
+	if (landlock)
+		is_int(run(f_escape), 0, "fetcher (Landlock): through the "
+		    "servers file's directory, only what is beneath it: not "
+		    "\"../../../etc/passwd\", not a link to it, not \"..\"");
+	else
+		ok(1, "# SKIP no Landlock: the fetcher's directory "
+		    "descriptor is not fenced");
 	is_int(run(f_resolve), 0, "fetcher: getaddrinfo in a thread resolves "
 	    "localhost from the chroot's hosts");
 	is_int(run(f_curl), 0, "fetcher: libcurl resolves and connects");
@@ -949,8 +1103,6 @@ main(void)
 	    "stream socket, no ptrace, "
 	    "capabilities for files only; threads and unix sockets work");
 	cap_start();
-	landlock = syscall(SYS_landlock_create_ruleset, NULL, 0,
-	    LANDLOCK_CREATE_RULESET_VERSION) >= 1;
 	if (landlock) {
 		char	 d[256];
 		int	 lfd;
@@ -974,6 +1126,13 @@ main(void)
 	    "modules, a reduced bounding set; runs the haproxy binary%s",
 	    landlock ? ", not /bin/sh (Landlock)" : " (no Landlock here)");
 
+	if (ldso_path(ldso, sizeof(ldso)) == 0)
+		is_int(run(r_ldso), 0, "runner: the ELF interpreter (%s) does "
+		    "not run /bin/sh; execve without the runner's key, "
+		    "execveat and fexecve are refused; the runner's own "
+		    "execve works", ldso);
+	else
+		ok(1, "# SKIP no ELF interpreter found");
 	if (landlock) {
 		snprintf(script, sizeof(script), "%s/haproxy.sh", dir);
 		if ((fd1 = open(script, O_WRONLY | O_CREAT | O_TRUNC, 0755)) ==

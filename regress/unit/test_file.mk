@@ -1,0 +1,1 @@
+test_file_OBJS = common/file.o
