@@ -616,6 +616,66 @@ test_creds_parsers(void)
 		ok(creds_container_url(NULL, "v2", u, sizeof(u), e,
 		    sizeof(e)) == -1, "container: relative without / refused");
 	}
+	{
+		static const struct {
+			const char	*url;
+			int		 ok;
+		} cu[] = {
+			/* the host, not the text, is what counts */
+			{ "http://localhost@attacker.example/", 0 },
+			{ "http://127.attacker.example/", 0 },
+			{ "http://127.0.0.1.attacker.example/", 0 },
+			{ "http://localhost.attacker.example/", 0 },
+			{ "http://[::1].attacker.example/", 0 },
+			{ "http://169.254.170.2@attacker.example/", 0 },
+			{ "http://169.254.170.23.attacker.example/", 0 },
+			{ "http://user:pw@127.0.0.1/", 0 },
+			{ "https://user@creds.example/", 0 },
+			{ "http://[fe80::1%25eth0]/", 0 },
+			{ "http://[::2]/", 0 },
+			{ "http://[::ffff:127.0.0.1]/", 0 },
+			{ "http://128.0.0.1/", 0 },
+			{ "http://169.254.170.3/", 0 },
+			{ "http://169.254.169.254/", 0 },
+			{ "ftp://127.0.0.1/", 0 },
+			{ "file:///etc/passwd", 0 },
+			{ "127.0.0.1/creds", 0 },
+			{ "http://", 0 },
+			{ "http://127.0.0.1/a b", 0 },
+			/* the SDKs' hosts */
+			{ "http://127.0.0.1/creds", 1 },
+			{ "http://127.255.3.4:8080/creds", 1 },
+			{ "http://localhost/creds", 1 },
+			{ "http://LOCALHOST:9/creds", 1 },
+			{ "http://[::1]:9/creds", 1 },
+			{ "http://[0:0::1]/creds", 1 },
+			{ "http://169.254.170.2/v2/credentials/x", 1 },
+			{ "http://169.254.170.23/v1/credentials", 1 },
+			{ "http://[fd00:ec2::23]/v1/credentials", 1 },
+			{ "HTTPS://creds.example/x", 1 },
+		};
+		char	 u[256], e[256];
+		size_t	 i;
+		int	 cr;
+
+		for (i = 0; i < sizeof(cu) / sizeof(cu[0]); i++) {
+			e[0] = '\0';
+			cr = creds_container_url(cu[i].url, NULL, u, sizeof(u),
+			    e, sizeof(e));
+			ok(cu[i].ok ? cr == 0 : cr == -1, "container: %s %s%s%s",
+			    cu[i].url, cu[i].ok ? "accepted" : "refused",
+			    cr == -1 ? ": " : "", cr == -1 ? e : "");
+		}
+		is_int(creds_container_url(NULL, "/@attacker.example/x", u,
+		    sizeof(u), e, sizeof(e)), 0,
+		    "container: relative with @ stays on 169.254.170.2");
+		is_str(u, "http://169.254.170.2/@attacker.example/x",
+		    "container: relative, the host is 169.254.170.2");
+		is_int(creds_container_url("http://localhost:9/a?b=c", NULL,
+		    u, sizeof(u), e, sizeof(e)), 0, "container: a query");
+		is_str(u, "http://localhost:9/a?b=c",
+		    "container: the URL as libcurl writes it");
+	}
 
 	memset(&c, 0, sizeof(c));
 	strcpy(c.akid, "akidlower");
