@@ -777,6 +777,7 @@ struct aws_ctx {
 	size_t			 cachecap;
 	enum ip_type		 cache_type;
 
+	uint64_t		 said[2];	/* last poll's notes, hashed */
 	int			 failures; /* since the last good poll */
 	char			 lasterr[EP2D_ERR_MAX];
 	enum aws_origin		 origin;	/* last one logged */
@@ -813,6 +814,17 @@ addr_cmp(const void *a, const void *b)
 	return (strcmp(x->id, y->id));
 }
 
+static int
+addr_ip_cmp(const void *a, const void *b)
+{
+	const struct aws_addr	*x = a, *y = b;
+	int			 r;
+
+	if ((r = strcmp(x->id, y->id)) != 0)
+		return (r);
+	return (strcmp(x->ip, y->ip));
+}
+
 static struct aws_addr *
 cache_find(struct aws_ctx *c, const char *id)
 {
@@ -847,6 +859,22 @@ token_hash(const char *s)
 		h *= 0x100000001b3ULL;
 	}
 	return (h);
+}
+
+/*
+ * A note about the instances of a poll (slot 0: left out, 1: listed
+ * twice), logged when it reads differently from the last poll's: the
+ * same hostile group polled every second is one line, not one a poll.
+ */
+static void
+aws_note(struct aws_ctx *c, int slot, const char *text)
+{
+	uint64_t	 h;
+
+	h = text[0] == '\0' ? 0 : token_hash(text);
+	if (h != 0 && h != c->said[slot])
+		log_warnx("%s", text);
+	c->said[slot] = h;
 }
 
 /*
@@ -1269,6 +1297,7 @@ aws_asg_done(void *arg, const struct http_resp *r)
 		if (j == 0 || strcmp(c->asg.ids[j - 1], c->asg.ids[i]) != 0)
 			memmove(c->asg.ids[j++], c->asg.ids[i],
 			    sizeof(c->asg.ids[0]));
+	c->asg.ndup = c->asg.nids - j;
 	c->asg.nids = j;
 
 	if ((c->ask = calloc(c->asg.nids + 1, sizeof(*c->ask))) == NULL)
@@ -1362,9 +1391,12 @@ aws_finish(struct aws_ctx *c)
 	const struct ep2_conf	*conf = c->src->conf;
 	const char		*type;
 	struct server_set	 set;
+	struct refused		 ref;
 	struct aws_addr		*a, *n;
-	size_t			 i, j, need, added = 0;
+	char			 text[LOG_LINE_MAX];
+	size_t			 i, j, need, added = 0, dup = 0;
 
+	refused_init(&ref);
 	type = conf->aws.ip_type == IP_PRIVATE ? "private" : "public";
 	need = c->ncache + c->ec2.naddrs;
 	if (need > c->cachecap) {
@@ -1379,17 +1411,22 @@ aws_finish(struct aws_ctx *c)
 		    sizeof(*c->ask), id_cmp) == NULL ||
 		    cache_find(c, a->id) != NULL)
 			continue;	/* not asked, or known */
-		if (a->ip[0] == '\0')
-			log_warnx("aws: instance %s has no %s IP address; "
-			    "left out", a->id, type);
 		c->cache[c->ncache + added++] = *a;
 	}
 	c->ncache += added;
+	/*
+	 * An instance EC2 names more than once is one instance: by id and
+	 * address order, the same one whatever the order of the answer.
+	 */
 	if (c->ncache > 1)
-		qsort(c->cache, c->ncache, sizeof(*c->cache), addr_cmp);
-	for (i = 0, j = 0; i < c->ncache; i++)
-		if (j == 0 || strcmp(c->cache[j - 1].id, c->cache[i].id) != 0)
-			c->cache[j++] = c->cache[i];
+		qsort(c->cache, c->ncache, sizeof(*c->cache), addr_ip_cmp);
+	for (i = 0, j = 0; i < c->ncache; i++) {
+		if (j > 0 && strcmp(c->cache[j - 1].id, c->cache[i].id) == 0) {
+			dup++;
+			continue;
+		}
+		c->cache[j++] = c->cache[i];
+	}
 	c->ncache = j;
 
 	/* prune: both lists are sorted */
@@ -1402,17 +1439,33 @@ aws_finish(struct aws_ctx *c)
 	set_init(&set);
 	for (i = 0; i < c->asg.nids; i++) {
 		if ((a = cache_find(c, c->asg.ids[i])) == NULL) {
-			log_warnx("aws: instance %s not in DescribeInstances' "
-			    "answer; left out", c->asg.ids[i]);
+			refused_add(&ref, "%s not in DescribeInstances' "
+			    "answer", c->asg.ids[i]);
 			continue;
 		}
-		if (a->ip[0] == '\0')
+		if (a->ip[0] == '\0') {
+			refused_add(&ref, "%s has no %s IP address", a->id,
+			    type);
 			continue;
+		}
 		if (set_add(&set, a->ip, conf->backend_port) == -1) {
-			log_warn("aws: instance %s", a->id);
+			refused_add(&ref, "%s: %s", a->id, errno == E2BIG ?
+			    "too many instances" : strerror(errno));
 			continue;
 		}
 	}
+	/* one line a poll, and only when it reads differently */
+	refused_text(&ref, "aws", "instance", text, sizeof(text));
+	aws_note(c, 0, text);
+	dup += c->asg.ndup;
+	if (dup > 0)
+		snprintf(text, sizeof(text), "aws: %zu instance%s listed "
+		    "more than once by DescribeAutoScalingGroups or "
+		    "DescribeInstances; each counts once", dup,
+		    dup > 1 ? "s" : "");
+	else
+		text[0] = '\0';
+	aws_note(c, 1, text);
 	if (c->asg.nids == 0) {
 		if (!c->empty_logged)
 			log_warnx("aws: no InService and Healthy instance in "

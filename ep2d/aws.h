@@ -48,6 +48,7 @@ struct aws_asg_page {
 	size_t		 nids;
 	size_t		 idcap;
 	size_t		 nlisted;		/* instances of any state */
+	size_t		 ndup;			/* ids listed again */
 	char		(*groups)[256];		/* group names answered */
 	size_t		 ngroups;
 	size_t		 groupcap;

@@ -120,8 +120,9 @@ struct parent {
 	uint32_t		 incoming_be;
 	uint32_t		 incoming_gen;
 	uint32_t		 incoming_count;
-	int			 incoming_bad;
+	struct refused		 incoming_bad;	/* servers refused */
 	int			 incoming_open;
+	uint64_t		 stray;		/* out-of-set or unknown */
 
 	/* the backends */
 	struct pbackend		 be[EP2D_MAX_BACKENDS];
@@ -269,6 +270,7 @@ main(int argc, char *argv[])
 
 	log_init(p.debug, LOG_DAEMON);
 	log_setverbose(p.verbose);
+	log_ratelimit(1);
 	if (p.conf.log_file[0] != '\0' && log_file_open(p.conf.log_file) == -1)
 		log_warn("log_file %s", p.conf.log_file);
 	if (!p.debug && daemon(0, 0) == -1)
@@ -1225,6 +1227,29 @@ boot_wait(void)
 	p.boot_waiting = 1;
 }
 
+/*
+ * A message of the fetcher's that fits nowhere (a server or an end
+ * outside a set, an unknown type): the first is logged, then the count
+ * at every power of ten, so that a flood of them is a few lines.
+ */
+static void
+parent_stray(const char *what, uint32_t type)
+{
+	uint64_t	 n;
+
+	n = ++p.stray;
+	if (n == 1)
+		log_warnx("fetcher: %s (imsg %u); ignored", what, type);
+	else {
+		while (n % 10 == 0)
+			n /= 10;
+		if (n == 1)
+			log_warnx("fetcher: %llu messages out of place or of "
+			    "unknown type so far; ignored",
+			    (unsigned long long)p.stray);
+	}
+}
+
 /* The fetcher's messages: untrusted, checked field by field. */
 static void
 parent_from_fetcher(struct imsg *imsg)
@@ -1233,10 +1258,14 @@ parent_from_fetcher(struct imsg *imsg)
 	struct server		 srv;
 	struct source_state	 st;
 	struct pbackend		*b;
+	char			 shown[LOG_VISIBLE_LEN], text[LOG_LINE_MAX];
 	uint32_t		 count;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_SET_BEGIN:
+		if (p.incoming_open)
+			log_warnx("fetcher: set %u without its end; dropped",
+			    p.incoming_gen);
 		if (imsg_get_data(imsg, &sb, sizeof(sb)) == -1 ||
 		    sb.backend >= (uint32_t)p.nbe ||
 		    sb.count > EP2D_MAX_SERVERS) {
@@ -1248,14 +1277,18 @@ parent_from_fetcher(struct imsg *imsg)
 		p.incoming_be = sb.backend;
 		p.incoming_gen = imsg_get_id(imsg);
 		p.incoming_count = sb.count;
-		p.incoming_bad = 0;
+		refused_init(&p.incoming_bad);
 		p.incoming_open = 1;
 		break;
 	case IMSG_SET_SERVER:
-		if (!p.incoming_open || imsg_get_id(imsg) != p.incoming_gen)
+		if (!p.incoming_open || imsg_get_id(imsg) != p.incoming_gen) {
+			parent_stray("a server outside a set",
+			    imsg_get_type(imsg));
 			break;
+		}
 		if (imsg_get_data(imsg, &srv, sizeof(srv)) == -1) {
-			p.incoming_bad = 1;
+			refused_add(&p.incoming_bad, "a server message of %zu "
+			    "bytes, not %zu", imsg_get_len(imsg), sizeof(srv));
 			break;
 		}
 		srv.host[sizeof(srv.host) - 1] = '\0';
@@ -1263,23 +1296,35 @@ parent_from_fetcher(struct imsg *imsg)
 		    (srv.weight > EP2D_WEIGHT_MAX &&
 		    srv.weight != EP2D_WEIGHT_ZERO) ||
 		    set_add(&p.incoming, srv.host, srv.port) == -1) {
-			log_warnx("fetcher: invalid server in set %u",
-			    p.incoming_gen);
-			p.incoming_bad = 1;
+			log_visible(shown, sizeof(shown), srv.host,
+			    strlen(srv.host));
+			refused_add(&p.incoming_bad, "\"%s\" port %u weight "
+			    "%u", shown, srv.port, srv.weight);
 			break;
 		}
 		p.incoming.servers[p.incoming.count - 1].weight = srv.weight;
 		break;
 	case IMSG_SET_END:
-		if (!p.incoming_open || imsg_get_id(imsg) != p.incoming_gen)
+		if (!p.incoming_open || imsg_get_id(imsg) != p.incoming_gen) {
+			parent_stray("the end of a set never begun",
+			    imsg_get_type(imsg));
 			break;
+		}
 		p.incoming_open = 0;
 		if (imsg_get_data(imsg, &count, sizeof(count)) == -1 ||
 		    count != p.incoming_count ||
-		    count != p.incoming.count || p.incoming_bad) {
-			log_warnx("fetcher: set %u incomplete or invalid; "
-			    "dropped, keeping the current servers",
-			    p.incoming_gen);
+		    count != p.incoming.count ||
+		    p.incoming_bad.count > 0) {
+			/* one line for the set, however many it refused */
+			refused_text(&p.incoming_bad, "fetcher", "server",
+			    text, sizeof(text));
+			log_warnx("fetcher: set %u incomplete or invalid "
+			    "(%zu of %u servers taken)%s%s; dropped, keeping "
+			    "the current servers", p.incoming_gen,
+			    p.incoming.count, p.incoming_count,
+			    text[0] != '\0' ? ": " : "",
+			    text[0] != '\0' ? text + strlen("fetcher: ") :
+			    "");
 			set_free(&p.incoming);
 			break;
 		}
@@ -1323,7 +1368,7 @@ parent_from_fetcher(struct imsg *imsg)
 			p.be[st.backend].source_errors++;
 		break;
 	default:
-		log_warnx("fetcher: unexpected imsg %u", imsg_get_type(imsg));
+		parent_stray("a message of unknown type", imsg_get_type(imsg));
 		break;
 	}
 }

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "log.h"
 
 #define EP2D_USER		"_ep2d"
 #define EP2D_CONF		"/etc/ep2/ep2.conf"
@@ -233,6 +234,18 @@ void	 set_sort(struct server_set *);
 int	 set_equal(const struct server_set *, const struct server_set *);
 int	 set_copy(struct server_set *, const struct server_set *);
 ssize_t	 set_find(const struct server_set *, const char *, uint16_t);
+
+#define REFUSED_SHOWN	3
+struct refused {
+	size_t		 count;
+	char		 first[REFUSED_SHOWN][LOG_VISIBLE_LEN * 2 + 96];
+};
+void	 refused_init(struct refused *);
+void	 refused_add(struct refused *, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3)));
+void	 refused_text(const struct refused *, const char *, const char *,
+	    char *, size_t);
+void	 refused_log(const struct refused *, const char *, const char *);
 
 /* template.c: render the template into a buffer, no I/O */
 struct tmpl_slot {

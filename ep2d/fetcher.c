@@ -314,6 +314,7 @@ fetcher_main(const char *conffile, int debug, int verbose)
 
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
+	log_ratelimit(1);
 	log_procinit("fetcher");
 	setproctitle("%s", "fetcher");
 

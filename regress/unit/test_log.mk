@@ -1,0 +1,1 @@
+test_log_OBJS = common/log.o
