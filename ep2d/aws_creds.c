@@ -443,6 +443,7 @@ creds_parse_json(const char *buf, size_t len, int imds,
 	const char		*akid, *secret, *token, *exp, *code;
 	enum json_tokener_error	 jerr;
 	time_t			 t;
+	size_t			 end;
 	int			 r = -1;
 
 	if (len > AWS_CREDS_BODY_MAX || len > INT_MAX) {
@@ -453,11 +454,16 @@ creds_parse_json(const char *buf, size_t len, int imds,
 		fatal("%s: json_tokener_new", __func__);
 	o = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
-	if (o == NULL || jerr != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) < len) {
+	if (o == NULL || jerr != json_tokener_success) {
 		snprintf(err, errlen, "not JSON");
 		goto done;
 	}
+	/* blanks may follow the value; anything else is not its answer */
+	for (end = json_tokener_get_parse_end(tok); end < len; end++)
+		if (strchr(" \t\r\n", buf[end]) == NULL || buf[end] == '\0') {
+			snprintf(err, errlen, "not JSON: text after the value");
+			goto done;
+		}
 	if (!json_object_is_type(o, json_type_object)) {
 		snprintf(err, errlen, "not a JSON object");
 		goto done;
@@ -1014,6 +1020,46 @@ valid_word(const char *s, size_t max)
 	return (i > 0 && i <= max);
 }
 
+/*
+ * The role of the instance profile, from IMDS's listing: one name of
+ * IAM's characters, a line end after it allowed.  Anything else (a CR
+ * or LF inside, a second line, nothing) is refused: the name goes into
+ * the next URL, and a profile has one role.
+ */
+int
+creds_parse_role(const char *body, size_t len, char *role, size_t rolelen,
+    char *err, size_t errlen)
+{
+	size_t	 n = len;
+
+	if (n > 0 && body[n - 1] == '\n')
+		n--;
+	if (n > 0 && body[n - 1] == '\r')
+		n--;
+	if (n == 0) {
+		snprintf(err, errlen, "no IAM role attached to this instance");
+		return (-1);
+	}
+	if (n > IMDS_ROLE_MAX || n >= rolelen) {
+		snprintf(err, errlen, "IAM role name too long");
+		return (-1);
+	}
+	if (memchr(body, '\r', n) != NULL || memchr(body, '\n', n) != NULL) {
+		snprintf(err, errlen, "the IAM role listing holds a CR or LF "
+		    "inside (more than one role, or a forged name); refused");
+		return (-1);
+	}
+	memcpy(role, body, n);
+	role[n] = '\0';
+	if (strspn(role, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-") != n) {
+		role[0] = '\0';
+		snprintf(err, errlen, "bad IAM role name");
+		return (-1);
+	}
+	return (0);
+}
+
 static void
 meta_done(void *arg, const struct http_resp *r)
 {
@@ -1058,18 +1104,11 @@ meta_done(void *arg, const struct http_resp *r)
 		    ch->imds_url);
 		break;
 	case STEP_IMDS_ROLE:
-		/* the first role listed: an instance profile has one */
-		n = strcspn(r->body, "\r\n");
-		if (n == 0 || n > IMDS_ROLE_MAX) {
-			meta_finish(ch, "instance metadata: no IAM role "
-			    "attached to this instance");
-			return;
-		}
-		memcpy(ch->role, r->body, n);
-		ch->role[n] = '\0';
-		if (strspn(ch->role, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-") != n) {
-			meta_finish(ch, "instance metadata: bad role name");
+		if (creds_parse_role(r->body, r->bodylen, ch->role,
+		    sizeof(ch->role), clean, sizeof(clean)) == -1) {
+			snprintf(err, sizeof(err), "instance metadata: %s",
+			    clean);
+			meta_finish(ch, err);
 			return;
 		}
 		ch->step = STEP_IMDS_CREDS;

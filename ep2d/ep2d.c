@@ -103,6 +103,14 @@ struct pbackend {
 	uint64_t		 hist_count;
 };
 
+/* the fetcher's messages that fit nowhere, by kind */
+enum stray {
+	STRAY_SERVER,
+	STRAY_END,
+	STRAY_UNKNOWN,
+	STRAY_MAX
+};
+
 struct parent {
 	struct ep2_conf		 conf;
 	char			*tmpl;
@@ -122,7 +130,7 @@ struct parent {
 	uint32_t		 incoming_count;
 	struct refused		 incoming_bad;	/* servers refused */
 	int			 incoming_open;
-	uint64_t		 stray;		/* out-of-set or unknown */
+	uint64_t		 stray[STRAY_MAX]; /* out of place, unknown */
 
 	/* the backends */
 	struct pbackend		 be[EP2D_MAX_BACKENDS];
@@ -1229,25 +1237,30 @@ boot_wait(void)
 
 /*
  * A message of the fetcher's that fits nowhere (a server or an end
- * outside a set, an unknown type): the first is logged, then the count
- * at every power of ten, so that a flood of them is a few lines.
+ * outside a set, an unknown type): the first of each kind is logged,
+ * then the count at every power of ten, so that a flood of them is a
+ * few lines.
  */
 static void
-parent_stray(const char *what, uint32_t type)
+parent_stray(enum stray kind, uint32_t type)
 {
-	uint64_t	 n;
+	static const char	*what[STRAY_MAX] = {
+		"a server outside a set",
+		"the end of a set never begun",
+		"a message of unknown type"
+	};
+	uint64_t		 n;
 
-	n = ++p.stray;
-	if (n == 1)
-		log_warnx("fetcher: %s (imsg %u); ignored", what, type);
-	else {
-		while (n % 10 == 0)
-			n /= 10;
-		if (n == 1)
-			log_warnx("fetcher: %llu messages out of place or of "
-			    "unknown type so far; ignored",
-			    (unsigned long long)p.stray);
+	n = ++p.stray[kind];
+	if (n == 1) {
+		log_warnx("fetcher: %s (imsg %u); ignored", what[kind], type);
+		return;
 	}
+	while (n % 10 == 0)
+		n /= 10;
+	if (n == 1)
+		log_warnx("fetcher: %llu times %s so far; ignored",
+		    (unsigned long long)p.stray[kind], what[kind]);
 }
 
 /* The fetcher's messages: untrusted, checked field by field. */
@@ -1282,8 +1295,7 @@ parent_from_fetcher(struct imsg *imsg)
 		break;
 	case IMSG_SET_SERVER:
 		if (!p.incoming_open || imsg_get_id(imsg) != p.incoming_gen) {
-			parent_stray("a server outside a set",
-			    imsg_get_type(imsg));
+			parent_stray(STRAY_SERVER, imsg_get_type(imsg));
 			break;
 		}
 		if (imsg_get_data(imsg, &srv, sizeof(srv)) == -1) {
@@ -1306,8 +1318,7 @@ parent_from_fetcher(struct imsg *imsg)
 		break;
 	case IMSG_SET_END:
 		if (!p.incoming_open || imsg_get_id(imsg) != p.incoming_gen) {
-			parent_stray("the end of a set never begun",
-			    imsg_get_type(imsg));
+			parent_stray(STRAY_END, imsg_get_type(imsg));
 			break;
 		}
 		p.incoming_open = 0;
@@ -1368,7 +1379,7 @@ parent_from_fetcher(struct imsg *imsg)
 			p.be[st.backend].source_errors++;
 		break;
 	default:
-		parent_stray("a message of unknown type", imsg_get_type(imsg));
+		parent_stray(STRAY_UNKNOWN, imsg_get_type(imsg));
 		break;
 	}
 }

@@ -585,6 +585,49 @@ test_creds_parsers(void)
 	    "ECS: not an object refused");
 	ok(creds_parse_json("{\"a\":", 5, 0, &c, err, sizeof(err)) == -1,
 	    "ECS: truncated JSON refused");
+	{
+		static const char	 good[] = "{\"AccessKeyId\":\"AKID\","
+		    "\"SecretAccessKey\":\"s\",\"Token\":\"t\","
+		    "\"Expiration\":\"2026-11-25T16:00:00Z\"}";
+		char			 b[256], role[160];
+
+		snprintf(b, sizeof(b), "%s\r\n", good);
+		ok(creds_parse_json(b, strlen(b), 0, &c, err,
+		    sizeof(err)) == 0, "ECS: blanks after the value taken");
+		snprintf(b, sizeof(b), "%s{\"AccessKeyId\":\"X\"}", good);
+		ok(creds_parse_json(b, strlen(b), 0, &c, err,
+		    sizeof(err)) == -1 && strcmp(err, "not JSON: text after "
+		    "the value") == 0, "ECS: text after the value refused, "
+		    "said so (%s)", err);
+		snprintf(b, sizeof(b), "%s x", good);
+		ok(creds_parse_json(b, strlen(b), 1, &c, err,
+		    sizeof(err)) == -1, "IMDS: text after the value refused");
+		memcpy(b, good, sizeof(good));
+		b[sizeof(good) - 1] = '\0';
+		ok(creds_parse_json(b, sizeof(good), 1, &c, err,
+		    sizeof(err)) == -1, "IMDS: a NUL after the value refused");
+
+		ok(creds_parse_role("ep2d-web-role", 13, role, sizeof(role),
+		    err, sizeof(err)) == 0 && strcmp(role, "ep2d-web-role") ==
+		    0, "role: a name");
+		ok(creds_parse_role("ep2d-web-role\r\n", 15, role,
+		    sizeof(role), err, sizeof(err)) == 0 &&
+		    strcmp(role, "ep2d-web-role") == 0,
+		    "role: a line end after it");
+		ok(creds_parse_role("ep2d\r\nX-Evil: 1", 16, role,
+		    sizeof(role), err, sizeof(err)) == -1 &&
+		    strstr(err, "CR or LF") != NULL,
+		    "role: CR LF inside refused, said so (%s)", err);
+		ok(creds_parse_role("ep2d\rrole", 9, role, sizeof(role), err,
+		    sizeof(err)) == -1, "role: a lone CR inside refused");
+		ok(creds_parse_role("a\nb\n", 4, role, sizeof(role), err,
+		    sizeof(err)) == -1, "role: two roles refused");
+		ok(creds_parse_role("a/../b", 6, role, sizeof(role), err,
+		    sizeof(err)) == -1, "role: a path refused");
+		ok(creds_parse_role("\n", 1, role, sizeof(role), err,
+		    sizeof(err)) == -1 && strstr(err, "no IAM role") != NULL,
+		    "role: none");
+	}
 
 	ok(creds_parse_time("2026-11-25T16:00:00Z", &t) == 0 &&
 	    t == 1795622400, "time: Z");
