@@ -454,6 +454,8 @@ struct source_ops {
 };
 
 void	 source_good(struct source *, struct server_set *);
+/* resolve.c: host names to addresses, in the fetcher */
+void	 resolve_set(const char *, struct server_set *);
 void	 source_fail(struct source *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
 

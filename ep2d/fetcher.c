@@ -130,6 +130,8 @@ source_good(struct source *s, struct server_set *set)
 		set->servers[j++] = set->servers[i];
 	}
 	set->count = j;
+	/* numeric addresses only, from here on (resolve.c) */
+	resolve_set(src_name(s), set);
 	set_sort(set);
 
 	s->state.ok = 1;
