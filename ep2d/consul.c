@@ -802,8 +802,7 @@ consul_parse_health_opts(const char *body, size_t len, uint16_t defport,
 		if (set_add(set, addr, (uint16_t)port) == -1) {
 			if (errno != E2BIG)
 				fatal("%s: set_add", __func__);
-			why = "too many instances";
-			goto bad;
+			continue;	/* counted: the set is refused whole */
 		}
 		set->servers[set->count - 1].weight = weight;
 		continue;

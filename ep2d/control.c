@@ -48,9 +48,9 @@
 /*
  * Answers queued and not read yet, in bytes (each message's own bytes
  * and what its buffer costs besides): for one client, room for the
- * biggest answer (show slots at the most servers ep2d takes, under
- * 20 MB); for all of them, twice that.  A client whose answers pass
- * either is closed.
+ * biggest answer (show slots of EP2D_MAX_TOTAL slots is under 9 MB,
+ * of 60,000 under 32 MB); for all of them, twice that.  A client whose
+ * answers pass either is closed.
  */
 #define CONTROL_QUEUE_MAX	(32 * 1024 * 1024)
 #define CONTROL_QUEUE_TOTAL	(64 * 1024 * 1024)

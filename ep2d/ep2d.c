@@ -1263,6 +1263,19 @@ parent_stray(enum stray kind, uint32_t type)
 		    (unsigned long long)p.stray[kind], what[kind]);
 }
 
+/* The servers wanted by every backend but one (EP2D_MAX_TOTAL). */
+static size_t
+parent_total(uint32_t but)
+{
+	size_t	 n = 0;
+	int	 i;
+
+	for (i = 0; i < p.nbe; i++)
+		if ((uint32_t)i != but && p.be[i].have_wanted)
+			n += p.be[i].wanted.count;
+	return (n);
+}
+
 /* The fetcher's messages: untrusted, checked field by field. */
 static void
 parent_from_fetcher(struct imsg *imsg)
@@ -1342,6 +1355,16 @@ parent_from_fetcher(struct imsg *imsg)
 		b = &p.be[p.incoming_be];
 		set_sort(&p.incoming);
 		if (b->have_wanted && set_equal(&b->wanted, &p.incoming)) {
+			set_free(&p.incoming);
+			break;
+		}
+		if (parent_total(p.incoming_be) + p.incoming.count >
+		    EP2D_MAX_TOTAL) {
+			log_warnx("backend %s: %zu servers would make %zu in "
+			    "all backends, more than %d; refused, the last "
+			    "good set stays", b->conf->backend_name,
+			    p.incoming.count, parent_total(p.incoming_be) +
+			    p.incoming.count, EP2D_MAX_TOTAL);
 			set_free(&p.incoming);
 			break;
 		}

@@ -120,6 +120,14 @@ source_good(struct source *s, struct server_set *set)
 	uint32_t		 count;
 	size_t			 i, j;
 
+	/* past the limit, the whole answer is refused: none of it is cut */
+	if (set->overflow > 0) {
+		source_fail(s, "%zu servers, more than the %d a backend may "
+		    "have; refused, the last good set stays",
+		    set->count + set->overflow, EP2D_MAX_SERVERS);
+		log_warnx("%s: %s", src_name(s), s->state.error);
+		return;
+	}
 	for (i = 0, j = 0; i < set->count; i++) {
 		if (!addr_valid_host(set->servers[i].host) ||
 		    set->servers[i].port == 0) {

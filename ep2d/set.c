@@ -47,6 +47,7 @@ void
 set_clear(struct server_set *s)
 {
 	s->count = 0;
+	s->overflow = 0;
 }
 
 /*
@@ -65,6 +66,7 @@ set_add(struct server_set *s, const char *host, uint16_t port)
 		return (-1);
 	}
 	if (s->count >= EP2D_MAX_SERVERS) {
+		s->overflow++;
 		errno = E2BIG;
 		return (-1);
 	}
@@ -138,6 +140,7 @@ set_copy(struct server_set *dst, const struct server_set *src)
 	free(dst->servers);
 	dst->servers = n;
 	dst->count = dst->cap = src->count;
+	dst->overflow = src->overflow;
 	return (0);
 }
 

@@ -863,6 +863,24 @@ test_spellings_and_tally(void)
 	ok(parse(body, n, &set, &bad) == 0 && bad == 500 && set.count == 1,
 	    "500 hostile instances refused, the good one applies");
 	is_int(cap_lines(), 1, "in one line");
+	{
+		char	*big;
+		size_t	 cap = (EP2D_MAX_SERVERS + 1) * 80 + 16, m;
+
+		if ((big = malloc(cap)) == NULL)
+			fatal("malloc");
+		m = strlcpy(big, "[", cap);
+		for (i = 0; i <= EP2D_MAX_SERVERS; i++)
+			m += snprintf(big + m, cap - m, "%s{\"Service\":{"
+			    "\"Address\":\"10.%d.%d.%d\",\"Port\":80}}",
+			    i ? "," : "", i >> 16, (i >> 8) & 255, i & 255);
+		strlcat(big, "]", cap);
+		ok(parse(big, strlen(big), &set, &bad) == 0 && bad == 0 &&
+		    set.overflow == 1 && set.count == EP2D_MAX_SERVERS,
+		    "one instance past the limit: counted, for the set to be "
+		    "refused whole");
+		free(big);
+	}
 	ok(cap_has("consul: 500 instances refused (first: instance evil0 "
 	    "(address \"10.0.0.1;x0\"): not an IP address or host name; "
 	    "instance evil1 ") && cap_has("instance evil2 ") &&
