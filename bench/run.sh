@@ -4,7 +4,7 @@
 # with the real HAProxy, the regress fakes and the built ep2d; then
 # bench/RESULTS.md from what they printed (bench/report.py).
 # A part whose prerequisite does not work prints "SKIPPED: reason".
-# The bounds add up to under 10 minutes; a typical run takes about 6.
+# The bounds add up to under 15 minutes; a typical run takes about 8.
 # Run one part: sh bench/run.sh latency-file-runtime (names below).
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP" || exit 1
@@ -26,6 +26,8 @@ latency-consul-runtime	105	bench/latency.sh consul-runtime
 scale-runtime		60	bench/scale.sh runtime
 scale-growth		30	bench/scale.sh growth
 scale-config		30	bench/scale.sh config
+scale-max-runtime	150	bench/scale.sh max-runtime
+scale-max-config	150	bench/scale.sh max-config
 footprint		95	bench/footprint.sh
 hitless-runtime		50	bench/hitless.sh runtime
 hitless-config		50	bench/hitless.sh config

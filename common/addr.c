@@ -208,3 +208,26 @@ addr_format(const char *host, uint16_t port, char *buf, size_t len)
 		return (-1);
 	return (0);
 }
+
+/*
+ * One spelling per address, so that duplicates collapse: host names in
+ * lower case (DNS ignores case), IPv6 in its canonical form
+ * ("2001:DB8:0::1" is "2001:db8::1", "0:0::1" is "::1").  Every source
+ * goes through it (set_add); the canonical form is never longer than
+ * what was parsed.
+ */
+void
+addr_canonical(char *host, size_t len)
+{
+	struct in6_addr	 a6;
+	char		 buf[INET6_ADDRSTRLEN];
+	size_t		 i;
+
+	if (inet_pton(AF_INET6, host, &a6) == 1) {
+		if (inet_ntop(AF_INET6, &a6, buf, sizeof(buf)) != NULL)
+			strlcpy(host, buf, len);
+		return;
+	}
+	for (i = 0; host[i] != '\0'; i++)
+		host[i] = tolower((unsigned char)host[i]);
+}

@@ -29,5 +29,6 @@ int	 addr_parse_port(const char *, uint16_t *);
 int	 addr_parse_hostport(const char *, uint16_t, char *, size_t,
 	    uint16_t *, const char **);
 int	 addr_format(const char *, uint16_t, char *, size_t);
+void	 addr_canonical(char *, size_t);
 
 #endif /* EP2_ADDR_H */

@@ -103,6 +103,12 @@ imsgbuf_queuelen(struct imsgbuf *ib)
 	return (ib->wqlen);
 }
 
+size_t
+imsgbuf_queuebytes(struct imsgbuf *ib)
+{
+	return (ib->wqbytes);
+}
+
 static void
 imsgbuf_close_fds(struct imsgbuf *ib)
 {
@@ -125,6 +131,7 @@ imsgbuf_clear(struct imsgbuf *ib)
 		ibuf_free(b);
 	}
 	ib->wqlen = 0;
+	ib->wqbytes = 0;
 	imsgbuf_close_fds(ib);
 	free(ib->rbuf);
 	ib->rbuf = NULL;
@@ -357,6 +364,7 @@ imsg_close(struct imsgbuf *ib, struct ibuf *b)
 	b->rpos = 0;
 	TAILQ_INSERT_TAIL(&ib->wq, b, entry);
 	ib->wqlen++;
+	ib->wqbytes += b->size;
 }
 
 int
@@ -477,10 +485,12 @@ imsgbuf_write(struct imsgbuf *ib)
 			next = TAILQ_NEXT(b, entry);
 			if (left < b->size - b->rpos) {
 				b->rpos += left;
+				ib->wqbytes -= left;
 				left = 0;
 				break;
 			}
 			left -= b->size - b->rpos;
+			ib->wqbytes -= b->size - b->rpos;
 			TAILQ_REMOVE(&ib->wq, b, entry);
 			ib->wqlen--;
 			ibuf_free(b);

@@ -56,6 +56,7 @@ struct imsg_fd {
 struct imsgbuf {
 	TAILQ_HEAD(, ibuf)	 wq;		/* queued for writing */
 	uint32_t		 wqlen;		/* messages queued */
+	size_t			 wqbytes;	/* and their bytes left to send */
 	TAILQ_HEAD(, imsg_fd)	 fds;		/* received, not yet taken */
 	unsigned char		*rbuf;		/* IBUF_READ_SIZE */
 	size_t			 rlen;		/* bytes in rbuf */
@@ -91,6 +92,7 @@ int	 imsgbuf_write(struct imsgbuf *);
 int	 imsgbuf_flush(struct imsgbuf *);
 void	 imsgbuf_clear(struct imsgbuf *);
 uint32_t imsgbuf_queuelen(struct imsgbuf *);
+size_t	 imsgbuf_queuebytes(struct imsgbuf *);
 
 /* reading */
 ssize_t	 imsg_get(struct imsgbuf *, struct imsg *);

@@ -216,16 +216,27 @@ logit(int pri, const char *fmt, ...)
 void
 vlog(int pri, const char *fmt, va_list ap)
 {
-	char		 msg[2048], stamp[32];
+	char		 msg[LOG_LINE_MAX], stamp[32], note[256];
 	char		*line, *next;
 	struct tm	 tm;
 	time_t		 now;
 	int		 saved_errno = errno;
-	int		 n;
+	int		 n, admit;
 
 	if (quiet && pri > LOG_CRIT)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* the flood guard (below): counts first, then maybe the line */
+	admit = log_admit(pri, msg, note, sizeof(note));
+	if (note[0] != '\0') {
+		log_note(1);
+		logit(LOG_WARNING, "%s", note);
+		log_note(0);
+	}
+	if (!admit) {
+		errno = saved_errno;
+		return;
+	}
 	if (debug && journal) {
 		/* journald takes a priority per line */
 		for (line = msg; line != NULL; line = next) {
@@ -366,4 +377,123 @@ log_visible(char *dst, size_t len, const char *s, size_t n)
 	strnvisx(dst, len, s, m, VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_OCTAL);
 	if (m < n)
 		strlcat(dst, "...", len);
+}
+
+/*
+ * The log's flood guard, for what vlog() writes: the same line again
+ * is counted instead of written ("last message repeated N times"),
+ * and past a burst the lines of a process are let through at a fixed
+ * rate, the others counted and said in one line when the rate allows
+ * again.  Debug lines (asked for) and fatal ones are never held back.
+ * So that no input can make the log grow faster than LOGRL_BURST lines
+ * at once and then LOGRL_RATE a second, per process, each line with
+ * at most one line of counts before it.  Off until log_ratelimit(1):
+ * the unit tests log as much as they like.  Kept apart from the rest of
+ * this file on purpose: vlog() calls it in one place.
+ */
+
+#define LOGRL_BURST	100	/* lines at once */
+#define LOGRL_RATE	5	/* lines a second after the burst */
+#define LOGRL_REPEAT	30	/* seconds: a repeat count said at least */
+
+static struct {
+	int		 on;
+	int		 in_note;	/* the counts line itself */
+	char		 last[LOG_LINE_MAX];
+	unsigned long	 repeated;
+	time_t		 repeat_since;
+	unsigned long	 dropped;
+	double		 tokens;
+	struct timespec	 refill;
+} rl;
+
+void
+log_ratelimit(int on)
+{
+	rl.on = on;
+	rl.tokens = LOGRL_BURST;
+	clock_gettime(CLOCK_MONOTONIC, &rl.refill);
+}
+
+static void
+logrl_refill(void)
+{
+	struct timespec	 now;
+	double		 d;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	d = (now.tv_sec - rl.refill.tv_sec) +
+	    (now.tv_nsec - rl.refill.tv_nsec) / 1e9;
+	if (d <= 0)
+		return;
+	rl.tokens += d * LOGRL_RATE;
+	if (rl.tokens > LOGRL_BURST)
+		rl.tokens = LOGRL_BURST;
+	rl.refill = now;
+}
+
+/* The counts held so far, as one line in note; they start again. */
+static void
+logrl_counts(char *note, size_t len)
+{
+	size_t	 n = 0;
+	int	 r;
+
+	note[0] = '\0';
+	if (rl.repeated > 0) {
+		r = snprintf(note, len, "last message repeated %lu time%s",
+		    rl.repeated, rl.repeated > 1 ? "s" : "");
+		if (r > 0)
+			n = (size_t)r < len ? (size_t)r : len;
+		rl.repeated = 0;
+	}
+	if (rl.dropped > 0 && n < len) {
+		snprintf(note + n, len - n, "%s%lu line%s not logged (more "
+		    "than %d at once, then %d a second)", n > 0 ? "; " : "",
+		    rl.dropped, rl.dropped > 1 ? "s" : "", LOGRL_BURST,
+		    LOGRL_RATE);
+		rl.dropped = 0;
+	}
+}
+
+/*
+ * Whether vlog() writes msg: 1 yes, 0 no.  note gets a line to write
+ * first in either case (counts of what was held back), or "".
+ */
+int
+log_admit(int pri, const char *msg, char *note, size_t notelen)
+{
+	time_t	 now;
+
+	note[0] = '\0';
+	if (!rl.on || rl.in_note || pri == LOG_DEBUG || pri <= LOG_CRIT)
+		return (1);
+	now = time(NULL);
+	if (strcmp(msg, rl.last) == 0) {
+		if (rl.repeated++ == 0)
+			rl.repeat_since = now;
+		/* a line repeated for ever is still counted now and then */
+		if (now - rl.repeat_since >= LOGRL_REPEAT)
+			logrl_counts(note, notelen);
+		return (0);
+	}
+	logrl_refill();
+	if (rl.tokens < 1) {
+		rl.dropped++;
+		/* the repeats of the line before are not lost meanwhile */
+		if (rl.repeated > 0 && now - rl.repeat_since >= LOGRL_REPEAT)
+			logrl_counts(note, notelen);
+		return (0);
+	}
+	rl.tokens -= 1;
+	strlcpy(rl.last, msg, sizeof(rl.last));
+	logrl_counts(note, notelen);
+	return (1);
+}
+
+/* vlog() writes the counts line through itself: it is not held back. */
+void
+log_note(int in)
+{
+	rl.in_note = in;
 }

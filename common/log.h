@@ -59,4 +59,10 @@ __dead void fatal(const char *, ...)
 __dead void fatalx(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
 
+/* the flood guard, at the end of log.c */
+#define LOG_LINE_MAX	2048	/* vlog()'s line */
+void	log_ratelimit(int);
+int	log_admit(int, const char *, char *, size_t);
+void	log_note(int);
+
 #endif /* EP2_LOG_H */

@@ -53,11 +53,11 @@
 #define XML_PATH_MAX	1024
 #define XML_TEXT_MAX	AWS_NEXT_MAX
 
-#define AWS_PAGES_MAX	1000		/* pages of one call: a loop */
+#define AWS_PAGES_MAX	100		/* pages of one call: a loop */
 #define AWS_EC2_BATCH	100		/* ids per DescribeInstances */
 #define AWS_TIMEOUT_MS	30000
 #define AWS_CONNECT_MS	5000
-#define AWS_BACKOFF_MS	1000		/* first transient retry */
+#define AWS_BACKOFF_MS	1000		/* first retry after a failure */
 #define AWS_BACKOFF_MAX	120000
 
 /*
@@ -738,7 +738,7 @@ enum aws_phase {
 
 enum aws_failure {
 	FAIL_TRANSIENT,		/* throttled, 5xx, network: back off */
-	FAIL_PERMANENT		/* refused, bad answer: next poll */
+	FAIL_PERMANENT		/* refused, bad answer: at least a poll */
 };
 
 struct aws_ctx {
@@ -761,6 +761,7 @@ struct aws_ctx {
 	char			*body;
 	const struct aws_creds	*creds;
 	int			 pages;
+	uint64_t		 seen[AWS_PAGES_MAX]; /* this walk's tokens */
 
 	/* this poll */
 	struct aws_asg_page	 asg;
@@ -776,8 +777,8 @@ struct aws_ctx {
 	size_t			 cachecap;
 	enum ip_type		 cache_type;
 
+	uint64_t		 said[2];	/* last poll's notes, hashed */
 	int			 failures; /* since the last good poll */
-	int			 transient; /* in a row: backoff */
 	char			 lasterr[EP2D_ERR_MAX];
 	enum aws_origin		 origin;	/* last one logged */
 	int			 empty_logged;
@@ -813,6 +814,17 @@ addr_cmp(const void *a, const void *b)
 	return (strcmp(x->id, y->id));
 }
 
+static int
+addr_ip_cmp(const void *a, const void *b)
+{
+	const struct aws_addr	*x = a, *y = b;
+	int			 r;
+
+	if ((r = strcmp(x->id, y->id)) != 0)
+		return (r);
+	return (strcmp(x->ip, y->ip));
+}
+
 static struct aws_addr *
 cache_find(struct aws_ctx *c, const char *id)
 {
@@ -834,6 +846,56 @@ aws_jitter(long ms, int pct)
 	if (span <= 0)
 		return (ms);
 	return (ms - span + (long)arc4random_uniform(2 * span + 1));
+}
+
+/* FNV-1a: a token seen again within a walk is a loop, whatever came between */
+static uint64_t
+token_hash(const char *s)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return (h);
+}
+
+/*
+ * A note about the instances of a poll (slot 0: left out, 1: listed
+ * twice), logged when it reads differently from the last poll's: the
+ * same hostile group polled every second is one line, not one a poll.
+ */
+static void
+aws_note(struct aws_ctx *c, int slot, const char *text)
+{
+	uint64_t	 h;
+
+	h = text[0] == '\0' ? 0 : token_hash(text);
+	if (h != 0 && h != c->said[slot])
+		log_warnx("%s", text);
+	c->said[slot] = h;
+}
+
+/*
+ * The next page of a walk, or a loop: a token this walk has had
+ * already (A, B, A, ... as much as A, A), or more pages than a call
+ * can have.  0: ask for it; -1: a loop.
+ */
+static int
+aws_next_page(struct aws_ctx *c, const char *next)
+{
+	uint64_t	 h;
+	int		 i;
+
+	if (c->pages >= AWS_PAGES_MAX)
+		return (-1);
+	h = token_hash(next);
+	for (i = 0; i < c->pages; i++)
+		if (c->seen[i] == h)
+			return (-1);
+	c->seen[c->pages++] = h;
+	return (0);
 }
 
 static void
@@ -901,18 +963,23 @@ aws_fail(struct aws_ctx *c, enum aws_failure kind, const char *fmt, ...)
 		aws_schedule(c, 0);
 		return;
 	}
-	if (kind == FAIL_PERMANENT) {
-		c->transient = 0;
-		aws_schedule_next(c);
-		return;
-	}
-	/* exponential, half of it random ("equal jitter") */
-	c->transient++;
-	n = c->transient > 8 ? 8 : c->transient;
+	/*
+	 * Every failure backs off, so that no answer, however made, can
+	 * drive the requests faster: exponential in the failures in a
+	 * row from AWS_BACKOFF_MS to AWS_BACKOFF_MAX, half of it random
+	 * ("equal jitter").  A permanent failure (a refusal, a bad
+	 * answer, a loop) will not mend sooner than the next poll, so it
+	 * waits that at least.
+	 */
+	n = c->failures > 8 ? 8 : c->failures;
 	ms = (long)AWS_BACKOFF_MS << (n - 1);
 	if (ms > AWS_BACKOFF_MAX)
 		ms = AWS_BACKOFF_MAX;
 	ms = ms / 2 + (long)arc4random_uniform(ms / 2 + 1);
+	if (kind == FAIL_PERMANENT &&
+	    ms < (long)c->src->conf->sleep_before_next_run * 1000)
+		ms = aws_jitter((long)c->src->conf->sleep_before_next_run *
+		    1000, 10);
 	log_debug("aws: next attempt in %ld ms", ms);
 	aws_schedule(c, ms);
 }
@@ -1187,13 +1254,12 @@ aws_asg_done(void *arg, const struct http_resp *r)
 {
 	struct aws_ctx		*c = arg;
 	const struct aws_conf	*ac = &c->src->conf->aws;
-	char			 err[AWS_MSG_MAX], prev[AWS_NEXT_MAX];
+	char			 err[AWS_MSG_MAX];
 	size_t			 i, j, k;
 	int			 g, found;
 
 	if (aws_answer(c, r) == -1)
 		return;
-	strlcpy(prev, c->asg.next, sizeof(prev));
 	if (aws_parse_asg(r->body, r->bodylen, &c->asg, err,
 	    sizeof(err)) == -1) {
 		aws_fail(c, FAIL_PERMANENT, "%s: bad answer: %s", c->action,
@@ -1201,10 +1267,10 @@ aws_asg_done(void *arg, const struct http_resp *r)
 		return;
 	}
 	if (c->asg.next[0] != '\0') {
-		if (++c->pages >= AWS_PAGES_MAX ||
-		    strcmp(prev, c->asg.next) == 0) {
-			aws_fail(c, FAIL_PERMANENT, "%s: NextToken loops",
-			    c->action);
+		if (aws_next_page(c, c->asg.next) == -1) {
+			aws_fail(c, FAIL_PERMANENT, "%s: NextToken loops (a "
+			    "token repeated or more than %d pages)", c->action,
+			    AWS_PAGES_MAX);
 			return;
 		}
 		aws_asg_request(c, c->asg.next);
@@ -1231,6 +1297,7 @@ aws_asg_done(void *arg, const struct http_resp *r)
 		if (j == 0 || strcmp(c->asg.ids[j - 1], c->asg.ids[i]) != 0)
 			memmove(c->asg.ids[j++], c->asg.ids[i],
 			    sizeof(c->asg.ids[0]));
+	c->asg.ndup = c->asg.nids - j;
 	c->asg.nids = j;
 
 	if ((c->ask = calloc(c->asg.nids + 1, sizeof(*c->ask))) == NULL)
@@ -1290,11 +1357,10 @@ static void
 aws_ec2_done(void *arg, const struct http_resp *r)
 {
 	struct aws_ctx	*c = arg;
-	char		 err[AWS_MSG_MAX], prev[AWS_NEXT_MAX];
+	char		 err[AWS_MSG_MAX];
 
 	if (aws_answer(c, r) == -1)
 		return;
-	strlcpy(prev, c->ec2.next, sizeof(prev));
 	if (aws_parse_instances(r->body, r->bodylen,
 	    c->src->conf->aws.ip_type, &c->ec2, err, sizeof(err)) == -1) {
 		aws_fail(c, FAIL_PERMANENT, "%s: bad answer: %s", c->action,
@@ -1302,10 +1368,10 @@ aws_ec2_done(void *arg, const struct http_resp *r)
 		return;
 	}
 	if (c->ec2.next[0] != '\0') {
-		if (++c->pages >= AWS_PAGES_MAX ||
-		    strcmp(prev, c->ec2.next) == 0) {
-			aws_fail(c, FAIL_PERMANENT, "%s: nextToken loops",
-			    c->action);
+		if (aws_next_page(c, c->ec2.next) == -1) {
+			aws_fail(c, FAIL_PERMANENT, "%s: nextToken loops (a "
+			    "token repeated or more than %d pages)", c->action,
+			    AWS_PAGES_MAX);
 			return;
 		}
 		aws_ec2_request(c, c->ec2.next);
@@ -1325,9 +1391,12 @@ aws_finish(struct aws_ctx *c)
 	const struct ep2_conf	*conf = c->src->conf;
 	const char		*type;
 	struct server_set	 set;
+	struct refused		 ref;
 	struct aws_addr		*a, *n;
-	size_t			 i, j, need, added = 0;
+	char			 text[LOG_LINE_MAX];
+	size_t			 i, j, need, added = 0, dup = 0;
 
+	refused_init(&ref);
 	type = conf->aws.ip_type == IP_PRIVATE ? "private" : "public";
 	need = c->ncache + c->ec2.naddrs;
 	if (need > c->cachecap) {
@@ -1342,17 +1411,22 @@ aws_finish(struct aws_ctx *c)
 		    sizeof(*c->ask), id_cmp) == NULL ||
 		    cache_find(c, a->id) != NULL)
 			continue;	/* not asked, or known */
-		if (a->ip[0] == '\0')
-			log_warnx("aws: instance %s has no %s IP address; "
-			    "left out", a->id, type);
 		c->cache[c->ncache + added++] = *a;
 	}
 	c->ncache += added;
+	/*
+	 * An instance EC2 names more than once is one instance: by id and
+	 * address order, the same one whatever the order of the answer.
+	 */
 	if (c->ncache > 1)
-		qsort(c->cache, c->ncache, sizeof(*c->cache), addr_cmp);
-	for (i = 0, j = 0; i < c->ncache; i++)
-		if (j == 0 || strcmp(c->cache[j - 1].id, c->cache[i].id) != 0)
-			c->cache[j++] = c->cache[i];
+		qsort(c->cache, c->ncache, sizeof(*c->cache), addr_ip_cmp);
+	for (i = 0, j = 0; i < c->ncache; i++) {
+		if (j > 0 && strcmp(c->cache[j - 1].id, c->cache[i].id) == 0) {
+			dup++;
+			continue;
+		}
+		c->cache[j++] = c->cache[i];
+	}
 	c->ncache = j;
 
 	/* prune: both lists are sorted */
@@ -1365,17 +1439,33 @@ aws_finish(struct aws_ctx *c)
 	set_init(&set);
 	for (i = 0; i < c->asg.nids; i++) {
 		if ((a = cache_find(c, c->asg.ids[i])) == NULL) {
-			log_warnx("aws: instance %s not in DescribeInstances' "
-			    "answer; left out", c->asg.ids[i]);
+			refused_add(&ref, "%s not in DescribeInstances' "
+			    "answer", c->asg.ids[i]);
 			continue;
 		}
-		if (a->ip[0] == '\0')
+		if (a->ip[0] == '\0') {
+			refused_add(&ref, "%s has no %s IP address", a->id,
+			    type);
 			continue;
+		}
 		if (set_add(&set, a->ip, conf->backend_port) == -1) {
-			log_warn("aws: instance %s", a->id);
+			refused_add(&ref, "%s: %s", a->id, errno == E2BIG ?
+			    "too many instances" : strerror(errno));
 			continue;
 		}
 	}
+	/* one line a poll, and only when it reads differently */
+	refused_text(&ref, "aws", "instance", text, sizeof(text));
+	aws_note(c, 0, text);
+	dup += c->asg.ndup;
+	if (dup > 0)
+		snprintf(text, sizeof(text), "aws: %zu instance%s listed "
+		    "more than once by DescribeAutoScalingGroups or "
+		    "DescribeInstances; each counts once", dup,
+		    dup > 1 ? "s" : "");
+	else
+		text[0] = '\0';
+	aws_note(c, 1, text);
 	if (c->asg.nids == 0) {
 		if (!c->empty_logged)
 			log_warnx("aws: no InService and Healthy instance in "
@@ -1390,7 +1480,6 @@ aws_finish(struct aws_ctx *c)
 		log_info("aws: recovered after %d failed attempt%s",
 		    c->failures, c->failures > 1 ? "s" : "");
 	c->failures = 0;
-	c->transient = 0;
 	c->lasterr[0] = '\0';
 	log_debug("aws: %zu instances InService and Healthy, %zu listed, "
 	    "%zu asked of EC2", c->asg.nids, c->asg.nlisted, c->nask);

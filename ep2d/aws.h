@@ -48,6 +48,7 @@ struct aws_asg_page {
 	size_t		 nids;
 	size_t		 idcap;
 	size_t		 nlisted;		/* instances of any state */
+	size_t		 ndup;			/* ids listed again */
 	char		(*groups)[256];		/* group names answered */
 	size_t		 ngroups;
 	size_t		 groupcap;
@@ -128,6 +129,8 @@ int	 creds_parse_file(const char *, size_t, const char *, int,
 int	 creds_parse_region(const char *, size_t, const char *, char *,
 	    size_t, char *, size_t);
 const char *creds_region(const struct aws_chain *);
+int	 creds_parse_role(const char *, size_t, char *, size_t, char *,
+	    size_t);
 int	 creds_parse_json(const char *, size_t, int, struct aws_creds *,
 	    char *, size_t);
 int	 creds_parse_time(const char *, time_t *);

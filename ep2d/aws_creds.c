@@ -27,6 +27,9 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <json.h>
 
 #include "ep2d.h"
@@ -439,6 +443,7 @@ creds_parse_json(const char *buf, size_t len, int imds,
 	const char		*akid, *secret, *token, *exp, *code;
 	enum json_tokener_error	 jerr;
 	time_t			 t;
+	size_t			 end;
 	int			 r = -1;
 
 	if (len > AWS_CREDS_BODY_MAX || len > INT_MAX) {
@@ -449,11 +454,16 @@ creds_parse_json(const char *buf, size_t len, int imds,
 		fatal("%s: json_tokener_new", __func__);
 	o = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
-	if (o == NULL || jerr != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) < len) {
+	if (o == NULL || jerr != json_tokener_success) {
 		snprintf(err, errlen, "not JSON");
 		goto done;
 	}
+	/* blanks may follow the value; anything else is not its answer */
+	for (end = json_tokener_get_parse_end(tok); end < len; end++)
+		if (strchr(" \t\r\n", buf[end]) == NULL || buf[end] == '\0') {
+			snprintf(err, errlen, "not JSON: text after the value");
+			goto done;
+		}
 	if (!json_object_is_type(o, json_type_object)) {
 		snprintf(err, errlen, "not a JSON object");
 		goto done;
@@ -488,62 +498,150 @@ done:
 	return (r);
 }
 
+/*
+ * Whether plain http may carry the container token to this host (the
+ * host as libcurl reads the URL, so that what is checked is where the
+ * connection goes): the SDKs' rule, a loopback address (127.0.0.0/8,
+ * [::1]), "localhost" (libcurl resolves it to loopback itself, never
+ * through DNS), or the ECS and EKS container hosts 169.254.170.2,
+ * 169.254.170.23 and [fd00:ec2::23].
+ */
 static int
-url_host_loopback(const char *url)
+container_host_ok(const char *host)
 {
-	const char	*h;
+	static const uint8_t	 eks6[16] = { 0xfd, 0x00, 0x0e, 0xc2,
+	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x23 };
+	struct in_addr		 a4;
+	struct in6_addr		 a6;
+	char			 buf[INET6_ADDRSTRLEN];
+	size_t			 n;
+	uint32_t		 h;
 
-	if (strncmp(url, "http://", 7) != 0)
+	if (strcasecmp(host, "localhost") == 0)
+		return (1);
+	if (inet_pton(AF_INET, host, &a4) == 1) {
+		h = ntohl(a4.s_addr);
+		return ((h >> 24) == 127 || h == 0xa9feaa02 ||
+		    h == 0xa9feaa17);
+	}
+	n = strlen(host);
+	if (n < 3 || host[0] != '[' || host[n - 1] != ']' ||
+	    n - 2 >= sizeof(buf))
 		return (0);
-	h = url + 7;
-	return (strncmp(h, "127.", 4) == 0 || strncmp(h, "localhost", 9) ==
-	    0 || strncmp(h, "[::1]", 5) == 0 ||
-	    strncmp(h, "169.254.170.2", 13) == 0 ||
-	    strncmp(h, "169.254.170.23", 14) == 0 ||
-	    strncmp(h, "[fd00:ec2::23]", 14) == 0);
+	memcpy(buf, host + 1, n - 2);
+	buf[n - 2] = '\0';
+	if (inet_pton(AF_INET6, buf, &a6) != 1)
+		return (0);
+	return (IN6_IS_ADDR_LOOPBACK(&a6) ||
+	    memcmp(&a6, eks6, sizeof(eks6)) == 0);
+}
+
+/*
+ * Parse a container endpoint URL with libcurl's own parser and check
+ * it: http or https, no user information (it would be sent as Basic
+ * authentication, and "http://localhost@host/" names host), no zone
+ * id, and with http a host container_host_ok() accepts.  url gets the
+ * URL as libcurl writes it back, which is what is later asked.
+ */
+static int
+container_url_parse(const char *in, const char *what, char *url,
+    size_t urllen, char *err, size_t errlen)
+{
+	CURLU		*u;
+	CURLUcode	 rc;
+	char		*scheme = NULL, *host = NULL, *user = NULL;
+	char		*zone = NULL, *out = NULL;
+	int		 r = -1;
+
+	if ((u = curl_url()) == NULL)
+		fatal("%s: curl_url", __func__);
+	if (curl_url_set(u, CURLUPART_URL, in, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "%s is not a URL", what);
+		goto done;
+	}
+	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+		snprintf(err, errlen, "%s is neither http nor https", what);
+		goto done;
+	}
+	if ((rc = curl_url_get(u, CURLUPART_USER, &user, 0)) !=
+	    CURLUE_NO_USER) {
+		snprintf(err, errlen, "%s holds a user name", what);
+		goto done;
+	}
+	if ((rc = curl_url_get(u, CURLUPART_ZONEID, &zone, 0)) !=
+	    CURLUE_NO_ZONEID) {
+		snprintf(err, errlen, "%s holds a zone id", what);
+		goto done;
+	}
+	if (strcmp(scheme, "http") == 0 && !container_host_ok(host)) {
+		snprintf(err, errlen, "%s must be https, or http to a "
+		    "loopback address, localhost or the ECS or EKS "
+		    "container host", what);
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "%s is not a URL", what);
+		goto done;
+	}
+	if (strlcpy(url, out, urllen) >= urllen) {
+		snprintf(err, errlen, "container credentials URI too long");
+		goto done;
+	}
+	r = 0;
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_free(zone);
+	curl_free(out);
+	curl_url_cleanup(u);
+	return (r);
 }
 
 /*
  * The container endpoint: 169.254.170.2 + RELATIVE_URI, or FULL_URI,
- * which, as in the SDKs, must be https or a loopback/ECS address.
- * 0: url set; 1: not configured; -1: refused.
+ * which, as in the SDKs, must be https or name a loopback or container
+ * host (container_url_parse).  0: url set; 1: not configured;
+ * -1: refused.
  */
 int
 creds_container_url(const char *full, const char *relative, char *url,
     size_t urllen, char *err, size_t errlen)
 {
-	size_t	 i;
-	int	 n;
+	char		 buf[AWS_URL_MAX];
+	const char	*in, *what;
+	size_t		 i;
+	int		 n;
 
 	if (relative != NULL && relative[0] != '\0') {
+		what = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
 		if (relative[0] != '/') {
-			snprintf(err, errlen, "AWS_CONTAINER_CREDENTIALS_"
-			    "RELATIVE_URI does not start with /");
+			snprintf(err, errlen, "%s does not start with /",
+			    what);
 			return (-1);
 		}
-		n = snprintf(url, urllen, "%s%s", ECS_HOST, relative);
+		n = snprintf(buf, sizeof(buf), "%s%s", ECS_HOST, relative);
+		in = buf;
 	} else if (full != NULL && full[0] != '\0') {
-		if (strncmp(full, "https://", 8) != 0 &&
-		    !url_host_loopback(full)) {
-			snprintf(err, errlen, "AWS_CONTAINER_CREDENTIALS_"
-			    "FULL_URI must be https or a loopback address");
-			return (-1);
-		}
-		n = snprintf(url, urllen, "%s", full);
+		what = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+		n = snprintf(buf, sizeof(buf), "%s", full);
+		in = full;
 	} else
 		return (1);
-	if (n < 0 || (size_t)n >= urllen) {
+	if (n < 0 || (size_t)n >= sizeof(buf) || (size_t)n >= urllen) {
 		snprintf(err, errlen, "container credentials URI too long");
 		return (-1);
 	}
-	for (i = 0; url[i] != '\0'; i++)
-		if ((unsigned char)url[i] <= 0x20 ||
-		    (unsigned char)url[i] >= 0x7f) {
+	for (i = 0; in[i] != '\0'; i++)
+		if ((unsigned char)in[i] <= 0x20 ||
+		    (unsigned char)in[i] >= 0x7f) {
 			snprintf(err, errlen, "container credentials URI "
 			    "holds blanks or control characters");
 			return (-1);
 		}
-	return (0);
+	return (container_url_parse(in, what, url, urllen, err, errlen));
 }
 
 static int
@@ -867,6 +965,7 @@ meta_send(struct aws_chain *ch, const char *method, const char *hdr)
 	o.timeout_ms = META_TIMEOUT_MS;
 	o.connect_timeout_ms = META_CONNECT_MS;
 	o.max_body = AWS_CREDS_BODY_MAX;
+	o.direct = 1;		/* the token goes to that host, no proxy */
 	ch->inflight = 1;
 	if ((r = http_request(&o, meta_done, ch)) == NULL) {
 		ch->inflight = 0;
@@ -921,6 +1020,46 @@ valid_word(const char *s, size_t max)
 	return (i > 0 && i <= max);
 }
 
+/*
+ * The role of the instance profile, from IMDS's listing: one name of
+ * IAM's characters, a line end after it allowed.  Anything else (a CR
+ * or LF inside, a second line, nothing) is refused: the name goes into
+ * the next URL, and a profile has one role.
+ */
+int
+creds_parse_role(const char *body, size_t len, char *role, size_t rolelen,
+    char *err, size_t errlen)
+{
+	size_t	 n = len;
+
+	if (n > 0 && body[n - 1] == '\n')
+		n--;
+	if (n > 0 && body[n - 1] == '\r')
+		n--;
+	if (n == 0) {
+		snprintf(err, errlen, "no IAM role attached to this instance");
+		return (-1);
+	}
+	if (n > IMDS_ROLE_MAX || n >= rolelen) {
+		snprintf(err, errlen, "IAM role name too long");
+		return (-1);
+	}
+	if (memchr(body, '\r', n) != NULL || memchr(body, '\n', n) != NULL) {
+		snprintf(err, errlen, "the IAM role listing holds a CR or LF "
+		    "inside (more than one role, or a forged name); refused");
+		return (-1);
+	}
+	memcpy(role, body, n);
+	role[n] = '\0';
+	if (strspn(role, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-") != n) {
+		role[0] = '\0';
+		snprintf(err, errlen, "bad IAM role name");
+		return (-1);
+	}
+	return (0);
+}
+
 static void
 meta_done(void *arg, const struct http_resp *r)
 {
@@ -965,18 +1104,11 @@ meta_done(void *arg, const struct http_resp *r)
 		    ch->imds_url);
 		break;
 	case STEP_IMDS_ROLE:
-		/* the first role listed: an instance profile has one */
-		n = strcspn(r->body, "\r\n");
-		if (n == 0 || n > IMDS_ROLE_MAX) {
-			meta_finish(ch, "instance metadata: no IAM role "
-			    "attached to this instance");
-			return;
-		}
-		memcpy(ch->role, r->body, n);
-		ch->role[n] = '\0';
-		if (strspn(ch->role, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-") != n) {
-			meta_finish(ch, "instance metadata: bad role name");
+		if (creds_parse_role(r->body, r->bodylen, ch->role,
+		    sizeof(ch->role), clean, sizeof(clean)) == -1) {
+			snprintf(err, sizeof(err), "instance metadata: %s",
+			    clean);
+			meta_finish(ch, err);
 			return;
 		}
 		ch->step = STEP_IMDS_CREDS;

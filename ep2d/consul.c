@@ -541,7 +541,7 @@ consul_done(void *arg, const struct http_resp *resp)
 	} else {
 		c->was_empty = 0;
 		if (bad > 0)
-			log_warnx("consul %s: %d instances refused, %zu "
+			log_debug("consul %s: %d instances refused, %zu "
 			    "apply", c->src->conf->consul.service_name, bad,
 			    set.count);
 	}
@@ -707,12 +707,14 @@ consul_parse_health_opts(const char *body, size_t len, uint16_t defport,
 	const char		*addr, *id, *why;
 	char			 sid[LOG_VISIBLE_LEN];
 	char			 sad[LOG_VISIBLE_LEN];
+	struct refused		 ref;
 	size_t			 i, n, end;
 	int64_t			 port;
 	int			 rv = -1, health;
 	uint16_t		 weight;
 
 	*nbad = 0;
+	refused_init(&ref);
 	if (len > INT_MAX) {
 		snprintf(err, errlen, "body too large");
 		return (-1);
@@ -811,23 +813,28 @@ consul_parse_health_opts(const char *body, size_t len, uint16_t defport,
 		if (set_add(set, addr, (uint16_t)port) == -1) {
 			if (errno != E2BIG)
 				fatal("%s: set_add", __func__);
-			why = "too many instances";
-			goto bad;
+			continue;	/* counted: the set is refused whole */
 		}
 		set->servers[set->count - 1].weight = weight;
 		continue;
 bad:
 		(*nbad)++;
+		if (ref.count >= REFUSED_SHOWN) {
+			ref.count++;
+			continue;
+		}
 		log_visible(sid, sizeof(sid), id != NULL ? id : "?",
 		    id != NULL ? strlen(id) : 1);
 		if (addr != NULL) {
 			log_visible(sad, sizeof(sad), addr, strlen(addr));
-			log_warnx("consul: instance %s (address \"%s\") "
-			    "skipped: %s", sid, sad, why);
+			refused_add(&ref, "instance %s (address \"%s\"): %s",
+			    sid, sad, why);
 		} else
-			log_warnx("consul: instance %s skipped: %s", sid, why);
+			refused_add(&ref, "instance %s: %s", sid, why);
 	}
 
+	/* one line for the answer, however many it refused */
+	refused_log(&ref, "consul", "instance");
 	/* one instance registered twice is one server */
 	set_sort(set);		/* sorted, duplicates merged */
 	rv = 0;

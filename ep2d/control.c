@@ -45,10 +45,19 @@
 
 #define CONTROL_MAX_CONNS	32
 #define CONTROL_BACKLOG		16
-#define CONTROL_MAX_QUEUE	(2 * EP2D_MAX_SERVERS) /* queued imsgs */
+/*
+ * Answers queued and not read yet, in bytes (each message's own bytes
+ * and what its buffer costs besides): for one client, room for the
+ * biggest answer (show slots of EP2D_MAX_TOTAL slots is under 9 MB,
+ * of 60,000 under 32 MB); for all of them, twice that.  A client whose
+ * answers pass either is closed.
+ */
+#define CONTROL_QUEUE_MAX	(32 * 1024 * 1024)
+#define CONTROL_QUEUE_TOTAL	(64 * 1024 * 1024)
+#define CONTROL_MSG_COST	(sizeof(struct ibuf) + 32)
 #define CONTROL_VERBOSE_MAX	2	/* log_setverbose levels */
 #define CONTROL_WARN_PERIOD	10	/* seconds between "too many" lines */
-#define CONTROL_IDLE_TIMEOUT	60	/* seconds; a client is one request */
+#define CONTROL_IDLE_TIMEOUT	60	/* seconds for a request and its answer */
 #define CONTROL_METRICS_CHUNK	8192	/* bytes of text per imsg */
 
 struct ctl_conn {
@@ -57,6 +66,7 @@ struct ctl_conn {
 	struct event		 idle;
 	uid_t			 uid;
 	pid_t			 pid;
+	int			 answering;	/* an answer is queued */
 };
 
 static struct {
@@ -77,6 +87,8 @@ static void	 control_resume(int, short, void *);
 static void	 control_dispatch(int, short, void *);
 static void	 control_idle(int, short, void *);
 static void	 control_touch(struct ctl_conn *);
+static size_t	 control_queued(struct ctl_conn *);
+static int	 control_overfull(struct ctl_conn *);
 static void	 control_close(struct ctl_conn *);
 static int	 control_request(struct ctl_conn *, struct imsg *);
 static int	 control_reply(struct ctl_conn *, uint32_t, const void *,
@@ -332,7 +344,12 @@ control_resume(int fd, short event, void *arg)
 		event_add(&control.ev, NULL);
 }
 
-/* Any traffic restarts the idle clock. */
+/*
+ * The clock of a client: started when it connects and again when an
+ * answer has gone out whole, never by a part of a request, so that a
+ * client trickling bytes cannot hold its place: each request and its
+ * answer get CONTROL_IDLE_TIMEOUT seconds in all.
+ */
 static void
 control_touch(struct ctl_conn *c)
 {
@@ -352,9 +369,50 @@ control_idle(int fd, short event, void *arg)
 {
 	struct ctl_conn	*c = arg;
 
-	log_debug("control: pid %d uid %u idle for %d seconds, closed",
-	    (int)c->pid, (unsigned)c->uid, CONTROL_IDLE_TIMEOUT);
+	if (c->answering)
+		log_warnx("control: pid %d uid %u has not read its answer in "
+		    "%d seconds, connection closed", (int)c->pid,
+		    (unsigned)c->uid, CONTROL_IDLE_TIMEOUT);
+	else if (c->iev.ibuf.rlen > 0)
+		log_warnx("control: pid %d uid %u sent no complete request "
+		    "in %d seconds, connection closed", (int)c->pid,
+		    (unsigned)c->uid, CONTROL_IDLE_TIMEOUT);
+	else
+		log_debug("control: pid %d uid %u idle for %d seconds, "
+		    "closed", (int)c->pid, (unsigned)c->uid,
+		    CONTROL_IDLE_TIMEOUT);
 	control_close(c);
+}
+
+/* What a client's queued answers hold, their buffers included. */
+static size_t
+control_queued(struct ctl_conn *c)
+{
+	return (imsgbuf_queuebytes(&c->iev.ibuf) +
+	    imsgbuf_queuelen(&c->iev.ibuf) * CONTROL_MSG_COST);
+}
+
+/*
+ * A client that sends and never reads: its answers pile up in the
+ * parent.  Past CONTROL_QUEUE_MAX for it, or CONTROL_QUEUE_TOTAL for
+ * all clients, it is closed with one line.
+ */
+static int
+control_overfull(struct ctl_conn *c)
+{
+	struct ctl_conn	*o;
+	size_t		 mine, all = 0;
+
+	mine = control_queued(c);
+	TAILQ_FOREACH(o, &control.conns, entry)
+		all += control_queued(o);
+	if (mine <= CONTROL_QUEUE_MAX && all <= CONTROL_QUEUE_TOTAL)
+		return (0);
+	log_warnx("control: pid %d uid %u does not read its answers (%zu KB "
+	    "queued, %zu KB for all clients; at most %d and %d MB), "
+	    "connection closed", (int)c->pid, (unsigned)c->uid, mine / 1024,
+	    all / 1024, CONTROL_QUEUE_MAX >> 20, CONTROL_QUEUE_TOTAL >> 20);
+	return (1);
 }
 
 static void
@@ -383,7 +441,11 @@ control_dispatch(int fd, short event, void *arg)
 		control_close(c);
 		return;
 	}
-	control_touch(c);
+	/* the answer went out whole: the next request gets its time */
+	if (c->answering && imsgbuf_queuelen(&c->iev.ibuf) == 0) {
+		c->answering = 0;
+		control_touch(c);
+	}
 	for (;;) {
 		if ((n = imsg_get(&c->iev.ibuf, &imsg)) == -1) {
 			log_warnx("control: pid %d uid %u: broken message, "
@@ -396,18 +458,12 @@ control_dispatch(int fd, short event, void *arg)
 			break;
 		n = control_request(c, &imsg);
 		imsg_free(&imsg);
-		if (n == -1) {
+		if (n == -1 || control_overfull(c)) {
 			control_close(c);
 			return;
 		}
-		/* a client that sends and never reads */
-		if (imsgbuf_queuelen(&c->iev.ibuf) > CONTROL_MAX_QUEUE) {
-			log_warnx("control: pid %d uid %u does not read its "
-			    "answers, connection closed", (int)c->pid,
-			    (unsigned)c->uid);
-			control_close(c);
-			return;
-		}
+		if (imsgbuf_queuelen(&c->iev.ibuf) > 0)
+			c->answering = 1;
 	}
 	imsgev_add(&c->iev);
 }

@@ -105,6 +105,14 @@ struct pbackend {
 	uint64_t		 hist_count;
 };
 
+/* the fetcher's messages that fit nowhere, by kind */
+enum stray {
+	STRAY_SERVER,
+	STRAY_END,
+	STRAY_UNKNOWN,
+	STRAY_MAX
+};
+
 struct parent {
 	struct ep2_conf		 conf;
 	char			*tmpl;
@@ -122,8 +130,9 @@ struct parent {
 	uint32_t		 incoming_be;
 	uint32_t		 incoming_gen;
 	uint32_t		 incoming_count;
-	int			 incoming_bad;
+	struct refused		 incoming_bad;	/* servers refused */
 	int			 incoming_open;
+	uint64_t		 stray[STRAY_MAX]; /* out of place, unknown */
 
 	/* the backends */
 	struct pbackend		 be[EP2D_MAX_BACKENDS];
@@ -297,6 +306,7 @@ main(int argc, char *argv[])
 
 	log_init(p.debug, LOG_DAEMON);
 	log_setverbose(p.verbose);
+	log_ratelimit(1);
 	if (p.conf.log_file[0] != '\0' && log_file_open(p.conf.log_file) == -1)
 		log_warnx("log_file %s: %s; not written", p.conf.log_file,
 		    file_strerror(errno));
@@ -1333,6 +1343,47 @@ boot_wait(void)
 	p.boot_waiting = 1;
 }
 
+/*
+ * A message of the fetcher's that fits nowhere (a server or an end
+ * outside a set, an unknown type): the first of each kind is logged,
+ * then the count at every power of ten, so that a flood of them is a
+ * few lines.
+ */
+static void
+parent_stray(enum stray kind, uint32_t type)
+{
+	static const char	*what[STRAY_MAX] = {
+		"a server outside a set",
+		"the end of a set never begun",
+		"a message of unknown type"
+	};
+	uint64_t		 n;
+
+	n = ++p.stray[kind];
+	if (n == 1) {
+		log_warnx("fetcher: %s (imsg %u); ignored", what[kind], type);
+		return;
+	}
+	while (n % 10 == 0)
+		n /= 10;
+	if (n == 1)
+		log_warnx("fetcher: %llu times %s so far; ignored",
+		    (unsigned long long)p.stray[kind], what[kind]);
+}
+
+/* The servers wanted by every backend but one (EP2D_MAX_TOTAL). */
+static size_t
+parent_total(uint32_t but)
+{
+	size_t	 n = 0;
+	int	 i;
+
+	for (i = 0; i < p.nbe; i++)
+		if ((uint32_t)i != but && p.be[i].have_wanted)
+			n += p.be[i].wanted.count;
+	return (n);
+}
+
 /* The fetcher's messages: untrusted, checked field by field. */
 static void
 parent_from_fetcher(struct imsg *imsg)
@@ -1341,10 +1392,14 @@ parent_from_fetcher(struct imsg *imsg)
 	struct server		 srv;
 	struct source_state	 st;
 	struct pbackend		*b;
+	char			 shown[LOG_VISIBLE_LEN], text[LOG_LINE_MAX];
 	uint32_t		 count;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_SET_BEGIN:
+		if (p.incoming_open)
+			log_warnx("fetcher: set %u without its end; dropped",
+			    p.incoming_gen);
 		if (imsg_get_data(imsg, &sb, sizeof(sb)) == -1 ||
 		    sb.backend >= (uint32_t)p.nbe ||
 		    sb.count > EP2D_MAX_SERVERS) {
@@ -1356,14 +1411,17 @@ parent_from_fetcher(struct imsg *imsg)
 		p.incoming_be = sb.backend;
 		p.incoming_gen = imsg_get_id(imsg);
 		p.incoming_count = sb.count;
-		p.incoming_bad = 0;
+		refused_init(&p.incoming_bad);
 		p.incoming_open = 1;
 		break;
 	case IMSG_SET_SERVER:
-		if (!p.incoming_open || imsg_get_id(imsg) != p.incoming_gen)
+		if (!p.incoming_open || imsg_get_id(imsg) != p.incoming_gen) {
+			parent_stray(STRAY_SERVER, imsg_get_type(imsg));
 			break;
+		}
 		if (imsg_get_data(imsg, &srv, sizeof(srv)) == -1) {
-			p.incoming_bad = 1;
+			refused_add(&p.incoming_bad, "a server message of %zu "
+			    "bytes, not %zu", imsg_get_len(imsg), sizeof(srv));
 			break;
 		}
 		srv.host[sizeof(srv.host) - 1] = '\0';
@@ -1371,23 +1429,34 @@ parent_from_fetcher(struct imsg *imsg)
 		    (srv.weight > EP2D_WEIGHT_MAX &&
 		    srv.weight != EP2D_WEIGHT_ZERO) ||
 		    set_add(&p.incoming, srv.host, srv.port) == -1) {
-			log_warnx("fetcher: invalid server in set %u",
-			    p.incoming_gen);
-			p.incoming_bad = 1;
+			log_visible(shown, sizeof(shown), srv.host,
+			    strlen(srv.host));
+			refused_add(&p.incoming_bad, "\"%s\" port %u weight "
+			    "%u", shown, srv.port, srv.weight);
 			break;
 		}
 		p.incoming.servers[p.incoming.count - 1].weight = srv.weight;
 		break;
 	case IMSG_SET_END:
-		if (!p.incoming_open || imsg_get_id(imsg) != p.incoming_gen)
+		if (!p.incoming_open || imsg_get_id(imsg) != p.incoming_gen) {
+			parent_stray(STRAY_END, imsg_get_type(imsg));
 			break;
+		}
 		p.incoming_open = 0;
 		if (imsg_get_data(imsg, &count, sizeof(count)) == -1 ||
 		    count != p.incoming_count ||
-		    count != p.incoming.count || p.incoming_bad) {
-			log_warnx("fetcher: set %u incomplete or invalid; "
-			    "dropped, keeping the current servers",
-			    p.incoming_gen);
+		    count != p.incoming.count ||
+		    p.incoming_bad.count > 0) {
+			/* one line for the set, however many it refused */
+			refused_text(&p.incoming_bad, "fetcher", "server",
+			    text, sizeof(text));
+			log_warnx("fetcher: set %u incomplete or invalid "
+			    "(%zu of %u servers taken)%s%s; dropped, keeping "
+			    "the current servers", p.incoming_gen,
+			    p.incoming.count, p.incoming_count,
+			    text[0] != '\0' ? ": " : "",
+			    text[0] != '\0' ? text + strlen("fetcher: ") :
+			    "");
 			set_free(&p.incoming);
 			break;
 		}
@@ -1412,6 +1481,16 @@ parent_from_fetcher(struct imsg *imsg)
 		}
 		b->empty_kept = 0;
 		if (b->have_wanted && set_equal(&b->wanted, &p.incoming)) {
+			set_free(&p.incoming);
+			break;
+		}
+		if (parent_total(p.incoming_be) + p.incoming.count >
+		    EP2D_MAX_TOTAL) {
+			log_warnx("backend %s: %zu servers would make %zu in "
+			    "all backends, more than %d; refused, the last "
+			    "good set stays", b->conf->backend_name,
+			    p.incoming.count, parent_total(p.incoming_be) +
+			    p.incoming.count, EP2D_MAX_TOTAL);
 			set_free(&p.incoming);
 			break;
 		}
@@ -1449,7 +1528,7 @@ parent_from_fetcher(struct imsg *imsg)
 			p.be[st.backend].source_errors++;
 		break;
 	default:
-		log_warnx("fetcher: unexpected imsg %u", imsg_get_type(imsg));
+		parent_stray(STRAY_UNKNOWN, imsg_get_type(imsg));
 		break;
 	}
 }

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "log.h"
 
 #define EP2D_USER		"_ep2d"
 #define EP2D_CONF		"/etc/ep2/ep2.conf"
@@ -42,7 +43,17 @@
 #define EP2D_SOCKPATH_MAX	108	/* a unix socket's path: sun_path */
 #define EP2D_MAX_TAGS		16	/* [CONSUL] tags */
 #define EP2D_MAX_ASG		16	/* [AWS] asg_name list */
-#define EP2D_MAX_SERVERS	100000	/* per backend, from any source */
+/*
+ * The most servers ep2d takes (ep2d.8 LIMITS).  haproxy -c grows faster
+ * than the servers of one backend (0.5 s for 10,000 here, 2 s for
+ * 20,000, 18 s for 50,000, past the runner's 60 s for 100,000), and
+ * HAProxy needs a descriptor for each checked server (a limit of open
+ * files of 20,000 is common): a backend has at most EP2D_MAX_SERVERS
+ * servers and slots, all backends together EP2D_MAX_TOTAL servers.
+ * A set past either is refused whole and the last good one stays.
+ */
+#define EP2D_MAX_SERVERS	10000	/* per backend, from any source */
+#define EP2D_MAX_TOTAL		16000	/* all backends */
 #define EP2D_NAME_MAX		128	/* backend, service, unit names */
 #define EP2D_ERR_MAX		256	/* an error text carried in an imsg */
 #define EP2D_HAPROXY_MSG_MAX	4000	/* haproxy's output kept by reloader */
@@ -226,6 +237,7 @@ struct server_set {
 	struct server	*servers;
 	size_t		 count;
 	size_t		 cap;
+	size_t		 overflow;	/* refused: past EP2D_MAX_SERVERS */
 };
 
 /* set.c */
@@ -237,6 +249,18 @@ void	 set_sort(struct server_set *);
 int	 set_equal(const struct server_set *, const struct server_set *);
 int	 set_copy(struct server_set *, const struct server_set *);
 ssize_t	 set_find(const struct server_set *, const char *, uint16_t);
+
+#define REFUSED_SHOWN	3
+struct refused {
+	size_t		 count;
+	char		 first[REFUSED_SHOWN][LOG_VISIBLE_LEN * 2 + 96];
+};
+void	 refused_init(struct refused *);
+void	 refused_add(struct refused *, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3)));
+void	 refused_text(const struct refused *, const char *, const char *,
+	    char *, size_t);
+void	 refused_log(const struct refused *, const char *, const char *);
 
 /* template.c: render the template into a buffer, no I/O */
 struct tmpl_slot {
@@ -453,6 +477,8 @@ struct source_ops {
 };
 
 void	 source_good(struct source *, struct server_set *);
+/* resolve.c: host names to addresses, in the fetcher */
+void	 resolve_set(const char *, struct server_set *);
 void	 source_fail(struct source *, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
 

@@ -122,6 +122,14 @@ source_good(struct source *s, struct server_set *set)
 	uint32_t		 count;
 	size_t			 i, j;
 
+	/* past the limit, the whole answer is refused: none of it is cut */
+	if (set->overflow > 0) {
+		source_fail(s, "%zu servers, more than the %d a backend may "
+		    "have; refused, the last good set stays",
+		    set->count + set->overflow, EP2D_MAX_SERVERS);
+		log_warnx("%s: %s", src_name(s), s->state.error);
+		return;
+	}
 	for (i = 0, j = 0; i < set->count; i++) {
 		if (!addr_valid_host(set->servers[i].host) ||
 		    set->servers[i].port == 0) {
@@ -132,6 +140,8 @@ source_good(struct source *s, struct server_set *set)
 		set->servers[j++] = set->servers[i];
 	}
 	set->count = j;
+	/* numeric addresses only, from here on (resolve.c) */
+	resolve_set(src_name(s), set);
 	set_sort(set);
 
 	s->state.ok = 1;
@@ -316,6 +326,7 @@ fetcher_main(const char *conffile, int debug, int verbose)
 
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
+	log_ratelimit(1);
 	log_procinit("fetcher");
 	setproctitle("%s", "fetcher");
 

@@ -329,6 +329,9 @@ http_request(const struct http_opts *o, http_cb cb, void *arg)
 	    HTTP_CONNECT_MS;
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "ep2d");
+	/* "": no proxy, whatever http_proxy and the like say */
+	if (o->direct && curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK)
+		goto oom;
 
 	if (o->body != NULL) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,

@@ -46,6 +46,7 @@ struct http_opts {
 	long		 timeout_ms;	/* whole transfer; 0: 30 s */
 	long		 connect_timeout_ms; /* 0: 5 s */
 	size_t		 max_body;	/* bigger answers fail; 0: 16 MB */
+	int		 direct;	/* never through a proxy */
 	/* TLS; NULL: system defaults */
 	const char	*ca_file;
 	const char	*cert_file;

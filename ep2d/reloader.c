@@ -228,6 +228,7 @@ reloader_main(const char *conffile, int debug, int verbose)
 
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
+	log_ratelimit(1);
 	log_procinit("reloader");
 	setproctitle("%s", "reloader");
 

@@ -125,6 +125,9 @@ runtime_grow_count(size_t n, size_t need, int growth, int node_slots)
 		else
 			n *= 2;
 	}
+	/* no more slots than a backend may have servers (haproxy -c) */
+	if (n > EP2D_MAX_SERVERS)
+		n = need > EP2D_MAX_SERVERS ? need : EP2D_MAX_SERVERS;
 	return (n);
 }
 

@@ -22,10 +22,13 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ep2d.h"
+#include "log.h"
 
 void
 set_init(struct server_set *s)
@@ -44,9 +47,14 @@ void
 set_clear(struct server_set *s)
 {
 	s->count = 0;
+	s->overflow = 0;
 }
 
-/* Add one server; the caller has checked it with addr_valid_host(). */
+/*
+ * Add one server; the caller has checked it with addr_valid_host().
+ * The host is kept in its one spelling (addr_canonical), so that the
+ * same server written two ways is one.
+ */
 int
 set_add(struct server_set *s, const char *host, uint16_t port)
 {
@@ -58,6 +66,7 @@ set_add(struct server_set *s, const char *host, uint16_t port)
 		return (-1);
 	}
 	if (s->count >= EP2D_MAX_SERVERS) {
+		s->overflow++;
 		errno = E2BIG;
 		return (-1);
 	}
@@ -71,6 +80,7 @@ set_add(struct server_set *s, const char *host, uint16_t port)
 	n = &s->servers[s->count++];
 	memset(n, 0, sizeof(*n));
 	strcpy(n->host, host);
+	addr_canonical(n->host, sizeof(n->host));
 	n->port = port;
 	return (0);
 }
@@ -130,6 +140,7 @@ set_copy(struct server_set *dst, const struct server_set *src)
 	free(dst->servers);
 	dst->servers = n;
 	dst->count = dst->cap = src->count;
+	dst->overflow = src->overflow;
 	return (0);
 }
 
@@ -147,4 +158,65 @@ set_find(const struct server_set *s, const char *host, uint16_t port)
 	r = bsearch(&key, s->servers, s->count, sizeof(*s->servers),
 	    server_cmp);
 	return (r == NULL ? -1 : r - s->servers);
+}
+
+/*
+ * What one answer refused, for one line instead of one per entry: the
+ * count and the first REFUSED_SHOWN reasons.
+ */
+void
+refused_init(struct refused *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void
+refused_add(struct refused *r, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (r->count < REFUSED_SHOWN) {
+		va_start(ap, fmt);
+		vsnprintf(r->first[r->count], sizeof(r->first[0]), fmt, ap);
+		va_end(ap);
+	}
+	r->count++;
+}
+
+/*
+ * "consul: 1998 instances refused (first: ...; ...; ...)" in buf, or
+ * "" when nothing was; what is the singular.
+ */
+void
+refused_text(const struct refused *r, const char *who, const char *what,
+    char *buf, size_t len)
+{
+	char	 list[REFUSED_SHOWN * (sizeof(r->first[0]) + 2)];
+	size_t	 i;
+
+	buf[0] = '\0';
+	if (r->count == 0)
+		return;
+	list[0] = '\0';
+	for (i = 0; i < r->count && i < REFUSED_SHOWN; i++) {
+		if (i > 0)
+			strlcat(list, "; ", sizeof(list));
+		strlcat(list, r->first[i], sizeof(list));
+	}
+	if (r->count > REFUSED_SHOWN)
+		snprintf(buf, len, "%s: %zu %ss refused (first: %s)", who,
+		    r->count, what, list);
+	else
+		snprintf(buf, len, "%s: %zu %s%s refused: %s", who, r->count,
+		    what, r->count > 1 ? "s" : "", list);
+}
+
+void
+refused_log(const struct refused *r, const char *who, const char *what)
+{
+	char	 buf[LOG_LINE_MAX];
+
+	refused_text(r, who, what, buf, sizeof(buf));
+	if (buf[0] != '\0')
+		log_warnx("%s", buf);
 }

@@ -129,6 +129,27 @@ ok $? "ip_type public: the instance's own public address"
 wait_for 5 log_has "i-0000000000000d004 has no public IP address"
 ok $? "an address on a secondary interface address is not taken"
 
+# one instance listed 5000 times by the group is one server, said in
+# one line, and not again at each poll
+: > "$T/ep2d.out"
+# (in a file: 650 KB is more than one argument may hold)
+python3 -c 'import sys
+print("{\"groups\": {\"my-asg\": [%s, %s]}}" % (",".join([sys.argv[1]] * 5000),
+    sys.argv[2]))' "$(inst i-0000000000000d003 InService 127.0.0.3)" \
+    "$(inst i-0000000000000d005 InService 10.9.9.7)" > "$T/many.json"
+curl -sf -X POST --data-binary @"$T/many.json" \
+    "http://127.0.0.1:$AWS_PORT/_admin/config" >/dev/null
+wait_for 20 log_has "aws: 4999 instances listed more than once"
+ok $? "an instance listed 5000 times: one line with the count"
+s=$(fake_seq)
+wait_for 10 fake_count_ge 3 "action=DescribeAutoScalingGroups&status=200&since=$s"
+[ "$(grep -c 'listed more than once' "$T/ep2d.out")" -eq 1 ]
+ok $? "not again at each poll"
+wait_for 10 hap_has 10.9.9.7:$BPORT
+[ "$(hap_live | grep -c "127.0.0.3:$BPORT")" -eq 1 ] &&
+    [ "$(hap_live | wc -l)" -eq 2 ]
+ok $? "one server for it, and the other instance ($(hap_live | tr '\n' ' '))"
+
 secrets_absent
 ok $? "no secret in the logs"
 

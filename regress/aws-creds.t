@@ -151,6 +151,30 @@ ok $? "ECS: the authorization token was sent"
 [ "$(fake_count "akid=ASIAFAKEECS0001&token_signed=true")" -ge 1 ]
 ok $? "ECS: the session token signed"
 ep2d_stop
+
+# 4b. FULL_URI is parsed as libcurl reads it, not as text: user
+# information ("localhost@" before the real host) and a name that only
+# starts like a loopback address are refused with one line, and the
+# container token is not sent anywhere
+refused_uri() {
+	AWS_CONTAINER_CREDENTIALS_FULL_URI=$1
+	export AWS_CONTAINER_CREDENTIALS_FULL_URI
+	: > "$T/ep2d.out"
+	s=$(fake_seq)
+	ep2d_start -v
+	wait_for 10 log_has "$2; container credentials not used"
+	ok $? "FULL_URI $1: refused with a line"
+	wait_for 10 log_has "no credentials"
+	[ "$(fake_count "action=ECS*&since=$s")" -eq 0 ]
+	ok $? "FULL_URI $1: nothing asked, no token sent"
+	ep2d_stop
+}
+AWS_EC2_METADATA_DISABLED=true
+export AWS_EC2_METADATA_DISABLED
+refused_uri "http://localhost@127.0.0.1:$AWS_PORT/ecs/v2/credentials/ep2d" \
+    "FULL_URI holds a user name"
+refused_uri "http://127.attacker.example:$AWS_PORT/ecs/v2/credentials/ep2d" \
+    "FULL_URI must be https, or http to a loopback address, localhost or the ECS or EKS container host"
 unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN
 
 # 5. IMDSv2, and a refresh before Expiration

@@ -3,7 +3,7 @@
 # EC2 RequestLimitExceeded (backed off, logged once, recovery logged),
 # HTTP 500, XML that does not parse, a well-formed answer that lacks
 # the groups, a DOCTYPE, permission errors, a group that does not
-# exist, a request that hangs (timeout).  Ports 23040-23059.
+# exist, NextTokens that loop, a request that hangs (timeout).  Ports 23040-23059.
 PORT_BASE=23040
 . "$(dirname "$0")/lib.sh"
 t_init
@@ -105,6 +105,33 @@ ok $? "a missing group: the backend stays"
 sed -i 's/^asg_name = .*/asg_name = my-asg/' "$T/ep2.conf"
 kill -HUP "$EP2D_PID"
 settle
+
+# NextTokens that alternate (A, B, A, ...) are a loop as much as one
+# token repeated: each walk stops at its first repeat, the failed walks
+# back off, the loop is logged once; a few requests, not thousands
+: > "$T/ep2d.out"
+s=$(fake_seq)
+fake_cfg '{"asg_token_cycle": ["A", "B"]}'
+wait_for 10 log_has "DescribeAutoScalingGroups: NextToken loops"
+ok $? "alternating NextTokens: the loop is said in the log"
+t1=$(date +%s)
+n=$(fake_count "action=DescribeAutoScalingGroups&since=$s")
+[ "$n" -le 4 ]
+ok $? "alternating NextTokens: the walk stops at the first repeat ($n requests)"
+wait_for 30 fake_count_ge $((n + 9)) \
+    "action=DescribeAutoScalingGroups&since=$s"
+ok $? "alternating NextTokens: walked again, 3 requests each"
+t2=$(date +%s)
+[ $((t2 - t1)) -ge 3 ]
+ok $? "alternating NextTokens: the walks back off (3 in $((t2 - t1)) s)"
+[ "$(grep -ac "NextToken loops" "$T/ep2d.out")" -eq 1 ]
+ok $? "alternating NextTokens: logged once"
+hap_has 127.0.0.2:$BPORT 127.0.0.3:$BPORT
+ok $? "alternating NextTokens: the backend stays"
+fake_cfg '{"asg_token_cycle": []}'
+"$EP2CTL" -s "$CTL" sync >/dev/null 2>&1
+settle
+ok $? "alternating NextTokens: back to normal afterwards"
 
 # a request that hangs is cut by the total timeout (30 s)
 : > "$T/ep2d.out"

@@ -35,7 +35,8 @@
 #                                     number of logged requests matching
 #   GET  /_admin/seq                  sequence number of the last request
 # Configuration keys (see DEFAULTS): credentials, region, groups,
-# asg_page_size, ec2_page_size, faults, imds, ecs, require_token_signed.
+# asg_page_size, asg_token_cycle, ec2_page_size, faults, imds, ecs,
+# require_token_signed.
 # A fault is {"action": A or "*", "kind": K, "count": N (-1: forever)};
 # kinds: throttle, ec2limit, 500, garbage, truncated, empty, doctype,
 # auth, notfound, delay (with "seconds").
@@ -83,6 +84,10 @@ DEFAULTS = {
         ],
     },
     "asg_page_size": 0,		# groups per page; 0: no paging
+    # a broken or hostile paging: every DescribeAutoScalingGroups page
+    # names as NextToken the token after the one asked in this list,
+    # round and round (["A", "B"]: A, B, A, B, ...); []: off
+    "asg_token_cycle": [],
     "ec2_page_size": 0,		# instances per page; 0: no paging
     "faults": [],
     "require_token_signed": True,
@@ -218,7 +223,8 @@ def build_asg(state, names, token):
     order, paged by asg_page_size with NextToken."""
     tpl = state.tpl["asg"]
     groups = [n for n in names if n in state.cfg["groups"]]
-    start = int(token) if token else 0
+    cycle = state.cfg["asg_token_cycle"]
+    start = int(token) if token and not cycle else 0
     size = state.cfg["asg_page_size"] or len(groups) or 1
     page = groups[start:start + size]
     root = copy.deepcopy(tpl)
@@ -246,7 +252,11 @@ def build_asg(state, names, token):
                 "health", "Healthy")
             insts.append(m)
         groups_el.append(g)
-    if start + size < len(groups):
+    if cycle:
+        i = cycle.index(token) + 1 if token in cycle else 0
+        nt = ET.SubElement(result, "{%s}NextToken" % ASG_NS)
+        nt.text = cycle[i % len(cycle)]
+    elif start + size < len(groups):
         nt = ET.SubElement(result, "{%s}NextToken" % ASG_NS)
         nt.text = str(start + size)
     root.find(q(ASG_NS, "ResponseMetadata/RequestId")).text = request_id()

@@ -83,5 +83,18 @@ main(void)
 	    strcmp(buf, "[::1]:80") == 0, "format v6 in brackets");
 	ok(addr_format("10.0.0.1", 80, buf, sizeof(buf)) == 0 &&
 	    strcmp(buf, "10.0.0.1:80") == 0, "format v4");
+	strlcpy(host, "0:0::1", sizeof(host));
+	addr_canonical(host, sizeof(host));
+	is_str(host, "::1", "canonical: 0:0::1 is ::1");
+	strlcpy(host, "2001:DB8:0:0::1", sizeof(host));
+	addr_canonical(host, sizeof(host));
+	is_str(host, "2001:db8::1", "canonical: 2001:DB8:0:0::1");
+	strlcpy(host, "Web.Example", sizeof(host));
+	addr_canonical(host, sizeof(host));
+	is_str(host, "web.example", "canonical: names in lower case");
+	strlcpy(host, "10.0.0.1", sizeof(host));
+	addr_canonical(host, sizeof(host));
+	is_str(host, "10.0.0.1", "canonical: IPv4 as it is");
+
 	return (done_testing());
 }

@@ -585,6 +585,49 @@ test_creds_parsers(void)
 	    "ECS: not an object refused");
 	ok(creds_parse_json("{\"a\":", 5, 0, &c, err, sizeof(err)) == -1,
 	    "ECS: truncated JSON refused");
+	{
+		static const char	 good[] = "{\"AccessKeyId\":\"AKID\","
+		    "\"SecretAccessKey\":\"s\",\"Token\":\"t\","
+		    "\"Expiration\":\"2026-11-25T16:00:00Z\"}";
+		char			 b[256], role[160];
+
+		snprintf(b, sizeof(b), "%s\r\n", good);
+		ok(creds_parse_json(b, strlen(b), 0, &c, err,
+		    sizeof(err)) == 0, "ECS: blanks after the value taken");
+		snprintf(b, sizeof(b), "%s{\"AccessKeyId\":\"X\"}", good);
+		ok(creds_parse_json(b, strlen(b), 0, &c, err,
+		    sizeof(err)) == -1 && strcmp(err, "not JSON: text after "
+		    "the value") == 0, "ECS: text after the value refused, "
+		    "said so (%s)", err);
+		snprintf(b, sizeof(b), "%s x", good);
+		ok(creds_parse_json(b, strlen(b), 1, &c, err,
+		    sizeof(err)) == -1, "IMDS: text after the value refused");
+		memcpy(b, good, sizeof(good));
+		b[sizeof(good) - 1] = '\0';
+		ok(creds_parse_json(b, sizeof(good), 1, &c, err,
+		    sizeof(err)) == -1, "IMDS: a NUL after the value refused");
+
+		ok(creds_parse_role("ep2d-web-role", 13, role, sizeof(role),
+		    err, sizeof(err)) == 0 && strcmp(role, "ep2d-web-role") ==
+		    0, "role: a name");
+		ok(creds_parse_role("ep2d-web-role\r\n", 15, role,
+		    sizeof(role), err, sizeof(err)) == 0 &&
+		    strcmp(role, "ep2d-web-role") == 0,
+		    "role: a line end after it");
+		ok(creds_parse_role("ep2d\r\nX-Evil: 1", 16, role,
+		    sizeof(role), err, sizeof(err)) == -1 &&
+		    strstr(err, "CR or LF") != NULL,
+		    "role: CR LF inside refused, said so (%s)", err);
+		ok(creds_parse_role("ep2d\rrole", 9, role, sizeof(role), err,
+		    sizeof(err)) == -1, "role: a lone CR inside refused");
+		ok(creds_parse_role("a\nb\n", 4, role, sizeof(role), err,
+		    sizeof(err)) == -1, "role: two roles refused");
+		ok(creds_parse_role("a/../b", 6, role, sizeof(role), err,
+		    sizeof(err)) == -1, "role: a path refused");
+		ok(creds_parse_role("\n", 1, role, sizeof(role), err,
+		    sizeof(err)) == -1 && strstr(err, "no IAM role") != NULL,
+		    "role: none");
+	}
 
 	ok(creds_parse_time("2026-11-25T16:00:00Z", &t) == 0 &&
 	    t == 1795622400, "time: Z");
@@ -615,6 +658,66 @@ test_creds_parsers(void)
 		    sizeof(e)), 1, "container: not configured");
 		ok(creds_container_url(NULL, "v2", u, sizeof(u), e,
 		    sizeof(e)) == -1, "container: relative without / refused");
+	}
+	{
+		static const struct {
+			const char	*url;
+			int		 ok;
+		} cu[] = {
+			/* the host, not the text, is what counts */
+			{ "http://localhost@attacker.example/", 0 },
+			{ "http://127.attacker.example/", 0 },
+			{ "http://127.0.0.1.attacker.example/", 0 },
+			{ "http://localhost.attacker.example/", 0 },
+			{ "http://[::1].attacker.example/", 0 },
+			{ "http://169.254.170.2@attacker.example/", 0 },
+			{ "http://169.254.170.23.attacker.example/", 0 },
+			{ "http://user:pw@127.0.0.1/", 0 },
+			{ "https://user@creds.example/", 0 },
+			{ "http://[fe80::1%25eth0]/", 0 },
+			{ "http://[::2]/", 0 },
+			{ "http://[::ffff:127.0.0.1]/", 0 },
+			{ "http://128.0.0.1/", 0 },
+			{ "http://169.254.170.3/", 0 },
+			{ "http://169.254.169.254/", 0 },
+			{ "ftp://127.0.0.1/", 0 },
+			{ "file:///etc/passwd", 0 },
+			{ "127.0.0.1/creds", 0 },
+			{ "http://", 0 },
+			{ "http://127.0.0.1/a b", 0 },
+			/* the SDKs' hosts */
+			{ "http://127.0.0.1/creds", 1 },
+			{ "http://127.255.3.4:8080/creds", 1 },
+			{ "http://localhost/creds", 1 },
+			{ "http://LOCALHOST:9/creds", 1 },
+			{ "http://[::1]:9/creds", 1 },
+			{ "http://[0:0::1]/creds", 1 },
+			{ "http://169.254.170.2/v2/credentials/x", 1 },
+			{ "http://169.254.170.23/v1/credentials", 1 },
+			{ "http://[fd00:ec2::23]/v1/credentials", 1 },
+			{ "HTTPS://creds.example/x", 1 },
+		};
+		char	 u[256], e[256];
+		size_t	 i;
+		int	 cr;
+
+		for (i = 0; i < sizeof(cu) / sizeof(cu[0]); i++) {
+			e[0] = '\0';
+			cr = creds_container_url(cu[i].url, NULL, u, sizeof(u),
+			    e, sizeof(e));
+			ok(cu[i].ok ? cr == 0 : cr == -1, "container: %s %s%s%s",
+			    cu[i].url, cu[i].ok ? "accepted" : "refused",
+			    cr == -1 ? ": " : "", cr == -1 ? e : "");
+		}
+		is_int(creds_container_url(NULL, "/@attacker.example/x", u,
+		    sizeof(u), e, sizeof(e)), 0,
+		    "container: relative with @ stays on 169.254.170.2");
+		is_str(u, "http://169.254.170.2/@attacker.example/x",
+		    "container: relative, the host is 169.254.170.2");
+		is_int(creds_container_url("http://localhost:9/a?b=c", NULL,
+		    u, sizeof(u), e, sizeof(e)), 0, "container: a query");
+		is_str(u, "http://localhost:9/a?b=c",
+		    "container: the URL as libcurl writes it");
 	}
 
 	memset(&c, 0, sizeof(c));

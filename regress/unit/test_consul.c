@@ -45,6 +45,7 @@
 #include "http.h"
 #include "log.h"
 #include "tap.h"
+#include "logcap.h"
 
 #define DEFPORT	6003
 
@@ -824,15 +825,79 @@ test_weights(void)
 	set_free(&set);
 }
 
+/*
+ * One server per endpoint, however spelt; the refusals of an answer in
+ * one line, with the count and the first three.
+ */
+static void
+test_spellings_and_tally(void)
+{
+	struct server_set	 set;
+	char			 body[64 * 1024];
+	size_t			 n;
+	int			 bad, i;
+
+	set_init(&set);
+	ok(parse_str("[{\"Service\":{\"ID\":\"a\",\"Address\":\"::1\","
+	    "\"Port\":80}},{\"Service\":{\"ID\":\"b\",\"Address\":"
+	    "\"0:0::1\",\"Port\":80}},{\"Service\":{\"ID\":\"c\","
+	    "\"Address\":\"0000:0000:0000:0000:0000:0000:0000:0001\","
+	    "\"Port\":80}},{\"Service\":{\"ID\":\"d\",\"Address\":"
+	    "\"Web.Example\",\"Port\":80}},{\"Service\":{\"ID\":\"e\","
+	    "\"Address\":\"web.example\",\"Port\":80}},{\"Service\":{"
+	    "\"ID\":\"f\",\"Address\":\"WEB.EXAMPLE\",\"Port\":80}}]",
+	    &set, &bad) == 0 && bad == 0, "six spellings parsed");
+	is_int(set.count, 2, "::1, 0:0::1 and its long form are one server; "
+	    "Web.Example, web.example, WEB.EXAMPLE another");
+	ok(has(&set, "::1", 80) && has(&set, "web.example", 80),
+	    "kept in the one spelling: ::1 and web.example");
+
+	n = strlcpy(body, "[", sizeof(body));
+	for (i = 0; i < 500; i++)
+		n += snprintf(body + n, sizeof(body) - n, "%s{\"Service\":"
+		    "{\"ID\":\"evil%d\",\"Address\":\"10.0.0.1;x%d\","
+		    "\"Port\":80}}", i ? "," : "", i, i);
+	n += snprintf(body + n, sizeof(body) - n, ",{\"Service\":{\"ID\":"
+	    "\"good\",\"Address\":\"10.0.0.2\",\"Port\":80}}]");
+	cap_start();
+	ok(parse(body, n, &set, &bad) == 0 && bad == 500 && set.count == 1,
+	    "500 hostile instances refused, the good one applies");
+	is_int(cap_lines(), 1, "in one line");
+	{
+		char	*big;
+		size_t	 cap = (EP2D_MAX_SERVERS + 1) * 80 + 16, m;
+
+		if ((big = malloc(cap)) == NULL)
+			fatal("malloc");
+		m = strlcpy(big, "[", cap);
+		for (i = 0; i <= EP2D_MAX_SERVERS; i++)
+			m += snprintf(big + m, cap - m, "%s{\"Service\":{"
+			    "\"Address\":\"10.%d.%d.%d\",\"Port\":80}}",
+			    i ? "," : "", i >> 16, (i >> 8) & 255, i & 255);
+		strlcat(big, "]", cap);
+		ok(parse(big, strlen(big), &set, &bad) == 0 && bad == 0 &&
+		    set.overflow == 1 && set.count == EP2D_MAX_SERVERS,
+		    "one instance past the limit: counted, for the set to be "
+		    "refused whole");
+		free(big);
+	}
+	ok(cap_has("consul: 500 instances refused (first: instance evil0 "
+	    "(address \"10.0.0.1;x0\"): not an IP address or host name; "
+	    "instance evil1 ") && cap_has("instance evil2 ") &&
+	    !cap_has("evil3"), "the count and the first three");
+	set_free(&set);
+}
+
 int
 main(void)
 {
-	log_init(1, 0);
+	cap_init();
 	load_fixture();
 	test_fixture();
 	test_address_rules();
 	test_bad_instances();
 	test_refused();
+	test_spellings_and_tally();
 	test_index();
 	test_bucket();
 	test_http_addr();

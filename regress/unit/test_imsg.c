@@ -69,8 +69,11 @@ t_roundtrip(void)
 	ok(imsg_compose(&w, 9, 1, 0, -1, big, sizeof(big)) == 1,
 	    "compose 1000 bytes");
 	is_int(imsgbuf_queuelen(&w), 3, "three messages queued");
+	is_int(imsgbuf_queuebytes(&w), 3 * IMSG_HEADER_SIZE + sizeof(v) +
+	    sizeof(big), "their bytes counted");
 	ok(imsgbuf_write(&w) == 0, "write");
 	is_int(imsgbuf_queuelen(&w), 0, "queue empty after write");
+	is_int(imsgbuf_queuebytes(&w), 0, "no bytes queued after write");
 	ok(imsgbuf_read(&r) == 1, "read");
 
 	ok(imsg_get(&r, &imsg) == 1, "first message whole");
@@ -189,6 +192,10 @@ t_partial_write(void)
 	stuck = imsgbuf_queuelen(&w) > 0;
 	ok(stuck, "a full socket leaves messages queued (%u)",
 	    imsgbuf_queuelen(&w));
+	ok(imsgbuf_queuebytes(&w) > 0 && imsgbuf_queuebytes(&w) <
+	    200 * (IMSG_HEADER_SIZE + sizeof(data)),
+	    "a partial write counts the bytes still to send (%zu)",
+	    imsgbuf_queuebytes(&w));
 	while ((imsgbuf_queuelen(&w) > 0 || got < 200) && rounds++ < 100000) {
 		if (imsgbuf_write(&w) == -1)
 			break;
@@ -204,6 +211,7 @@ t_partial_write(void)
 		}
 	}
 	is_int(got, 200, "every message arrives after partial writes");
+	is_int(imsgbuf_queuebytes(&w), 0, "and no byte is left counted");
 	is_int(bad, 0, "in order and intact");
 	imsgbuf_clear(&w);
 	imsgbuf_clear(&r);

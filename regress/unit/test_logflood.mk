@@ -1,0 +1,1 @@
+test_logflood_OBJS = common/log.o common/file.o
