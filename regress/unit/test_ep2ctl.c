@@ -17,8 +17,9 @@
 /*
  * ep2ctl without a daemon: the token-table parser (abbreviations,
  * ambiguity, wrong and missing words), the age and address formats,
- * the text tables, and the JSON output, fed hostile strings and checked
- * by python3's json module.
+ * and every entry of both outputs (status, slots, backends, metrics,
+ * reload, sync, log, failure), text and JSON, fed hostile strings; the
+ * JSON is checked by python3's json module.
  */
 
 #include <sys/types.h>
@@ -144,49 +145,63 @@ test_formats(void)
 	is_str(fmt_clean("abcdef", buf, 4), "abc", "clean: bounded");
 }
 
-/* Print with the given output into a string (caller frees). */
-static char *
-capture_status(const struct output *out, const struct ctl_status *st)
-{
-	char	*p = NULL;
-	size_t	 len = 0;
+/*
+ * What an output entry prints, caught in a string: cap_open, call the
+ * entry on the FILE, cap_close returns the text (caller frees).
+ */
+struct cap {
+	char	*p;
+	size_t	 len;
 	FILE	*fp;
+};
 
-	if ((fp = open_memstream(&p, &len)) == NULL)
-		return (NULL);
-	out->status(fp, st, 1, NOW);
-	fclose(fp);
-	return (p);
+static FILE *
+cap_open(struct cap *c)
+{
+	c->p = NULL;
+	c->len = 0;
+	if ((c->fp = open_memstream(&c->p, &c->len)) == NULL) {
+		perror("open_memstream");
+		exit(1);
+	}
+	return (c->fp);
+}
+
+static char *
+cap_close(struct cap *c)
+{
+	fclose(c->fp);
+	return (c->p);
+}
+
+static char *
+capture_status(const struct output *out, const struct ctl_status *st,
+    size_t n)
+{
+	struct cap	 c;
+
+	out->status(cap_open(&c), st, n, NOW);
+	return (cap_close(&c));
 }
 
 static char *
 capture_slots(const struct output *out, const struct ctl_slot *s,
     size_t n)
 {
-	char	*p = NULL;
-	size_t	 len = 0;
-	FILE	*fp;
+	struct cap	 c;
 
-	if ((fp = open_memstream(&p, &len)) == NULL)
-		return (NULL);
-	out->slots(fp, s, n, NOW);
-	fclose(fp);
-	return (p);
+	out->slots(cap_open(&c), s, n, NOW);
+	return (cap_close(&c));
 }
 
 static char *
 capture_backends(const struct output *out, const struct ctl_backend *b,
     size_t n)
 {
-	char	*p = NULL;
-	size_t	 len = 0;
-	FILE	*fp;
+	struct cap	 c;
 
-	if ((fp = open_memstream(&p, &len)) == NULL)
-		return (NULL);
-	out->backends(fp, b, n, NOW);
-	fclose(fp);
-	return (p);
+	out->backends(cap_open(&c), b, n, NOW);
+	return (cap_close(&c));
 }
 
 /*
@@ -196,7 +211,7 @@ capture_backends(const struct output *out, const struct ctl_backend *b,
 static int
 json_check(const char *doc, const char *check)
 {
-	char	 cmd[2048];
+	char	 cmd[4096];
 	FILE	*fp;
 	int	 status;
 
@@ -240,6 +255,14 @@ fill_status(struct ctl_status *st, int failing)
 
 static void	 test_status_multi(void);
 
+/* The keys of a status object, in order: one set for one or several. */
+#define STATUS_KEYS							\
+	"list(d[\"status\"][0]) == [\"backend\", \"orchestrator\", "	\
+	"\"update_type\", \"started\", \"source_ok\", \"last_fetch\", "	\
+	"\"last_ok\", \"failing_since\", \"source_error\", \"servers\", "	\
+	"\"slots\", \"last_apply\", \"apply_ok\", \"apply_how\", "		\
+	"\"apply_error\", \"changes_applied\", \"haproxy_pid\"]"
+
 static void
 test_status(void)
 {
@@ -247,7 +270,7 @@ test_status(void)
 	char			*s;
 
 	fill_status(&st, 0);
-	s = capture_status(&show_output, &st);
+	s = capture_status(&show_output, &st, 1);
 	ok(s != NULL && strstr(s, "backend          haproxynode\n") != NULL &&
 	    strstr(s, "orchestrator     file\n") != NULL &&
 	    strstr(s, "source           ok\n") != NULL &&
@@ -262,7 +285,7 @@ test_status(void)
 	free(s);
 
 	fill_status(&st, 1);
-	s = capture_status(&show_output, &st);
+	s = capture_status(&show_output, &st, 1);
 	ok(s != NULL && strstr(s, "source           failing since 1m00s "
 	    "ago\n") != NULL &&
 	    strstr(s, "source error     open \"x\\y\":??No such file "
@@ -274,40 +297,61 @@ test_status(void)
 	free(s);
 
 	memset(&st, 0, sizeof(st));
-	s = capture_status(&show_output, &st);
+	s = capture_status(&show_output, &st, 1);
 	ok(s != NULL && strstr(s, "source           no fetch yet\n") != NULL &&
 	    strstr(s, "last apply       never\n") != NULL,
 	    "status text: nothing happened yet");
 	free(s);
+	s = capture_status(&json_output, &st, 1);
+	ok(s != NULL && json_check(s, "all(d[\"status\"][0][k] is None for k "
+	    "in (\"started\", \"last_fetch\", \"last_ok\", \"failing_since\", "
+	    "\"source_error\", \"last_apply\", \"apply_how\", "
+	    "\"apply_error\", \"haproxy_pid\"))"),
+	    "status JSON: nothing happened yet, every time and text null");
+	free(s);
 
 	fill_status(&st, 0);
-	s = capture_status(&json_output, &st);
-	ok(s != NULL && json_check(s, "d[\"status\"][\"orchestrator\"] == "
-	    "\"file\" and d[\"status\"][\"last_fetch\"] == 1795769997 and "
-	    "d[\"status\"][\"source_ok\"] is True and "
-	    "d[\"status\"][\"failing_since\"] is None and "
-	    "d[\"status\"][\"haproxy_pid\"] == 4242 and "
-	    "d[\"status\"][\"servers\"] == 3"),
+	s = capture_status(&json_output, &st, 1);
+	ok(s != NULL && json_check(s, "d[\"status\"][0][\"orchestrator\"] == "
+	    "\"file\" and d[\"status\"][0][\"last_fetch\"] == 1795769997 and "
+	    "d[\"status\"][0][\"source_ok\"] is True and "
+	    "d[\"status\"][0][\"failing_since\"] is None and "
+	    "d[\"status\"][0][\"haproxy_pid\"] == 4242 and "
+	    "d[\"status\"][0][\"servers\"] == 3 and "
+	    "d[\"status\"][0][\"apply_how\"] == \"reload\""),
 	    "status JSON: valid, epoch times, null for never");
+	free(s);
+	s = capture_status(&json_output, &st, 1);
+	ok(s != NULL && json_check(s, "type(d[\"status\"]) is list and "
+	    "len(d[\"status\"]) == 1 and list(d) == [\"status\"] and "
+	    STATUS_KEYS), "status JSON, one backend: an array of one object, "
+	    "every key");
+	free(s);
+	s = capture_status(&json_output, &st, 1);
+	ok(s != NULL && json_check(s, "d[\"status\"][0][\"source_error\"] "
+	    "is None and d[\"status\"][0][\"apply_error\"] is None"),
+	    "status JSON: no error is null, not \"\"");
 	free(s);
 
 	fill_status(&st, 1);
-	s = capture_status(&json_output, &st);
-	ok(s != NULL && json_check(s, "d[\"status\"][\"source_error\"] == "
+	s = capture_status(&json_output, &st, 1);
+	ok(s != NULL && json_check(s, "d[\"status\"][0][\"source_error\"] == "
 	    "\"open \\\"x\\\\y\\\":\\n\\tNo such file \\x01\\x7f\\ufffd"
-	    "\\u00e9\" and d[\"status\"][\"haproxy_pid\"] is None and "
-	    "d[\"status\"][\"source_ok\"] is False"),
+	    "\\u00e9\" and d[\"status\"][0][\"haproxy_pid\"] is None and "
+	    "d[\"status\"][0][\"source_ok\"] is False and "
+	    "d[\"status\"][0][\"apply_error\"] == "
+	    "\"[ALERT] haproxy -c: \\\"bad\\\"\""),
 	    "status JSON: escapes, invalid UTF-8 replaced, UTF-8 kept");
 	free(s);
 
 	/* fields not terminated by the sender: cut by output_fix_status */
 	memset(&st, 'A', sizeof(st));
 	output_fix_status(&st);
-	s = capture_status(&json_output, &st);
-	ok(s != NULL && json_check(s, "len(d[\"status\"][\"backend\"]) == "
+	s = capture_status(&json_output, &st, 1);
+	ok(s != NULL && json_check(s, "len(d[\"status\"][0][\"backend\"]) == "
 	    "127"), "status JSON: unterminated fields are cut");
 	free(s);
-	s = capture_status(&show_output, &st);
+	s = capture_status(&show_output, &st, 1);
 	ok(s != NULL, "status text: unterminated fields print");
 	free(s);
 	test_status_multi();
@@ -318,30 +362,27 @@ static void
 test_status_multi(void)
 {
 	struct ctl_status	 st[2];
-	char			*p = NULL;
-	size_t			 len = 0;
-	FILE			*fp;
+	char			*p;
 
 	fill_status(&st[0], 0);
 	fill_status(&st[1], 1);
 	strlcpy(st[1].backend, "be_api", sizeof(st[1].backend));
-	if ((fp = open_memstream(&p, &len)) == NULL)
-		return;
-	show_output.status(fp, st, 2, NOW);
-	fclose(fp);
+	p = capture_status(&show_output, st, 2);
 	ok(p != NULL && strstr(p, "backend          haproxynode\n") != NULL &&
 	    strstr(p, "\n\nbackend          be_api\n") != NULL,
 	    "status text, two backends: two blocks, a blank line between");
 	free(p);
-	p = NULL;
-	if ((fp = open_memstream(&p, &len)) == NULL)
-		return;
-	json_output.status(fp, st, 2, NOW);
-	fclose(fp);
+	p = capture_status(&json_output, st, 2);
 	ok(p != NULL && json_check(p, "[r[\"backend\"] for r in d[\"status\"]]"
 	    " == [\"haproxynode\", \"be_api\"] and "
-	    "d[\"status\"][1][\"source_ok\"] is False"),
-	    "status JSON, two backends: an array of objects");
+	    "d[\"status\"][1][\"source_ok\"] is False and "
+	    "list(d) == [\"status\"] and " STATUS_KEYS " and "
+	    "list(d[\"status\"][1]) == list(d[\"status\"][0])"),
+	    "status JSON, two backends: the same array, the same keys");
+	free(p);
+	p = capture_status(&json_output, st, 0);
+	ok(p != NULL && json_check(p, "d == {\"status\": []}"),
+	    "status JSON, no row: an empty array");
 	free(p);
 }
 
@@ -440,6 +481,170 @@ test_backends(void)
 	free(s);
 }
 
+/* show metrics: the text as it came; one string in JSON. */
+static void
+test_metrics(void)
+{
+	const char	*m = "# HELP ep2d_slots Server slots.\n"
+	    "# TYPE ep2d_slots gauge\n"
+	    "ep2d_slots{backend=\"haproxynode\"} 4\n"
+	    "ep2d_apply_latency_seconds_bucket{backend=\"a\\\"b\",le=\"+Inf\"}"
+	    " 3\n";
+	struct cap	 c;
+	char		*s;
+
+	show_output.metrics(cap_open(&c), m, strlen(m));
+	s = cap_close(&c);
+	is_str(s, m, "metrics text: the exposition format unchanged");
+	free(s);
+	show_output.metrics(cap_open(&c), NULL, 0);
+	s = cap_close(&c);
+	is_str(s, "", "metrics text: none, nothing printed");
+	free(s);
+
+	json_output.metrics(cap_open(&c), m, strlen(m));
+	s = cap_close(&c);
+	ok(s != NULL && json_check(s, "list(d) == [\"metrics\"] and "
+	    "d[\"metrics\"].splitlines()[2] == "
+	    "\"ep2d_slots{backend=\\\"haproxynode\\\"} 4\" and "
+	    "d[\"metrics\"].endswith(\"le=\\\"+Inf\\\"} 3\\n\") and "
+	    "d[\"metrics\"].count(\"\\n\") == 4"),
+	    "metrics JSON: {\"metrics\": text}, quotes and newlines kept");
+	free(s);
+	json_output.metrics(cap_open(&c), NULL, 0);
+	s = cap_close(&c);
+	ok(s != NULL && json_check(s, "d == {\"metrics\": \"\"}"),
+	    "metrics JSON: none is an empty string");
+	free(s);
+}
+
+/* reload, sync, log verbose / brief: one line, or one small object. */
+static void
+test_actions(void)
+{
+	const struct output	*o;
+	struct cap		 c;
+	char			*s;
+	int			 j;
+
+	for (j = 0; j < 2; j++) {
+		o = j ? &json_output : &show_output;
+		o->reload(cap_open(&c));
+		s = cap_close(&c);
+		if (j)
+			ok(json_check(s, "d == {\"reload\": \"started\"}"),
+			    "reload JSON: {\"reload\": \"started\"}");
+		else
+			is_str(s, "reload started\n", "reload text");
+		free(s);
+		o->sync(cap_open(&c));
+		s = cap_close(&c);
+		if (j)
+			ok(json_check(s, "d == {\"sync\": \"requested\"}"),
+			    "sync JSON: {\"sync\": \"requested\"}");
+		else
+			is_str(s, "fetch requested\n", "sync text");
+		free(s);
+		o->log(cap_open(&c), 1);
+		s = cap_close(&c);
+		if (j)
+			ok(json_check(s, "d == {\"log\": \"verbose\"}"),
+			    "log verbose JSON: {\"log\": \"verbose\"}");
+		else
+			is_str(s, "logging verbose\n", "log verbose text");
+		free(s);
+		o->log(cap_open(&c), 0);
+		s = cap_close(&c);
+		if (j)
+			ok(json_check(s, "d == {\"log\": \"brief\"}"),
+			    "log brief JSON: {\"log\": \"brief\"}");
+		else
+			is_str(s, "logging brief\n", "log brief text");
+		free(s);
+	}
+}
+
+/* The failure entry: refused by ep2d, no answer, a wrong command line. */
+static void
+test_failure(void)
+{
+	struct cap	 c;
+	char		*s;
+
+	show_output.failure(cap_open(&c), RELOAD, FAIL_DAEMON,
+	    "no server set from the orchestrator yet");
+	s = cap_close(&c);
+	is_str(s, "ep2ctl: reload failed: no server set from the "
+	    "orchestrator yet\n", "failure text, refused: request and reason");
+	free(s);
+	show_output.failure(cap_open(&c), SYNC, FAIL_DAEMON, "");
+	s = cap_close(&c);
+	is_str(s, "ep2ctl: sync failed: no reason given\n",
+	    "failure text, refused without a reason");
+	free(s);
+	show_output.failure(cap_open(&c), SHOW_STATUS, FAIL_DAEMON,
+	    "bad\033[2J\nline\xff");
+	s = cap_close(&c);
+	is_str(s, "ep2ctl: show status failed: bad?[2J?line?\n",
+	    "failure text: the daemon's control bytes replaced");
+	free(s);
+	show_output.failure(cap_open(&c), SHOW_SLOTS, FAIL_CLIENT,
+	    "cannot connect to /run/ep2d.sock: No such file or directory");
+	s = cap_close(&c);
+	is_str(s, "ep2ctl: cannot connect to /run/ep2d.sock: No such file or "
+	    "directory\n", "failure text, no answer: the reason alone");
+	free(s);
+	show_output.failure(cap_open(&c), NONE, FAIL_USAGE,
+	    "unknown option -x");
+	s = cap_close(&c);
+	ok(s != NULL && strncmp(s, "ep2ctl: unknown option -x\nusage: ep2ctl "
+	    "[-j] [-s socket] command [argument ...]\ncommands: show status",
+	    strlen("ep2ctl: unknown option -x\nusage: ep2ctl [-j] [-s socket] "
+	    "command [argument ...]\ncommands: show status")) == 0 &&
+	    strstr(s, "log verbose | log brief\n") != NULL,
+	    "failure text, command line: the reason and the usage");
+	free(s);
+
+	json_output.failure(cap_open(&c), RELOAD, FAIL_DAEMON,
+	    "no server set from the orchestrator yet");
+	s = cap_close(&c);
+	ok(s != NULL && json_check(s, "d == {\"error\": \"no server set from "
+	    "the orchestrator yet\", \"request\": \"reload\", "
+	    "\"refused\": True}"),
+	    "failure JSON, refused: error, request, refused true");
+	free(s);
+	json_output.failure(cap_open(&c), SYNC, FAIL_DAEMON, "");
+	s = cap_close(&c);
+	ok(s != NULL && json_check(s, "d[\"error\"] == \"no reason given\""),
+	    "failure JSON, refused without a reason");
+	free(s);
+	json_output.failure(cap_open(&c), LOG_BRIEF, FAIL_DAEMON,
+	    "a \"b\"\\\n\x01\xff");
+	s = cap_close(&c);
+	ok(s != NULL && json_check(s, "d[\"error\"] == "
+	    "\"a \\\"b\\\"\\\\\\n\\x01\\ufffd\" and "
+	    "d[\"request\"] == \"log brief\""),
+	    "failure JSON: the daemon's reason escaped, bad UTF-8 replaced");
+	free(s);
+	json_output.failure(cap_open(&c), SHOW_METRICS, FAIL_CLIENT,
+	    "ep2d closed the connection");
+	s = cap_close(&c);
+	ok(s != NULL && json_check(s, "d == {\"error\": \"ep2d closed the "
+	    "connection\", \"request\": \"show metrics\", "
+	    "\"refused\": False}"),
+	    "failure JSON, no answer: refused false");
+	free(s);
+	json_output.failure(cap_open(&c), NONE, FAIL_USAGE,
+	    "ambiguous argument \"s\": show, sync");
+	s = cap_close(&c);
+	ok(s != NULL && json_check(s, "d == {\"error\": \"ambiguous argument "
+	    "\\\"s\\\": show, sync\", \"request\": None, "
+	    "\"refused\": False, \"usage\": \"ep2ctl [-j] [-s socket] "
+	    "command [argument ...]\"}"),
+	    "failure JSON, command line: request null, the usage");
+	free(s);
+}
+
 static void
 test_json_writer(void)
 {
@@ -493,6 +698,9 @@ main(void)
 	test_status();
 	test_slots();
 	test_backends();
+	test_metrics();
+	test_actions();
+	test_failure();
 	test_json_writer();
 	return (done_testing());
 }
