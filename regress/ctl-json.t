@@ -4,12 +4,14 @@
 # stderr, failures included (a reload before any server set is an
 # error object and exit 1; so are a wrong command line and no daemon);
 # show status is the same array of the same objects for one backend
-# and for several.  Ports 27100-27119.
+# and for several (multi-lib.sh's three).  Ports 27100-27119.
 PORT_BASE=27100
 . "$(dirname "$0")/lib.sh"
 t_init
+. "$TOP/regress/consul-lib.sh"
+. "$TOP/regress/multi-lib.sh"
 
-B1=27101 B2=27102 B3=27103
+B1=27102 B2=27103 B3=27104 B4=27105
 
 # jcheck EXPR: stdin is one JSON document (strict UTF-8) and EXPR over
 # d holds
@@ -38,7 +40,7 @@ KEYS="['backend', 'orchestrator', 'update_type', 'started', 'source_ok',
     'slots', 'last_apply', 'apply_ok', 'apply_how', 'apply_error',
     'changes_applied', 'haproxy_pid']"
 
-backends $B1 $B2 $B3
+backends $B1 $B2 $B3 $B4
 write_template
 write_conf
 # no servers file yet: the orchestrator has given no set
@@ -124,33 +126,24 @@ ok $? "no daemon: an error object, not refused, exit 1"
 kill "$EP2D_PID"
 wait_for 10 sh -c "! kill -0 $EP2D_PID"
 ok $? "ep2d stopped"
-cat >> "$T/haproxy.tmpl" <<TMPL
-
-backend be_files2
-    balance roundrobin
-    option httpchk GET /
-    default-server inter 200ms fall 1 rise 1
-{{ nodes.files2 }}
-TMPL
-cat >> "$T/ep2.conf" <<CONF
-
-[backend files2]
-backend_name = be_files2
-path = $T/servers2
-CONF
-printf '127.0.0.1:%s\n' $B3 > "$T/servers2"
+fake_consul_start
+SERVICE=api consul_register api1 127.0.0.1 $B4
+put "$T/servers2" 127.0.0.1:$B3
+multi_template
+multi_conf
 ep2d_start -v
-wait_for 20 jctl 0 "len(d['status']) == 2 and
+wait_for 20 jctl 0 "len(d['status']) == 3 and
     all(r['last_apply'] for r in d['status'])" show status
 jctl 0 "list(d) == ['status'] and
-    [r['backend'] for r in d['status']] == ['haproxynode', 'be_files2'] and
+    [r['backend'] for r in d['status']] ==
+    ['haproxynode', 'be_files2', 'be_api'] and
     all(list(r) == $KEYS for r in d['status']) and
-    [r['servers'] for r in d['status']] == [2, 1] and
+    [r['servers'] for r in d['status']] == [2, 1, 1] and
     all(r['source_error'] is None and r['apply_error'] is None
     for r in d['status'])" show status
-ok $? "show status, two backends: the same array, the same keys"
-jctl 0 "[b['backend'] for b in d['backends']] == ['haproxynode', 'be_files2']" \
-    show backends
-ok $? "show backends, two backends"
+ok $? "show status, three backends: the same array, the same keys"
+jctl 0 "[b['backend'] for b in d['backends']] ==
+    ['haproxynode', 'be_files2', 'be_api']" show backends
+ok $? "show backends, three backends"
 
 done_testing

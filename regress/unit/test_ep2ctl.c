@@ -519,130 +519,135 @@ test_metrics(void)
 }
 
 /* reload, sync, log verbose / brief: one line, or one small object. */
+static const struct acase {
+	enum actions	 action;
+	const char	*text;
+	const char	*json;		/* a check over d */
+} acases[] = {
+	{ RELOAD, "reload started\n", "d == {\"reload\": \"started\"}" },
+	{ SYNC, "fetch requested\n", "d == {\"sync\": \"requested\"}" },
+	{ LOG_VERBOSE, "logging verbose\n", "d == {\"log\": \"verbose\"}" },
+	{ LOG_BRIEF, "logging brief\n", "d == {\"log\": \"brief\"}" }
+};
+
+static char *
+capture_action(const struct output *o, enum actions action)
+{
+	struct cap	 c;
+	FILE		*fp;
+
+	fp = cap_open(&c);
+	if (action == RELOAD)
+		o->reload(fp);
+	else if (action == SYNC)
+		o->sync(fp);
+	else
+		o->log(fp, action == LOG_VERBOSE);
+	return (cap_close(&c));
+}
+
 static void
 test_actions(void)
 {
-	const struct output	*o;
-	struct cap		 c;
+	const struct acase	*a;
 	char			*s;
-	int			 j;
+	size_t			 i;
 
-	for (j = 0; j < 2; j++) {
-		o = j ? &json_output : &show_output;
-		o->reload(cap_open(&c));
-		s = cap_close(&c);
-		if (j)
-			ok(json_check(s, "d == {\"reload\": \"started\"}"),
-			    "reload JSON: {\"reload\": \"started\"}");
-		else
-			is_str(s, "reload started\n", "reload text");
+	for (i = 0; i < sizeof(acases) / sizeof(acases[0]); i++) {
+		a = &acases[i];
+		s = capture_action(&show_output, a->action);
+		is_str(s, a->text, "%s text", action_name(a->action));
 		free(s);
-		o->sync(cap_open(&c));
-		s = cap_close(&c);
-		if (j)
-			ok(json_check(s, "d == {\"sync\": \"requested\"}"),
-			    "sync JSON: {\"sync\": \"requested\"}");
-		else
-			is_str(s, "fetch requested\n", "sync text");
-		free(s);
-		o->log(cap_open(&c), 1);
-		s = cap_close(&c);
-		if (j)
-			ok(json_check(s, "d == {\"log\": \"verbose\"}"),
-			    "log verbose JSON: {\"log\": \"verbose\"}");
-		else
-			is_str(s, "logging verbose\n", "log verbose text");
-		free(s);
-		o->log(cap_open(&c), 0);
-		s = cap_close(&c);
-		if (j)
-			ok(json_check(s, "d == {\"log\": \"brief\"}"),
-			    "log brief JSON: {\"log\": \"brief\"}");
-		else
-			is_str(s, "logging brief\n", "log brief text");
+		s = capture_action(&json_output, a->action);
+		ok(s != NULL && json_check(s, a->json), "%s JSON: %s",
+		    action_name(a->action), a->json);
 		free(s);
 	}
 }
 
-/* The failure entry: refused by ep2d, no answer, a wrong command line. */
+/*
+ * The failure entry: refused by ep2d (with its reason, none, or a
+ * hostile one), no answer, a wrong command line; text and JSON.
+ */
+#define USAGE_TEXT							\
+	"usage: ep2ctl [-j] [-s socket] command [argument ...]\n"	\
+	"commands: show status | show slots | show backends | "		\
+	"show metrics | reload |\n"					\
+	"          sync | log verbose | log brief\n"
+
+static const struct fcase {
+	enum actions	 action;
+	enum failure	 kind;
+	const char	*why;
+	const char	*text;
+	const char	*json;		/* a check over d */
+} fcases[] = {
+	{ RELOAD, FAIL_DAEMON, "no server set from the orchestrator yet",
+	    "ep2ctl: reload failed: no server set from the orchestrator "
+	    "yet\n",
+	    "d == {\"error\": \"no server set from the orchestrator yet\", "
+	    "\"request\": \"reload\", \"refused\": True}" },
+	{ SYNC, FAIL_DAEMON, "",
+	    "ep2ctl: sync failed: no reason given\n",
+	    "d == {\"error\": \"no reason given\", \"request\": \"sync\", "
+	    "\"refused\": True}" },
+	{ LOG_BRIEF, FAIL_DAEMON, "a \"b\"\\\033[2J\n\x01\xff",
+	    "ep2ctl: log brief failed: a \"b\"\\?[2J???\n",
+	    "d[\"error\"] == \"a \\\"b\\\"\\\\\\x1b[2J\\n\\x01\\ufffd\" and "
+	    "d[\"request\"] == \"log brief\"" },
+	{ SHOW_SLOTS, FAIL_CLIENT,
+	    "cannot connect to /run/ep2d.sock: No such file or directory",
+	    "ep2ctl: cannot connect to /run/ep2d.sock: No such file or "
+	    "directory\n",
+	    "d == {\"error\": \"cannot connect to /run/ep2d.sock: No such "
+	    "file or directory\", \"request\": \"show slots\", "
+	    "\"refused\": False}" },
+	{ SHOW_METRICS, FAIL_CLIENT, "ep2d closed the connection",
+	    "ep2ctl: ep2d closed the connection\n",
+	    "d == {\"error\": \"ep2d closed the connection\", "
+	    "\"request\": \"show metrics\", \"refused\": False}" },
+	{ NONE, FAIL_USAGE, "unknown option -x",
+	    "ep2ctl: unknown option -x\n" USAGE_TEXT,
+	    "d == {\"error\": \"unknown option -x\", \"request\": None, "
+	    "\"refused\": False, \"usage\": \"ep2ctl [-j] [-s socket] "
+	    "command [argument ...]\"}" },
+	{ NONE, FAIL_USAGE, "ambiguous argument \"s\": show, sync",
+	    "ep2ctl: ambiguous argument \"s\": show, sync\n" USAGE_TEXT,
+	    "d[\"error\"] == \"ambiguous argument \\\"s\\\": show, sync\" and "
+	    "d[\"request\"] is None and \"usage\" in d" }
+};
+
+static char *
+capture_failure(const struct output *o, const struct fcase *f)
+{
+	struct cap	 c;
+
+	o->failure(cap_open(&c), f->action, f->kind, f->why);
+	return (cap_close(&c));
+}
+
 static void
 test_failure(void)
 {
-	struct cap	 c;
-	char		*s;
+	const struct fcase	*f;
+	char			*s;
+	size_t			 i;
 
-	show_output.failure(cap_open(&c), RELOAD, FAIL_DAEMON,
-	    "no server set from the orchestrator yet");
-	s = cap_close(&c);
-	is_str(s, "ep2ctl: reload failed: no server set from the "
-	    "orchestrator yet\n", "failure text, refused: request and reason");
-	free(s);
-	show_output.failure(cap_open(&c), SYNC, FAIL_DAEMON, "");
-	s = cap_close(&c);
-	is_str(s, "ep2ctl: sync failed: no reason given\n",
-	    "failure text, refused without a reason");
-	free(s);
-	show_output.failure(cap_open(&c), SHOW_STATUS, FAIL_DAEMON,
-	    "bad\033[2J\nline\xff");
-	s = cap_close(&c);
-	is_str(s, "ep2ctl: show status failed: bad?[2J?line?\n",
-	    "failure text: the daemon's control bytes replaced");
-	free(s);
-	show_output.failure(cap_open(&c), SHOW_SLOTS, FAIL_CLIENT,
-	    "cannot connect to /run/ep2d.sock: No such file or directory");
-	s = cap_close(&c);
-	is_str(s, "ep2ctl: cannot connect to /run/ep2d.sock: No such file or "
-	    "directory\n", "failure text, no answer: the reason alone");
-	free(s);
-	show_output.failure(cap_open(&c), NONE, FAIL_USAGE,
-	    "unknown option -x");
-	s = cap_close(&c);
-	ok(s != NULL && strncmp(s, "ep2ctl: unknown option -x\nusage: ep2ctl "
-	    "[-j] [-s socket] command [argument ...]\ncommands: show status",
-	    strlen("ep2ctl: unknown option -x\nusage: ep2ctl [-j] [-s socket] "
-	    "command [argument ...]\ncommands: show status")) == 0 &&
-	    strstr(s, "log verbose | log brief\n") != NULL,
-	    "failure text, command line: the reason and the usage");
-	free(s);
-
-	json_output.failure(cap_open(&c), RELOAD, FAIL_DAEMON,
-	    "no server set from the orchestrator yet");
-	s = cap_close(&c);
-	ok(s != NULL && json_check(s, "d == {\"error\": \"no server set from "
-	    "the orchestrator yet\", \"request\": \"reload\", "
-	    "\"refused\": True}"),
-	    "failure JSON, refused: error, request, refused true");
-	free(s);
-	json_output.failure(cap_open(&c), SYNC, FAIL_DAEMON, "");
-	s = cap_close(&c);
-	ok(s != NULL && json_check(s, "d[\"error\"] == \"no reason given\""),
-	    "failure JSON, refused without a reason");
-	free(s);
-	json_output.failure(cap_open(&c), LOG_BRIEF, FAIL_DAEMON,
-	    "a \"b\"\\\n\x01\xff");
-	s = cap_close(&c);
-	ok(s != NULL && json_check(s, "d[\"error\"] == "
-	    "\"a \\\"b\\\"\\\\\\n\\x01\\ufffd\" and "
-	    "d[\"request\"] == \"log brief\""),
-	    "failure JSON: the daemon's reason escaped, bad UTF-8 replaced");
-	free(s);
-	json_output.failure(cap_open(&c), SHOW_METRICS, FAIL_CLIENT,
-	    "ep2d closed the connection");
-	s = cap_close(&c);
-	ok(s != NULL && json_check(s, "d == {\"error\": \"ep2d closed the "
-	    "connection\", \"request\": \"show metrics\", "
-	    "\"refused\": False}"),
-	    "failure JSON, no answer: refused false");
-	free(s);
-	json_output.failure(cap_open(&c), NONE, FAIL_USAGE,
-	    "ambiguous argument \"s\": show, sync");
-	s = cap_close(&c);
-	ok(s != NULL && json_check(s, "d == {\"error\": \"ambiguous argument "
-	    "\\\"s\\\": show, sync\", \"request\": None, "
-	    "\"refused\": False, \"usage\": \"ep2ctl [-j] [-s socket] "
-	    "command [argument ...]\"}"),
-	    "failure JSON, command line: request null, the usage");
-	free(s);
+	for (i = 0; i < sizeof(fcases) / sizeof(fcases[0]); i++) {
+		f = &fcases[i];
+		s = capture_failure(&show_output, f);
+		is_str(s, f->text, "failure %zu (%s) text", i,
+		    action_name(f->action));
+		free(s);
+		s = capture_failure(&json_output, f);
+		ok(s != NULL && json_check(s, f->json),
+		    "failure %zu (%s) JSON: %s", i, action_name(f->action),
+		    f->json);
+		free(s);
+	}
+	ok(show_output.failure_to_stdout == 0 &&
+	    json_output.failure_to_stdout == 1,
+	    "failures: text to stderr, JSON to stdout with the answer");
 }
 
 static void
