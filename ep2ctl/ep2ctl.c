@@ -18,6 +18,8 @@
  * ep2ctl: ask the running ep2d, over its control socket, for its state
  * or for an action.  One request per run: send it, gather the answer
  * (rows until IMSG_CTL_END, or OK / FAIL), print it as a table or JSON.
+ * Everything, failures included, is printed through one struct output
+ * (output.c, output_json.c), so that -j prints JSON and nothing else.
  * Exit 0 when the daemon did what was asked, 1 otherwise.
  */
 
@@ -25,9 +27,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include <err.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +61,11 @@ struct answer {
 	size_t			 metricslen;
 };
 
-__dead static void usage(void);
+static const struct output	*out = &show_output;
+static enum actions		 request = NONE;
+
+__dead static void fail(enum failure, int, const char *, ...)
+		    __attribute__((__format__ (printf, 3, 4)));
 static int	 ctl_connect(const char *);
 static void	 ctl_request(struct imsgbuf *, enum actions);
 static void	 ctl_receive(struct imsgbuf *, enum actions,
@@ -67,15 +73,32 @@ static void	 ctl_receive(struct imsgbuf *, enum actions,
 static int	 ctl_dispatch(struct imsg *, enum actions, struct answer *);
 static void	*grow(void *, size_t, size_t);
 
+/*
+ * Say what went wrong through the output (JSON on stdout with -j, text
+ * on stderr otherwise) and exit 1.  With syserr, errno's text follows,
+ * as err(3) would add it.
+ */
 __dead static void
-usage(void)
+fail(enum failure kind, int syserr, const char *fmt, ...)
 {
-	extern char	*__progname;
+	va_list	 ap;
+	char	 why[1024];
+	size_t	 len;
+	int	 saved = errno;
+	FILE	*fp;
 
-	fprintf(stderr, "usage: %s [-j] [-s socket] command [argument ...]\n"
-	    "commands: show status | show slots | show backends | "
-	    "show metrics | reload | "
-	    "sync |\n          log verbose | log brief\n", __progname);
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (syserr) {
+		len = strlen(why);
+		snprintf(why + len, sizeof(why) - len, ": %s",
+		    strerror(saved));
+	}
+	/* a broken stdout is not where to say it */
+	fp = out->failure_to_stdout && !ferror(stdout) ? stdout : stderr;
+	out->failure(fp, request, kind, why);
+	fflush(fp);
 	exit(1);
 }
 
@@ -85,15 +108,20 @@ main(int argc, char *argv[])
 	struct parse_result	 res;
 	struct answer		 ans;
 	struct imsgbuf		 ibuf;
-	const struct output	*out = &show_output;
 	const char		*sockname;
-	char			 msg[512];
+	char			 msg[512], badopt[64];
 	time_t			 now;
 	int			 ch, fd;
 
 	if ((sockname = getenv("EP2D_SOCKET")) == NULL || *sockname == '\0')
 		sockname = EP2D_SOCKET;
-	/* "+": options come before the command, as in bgpctl */
+	/*
+	 * "+": options come before the command, as in bgpctl.  A wrong
+	 * option is told once all are read, so that -j, even after it,
+	 * decides how.
+	 */
+	badopt[0] = '\0';
+	opterr = 0;
 	while ((ch = getopt(argc, argv, "+js:")) != -1) {
 		switch (ch) {
 		case 'j':
@@ -103,21 +131,30 @@ main(int argc, char *argv[])
 			sockname = optarg;
 			break;
 		default:
-			usage();
+			if (badopt[0] != '\0')
+				break;
+			if (optopt == 's')
+				snprintf(badopt, sizeof(badopt),
+				    "option -s needs an argument");
+			else
+				snprintf(badopt, sizeof(badopt),
+				    "unknown option -%c", optopt);
+			break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0)
-		usage();
+	if (badopt[0] != '\0')
+		fail(FAIL_USAGE, 0, "%s", badopt);
 	if (parse(argc, argv, &res, msg, sizeof(msg)) == -1)
-		errx(1, "%s", msg);
+		fail(FAIL_USAGE, 0, "%s", msg);
+	request = res.action;
 
 	fd = ctl_connect(sockname);
 	if (imsgbuf_init(&ibuf, fd) == -1)
-		err(1, "imsgbuf_init");
+		fail(FAIL_CLIENT, 1, "imsgbuf_init");
 	if (imsgbuf_set_maxsize(&ibuf, EP2D_MAX_IMSGSIZE) == -1)
-		err(1, "imsgbuf_set_maxsize");
+		fail(FAIL_CLIENT, 1, "imsgbuf_set_maxsize");
 	ctl_request(&ibuf, res.action);
 
 	memset(&ans, 0, sizeof(ans));
@@ -137,30 +174,27 @@ main(int argc, char *argv[])
 		out->backends(stdout, ans.backends, ans.nbackends, now);
 		break;
 	case SHOW_METRICS:
-		/* the text format whatever -j says: it is a format already */
-		if (ans.metricslen > 0)
-			fwrite(ans.metrics, 1, ans.metricslen, stdout);
+		out->metrics(stdout, ans.metrics, ans.metricslen);
 		break;
 	case RELOAD:
-		printf("reload started\n");
+		out->reload(stdout);
 		break;
 	case SYNC:
-		printf("fetch requested\n");
+		out->sync(stdout);
 		break;
 	case LOG_VERBOSE:
-		printf("logging verbose\n");
-		break;
 	case LOG_BRIEF:
-		printf("logging brief\n");
+		out->log(stdout, res.action == LOG_VERBOSE);
 		break;
 	case NONE:
 		break;
 	}
+	free(ans.status);
 	free(ans.slots);
 	free(ans.backends);
 	free(ans.metrics);
 	if (fflush(stdout) == EOF || ferror(stdout))
-		err(1, "stdout");
+		fail(FAIL_CLIENT, 1, "stdout");
 	return (0);
 }
 
@@ -174,11 +208,12 @@ ctl_connect(const char *path)
 	sun.sun_family = AF_UNIX;
 	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
 	    sizeof(sun.sun_path))
-		errx(1, "cannot connect to %s: socket path too long", path);
+		fail(FAIL_CLIENT, 0, "cannot connect to %s: socket path too "
+		    "long", path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		err(1, "socket");
+		fail(FAIL_CLIENT, 1, "socket");
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		err(1, "cannot connect to %s", path);
+		fail(FAIL_CLIENT, 1, "cannot connect to %s", path);
 	return (fd);
 }
 
@@ -214,16 +249,16 @@ ctl_request(struct imsgbuf *ibuf, enum actions action)
 		type = IMSG_CTL_VERBOSE;
 		break;
 	default:
-		errx(1, "no command");
+		fail(FAIL_USAGE, 0, "no command");
 	}
 	if (type == IMSG_CTL_VERBOSE)
 		r = imsg_compose(ibuf, type, 0, 0, -1, &v, sizeof(v));
 	else
 		r = imsg_compose(ibuf, type, 0, 0, -1, NULL, 0);
 	if (r == -1)
-		err(1, "imsg_compose");
+		fail(FAIL_CLIENT, 1, "imsg_compose");
 	if (imsgbuf_flush(ibuf) == -1)
-		err(1, "write to ep2d");
+		fail(FAIL_CLIENT, 1, "write to ep2d");
 }
 
 /* Read until the answer is complete; any trouble ends the program. */
@@ -241,18 +276,18 @@ ctl_receive(struct imsgbuf *ibuf, enum actions action, struct answer *ans)
 		if ((r = poll(&pfd, 1, CTL_TIMEOUT * 1000)) == -1) {
 			if (errno == EINTR)
 				continue;
-			err(1, "poll");
+			fail(FAIL_CLIENT, 1, "poll");
 		}
 		if (r == 0)
-			errx(1, "no answer from ep2d in %d seconds",
-			    CTL_TIMEOUT);
+			fail(FAIL_CLIENT, 0, "no answer from ep2d in %d "
+			    "seconds", CTL_TIMEOUT);
 		if ((n = imsgbuf_read(ibuf)) == -1)
-			err(1, "read from ep2d");
+			fail(FAIL_CLIENT, 1, "read from ep2d");
 		if (n == 0)
-			errx(1, "ep2d closed the connection");
+			fail(FAIL_CLIENT, 0, "ep2d closed the connection");
 		while (!done) {
 			if ((n = imsg_get(ibuf, &imsg)) == -1)
-				errx(1, "bad message from ep2d");
+				fail(FAIL_CLIENT, 0, "bad message from ep2d");
 			if (n == 0)
 				break;
 			done = ctl_dispatch(&imsg, action, ans);
@@ -265,7 +300,7 @@ ctl_receive(struct imsgbuf *ibuf, enum actions action, struct answer *ans)
 static int
 ctl_dispatch(struct imsg *imsg, enum actions action, struct answer *ans)
 {
-	char		 text[EP2D_ERR_MAX], clean[EP2D_ERR_MAX];
+	char		 text[EP2D_ERR_MAX];
 	size_t		 len, i;
 	uint32_t	 type;
 	unsigned char	 c;
@@ -279,9 +314,8 @@ ctl_dispatch(struct imsg *imsg, enum actions action, struct answer *ans)
 		if (len > 0)
 			memcpy(text, imsg->data, len);
 		text[len] = '\0';
-		errx(1, "%s failed: %s", action_name(action),
-		    text[0] != '\0' ? fmt_clean(text, clean, sizeof(clean)) :
-		    "no reason given");
+		/* cleaned or escaped by the output */
+		fail(FAIL_DAEMON, 0, "%s", text);
 	case IMSG_CTL_OK:
 		if (action == SHOW_STATUS || action == SHOW_SLOTS ||
 		    action == SHOW_BACKENDS || action == SHOW_METRICS)
@@ -289,7 +323,7 @@ ctl_dispatch(struct imsg *imsg, enum actions action, struct answer *ans)
 		return (1);
 	case IMSG_CTL_END:
 		if (action == SHOW_STATUS && ans->nstatus == 0)
-			errx(1, "ep2d sent no status");
+			fail(FAIL_CLIENT, 0, "ep2d sent no status");
 		if (action != SHOW_STATUS && action != SHOW_SLOTS &&
 		    action != SHOW_BACKENDS && action != SHOW_METRICS)
 			break;
@@ -299,20 +333,21 @@ ctl_dispatch(struct imsg *imsg, enum actions action, struct answer *ans)
 			break;
 		len = imsg_get_len(imsg);
 		if (len > CTL_MAX_METRICS - ans->metricslen)
-			errx(1, "too many metrics from ep2d");
+			fail(FAIL_CLIENT, 0, "too many metrics from ep2d");
 		if ((ans->metrics = realloc(ans->metrics, ans->metricslen +
 		    len + 1)) == NULL)
-			err(1, "answer");
+			fail(FAIL_CLIENT, 1, "answer");
 		if (len > 0 && imsg_get_data(imsg, ans->metrics +
 		    ans->metricslen, len) == -1)
-			errx(1, "bad metrics from ep2d");
-		/* nothing but text reaches the terminal */
+			fail(FAIL_CLIENT, 0, "bad metrics from ep2d");
+		/* nothing but text reaches the terminal, no NUL the JSON */
 		for (i = 0; i < len; i++) {
 			c = (unsigned char)ans->metrics[ans->metricslen + i];
 			if (c != '\n' && (c < 0x20 || c > 0x7e))
 				ans->metrics[ans->metricslen + i] = '?';
 		}
 		ans->metricslen += len;
+		ans->metrics[ans->metricslen] = '\0';
 		return (0);
 	case IMSG_CTL_STATUS:
 		if (action != SHOW_STATUS)
@@ -321,7 +356,7 @@ ctl_dispatch(struct imsg *imsg, enum actions action, struct answer *ans)
 		    sizeof(*ans->status));
 		if (imsg_get_data(imsg, &ans->status[ans->nstatus],
 		    sizeof(*ans->status)) == -1)
-			errx(1, "bad status from ep2d");
+			fail(FAIL_CLIENT, 0, "bad status from ep2d");
 		output_fix_status(&ans->status[ans->nstatus++]);
 		return (0);
 	case IMSG_CTL_SLOT:
@@ -331,7 +366,7 @@ ctl_dispatch(struct imsg *imsg, enum actions action, struct answer *ans)
 		    sizeof(*ans->slots));
 		if (imsg_get_data(imsg, &ans->slots[ans->nslots],
 		    sizeof(*ans->slots)) == -1)
-			errx(1, "bad slot from ep2d");
+			fail(FAIL_CLIENT, 0, "bad slot from ep2d");
 		output_fix_slot(&ans->slots[ans->nslots++]);
 		return (0);
 	case IMSG_CTL_BACKEND:
@@ -341,12 +376,12 @@ ctl_dispatch(struct imsg *imsg, enum actions action, struct answer *ans)
 		    sizeof(*ans->backends));
 		if (imsg_get_data(imsg, &ans->backends[ans->nbackends],
 		    sizeof(*ans->backends)) == -1)
-			errx(1, "bad backend row from ep2d");
+			fail(FAIL_CLIENT, 0, "bad backend row from ep2d");
 		output_fix_backend(&ans->backends[ans->nbackends++]);
 		return (0);
 	}
-	errx(1, "unexpected answer (type %u) from ep2d to %s", type,
-	    action_name(action));
+	fail(FAIL_CLIENT, 0, "unexpected answer (type %u) from ep2d to %s",
+	    type, action_name(action));
 }
 
 /* Room for one more row after n; doubles, bounded. */
@@ -354,10 +389,10 @@ static void *
 grow(void *p, size_t n, size_t size)
 {
 	if (n >= CTL_MAX_ROWS)
-		errx(1, "too many rows from ep2d");
+		fail(FAIL_CLIENT, 0, "too many rows from ep2d");
 	if (n == 0 || (n & (n - 1)) == 0) {
 		if ((p = reallocarray(p, n == 0 ? 1 : n * 2, size)) == NULL)
-			err(1, "answer");
+			fail(FAIL_CLIENT, 1, "answer");
 	}
 	return (p);
 }

@@ -16,10 +16,12 @@
 
 /*
  * Text output of ep2ctl: "key  value" lines for show status, tables
- * with a header line for show slots and show backends.  Columns are as
- * wide as their widest cell, two spaces apart; numbers are aligned on
- * the right.  Every string from the daemon is printed with its control
- * characters replaced, so that nothing reaches the terminal unfiltered.
+ * with a header line for show slots and show backends, the metrics as
+ * the daemon wrote them, one line for an action, and "ep2ctl: why" on
+ * stderr for a failure.  Columns are as wide as their widest cell, two
+ * spaces apart; numbers are aligned on the right.  Every string from
+ * the daemon is printed with its control characters replaced, so that
+ * nothing reaches the terminal unfiltered.
  */
 
 #include <sys/types.h>
@@ -60,12 +62,27 @@ static void	 show_status_one(FILE *, const struct ctl_status *, time_t);
 static void	 show_slots(FILE *, const struct ctl_slot *, size_t, time_t);
 static void	 show_backends(FILE *, const struct ctl_backend *, size_t,
 		    time_t);
+static void	 show_metrics(FILE *, const char *, size_t);
+static void	 show_reload(FILE *);
+static void	 show_sync(FILE *);
+static void	 show_log(FILE *, int);
+static void	 show_failure(FILE *, enum actions, enum failure,
+		    const char *);
 
 const struct output show_output = {
-	show_status,
-	show_slots,
-	show_backends
+	.status = show_status,
+	.slots = show_slots,
+	.backends = show_backends,
+	.metrics = show_metrics,
+	.reload = show_reload,
+	.sync = show_sync,
+	.log = show_log,
+	.failure = show_failure,
+	.failure_to_stdout = 0
 };
+
+const char usage_synopsis[] = "ep2ctl [-j] [-s socket] command "
+    "[argument ...]";
 
 /* "never", "12s ago", "3m05s ago", "2h10m ago", "4d03h ago" */
 const char *
@@ -320,6 +337,57 @@ show_backends(FILE *fp, const struct ctl_backend *b, size_t n, time_t now)
 	}
 	table_print(fp, &t);
 	table_free(&t);
+}
+
+/* Prometheus's text format already: as it came (made printable). */
+static void
+show_metrics(FILE *fp, const char *text, size_t len)
+{
+	if (len > 0)
+		fwrite(text, 1, len, fp);
+}
+
+static void
+show_reload(FILE *fp)
+{
+	fputs("reload started\n", fp);
+}
+
+static void
+show_sync(FILE *fp)
+{
+	fputs("fetch requested\n", fp);
+}
+
+static void
+show_log(FILE *fp, int verbose)
+{
+	fprintf(fp, "logging %s\n", verbose ? "verbose" : "brief");
+}
+
+/*
+ * "ep2ctl: reload failed: REASON" when the daemon said no, "ep2ctl:
+ * WHY" otherwise; a wrong command line adds the synopsis.  The reason
+ * may be the daemon's: made printable like the rest.
+ */
+static void
+show_failure(FILE *fp, enum actions action, enum failure kind,
+    const char *why)
+{
+	char	 clean[1024];
+
+	fmt_clean(why != NULL ? why : "", clean, sizeof(clean));
+	if (kind == FAIL_DAEMON)
+		fprintf(fp, "ep2ctl: %s failed: %s\n", action_name(action),
+		    clean[0] != '\0' ? clean : "no reason given");
+	else if (clean[0] != '\0')
+		fprintf(fp, "ep2ctl: %s\n", clean);
+	if (kind == FAIL_USAGE)
+		fprintf(fp, "usage: %s\n"
+		    "commands: show status | show slots | show backends | "
+		    "show metrics | reload |\n"
+		    "          sync | log verbose | log brief\n",
+		    usage_synopsis);
 }
 
 /*

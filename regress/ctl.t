@@ -3,8 +3,9 @@
 # orchestrator, real HAProxy): show status/slots/backends as text and
 # JSON, reload, sync, log verbose/brief, the socket's mode, a stale or
 # busy socket, the connection limit, and hostile clients that must not
-# hurt the daemon.  ep2ctl's error paths are also tried against a fake
-# daemon.  Ports 27000-27099.
+# hurt the daemon.  ep2ctl's error paths, as text and as JSON, are also
+# tried against a fake daemon (the JSON of every command against a real
+# one: ctl-json.t).  Ports 27000-27099.
 PORT_BASE=27000
 . "$(dirname "$0")/lib.sh"
 t_init
@@ -181,12 +182,14 @@ echo "$out" | grep -q '^orchestrator  *file$' &&
 ok $? "show status: orchestrator, source, servers, age, haproxy pid"
 ctl sh st | grep -q '^orchestrator  *file$'
 ok $? "abbreviated: sh st"
-ctl -j show status | jcheck "d['status']['orchestrator'] == 'file' and
-    d['status']['servers'] == 3 and d['status']['source_ok'] is True and
-    isinstance(d['status']['last_fetch'], int) and
-    abs(d['status']['last_fetch'] - $(date +%s)) < 60 and
-    d['status']['haproxy_pid'] == $(haproxy_pid)"
-ok $? "show status -j: valid JSON, epoch times, haproxy pid"
+ctl -j show status | jcheck "len(d['status']) == 1 and
+    d['status'][0]['orchestrator'] == 'file' and
+    d['status'][0]['servers'] == 3 and
+    d['status'][0]['source_ok'] is True and
+    isinstance(d['status'][0]['last_fetch'], int) and
+    abs(d['status'][0]['last_fetch'] - $(date +%s)) < 60 and
+    d['status'][0]['haproxy_pid'] == $(haproxy_pid)"
+ok $? "show status -j: valid JSON, an array of one, epoch times, haproxy pid"
 
 # show slots
 out=$(ctl show slots)
@@ -345,10 +348,24 @@ out=$("$EP2CTL" -s "$FAKE" reload 2>&1)
 rc=$?
 [ $rc -eq 1 ] && [ "$out" = "ep2ctl: reload failed: no server set yet" ]
 ok $? "FAIL from the daemon: exit 1 and its text ($out)"
+fake fail
+out=$("$EP2CTL" -s "$FAKE" -j reload 2>"$T/fake.err")
+rc=$?
+[ $rc -eq 1 ] && [ ! -s "$T/fake.err" ] && echo "$out" |
+    jcheck "d == {'error': 'no server set yet', 'request': 'reload',
+    'refused': True}"
+ok $? "FAIL from the daemon with -j: exit 1, an error object on stdout only"
 fake shortrow
 out=$("$EP2CTL" -s "$FAKE" show status 2>&1)
 [ $? -eq 1 ] && echo "$out" | grep -q "bad status"
 ok $? "a short status row: exit 1 ($out)"
+fake shortrow
+out=$("$EP2CTL" -s "$FAKE" -j show status 2>"$T/fake.err")
+rc=$?
+[ $rc -eq 1 ] && [ ! -s "$T/fake.err" ] && echo "$out" |
+    jcheck "d == {'error': 'bad status from ep2d',
+    'request': 'show status', 'refused': False}"
+ok $? "a short status row with -j: exit 1, an error object"
 fake wrongtype
 out=$("$EP2CTL" -s "$FAKE" show status 2>&1)
 [ $? -eq 1 ] && echo "$out" | grep -q "unexpected answer"
@@ -362,7 +379,7 @@ rc=$?
 ok $? "hostile strings ($stlen-byte status): printed without control bytes"
 fake hostile "$stlen"
 "$EP2CTL" -s "$FAKE" -j show status |
-    jcheck "len(d['status']['backend']) == 127"
+    jcheck "len(d['status'][0]['backend']) == 127"
 ok $? "hostile strings: still valid JSON with -j"
 
 # the socket goes with the daemon

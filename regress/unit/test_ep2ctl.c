@@ -17,8 +17,9 @@
 /*
  * ep2ctl without a daemon: the token-table parser (abbreviations,
  * ambiguity, wrong and missing words), the age and address formats,
- * the text tables, and the JSON output, fed hostile strings and checked
- * by python3's json module.
+ * and every entry of both outputs (status, slots, backends, metrics,
+ * reload, sync, log, failure), text and JSON, fed hostile strings; the
+ * JSON is checked by python3's json module.
  */
 
 #include <sys/types.h>
@@ -144,49 +145,63 @@ test_formats(void)
 	is_str(fmt_clean("abcdef", buf, 4), "abc", "clean: bounded");
 }
 
-/* Print with the given output into a string (caller frees). */
-static char *
-capture_status(const struct output *out, const struct ctl_status *st)
-{
-	char	*p = NULL;
-	size_t	 len = 0;
+/*
+ * What an output entry prints, caught in a string: cap_open, call the
+ * entry on the FILE, cap_close returns the text (caller frees).
+ */
+struct cap {
+	char	*p;
+	size_t	 len;
 	FILE	*fp;
+};
 
-	if ((fp = open_memstream(&p, &len)) == NULL)
-		return (NULL);
-	out->status(fp, st, 1, NOW);
-	fclose(fp);
-	return (p);
+static FILE *
+cap_open(struct cap *c)
+{
+	c->p = NULL;
+	c->len = 0;
+	if ((c->fp = open_memstream(&c->p, &c->len)) == NULL) {
+		perror("open_memstream");
+		exit(1);
+	}
+	return (c->fp);
+}
+
+static char *
+cap_close(struct cap *c)
+{
+	fclose(c->fp);
+	return (c->p);
+}
+
+static char *
+capture_status(const struct output *out, const struct ctl_status *st,
+    size_t n)
+{
+	struct cap	 c;
+
+	out->status(cap_open(&c), st, n, NOW);
+	return (cap_close(&c));
 }
 
 static char *
 capture_slots(const struct output *out, const struct ctl_slot *s,
     size_t n)
 {
-	char	*p = NULL;
-	size_t	 len = 0;
-	FILE	*fp;
+	struct cap	 c;
 
-	if ((fp = open_memstream(&p, &len)) == NULL)
-		return (NULL);
-	out->slots(fp, s, n, NOW);
-	fclose(fp);
-	return (p);
+	out->slots(cap_open(&c), s, n, NOW);
+	return (cap_close(&c));
 }
 
 static char *
 capture_backends(const struct output *out, const struct ctl_backend *b,
     size_t n)
 {
-	char	*p = NULL;
-	size_t	 len = 0;
-	FILE	*fp;
+	struct cap	 c;
 
-	if ((fp = open_memstream(&p, &len)) == NULL)
-		return (NULL);
-	out->backends(fp, b, n, NOW);
-	fclose(fp);
-	return (p);
+	out->backends(cap_open(&c), b, n, NOW);
+	return (cap_close(&c));
 }
 
 /*
@@ -196,7 +211,7 @@ capture_backends(const struct output *out, const struct ctl_backend *b,
 static int
 json_check(const char *doc, const char *check)
 {
-	char	 cmd[2048];
+	char	 cmd[4096];
 	FILE	*fp;
 	int	 status;
 
@@ -240,6 +255,14 @@ fill_status(struct ctl_status *st, int failing)
 
 static void	 test_status_multi(void);
 
+/* The keys of a status object, in order: one set for one or several. */
+#define STATUS_KEYS							\
+	"list(d[\"status\"][0]) == [\"backend\", \"orchestrator\", "	\
+	"\"update_type\", \"started\", \"source_ok\", \"last_fetch\", "	\
+	"\"last_ok\", \"failing_since\", \"source_error\", \"servers\", "	\
+	"\"slots\", \"last_apply\", \"apply_ok\", \"apply_how\", "		\
+	"\"apply_error\", \"changes_applied\", \"haproxy_pid\"]"
+
 static void
 test_status(void)
 {
@@ -247,7 +270,7 @@ test_status(void)
 	char			*s;
 
 	fill_status(&st, 0);
-	s = capture_status(&show_output, &st);
+	s = capture_status(&show_output, &st, 1);
 	ok(s != NULL && strstr(s, "backend          haproxynode\n") != NULL &&
 	    strstr(s, "orchestrator     file\n") != NULL &&
 	    strstr(s, "source           ok\n") != NULL &&
@@ -262,7 +285,7 @@ test_status(void)
 	free(s);
 
 	fill_status(&st, 1);
-	s = capture_status(&show_output, &st);
+	s = capture_status(&show_output, &st, 1);
 	ok(s != NULL && strstr(s, "source           failing since 1m00s "
 	    "ago\n") != NULL &&
 	    strstr(s, "source error     open \"x\\y\":??No such file "
@@ -274,40 +297,61 @@ test_status(void)
 	free(s);
 
 	memset(&st, 0, sizeof(st));
-	s = capture_status(&show_output, &st);
+	s = capture_status(&show_output, &st, 1);
 	ok(s != NULL && strstr(s, "source           no fetch yet\n") != NULL &&
 	    strstr(s, "last apply       never\n") != NULL,
 	    "status text: nothing happened yet");
 	free(s);
+	s = capture_status(&json_output, &st, 1);
+	ok(s != NULL && json_check(s, "all(d[\"status\"][0][k] is None for k "
+	    "in (\"started\", \"last_fetch\", \"last_ok\", \"failing_since\", "
+	    "\"source_error\", \"last_apply\", \"apply_how\", "
+	    "\"apply_error\", \"haproxy_pid\"))"),
+	    "status JSON: nothing happened yet, every time and text null");
+	free(s);
 
 	fill_status(&st, 0);
-	s = capture_status(&json_output, &st);
-	ok(s != NULL && json_check(s, "d[\"status\"][\"orchestrator\"] == "
-	    "\"file\" and d[\"status\"][\"last_fetch\"] == 1795769997 and "
-	    "d[\"status\"][\"source_ok\"] is True and "
-	    "d[\"status\"][\"failing_since\"] is None and "
-	    "d[\"status\"][\"haproxy_pid\"] == 4242 and "
-	    "d[\"status\"][\"servers\"] == 3"),
+	s = capture_status(&json_output, &st, 1);
+	ok(s != NULL && json_check(s, "d[\"status\"][0][\"orchestrator\"] == "
+	    "\"file\" and d[\"status\"][0][\"last_fetch\"] == 1795769997 and "
+	    "d[\"status\"][0][\"source_ok\"] is True and "
+	    "d[\"status\"][0][\"failing_since\"] is None and "
+	    "d[\"status\"][0][\"haproxy_pid\"] == 4242 and "
+	    "d[\"status\"][0][\"servers\"] == 3 and "
+	    "d[\"status\"][0][\"apply_how\"] == \"reload\""),
 	    "status JSON: valid, epoch times, null for never");
+	free(s);
+	s = capture_status(&json_output, &st, 1);
+	ok(s != NULL && json_check(s, "type(d[\"status\"]) is list and "
+	    "len(d[\"status\"]) == 1 and list(d) == [\"status\"] and "
+	    STATUS_KEYS), "status JSON, one backend: an array of one object, "
+	    "every key");
+	free(s);
+	s = capture_status(&json_output, &st, 1);
+	ok(s != NULL && json_check(s, "d[\"status\"][0][\"source_error\"] "
+	    "is None and d[\"status\"][0][\"apply_error\"] is None"),
+	    "status JSON: no error is null, not \"\"");
 	free(s);
 
 	fill_status(&st, 1);
-	s = capture_status(&json_output, &st);
-	ok(s != NULL && json_check(s, "d[\"status\"][\"source_error\"] == "
+	s = capture_status(&json_output, &st, 1);
+	ok(s != NULL && json_check(s, "d[\"status\"][0][\"source_error\"] == "
 	    "\"open \\\"x\\\\y\\\":\\n\\tNo such file \\x01\\x7f\\ufffd"
-	    "\\u00e9\" and d[\"status\"][\"haproxy_pid\"] is None and "
-	    "d[\"status\"][\"source_ok\"] is False"),
+	    "\\u00e9\" and d[\"status\"][0][\"haproxy_pid\"] is None and "
+	    "d[\"status\"][0][\"source_ok\"] is False and "
+	    "d[\"status\"][0][\"apply_error\"] == "
+	    "\"[ALERT] haproxy -c: \\\"bad\\\"\""),
 	    "status JSON: escapes, invalid UTF-8 replaced, UTF-8 kept");
 	free(s);
 
 	/* fields not terminated by the sender: cut by output_fix_status */
 	memset(&st, 'A', sizeof(st));
 	output_fix_status(&st);
-	s = capture_status(&json_output, &st);
-	ok(s != NULL && json_check(s, "len(d[\"status\"][\"backend\"]) == "
+	s = capture_status(&json_output, &st, 1);
+	ok(s != NULL && json_check(s, "len(d[\"status\"][0][\"backend\"]) == "
 	    "127"), "status JSON: unterminated fields are cut");
 	free(s);
-	s = capture_status(&show_output, &st);
+	s = capture_status(&show_output, &st, 1);
 	ok(s != NULL, "status text: unterminated fields print");
 	free(s);
 	test_status_multi();
@@ -318,30 +362,27 @@ static void
 test_status_multi(void)
 {
 	struct ctl_status	 st[2];
-	char			*p = NULL;
-	size_t			 len = 0;
-	FILE			*fp;
+	char			*p;
 
 	fill_status(&st[0], 0);
 	fill_status(&st[1], 1);
 	strlcpy(st[1].backend, "be_api", sizeof(st[1].backend));
-	if ((fp = open_memstream(&p, &len)) == NULL)
-		return;
-	show_output.status(fp, st, 2, NOW);
-	fclose(fp);
+	p = capture_status(&show_output, st, 2);
 	ok(p != NULL && strstr(p, "backend          haproxynode\n") != NULL &&
 	    strstr(p, "\n\nbackend          be_api\n") != NULL,
 	    "status text, two backends: two blocks, a blank line between");
 	free(p);
-	p = NULL;
-	if ((fp = open_memstream(&p, &len)) == NULL)
-		return;
-	json_output.status(fp, st, 2, NOW);
-	fclose(fp);
+	p = capture_status(&json_output, st, 2);
 	ok(p != NULL && json_check(p, "[r[\"backend\"] for r in d[\"status\"]]"
 	    " == [\"haproxynode\", \"be_api\"] and "
-	    "d[\"status\"][1][\"source_ok\"] is False"),
-	    "status JSON, two backends: an array of objects");
+	    "d[\"status\"][1][\"source_ok\"] is False and "
+	    "list(d) == [\"status\"] and " STATUS_KEYS " and "
+	    "list(d[\"status\"][1]) == list(d[\"status\"][0])"),
+	    "status JSON, two backends: the same array, the same keys");
+	free(p);
+	p = capture_status(&json_output, st, 0);
+	ok(p != NULL && json_check(p, "d == {\"status\": []}"),
+	    "status JSON, no row: an empty array");
 	free(p);
 }
 
@@ -440,6 +481,175 @@ test_backends(void)
 	free(s);
 }
 
+/* show metrics: the text as it came; one string in JSON. */
+static void
+test_metrics(void)
+{
+	const char	*m = "# HELP ep2d_slots Server slots.\n"
+	    "# TYPE ep2d_slots gauge\n"
+	    "ep2d_slots{backend=\"haproxynode\"} 4\n"
+	    "ep2d_apply_latency_seconds_bucket{backend=\"a\\\"b\",le=\"+Inf\"}"
+	    " 3\n";
+	struct cap	 c;
+	char		*s;
+
+	show_output.metrics(cap_open(&c), m, strlen(m));
+	s = cap_close(&c);
+	is_str(s, m, "metrics text: the exposition format unchanged");
+	free(s);
+	show_output.metrics(cap_open(&c), NULL, 0);
+	s = cap_close(&c);
+	is_str(s, "", "metrics text: none, nothing printed");
+	free(s);
+
+	json_output.metrics(cap_open(&c), m, strlen(m));
+	s = cap_close(&c);
+	ok(s != NULL && json_check(s, "list(d) == [\"metrics\"] and "
+	    "d[\"metrics\"].splitlines()[2] == "
+	    "\"ep2d_slots{backend=\\\"haproxynode\\\"} 4\" and "
+	    "d[\"metrics\"].endswith(\"le=\\\"+Inf\\\"} 3\\n\") and "
+	    "d[\"metrics\"].count(\"\\n\") == 4"),
+	    "metrics JSON: {\"metrics\": text}, quotes and newlines kept");
+	free(s);
+	json_output.metrics(cap_open(&c), NULL, 0);
+	s = cap_close(&c);
+	ok(s != NULL && json_check(s, "d == {\"metrics\": \"\"}"),
+	    "metrics JSON: none is an empty string");
+	free(s);
+}
+
+/* reload, sync, log verbose / brief: one line, or one small object. */
+static const struct acase {
+	enum actions	 action;
+	const char	*text;
+	const char	*json;		/* a check over d */
+} acases[] = {
+	{ RELOAD, "reload started\n", "d == {\"reload\": \"started\"}" },
+	{ SYNC, "fetch requested\n", "d == {\"sync\": \"requested\"}" },
+	{ LOG_VERBOSE, "logging verbose\n", "d == {\"log\": \"verbose\"}" },
+	{ LOG_BRIEF, "logging brief\n", "d == {\"log\": \"brief\"}" }
+};
+
+static char *
+capture_action(const struct output *o, enum actions action)
+{
+	struct cap	 c;
+	FILE		*fp;
+
+	fp = cap_open(&c);
+	if (action == RELOAD)
+		o->reload(fp);
+	else if (action == SYNC)
+		o->sync(fp);
+	else
+		o->log(fp, action == LOG_VERBOSE);
+	return (cap_close(&c));
+}
+
+static void
+test_actions(void)
+{
+	const struct acase	*a;
+	char			*s;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(acases) / sizeof(acases[0]); i++) {
+		a = &acases[i];
+		s = capture_action(&show_output, a->action);
+		is_str(s, a->text, "%s text", action_name(a->action));
+		free(s);
+		s = capture_action(&json_output, a->action);
+		ok(s != NULL && json_check(s, a->json), "%s JSON: %s",
+		    action_name(a->action), a->json);
+		free(s);
+	}
+}
+
+/*
+ * The failure entry: refused by ep2d (with its reason, none, or a
+ * hostile one), no answer, a wrong command line; text and JSON.
+ */
+#define USAGE_TEXT							\
+	"usage: ep2ctl [-j] [-s socket] command [argument ...]\n"	\
+	"commands: show status | show slots | show backends | "		\
+	"show metrics | reload |\n"					\
+	"          sync | log verbose | log brief\n"
+
+static const struct fcase {
+	enum actions	 action;
+	enum failure	 kind;
+	const char	*why;
+	const char	*text;
+	const char	*json;		/* a check over d */
+} fcases[] = {
+	{ RELOAD, FAIL_DAEMON, "no server set from the orchestrator yet",
+	    "ep2ctl: reload failed: no server set from the orchestrator "
+	    "yet\n",
+	    "d == {\"error\": \"no server set from the orchestrator yet\", "
+	    "\"request\": \"reload\", \"refused\": True}" },
+	{ SYNC, FAIL_DAEMON, "",
+	    "ep2ctl: sync failed: no reason given\n",
+	    "d == {\"error\": \"no reason given\", \"request\": \"sync\", "
+	    "\"refused\": True}" },
+	{ LOG_BRIEF, FAIL_DAEMON, "a \"b\"\\\033[2J\n\x01\xff",
+	    "ep2ctl: log brief failed: a \"b\"\\?[2J???\n",
+	    "d[\"error\"] == \"a \\\"b\\\"\\\\\\x1b[2J\\n\\x01\\ufffd\" and "
+	    "d[\"request\"] == \"log brief\"" },
+	{ SHOW_SLOTS, FAIL_CLIENT,
+	    "cannot connect to /run/ep2d.sock: No such file or directory",
+	    "ep2ctl: cannot connect to /run/ep2d.sock: No such file or "
+	    "directory\n",
+	    "d == {\"error\": \"cannot connect to /run/ep2d.sock: No such "
+	    "file or directory\", \"request\": \"show slots\", "
+	    "\"refused\": False}" },
+	{ SHOW_METRICS, FAIL_CLIENT, "ep2d closed the connection",
+	    "ep2ctl: ep2d closed the connection\n",
+	    "d == {\"error\": \"ep2d closed the connection\", "
+	    "\"request\": \"show metrics\", \"refused\": False}" },
+	{ NONE, FAIL_USAGE, "unknown option -x",
+	    "ep2ctl: unknown option -x\n" USAGE_TEXT,
+	    "d == {\"error\": \"unknown option -x\", \"request\": None, "
+	    "\"refused\": False, \"usage\": \"ep2ctl [-j] [-s socket] "
+	    "command [argument ...]\"}" },
+	{ NONE, FAIL_USAGE, "ambiguous argument \"s\": show, sync",
+	    "ep2ctl: ambiguous argument \"s\": show, sync\n" USAGE_TEXT,
+	    "d[\"error\"] == \"ambiguous argument \\\"s\\\": show, sync\" and "
+	    "d[\"request\"] is None and \"usage\" in d" }
+};
+
+static char *
+capture_failure(const struct output *o, const struct fcase *f)
+{
+	struct cap	 c;
+
+	o->failure(cap_open(&c), f->action, f->kind, f->why);
+	return (cap_close(&c));
+}
+
+static void
+test_failure(void)
+{
+	const struct fcase	*f;
+	char			*s;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(fcases) / sizeof(fcases[0]); i++) {
+		f = &fcases[i];
+		s = capture_failure(&show_output, f);
+		is_str(s, f->text, "failure %zu (%s) text", i,
+		    action_name(f->action));
+		free(s);
+		s = capture_failure(&json_output, f);
+		ok(s != NULL && json_check(s, f->json),
+		    "failure %zu (%s) JSON: %s", i, action_name(f->action),
+		    f->json);
+		free(s);
+	}
+	ok(show_output.failure_to_stdout == 0 &&
+	    json_output.failure_to_stdout == 1,
+	    "failures: text to stderr, JSON to stdout with the answer");
+}
+
 static void
 test_json_writer(void)
 {
@@ -493,6 +703,9 @@ main(void)
 	test_status();
 	test_slots();
 	test_backends();
+	test_metrics();
+	test_actions();
+	test_failure();
 	test_json_writer();
 	return (done_testing());
 }
