@@ -122,8 +122,11 @@ main(int argc, char *argv[])
 	 */
 	badopt[0] = '\0';
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+js:")) != -1) {
+	while ((ch = getopt(argc, argv, "+js:V")) != -1) {
 		switch (ch) {
+		case 'V':
+			printf("ep2ctl %s\n", EP2D_VERSION);
+			exit(0);
 		case 'j':
 			out = &json_output;
 			break;

@@ -81,7 +81,7 @@ const struct output show_output = {
 	.failure_to_stdout = 0
 };
 
-const char usage_synopsis[] = "ep2ctl [-j] [-s socket] command "
+const char usage_synopsis[] = "ep2ctl [-jV] [-s socket] command "
     "[argument ...]";
 
 /* "never", "12s ago", "3m05s ago", "2h10m ago", "4d03h ago" */

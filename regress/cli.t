@@ -86,4 +86,10 @@ ok $? "only the fetcher program loads libcurl, json-c and expat"
 [ $? -eq 1 ] && grep -q "started by ep2d" "$T/f.out"
 ok $? "ep2d-fetcher refuses to run by hand"
 
+# the version, from its one place (debian/changelog's top entry)
+v=$(awk -F'[()]' 'NR == 1 { print $2 }' "$TOP/debian/changelog")
+[ -n "$v" ] && [ "$("$TOP/ep2d/ep2d" -V)" = "ep2d $v" ] &&
+    [ "$("$TOP/ep2ctl/ep2ctl" -V)" = "ep2ctl $v" ]
+ok $? "ep2d -V and ep2ctl -V print $v"
+
 done_testing

@@ -42,7 +42,8 @@ ok $rc "apt-get install ./$(basename "$deb") on a fresh Debian 12"
 host_run 'getent passwd _ep2d && dpkg -s haproxy >/dev/null' >/dev/null
 ok $? "the _ep2d user is made, haproxy came as a dependency"
 host_run 'test -x /usr/libexec/ep2d/ep2d-fetcher &&
-    [ "$(ep2d -V)" = "ep2d $(dpkg-query -W -f="\${Version}" ep2d)" ]'
+    [ "$(ep2d -V)" = "ep2d $(dpkg-query -W -f="\${Version}" ep2d)" ] &&
+    [ "$(ep2ctl -V)" = "ep2ctl $(dpkg-query -W -f="\${Version}" ep2d)" ]'
 ok $? "the fetcher in /usr/libexec/ep2d; ep2d -V says the package's version"
 
 host_boot
