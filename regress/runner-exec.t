@@ -39,12 +39,18 @@ ok $? "the parent says the configuration was refused"
 [ ! -e "$T/haproxy.pid" ] && [ ! -e "$T/pwned" ]
 ok $? "HAProxy did not start, the loader did not run /bin/sh"
 
+# nothing was ever serving: a start that cannot succeed ends ep2d
+wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
+wait "$EP2D_PID"
+st=$?
+EP2D_PID=""
+[ "$st" -eq 1 ] && log_has "cannot start:"
+ok $? "the first start refused: ep2d ends, status 1 ($st), 'cannot start'"
+
 # the same keywords quoted: HAProxy reads them, the check does not
 program_template '"master-worker"' '"program"'
-: > "$T/ep2d.out"
-kill -HUP "$EP2D_PID"
-wait_for 10 log_has "configuration reloaded"
 echo "127.0.0.1:$B2" >> "$T/servers"
+ep2d_start
 wait_for 10 log_has "haproxy started"
 ok $? "quoted, they pass the check and HAProxy is started"
 M=$(haproxy_pid)
