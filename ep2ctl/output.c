@@ -257,6 +257,8 @@ show_status_one(FILE *fp, const struct ctl_status *st, time_t now)
 	    sizeof(b)));
 	status_line(fp, "started", "%s", fmt_age(st->started, now, a,
 	    sizeof(a)));
+	status_line(fp, "ep2d version", "%s", fmt_clean(st->version, b,
+	    sizeof(b)));
 
 	if (st->last_fetch <= 0)
 		status_line(fp, "source", "no fetch yet");
@@ -405,6 +407,7 @@ output_fix_status(struct ctl_status *st)
 	TERMINATE(st->source_error);
 	TERMINATE(st->apply_how);
 	TERMINATE(st->apply_error);
+	TERMINATE(st->version);
 }
 
 void

@@ -100,6 +100,7 @@ json_status(FILE *fp, const struct ctl_status *st, size_t n, time_t now)
 		JSON_TEXT("orchestrator", st[i].orchestrator);
 		JSON_TEXT("update_type", st[i].update_type);
 		json_do_time("started", st[i].started);
+		JSON_TEXT("version", st[i].version);
 		json_do_bool("source_ok", st[i].source_ok);
 		json_do_time("last_fetch", st[i].last_fetch);
 		json_do_time("last_ok", st[i].last_ok);

@@ -1614,6 +1614,7 @@ parent_ctl_status(struct ctl_status **rows)
 		st->haproxy_pid = pid;
 		st->started = p.started;
 		st->napplied = p.nbe == 1 ? p.napplied : b->napplied;
+		strlcpy(st->version, EP2D_VERSION, sizeof(st->version));
 	}
 	*rows = r;
 	return (p.nbe);

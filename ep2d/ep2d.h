@@ -379,6 +379,7 @@ struct ctl_status {
 	int32_t		 haproxy_pid;
 	int64_t		 started;
 	uint32_t	 napplied;	/* changes applied since start */
+	char		 version[16];	/* the daemon's, EP2D_VERSION */
 };
 
 struct ctl_slot {

@@ -83,7 +83,6 @@ static int	 filesrc_open(struct filesrc *);
 static int	 filesrc_load(struct filesrc *, char **, size_t *);
 static void	 filesrc_fail(struct filesrc *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
-static void	 canonical(char *, size_t);
 
 const struct source_ops filesrc_ops = {
 	filesrc_init,
@@ -150,7 +149,6 @@ servers_parse(const char *buf, size_t len, const char *name,
 				if (why == NULL)
 					why = "not an address";
 			} else {
-				canonical(host, sizeof(host));
 				if (set_add(set, host, port) == -1) {
 					if (errno != E2BIG)
 						return (-1);
@@ -172,28 +170,6 @@ servers_parse(const char *buf, size_t len, const char *name,
 	/* the same server written twice is one server */
 	set_sort(set);
 	return (bad);
-}
-
-/*
- * One spelling per address, so that duplicates collapse: host names in
- * lower case (DNS ignores case), IPv6 in its canonical form
- * ("2001:DB8:0::1" is "2001:db8::1").
- */
-static void
-canonical(char *host, size_t len)
-{
-	struct in6_addr	 a6;
-	char		 buf[INET6_ADDRSTRLEN];
-	size_t		 i;
-
-	/* the canonical form is never longer than what was parsed */
-	if (inet_pton(AF_INET6, host, &a6) == 1) {
-		if (inet_ntop(AF_INET6, &a6, buf, sizeof(buf)) != NULL)
-			strlcpy(host, buf, len);
-		return;
-	}
-	for (i = 0; host[i] != '\0'; i++)
-		host[i] = tolower((unsigned char)host[i]);
 }
 
 /*

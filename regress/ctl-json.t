@@ -35,7 +35,7 @@ jctl() {
 	fi
 }
 # the keys of a status object, in order, one backend or several
-KEYS="['backend', 'orchestrator', 'update_type', 'started', 'source_ok',
+KEYS="['backend', 'orchestrator', 'update_type', 'started', 'version', 'source_ok',
     'last_fetch', 'last_ok', 'failing_since', 'source_error', 'servers',
     'slots', 'last_apply', 'apply_ok', 'apply_how', 'apply_error',
     'changes_applied', 'haproxy_pid']"
@@ -112,7 +112,7 @@ ok $? "log verbose: {\"log\": \"verbose\"}"
 # ep2ctl's own failures
 jctl 1 "d['error'].startswith('unknown argument \"foo\"') and
     d['request'] is None and d['refused'] is False and
-    d['usage'].startswith('ep2ctl [-j]')" show foo
+    d['usage'].startswith('ep2ctl [-jV]')" show foo
 ok $? "a wrong word: an error object with the usage, exit 1"
 jctl 1 "d['error'] == 'unknown option -x' and 'usage' in d" -x show status
 ok $? "a wrong option after -j: an error object, exit 1"

@@ -178,8 +178,9 @@ echo "$out" | grep -q '^orchestrator  *file$' &&
     echo "$out" | grep -q '^source  *ok$' &&
     echo "$out" | grep -q '^servers  *3$' &&
     echo "$out" | grep -q '^last fetch  *[0-9][0-9]*s ago$' &&
-    echo "$out" | grep -q "^haproxy pid  *$(haproxy_pid)\$"
-ok $? "show status: orchestrator, source, servers, age, haproxy pid"
+    echo "$out" | grep -q "^haproxy pid  *$(haproxy_pid)\$" &&
+    echo "$out" | grep -q "^ep2d version  *$("$EP2D" -V | cut -d' ' -f2)\$"
+ok $? "show status: orchestrator, source, servers, age, haproxy pid, version"
 ctl sh st | grep -q '^orchestrator  *file$'
 ok $? "abbreviated: sh st"
 ctl -j show status | jcheck "len(d['status']) == 1 and

@@ -12,16 +12,6 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 host_init
 command -v dpkg-buildpackage >/dev/null || skip_all "no dpkg-buildpackage"
 
-hwait() {
-	_n=$(( $1 * 10 ))
-	_i=0
-	while [ $_i -lt $_n ]; do
-		host_exec "$2" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
 
 (cd "$TOP" && make -s deb) > "$HOST_DIR/deb.log" 2>&1
 ok $? "make deb (dpkg-buildpackage, lintian with no error)"

@@ -176,6 +176,18 @@ host_exec() {
 	nsenter -t "$HOST_PID1" -a /usr/bin/env -i $HOST_ENV sh -c "$1"
 }
 
+# hwait SECONDS CMD: CMD inside the booted host until it succeeds
+hwait() {
+	_n=$(( $1 * 10 ))
+	_i=0
+	while [ $_i -lt $_n ]; do
+		host_exec "$2" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
 host_poweroff() {
 	[ -n "$HOST_NSPAWN" ] || return 0
 	host_exec 'systemctl poweroff' >/dev/null 2>&1

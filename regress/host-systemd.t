@@ -10,17 +10,6 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/regress/host-lib.sh"
 host_init
 
-# hwait SECONDS CMD: CMD inside the booted host until it succeeds
-hwait() {
-	_n=$(( $1 * 10 ))
-	_i=0
-	while [ $_i -lt $_n ]; do
-		host_exec "$2" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
 # hdiag CMD: CMD's output inside the booted host as TAP comments
 hdiag() {
 	host_exec "$1" 2>&1 | tail -n 25 | sed 's/^/# /'

@@ -234,6 +234,7 @@ fill_status(struct ctl_status *st, int failing)
 	strlcpy(st->update_type, "update_by_config",
 	    sizeof(st->update_type));
 	st->started = NOW - 3700;
+	strlcpy(st->version, "0.3.0", sizeof(st->version));
 	st->source_ok = !failing;
 	st->last_fetch = NOW - 3;
 	st->last_ok = failing ? NOW - 65 : NOW - 3;
@@ -258,7 +259,8 @@ static void	 test_status_multi(void);
 /* The keys of a status object, in order: one set for one or several. */
 #define STATUS_KEYS							\
 	"list(d[\"status\"][0]) == [\"backend\", \"orchestrator\", "	\
-	"\"update_type\", \"started\", \"source_ok\", \"last_fetch\", "	\
+	"\"update_type\", \"started\", \"version\", \"source_ok\", "	\
+	"\"last_fetch\", "							\
 	"\"last_ok\", \"failing_since\", \"source_error\", \"servers\", "	\
 	"\"slots\", \"last_apply\", \"apply_ok\", \"apply_how\", "		\
 	"\"apply_error\", \"changes_applied\", \"haproxy_pid\"]"
@@ -570,7 +572,7 @@ test_actions(void)
  * hostile one), no answer, a wrong command line; text and JSON.
  */
 #define USAGE_TEXT							\
-	"usage: ep2ctl [-j] [-s socket] command [argument ...]\n"	\
+	"usage: ep2ctl [-jV] [-s socket] command [argument ...]\n"	\
 	"commands: show status | show slots | show backends | "		\
 	"show metrics | reload |\n"					\
 	"          sync | log verbose | log brief\n"
@@ -609,7 +611,7 @@ static const struct fcase {
 	{ NONE, FAIL_USAGE, "unknown option -x",
 	    "ep2ctl: unknown option -x\n" USAGE_TEXT,
 	    "d == {\"error\": \"unknown option -x\", \"request\": None, "
-	    "\"refused\": False, \"usage\": \"ep2ctl [-j] [-s socket] "
+	    "\"refused\": False, \"usage\": \"ep2ctl [-jV] [-s socket] "
 	    "command [argument ...]\"}" },
 	{ NONE, FAIL_USAGE, "ambiguous argument \"s\": show, sync",
 	    "ep2ctl: ambiguous argument \"s\": show, sync\n" USAGE_TEXT,
