@@ -14,11 +14,27 @@ write_template
 write_conf
 echo "127.0.0.1:$B1" > "$T/servers"
 
-# ep2d_group_start: ep2d -d as the leader of a process group of its own
+# ep2d_group_start: ep2d -d as the leader of a process group of its own;
+# its exit status goes to $T/ep2d.status (no test waits unbounded)
 ep2d_group_start() {
 	: > "$T/ep2d.out"
-	setsid "$EP2D" -d -f "$T/ep2.conf" -s "$CTL" >> "$T/ep2d.out" 2>&1 &
-	EP2D_PID=$!
+	rm -f "$T/ep2d.status"
+	( setsid "$EP2D" -d -f "$T/ep2.conf" -s "$CTL" >> "$T/ep2d.out" 2>&1
+	    echo $? > "$T/ep2d.status" ) &
+	_sub=$!
+	wait_for 5 sh -c "pgrep -P $_sub >/dev/null"
+	EP2D_PID=$(pgrep -P "$_sub" | head -n 1)
+}
+# ep2d_status: ep2d's exit status once it has exited (10 s at most),
+# else 255 and what is left of its group
+ep2d_status() {
+	if wait_for 10 test -s "$T/ep2d.status"; then
+		st=$(cat "$T/ep2d.status")
+	else
+		diag "$(ps -o pid,stat,args -g "$EP2D_PID")"
+		st=255
+	fi
+	EP2D_PID=""
 }
 
 # stop_round NAME HOW: start, stop by HOW, check exit 0 and HAProxy
@@ -30,14 +46,7 @@ stop_round() {
 	ok $? "$1: parent, fetcher, reloader, connector, runner in the group"
 	hp=$(haproxy_pid)
 	$2
-	if wait_for 10 sh -c "! kill -0 $EP2D_PID"; then
-		wait "$EP2D_PID"
-		st=$?
-	else
-		diag "$(ps -o pid,stat,wchan:20,args -g "$EP2D_PID")"
-		st=255
-	fi
-	EP2D_PID=""
+	ep2d_status
 	[ "$st" -eq 0 ]
 	ok $? "$1: ep2d exits 0 (got $st)"
 	! grep -q "lost child" "$T/ep2d.out"
@@ -63,13 +72,12 @@ stop_round "SIGTERM to the children, then the parent" children_first
 # a child killed by something else is still a failure
 ep2d_group_start
 wait_for 10 hap_has 127.0.0.1:$B1
+wait_for 5 sh -c "[ -n \"\$(pgrep -P $EP2D_PID -f '^ep2d: fetcher')\" ]"
 F=$(ep2d_pids fetcher)
 [ -n "$F" ] && kill -KILL "$F"
-wait "$EP2D_PID"
-st=$?
-EP2D_PID=""
+ep2d_status
 [ "$st" -eq 1 ] && grep -q "lost child: fetcher pid $F terminated; signal 9" \
     "$T/ep2d.out"
-ok $? "a fetcher killed by SIGKILL: 'lost child', exit 1 (got $st)"
+ok $? "a fetcher ($F) killed by SIGKILL: 'lost child', exit 1 (got $st)"
 
 done_testing
