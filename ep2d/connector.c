@@ -21,10 +21,12 @@
  * refuses stream sockets altogether, and this small child of the
  * parent, forked before the parent's sandbox closes, connects for it:
  * to HAProxy's runtime sockets as the configuration named them at
- * start, by index, and to nothing else.  A request is a 4-byte index
- * on a SOCK_SEQPACKET pair; the answer an errno value, the connected
- * descriptor riding along (SCM_RIGHTS).  The connector parses nothing
- * else and runs under an allow-list of its own.
+ * start, by index, and to nothing else.  They speak imsg on their
+ * SOCK_SEQPACKET pair: a request is a 4-byte index, its answer an
+ * errno value with the connected descriptor.  Each request has one
+ * answer, a refusal included, so that the parent, which waits for it,
+ * stays in step.  The connector parses nothing else and runs under an
+ * allow-list of its own.
  */
 
 #include <sys/types.h>
@@ -41,97 +43,113 @@
 #include <unistd.h>
 
 #include "ep2d.h"
+#include "imsg.h"
 #include "log.h"
 #include "proc.h"
 
-struct conn_res {
-	int32_t		 err;		/* 0, EINPROGRESS or the failure */
+/* The connector's messages, on its pair only. */
+enum conn_imsg {
+	IMSG_CONN_REQUEST = 1,		/* uint32_t index into paths */
+	IMSG_CONN_ANSWER,		/* int32_t errno; fd: the socket */
 };
-
-/* One answer on the wire: conn_res, a descriptor riding along. */
-struct conn_msg {
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	}		 cmsg;
-};
-
-static void
-conn_msg_init(struct conn_msg *m, struct conn_res *res, int withfd)
-{
-	memset(m, 0, sizeof(*m));
-	m->iov.iov_base = res;
-	m->iov.iov_len = sizeof(*res);
-	m->msg.msg_iov = &m->iov;
-	m->msg.msg_iovlen = 1;
-	if (withfd) {
-		m->msg.msg_control = m->cmsg.buf;
-		m->msg.msg_controllen = sizeof(m->cmsg.buf);
-	}
-}
 
 static char	 paths[EP2D_MAX_SOCKETS * EP2D_MAX_BACKENDS][EP2D_SOCKPATH_MAX];
 static size_t	 npaths;
-static int	 conn_fd = -1;		/* the parent's end */
+static struct imsgbuf conn_ibuf;	/* the parent's end */
+static int	 conn_fd = -1;
 static pid_t	 conn_pid = -1;
 
-static void	 connector_serve(int) __attribute__((__noreturn__));
+static int	 conn_request(struct imsg *, int *);
+static int	 conn_answer(struct imsg *, int *);
 
-static void
-connector_serve(int fd)
+/*
+ * What to answer a request: 0 or EINPROGRESS with a socket in *sp, or
+ * why not.  A malformed request is refused with a line; the answer
+ * says EBADMSG.
+ */
+static int
+conn_request(struct imsg *imsg, int *sp)
 {
 	struct sockaddr_un	 sun;
-	struct conn_res		 res;
-	struct conn_msg		 m;
-	struct cmsghdr		*cmsg;
 	uint32_t		 idx;
-	ssize_t			 n;
-	int			 s;
+	int			 fd, s, err = 0;
 
-	for (;;) {
-		n = recv(fd, &idx, sizeof(idx), MSG_TRUNC);
-		if (n == 0)
-			_exit(0);	/* the parent is gone */
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("connector: recv");
-		}
-		if ((size_t)n != sizeof(idx))
-			fatalx("connector: request of %zd bytes", n);
-		if (idx >= npaths)
-			fatalx("connector: socket %u unknown", idx);
+	*sp = -1;
+	if ((fd = imsg_get_fd(imsg)) != -1) {
+		close(fd);
+		log_warnx("connector: a request with a descriptor; refused");
+		return (EBADMSG);
+	}
+	if (imsg_get_type(imsg) != IMSG_CONN_REQUEST) {
+		log_warnx("connector: a message of unknown type (imsg %u); "
+		    "refused", imsg_get_type(imsg));
+		return (EBADMSG);
+	}
+	if (imsg_get_data(imsg, &idx, sizeof(idx)) == -1) {
+		log_warnx("connector: a request of %zu bytes, not %zu; "
+		    "refused", imsg_get_len(imsg), sizeof(idx));
+		return (EBADMSG);
+	}
+	if (idx >= npaths) {
+		log_warnx("connector: socket %u unknown; refused", idx);
+		return (EPERM);
+	}
 
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		memcpy(sun.sun_path, paths[idx], sizeof(sun.sun_path));
-		res.err = 0;
-		if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0)) == -1)
-			res.err = errno;
-		else if (connect(s, (struct sockaddr *)&sun,
-		    sizeof(sun)) == -1) {
-			res.err = errno;
-			if (res.err != EINPROGRESS) {
-				close(s);
-				s = -1;
-			}
-		}
-
-		conn_msg_init(&m, &res, s != -1);
-		if (s != -1) {
-			cmsg = CMSG_FIRSTHDR(&m.msg);
-			cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-			cmsg->cmsg_level = SOL_SOCKET;
-			cmsg->cmsg_type = SCM_RIGHTS;
-			memcpy(CMSG_DATA(cmsg), &s, sizeof(int));
-		}
-		if (sendmsg(fd, &m.msg, MSG_NOSIGNAL) == -1)
-			_exit(0);
-		if (s != -1)
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, paths[idx], sizeof(sun.sun_path));
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return (errno);
+	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		err = errno;
+		if (err != EINPROGRESS) {
 			close(s);
+			return (err);
+		}
+	}
+	*sp = s;
+	return (err);
+}
+
+/*
+ * The connector's loop, on its end of the pair: every message read is
+ * answered, once.  The parent closing its end ends it.
+ */
+void
+connector_serve(int fd)
+{
+	struct imsgbuf	 ibuf;
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int32_t		 err;
+	int		 s;
+
+	if (imsgbuf_init(&ibuf, fd) == -1)
+		fatal("connector: imsgbuf_init");
+	/* a descriptor sent along is taken, to be closed and refused */
+	imsgbuf_allow_fdpass(&ibuf);
+	for (;;) {
+		switch (imsgbuf_read(&ibuf)) {
+		case -1:
+			fatal("connector: read");
+		case 0:
+			_exit(0);	/* the parent is gone */
+		}
+		for (;;) {
+			if ((n = imsg_get(&ibuf, &imsg)) == -1)
+				fatal("connector: imsg_get");
+			if (n == 0)
+				break;
+			err = conn_request(&imsg, &s);
+			imsg_free(&imsg);
+			/* the socket is imsg's to close once sent */
+			if (imsg_compose(&ibuf, IMSG_CONN_ANSWER, 0, 0, s,
+			    &err, sizeof(err)) == -1)
+				fatal("connector: imsg_compose");
+			if (imsgbuf_flush(&ibuf) == -1)
+				_exit(0);
+		}
 	}
 }
 
@@ -162,11 +180,8 @@ connector_start(const struct ep2_conf *const *confs, int nconfs)
 
 	if ((pid = proc_helper("connector", &cfd)) == -1)
 		return (-1);
-	if (pid > 0) {
-		conn_fd = cfd;
-		conn_pid = pid;
-		return (0);
-	}
+	if (pid > 0)
+		return (connector_attach(cfd, pid));
 
 	/* the connector: nothing of the parent's but the pair, on fd 3 */
 	closelog();		/* its descriptor goes too; reopened on use */
@@ -181,6 +196,22 @@ connector_start(const struct ep2_conf *const *confs, int nconfs)
 	connector_serve(cfd);
 }
 
+/* The parent's end of the pair to the connector pid. */
+int
+connector_attach(int fd, pid_t pid)
+{
+	if (imsgbuf_init(&conn_ibuf, fd) == -1) {
+		log_warn("connector: imsgbuf_init");
+		close(fd);
+		return (-1);
+	}
+	/* the connected sockets */
+	imsgbuf_allow_fdpass(&conn_ibuf);
+	conn_fd = fd;
+	conn_pid = pid;
+	return (0);
+}
+
 pid_t
 connector_pid(void)
 {
@@ -191,8 +222,10 @@ connector_pid(void)
 void
 connector_stop(void)
 {
-	if (conn_fd != -1)
+	if (conn_fd != -1) {
+		imsgbuf_clear(&conn_ibuf);
 		close(conn_fd);
+	}
 	conn_fd = -1;
 	if (conn_pid > 0)
 		(void)waitpid(conn_pid, NULL, 0);
@@ -200,21 +233,78 @@ connector_stop(void)
 }
 
 /*
+ * The answer to a request: 0 with the socket in *fdp, or -1 and errno
+ * (EINPROGRESS with the socket: connecting).  A malformed answer, or a
+ * descriptor where none belongs, is refused with a line (EBADMSG); a
+ * success without its socket is EMFILE, the likely reason being that
+ * this end had no descriptor left to receive it.
+ */
+static int
+conn_answer(struct imsg *imsg, int *fdp)
+{
+	int32_t		 err;
+	int		 fd;
+
+	fd = imsg_get_fd(imsg);
+	if (imsg_get_type(imsg) != IMSG_CONN_ANSWER) {
+		log_warnx("connector: a message of unknown type (imsg %u); "
+		    "refused", imsg_get_type(imsg));
+		goto refused;
+	}
+	if (imsg_get_data(imsg, &err, sizeof(err)) == -1) {
+		log_warnx("connector: an answer of %zu bytes, not %zu; "
+		    "refused", imsg_get_len(imsg), sizeof(err));
+		goto refused;
+	}
+	if (err < 0) {
+		log_warnx("connector: an answer with error %d; refused",
+		    (int)err);
+		goto refused;
+	}
+	if (err != 0 && err != EINPROGRESS) {
+		if (fd != -1) {
+			log_warnx("connector: a failure (%s) with a "
+			    "descriptor; refused", strerror(err));
+			goto refused;
+		}
+		errno = err;
+		return (-1);
+	}
+	if (fd == -1) {
+		log_warnx("connector: an answer without its socket; refused");
+		errno = EMFILE;
+		return (-1);
+	}
+	*fdp = fd;
+	if (err == EINPROGRESS) {
+		errno = EINPROGRESS;
+		return (-1);
+	}
+	return (0);
+
+ refused:
+	if (fd != -1)
+		close(fd);
+	errno = EBADMSG;
+	return (-1);
+}
+
+/*
  * The parent's side, for hap_connect(): a stream socket connected (or
  * connecting) to path, as socket(2) and connect(2) would give it: 0 and
  * *fdp, or -1 with errno (EINPROGRESS with *fdp set: connecting).  A
  * path the configuration did not name at start is refused with EPERM:
- * the connector knows only those.
+ * the connector knows only those.  The parent waits: the first message
+ * after the request is its answer, read in blocking reads of one
+ * record each, and the connector connects without waiting itself.
  */
 int
 connector_connect(const char *path, int *fdp)
 {
-	struct conn_res		 res;
-	struct conn_msg		 m;
-	struct cmsghdr		*cmsg;
-	uint32_t		 idx;
-	ssize_t			 n;
-	int			 fd = -1;
+	struct imsg	 imsg;
+	uint32_t	 idx;
+	ssize_t		 n;
+	int		 r, saved;
 
 	*fdp = -1;
 	if (conn_fd == -1)
@@ -227,41 +317,33 @@ connector_connect(const char *path, int *fdp)
 		errno = EPERM;
 		return (-1);
 	}
-	if (send(conn_fd, &idx, sizeof(idx), MSG_NOSIGNAL) != sizeof(idx))
+
+	/* an answer to nothing, read with an earlier one, is not this one */
+	while ((n = imsg_get(&conn_ibuf, &imsg)) > 0) {
+		log_warnx("connector: a message nobody asked for (imsg %u); "
+		    "dropped", imsg_get_type(&imsg));
+		imsg_free(&imsg);
+	}
+	if (n == -1)
+		fatal("connector: imsg_get");
+
+	if (imsg_compose(&conn_ibuf, IMSG_CONN_REQUEST, 0, 0, -1, &idx,
+	    sizeof(idx)) == -1) {
+		log_warn("connector: imsg_compose");
+		return (-1);
+	}
+	if (imsgbuf_flush(&conn_ibuf) == -1)
 		goto gone;
-	conn_msg_init(&m, &res, 1);
-	do {
-		n = recvmsg(conn_fd, &m.msg, MSG_CMSG_CLOEXEC);
-	} while (n == -1 && errno == EINTR);
-	if (n <= 0)
-		goto gone;
-	if ((size_t)n != sizeof(res) || (m.msg.msg_flags & MSG_TRUNC))
-		fatalx("connector: bad answer");
-	if (m.msg.msg_flags & MSG_CTRUNC) {
-		/* the descriptor did not fit: out of descriptors here */
-		errno = EMFILE;
-		return (-1);
-	}
-	for (cmsg = CMSG_FIRSTHDR(&m.msg); cmsg != NULL;
-	    cmsg = CMSG_NXTHDR(&m.msg, cmsg))
-		if (cmsg->cmsg_level == SOL_SOCKET &&
-		    cmsg->cmsg_type == SCM_RIGHTS &&
-		    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	if (res.err != 0 && res.err != EINPROGRESS) {
-		if (fd != -1)
-			close(fd);
-		errno = res.err;
-		return (-1);
-	}
-	if (fd == -1)
-		fatalx("connector: answer without a socket");
-	*fdp = fd;
-	if (res.err == EINPROGRESS) {
-		errno = EINPROGRESS;
-		return (-1);
-	}
-	return (0);
+	while ((n = imsg_get(&conn_ibuf, &imsg)) == 0)
+		if (imsgbuf_read(&conn_ibuf) != 1)
+			goto gone;
+	if (n == -1)
+		fatal("connector: imsg_get");
+	r = conn_answer(&imsg, fdp);
+	saved = errno;
+	imsg_free(&imsg);
+	errno = saved;
+	return (r);
 
  gone:
 	/* SIGCHLD brings the parent's report and its exit */

@@ -424,29 +424,39 @@ int	 sandbox_runner(const struct ep2_conf *);
 int	 sandbox_execve(const char *, char *const [], char *const []);
 int	 sandbox_connector(void);
 
-/* connector.c */
+/*
+ * connector.c; connector_serve and connector_attach are its two ends,
+ * apart for the unit tests.
+ */
 int	 connector_start(const struct ep2_conf *const *, int);
+int	 connector_attach(int, pid_t);
+__attribute__((__noreturn__)) void connector_serve(int);
 int	 connector_connect(const char *, int *);
 pid_t	 connector_pid(void);
 void	 connector_stop(void);
 void	 sandbox_protect(void);
 
 /*
- * runner.c: the reloader's request to its runner is a number; the
- * answers are notes to log (note = 1), then the result.
+ * runner.c: the reloader asks its runner for a kind of run, nothing
+ * more; the runner's notes come to be logged, then the result.
+ * runner_serve and runner_attach are its two ends, apart for the unit
+ * tests.
  */
 #define RUNNER_CHECK		1	/* haproxy -c -f haproxy.cfg.new */
 #define RUNNER_APPLY		2	/* start or reload HAProxy */
 
 struct runner_res {
-	int32_t		 note;		/* msg is a line to log: 1 info, 2 warning */
 	int32_t		 status;	/* exit status, -1: did not run */
 	int32_t		 pid;		/* haproxy's pid afterwards */
 	char		 msg[EP2D_HAPROXY_MSG_MAX];
 };
 
 int	 runner_start(const struct ep2_conf *, pid_t *);
-int	 runner_call(int, uint32_t, struct runner_res *);
+int	 runner_attach(int, pid_t);
+__attribute__((__noreturn__)) void runner_serve(const struct ep2_conf *,
+	    int);
+int	 runner_call(uint32_t, struct runner_res *);
+void	 runner_idle(void);
 __attribute__((__noreturn__)) void runner_lost(void);
 
 /*

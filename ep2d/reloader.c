@@ -119,7 +119,7 @@ reloader_do(int cmd)
 	res.cmd = cmd;
 	switch (cmd) {
 	case IMSG_HAPROXY_CHECK:
-		res.status = runner_call(runner_fd, RUNNER_CHECK, &rs);
+		res.status = runner_call(RUNNER_CHECK, &rs);
 		if (res.status == 0)
 			rs.msg[0] = '\0';
 		else
@@ -127,7 +127,7 @@ reloader_do(int cmd)
 		break;
 	case IMSG_HAPROXY_START:
 	case IMSG_HAPROXY_RELOAD:
-		res.status = runner_call(runner_fd, RUNNER_APPLY, &rs);
+		res.status = runner_call(RUNNER_APPLY, &rs);
 		res.pid = rs.pid;
 		/* HAProxy's ALERT lines: why it did not start */
 		if (res.status != 0)
@@ -201,15 +201,7 @@ reloader_dispatch_parent(int fd, short event, void *arg)
 static void
 reloader_runner_ev(int fd, short event, void *arg)
 {
-	char	 c;
-	ssize_t	 n;
-
-	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n > 0)
-		fatalx("runner: a message nobody asked for");
-	runner_lost();
+	runner_idle();
 }
 
 static void

@@ -24,10 +24,12 @@
  * things only: check haproxy.cfg.new, or start or reload HAProxy (the
  * binary, or systemd).  Every path, the argument vector and the unit
  * come from the configuration as the reloader had it when it forked
- * the runner; a request is a number, nothing to parse, so the reloader
- * could not have the runner do more even if it wanted to.  The answer
- * is the exit status and the last bytes of what the program said,
- * preceded by what the reloader should log.
+ * the runner; a request is an imsg of one of two types and no data,
+ * nothing to parse, so the reloader could not have the runner do more
+ * even if it wanted to.  The answer is the exit status and the last
+ * bytes of what the program said, preceded by what the reloader should
+ * log (the runner has no log file of its own).  Each request has one
+ * answer, a refusal included: the reloader waits for it.
  */
 
 #include <sys/types.h>
@@ -52,6 +54,7 @@
 #include "ep2d.h"
 #include "apply.h"
 #include "file.h"
+#include "imsg.h"
 #include "log.h"
 #include "proc.h"
 
@@ -59,17 +62,31 @@
 
 #define RUNNER_MAX_PIDS	64	/* haproxy -sf list */
 
-static const struct ep2_conf *rconf;	/* in the runner */
-static pid_t	 runner_pid = -1;	/* in the reloader */
+/* The runner's messages, on its pair only. */
+enum runner_imsg {
+	IMSG_RUNNER_CHECK = RUNNER_CHECK,	/* no data */
+	IMSG_RUNNER_APPLY = RUNNER_APPLY,	/* no data */
+	IMSG_RUNNER_INFO,		/* char line[], NUL ended: to log */
+	IMSG_RUNNER_WARN,		/* the same, a warning */
+	IMSG_RUNNER_RESULT,		/* struct runner_res */
+};
 
-static int	 run_argv(int, char *const [], char *, size_t);
+static const struct ep2_conf *rconf;	/* in the runner */
+static struct imsgbuf	 runner_ibuf;	/* in the reloader, its end */
+static int		 runner_fd = -1;
+static pid_t		 runner_pid = -1;
+
+static int	 run_argv(struct imsgbuf *, char *const [], char *, size_t);
 static int	 systemd_call(const char *, const char *, char *, size_t);
-static int	 haproxy_pids(int, pid_t *, int, int);
-static void	 runner_note(int, int, const char *, ...)
+static int	 haproxy_pids(struct imsgbuf *, pid_t *, int, int);
+static void	 runner_note(struct imsgbuf *, int, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
-static void	 runner_check(int, struct runner_res *);
-static void	 runner_apply(int, struct runner_res *);
-static void	 runner_serve(int) __attribute__((__noreturn__));
+static void	 runner_check(struct imsgbuf *, struct runner_res *);
+static void	 runner_apply(struct imsgbuf *, struct runner_res *);
+static int	 runner_valid(struct imsgbuf *, struct imsg *);
+static void	 runner_request(struct imsgbuf *, struct imsg *);
+static int	 runner_answer(struct imsg *, struct runner_res *);
+static void	 runner_unasked(void);
 
 /*
  * Run argv with stdout and stderr into a pipe, keep the last bytes of
@@ -77,7 +94,7 @@ static void	 runner_serve(int) __attribute__((__noreturn__));
  * the pipe open, so stop reading when the child we started has exited.
  */
 static int
-run_argv(int rfd, char *const argv[], char *msg, size_t msglen)
+run_argv(struct imsgbuf *ibuf, char *const argv[], char *msg, size_t msglen)
 {
 	struct pollfd	 pfd;
 	pid_t		 pid;
@@ -148,7 +165,7 @@ run_argv(int rfd, char *const argv[], char *msg, size_t msglen)
 		} else if (done)
 			break;
 		if (!done && !killed && time(NULL) - start > RUNNER_TIMEOUT) {
-			runner_note(rfd, 2, "%s did not finish in %d s; "
+			runner_note(ibuf, 2, "%s did not finish in %d s; "
 			    "killing it", argv[0], RUNNER_TIMEOUT);
 			kill(pid, SIGKILL);
 			killed = 1;
@@ -346,12 +363,12 @@ systemd_call(const char *method, const char *unit, char *msg, size_t msglen)
 
 /*
  * The pids in pid_file that are alive: haproxy's -sf list.  A line that
- * is not a pid is reported to the reloader when fd is its pair.  With
+ * is not a pid is reported to the reloader when ibuf is its pair.  With
  * ours set, only HAProxy's processes for our configuration are kept,
  * and any other is reported.
  */
 static int
-haproxy_pids(int fd, pid_t *pids, int max, int ours)
+haproxy_pids(struct imsgbuf *ibuf, pid_t *pids, int max, int ours)
 {
 	FILE		*fp;
 	char		 line[64], why[768], *ep;
@@ -374,8 +391,8 @@ haproxy_pids(int fd, pid_t *pids, int max, int ours)
 		errno = 0;
 		v = strtol(line, &ep, 10);
 		if (errno != 0 || *ep != '\0' || v <= 1 || v > INT32_MAX) {
-			if (fd != -1 && bad++ < 4)
-				runner_note(fd, 2, "%s: ignoring \"%.20s\": "
+			if (ibuf != NULL && bad++ < 4)
+				runner_note(ibuf, 2, "%s: ignoring \"%.20s\": "
 				    "not a pid", rconf->pid_file, line);
 			continue;
 		}
@@ -383,8 +400,8 @@ haproxy_pids(int fd, pid_t *pids, int max, int ours)
 			continue;
 		if (ours && !apply_pid_is_haproxy(rconf, (pid_t)v, why,
 		    sizeof(why))) {
-			if (fd != -1 && bad++ < 4)
-				runner_note(fd, 2, "%s: pid %ld is not "
+			if (ibuf != NULL && bad++ < 4)
+				runner_note(ibuf, 2, "%s: pid %ld is not "
 				    "HAProxy's, not signalled: %s",
 				    rconf->pid_file, v, why);
 			continue;
@@ -397,18 +414,19 @@ haproxy_pids(int fd, pid_t *pids, int max, int ours)
 
 /* Tell the reloader what to log (1: info, 2: a warning). */
 static void
-runner_note(int fd, int level, const char *fmt, ...)
+runner_note(struct imsgbuf *ibuf, int level, const char *fmt, ...)
 {
-	struct runner_res	 rs;
-	va_list			 ap;
+	char		 line[EP2D_HAPROXY_MSG_MAX];
+	va_list		 ap;
 
-	memset(&rs, 0, sizeof(rs));
-	rs.note = level;
 	va_start(ap, fmt);
-	vsnprintf(rs.msg, sizeof(rs.msg), fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (send(fd, &rs, sizeof(rs), MSG_NOSIGNAL) != sizeof(rs))
-		_exit(0);
+	if (imsg_compose(ibuf, level == 2 ? IMSG_RUNNER_WARN :
+	    IMSG_RUNNER_INFO, 0, 0, -1, line, strlen(line) + 1) == -1)
+		fatal("runner: imsg_compose");
+	if (imsgbuf_flush(ibuf) == -1)
+		_exit(0);	/* the reloader is gone */
 }
 
 /*
@@ -463,7 +481,7 @@ runner_scan(const char *path, char *msg, size_t msglen)
 
 /* haproxy -c on haproxy.cfg.new; not -q, which would silence the reason */
 static void
-runner_check(int fd, struct runner_res *rs)
+runner_check(struct imsgbuf *ibuf, struct runner_res *rs)
 {
 	char	 newcfg[PATH_MAX + 8];
 	char	*argv[6];
@@ -479,7 +497,7 @@ runner_check(int fd, struct runner_res *rs)
 	argv[2] = "-f";
 	argv[3] = newcfg;
 	argv[4] = NULL;
-	rs->status = run_argv(fd, argv, rs->msg, sizeof(rs->msg));
+	rs->status = run_argv(ibuf, argv, rs->msg, sizeof(rs->msg));
 }
 
 /*
@@ -493,7 +511,7 @@ runner_check(int fd, struct runner_res *rs)
  * no reason to give.  Once daemonized HAProxy says nothing more here.
  */
 static void
-runner_apply(int fd, struct runner_res *rs)
+runner_apply(struct imsgbuf *ibuf, struct runner_res *rs)
 {
 	char	 pidbuf[RUNNER_MAX_PIDS][16];
 	char	 unit[EP2D_NAME_MAX + 16];
@@ -502,7 +520,7 @@ runner_apply(int fd, struct runner_res *rs)
 	int	 argc = 0, i, npids;
 
 	/* systemd signals its own: we only need to know whether it runs */
-	npids = haproxy_pids(fd, pids, RUNNER_MAX_PIDS,
+	npids = haproxy_pids(ibuf, pids, RUNNER_MAX_PIDS,
 	    rconf->start_by == START_BINARY);
 	if (rconf->start_by == START_SYSTEMD) {
 		if (strchr(rconf->service_name, '.') == NULL)
@@ -510,7 +528,7 @@ runner_apply(int fd, struct runner_res *rs)
 			    rconf->service_name);
 		else
 			strlcpy(unit, rconf->service_name, sizeof(unit));
-		runner_note(fd, 1, "%s %s", npids > 0 ? "reloading" :
+		runner_note(ibuf, 1, "%s %s", npids > 0 ? "reloading" :
 		    "starting", unit);
 		rs->status = systemd_call(npids > 0 ? "ReloadUnit" :
 		    "StartUnit", unit, rs->msg, sizeof(rs->msg));
@@ -535,45 +553,96 @@ runner_apply(int fd, struct runner_res *rs)
 			}
 		}
 		argv[argc] = NULL;
-		runner_note(fd, 1, "%s haproxy%s", npids > 0 ? "reloading" :
+		runner_note(ibuf, 1, "%s haproxy%s", npids > 0 ? "reloading" :
 		    "starting", npids > 0 ? "" : " (not running)");
-		rs->status = run_argv(fd, argv, rs->msg, sizeof(rs->msg));
+		rs->status = run_argv(ibuf, argv, rs->msg, sizeof(rs->msg));
 	}
-	rs->pid = haproxy_pids(-1, pids, 1,
+	rs->pid = haproxy_pids(NULL, pids, 1,
 	    rconf->start_by == START_BINARY) == 1 ? pids[0] : 0;
 }
 
+/*
+ * A request is a kind of run: no data, no descriptor.  Anything else is
+ * refused with a line to the reloader (-1).
+ */
+static int
+runner_valid(struct imsgbuf *ibuf, struct imsg *imsg)
+{
+	int	 fd;
+
+	if ((fd = imsg_get_fd(imsg)) != -1) {
+		close(fd);
+		runner_note(ibuf, 2, "runner: a request with a descriptor; "
+		    "refused");
+		return (-1);
+	}
+	if (imsg_get_type(imsg) != IMSG_RUNNER_CHECK &&
+	    imsg_get_type(imsg) != IMSG_RUNNER_APPLY) {
+		runner_note(ibuf, 2, "runner: a message of unknown type "
+		    "(imsg %u); refused", imsg_get_type(imsg));
+		return (-1);
+	}
+	if (imsg_get_len(imsg) != 0) {
+		runner_note(ibuf, 2, "runner: a request of %zu bytes, not 0; "
+		    "refused", imsg_get_len(imsg));
+		return (-1);
+	}
+	return (0);
+}
+
+/* One request, one answer: a refused one is a run that did not happen. */
 static void
-runner_serve(int fd)
+runner_request(struct imsgbuf *ibuf, struct imsg *imsg)
 {
 	struct runner_res	 rs;
-	uint32_t		 kind;
-	ssize_t			 n;
 
+	memset(&rs, 0, sizeof(rs));
+	if (runner_valid(ibuf, imsg) == -1) {
+		rs.status = -1;
+		strlcpy(rs.msg, "request refused by the runner",
+		    sizeof(rs.msg));
+	} else if (imsg_get_type(imsg) == IMSG_RUNNER_CHECK)
+		runner_check(ibuf, &rs);
+	else
+		runner_apply(ibuf, &rs);
+	if (imsg_compose(ibuf, IMSG_RUNNER_RESULT, 0, 0, -1, &rs,
+	    sizeof(rs)) == -1)
+		fatal("runner: imsg_compose");
+	if (imsgbuf_flush(ibuf) == -1)
+		_exit(0);	/* the reloader is gone */
+}
+
+/*
+ * The runner's loop, on its end of the pair, with the configuration it
+ * keeps for its life.  The reloader closing its end ends it.
+ */
+void
+runner_serve(const struct ep2_conf *conf, int fd)
+{
+	struct imsgbuf	 ibuf;
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	rconf = conf;		/* this process's copy: never changes */
+	if (imsgbuf_init(&ibuf, fd) == -1)
+		fatal("runner: imsgbuf_init");
+	/* a descriptor sent along is taken, to be closed and refused */
+	imsgbuf_allow_fdpass(&ibuf);
 	for (;;) {
-		n = recv(fd, &kind, sizeof(kind), MSG_TRUNC);
-		if (n == 0)
+		switch (imsgbuf_read(&ibuf)) {
+		case -1:
+			fatal("runner: read");
+		case 0:
 			_exit(0);	/* the reloader is gone */
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("runner: recv");
 		}
-		if ((size_t)n != sizeof(kind))
-			fatalx("runner: request of %zd bytes", n);
-		memset(&rs, 0, sizeof(rs));
-		switch (kind) {
-		case RUNNER_CHECK:
-			runner_check(fd, &rs);
-			break;
-		case RUNNER_APPLY:
-			runner_apply(fd, &rs);
-			break;
-		default:
-			fatalx("runner: unknown request %u", kind);
+		for (;;) {
+			if ((n = imsg_get(&ibuf, &imsg)) == -1)
+				fatal("runner: imsg_get");
+			if (n == 0)
+				break;
+			runner_request(&ibuf, &imsg);
+			imsg_free(&imsg);
 		}
-		if (send(fd, &rs, sizeof(rs), MSG_NOSIGNAL) != sizeof(rs))
-			_exit(0);
 	}
 }
 
@@ -593,19 +662,36 @@ runner_start(const struct ep2_conf *conf, pid_t *pidp)
 	if ((pid = proc_helper("runner", &fd)) == -1)
 		return (-1);
 	if (pid > 0) {
-		*pidp = runner_pid = pid;
+		if (runner_attach(fd, pid) == -1)
+			return (-1);
+		*pidp = pid;
 		return (fd);
 	}
 
 	/* the runner; HAProxy is not to inherit the parent's channel */
 	close(PROC_PARENT_SOCK_FILENO);
-	rconf = conf;		/* this process's copy: never changes */
-	if (rconf->start_by == START_SYSTEMD &&
+	if (conf->start_by == START_SYSTEMD &&
 	    systemd_load(msg, sizeof(msg)) == -1)
 		log_warnx("%s", msg);	/* said again at each call */
 	if (sandbox_runner(conf) == -1)
 		fatalx("runner: sandbox");
-	runner_serve(fd);
+	runner_serve(conf, fd);
+}
+
+/* The reloader's end of the pair to the runner pid. */
+int
+runner_attach(int fd, pid_t pid)
+{
+	if (imsgbuf_init(&runner_ibuf, fd) == -1) {
+		log_warn("runner: imsgbuf_init");
+		close(fd);
+		return (-1);
+	}
+	/* a descriptor sent along is taken, to be closed and refused */
+	imsgbuf_allow_fdpass(&runner_ibuf);
+	runner_fd = fd;
+	runner_pid = pid;
+	return (0);
 }
 
 /*
@@ -639,41 +725,134 @@ runner_lost(void)
 }
 
 /*
+ * A message from the runner, in the reloader: 1 when it is the answer
+ * (in rs), 0 when it was a note, logged, or refused.  A malformed
+ * answer is refused with a line and stands for a run that did not
+ * happen: the runner answers once.
+ */
+static int
+runner_answer(struct imsg *imsg, struct runner_res *rs)
+{
+	char		*line;
+	size_t		 len = imsg_get_len(imsg);
+	uint32_t	 type = imsg_get_type(imsg);
+	int		 fd;
+
+	if ((fd = imsg_get_fd(imsg)) != -1) {
+		close(fd);
+		log_warnx("runner: a message with a descriptor (imsg %u); "
+		    "refused", type);
+		if (type != IMSG_RUNNER_RESULT)
+			return (0);
+		goto refused;
+	}
+	switch (type) {
+	case IMSG_RUNNER_INFO:
+	case IMSG_RUNNER_WARN:
+		line = imsg->data;
+		if (len == 0 || len > EP2D_HAPROXY_MSG_MAX ||
+		    line[len - 1] != '\0') {
+			log_warnx("runner: a note of %zu bytes, not a line; "
+			    "refused", len);
+			return (0);
+		}
+		if (type == IMSG_RUNNER_WARN)
+			log_warnx("%s", line);
+		else
+			log_info("%s", line);
+		return (0);
+	case IMSG_RUNNER_RESULT:
+		if (imsg_get_data(imsg, rs, sizeof(*rs)) == -1) {
+			log_warnx("runner: an answer of %zu bytes, not %zu; "
+			    "refused", len, sizeof(*rs));
+			goto refused;
+		}
+		rs->msg[sizeof(rs->msg) - 1] = '\0';
+		return (1);
+	default:
+		log_warnx("runner: a message of unknown type (imsg %u); "
+		    "refused", type);
+		return (0);
+	}
+
+ refused:
+	memset(rs, 0, sizeof(*rs));
+	rs->status = -1;
+	strlcpy(rs->msg, "the runner's answer was refused", sizeof(rs->msg));
+	return (1);
+}
+
+/*
  * The reloader's side: ask, log the runner's notes, wait for the
  * answer.  The runner's work is blocking, and so was the reloader's
- * before it.
+ * before it; the runner bounds it (RUNNER_TIMEOUT), and each read here
+ * waits for a record of its.
  */
 int
-runner_call(int fd, uint32_t kind, struct runner_res *rs)
+runner_call(uint32_t kind, struct runner_res *rs)
 {
-	ssize_t	 n;
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int		 r;
 
-	for (;;) {
-		n = send(fd, &kind, sizeof(kind), MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EPIPE)
+	memset(rs, 0, sizeof(*rs));
+	if (kind != RUNNER_CHECK && kind != RUNNER_APPLY)
+		fatalx("runner: unknown request %u", kind);
+	if (runner_fd == -1)
+		runner_lost();
+	/* what came unasked, read with an earlier answer, is not this one */
+	runner_unasked();
+	if (imsg_compose(&runner_ibuf, kind, 0, 0, -1, NULL, 0) == -1)
+		fatal("runner: imsg_compose");
+	if (imsgbuf_flush(&runner_ibuf) == -1) {
+		if (errno == EPIPE)
 			runner_lost();
-		if (n != sizeof(kind))
-			fatal("runner: send");
-		break;
+		fatal("runner: send");
 	}
 	for (;;) {
-		n = recv(fd, rs, sizeof(*rs), MSG_TRUNC);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == 0)
-			runner_lost();
+		while ((n = imsg_get(&runner_ibuf, &imsg)) == 0)
+			switch (imsgbuf_read(&runner_ibuf)) {
+			case -1:
+				fatal("runner: read");
+			case 0:
+				runner_lost();
+			}
 		if (n == -1)
-			fatal("runner: recv");
-		if ((size_t)n != sizeof(*rs))
-			fatalx("runner: answer of %zd bytes", n);
-		rs->msg[sizeof(rs->msg) - 1] = '\0';
-		if (!rs->note)
+			fatal("runner: imsg_get");
+		r = runner_answer(&imsg, rs);
+		imsg_free(&imsg);
+		if (r == 1)
 			return (rs->status);
-		if (rs->note == 2)
-			log_warnx("%s", rs->msg);
-		else
-			log_info("%s", rs->msg);
 	}
+}
+
+/* What the runner said that no request asked for: a line each. */
+static void
+runner_unasked(void)
+{
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	while ((n = imsg_get(&runner_ibuf, &imsg)) != 0) {
+		if (n == -1)
+			fatal("runner: imsg_get");
+		log_warnx("runner: a message nobody asked for (imsg %u); "
+		    "ignored", imsg_get_type(&imsg));
+		imsg_free(&imsg);
+	}
+}
+
+/*
+ * Between requests the runner says nothing: the reloader's event loop
+ * calls this when its end turns readable, which is mostly its closing.
+ */
+void
+runner_idle(void)
+{
+	switch (imsgbuf_read(&runner_ibuf)) {
+	case -1:
+	case 0:
+		runner_lost();
+	}
+	runner_unasked();
 }
