@@ -52,7 +52,10 @@ stop_round() {
 	! grep -q "lost child" "$T/ep2d.out"
 	ok $? "$1: no 'lost child' line"
 	[ "$st" -eq 0 ] || diag "$(cat "$T/ep2d.out")"
-	[ -n "$hp" ] && curl -sf "http://127.0.0.1:$FE_PORT/" | grep -q "b$B1"
+	# the HAProxy of before answers (a loaded machine may still be
+	# handing the listeners from a reload's old process to the new)
+	[ -n "$hp" ] && wait_for 5 sh -c \
+	    "curl -sf http://127.0.0.1:$FE_PORT/ | grep -q b$B1"
 	ok $? "$1: HAProxy keeps serving"
 }
 group_term() { kill -TERM -"$EP2D_PID"; }
