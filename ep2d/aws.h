@@ -16,9 +16,9 @@
 
 /*
  * Private interface of the AWS source: aws.c (the Auto Scaling and EC2
- * calls, their XML) and aws_creds.c (the credential chain).  The
- * parsers are here too so that regress/unit/test_aws.c can feed them
- * the fixtures.
+ * calls), aws_xml.c (their XML, and the endpoint and region rules) and
+ * aws_creds.c (the credential chain).  The parsers are here too so that
+ * regress/unit/test_aws.c and the fuzz harness can feed them.
  */
 
 #ifndef EP2D_AWS_H
@@ -69,7 +69,7 @@ struct aws_ec2_page {
 };
 
 /*
- * aws.c: parsers, strict (no DTD, the root's namespace checked, an
+ * aws_xml.c: parsers, strict (no DTD, the root's namespace checked, an
  * element missing is an error); -1 with a reason in the buffer.  The
  * page parsers append to the lists the page already holds, so that the
  * pages of one call accumulate, and set next to this page's token.

@@ -415,7 +415,7 @@ int	 control_init(const char *, gid_t);
 int	 control_listen(void);
 void	 control_cleanup(const char *);
 
-/* sandbox.c */
+/* sandbox.c, landlock.c (sandbox_fetcher_allow), seccomp.c (sandbox_execve) */
 int	 sandbox_fetcher(const char *);
 int	 sandbox_fetcher_allow(const char *);
 int	 sandbox_parent(const struct ep2_conf *);

@@ -1,1 +1,1 @@
-fuzz_aws_OBJS = ep2d/aws.o ep2d/aws_creds.o ep2d/http.o ep2d/set.o common/addr.o common/log.o common/file.o regress/fuzz/stub_source.o
+fuzz_aws_OBJS = ep2d/aws_xml.o ep2d/aws_creds.o ep2d/http.o common/addr.o common/log.o common/file.o
