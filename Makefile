@@ -80,8 +80,9 @@ ep2d/ep2d-fetcher: ep2d/fetcher_main.o ep2d/libep2d.a common/libcommon.a
 ep2d/proc.o: CFLAGS += -DEP2D_LIBEXECDIR=\"$(LIBEXECDIR)\"
 # The version, in one place: the top entry of debian/changelog.
 VERSION	:= $(shell awk -F'[()]' 'NR == 1 { print $$2 }' debian/changelog)
-ep2d/ep2d.o ep2d/control.o ep2ctl/ep2ctl.o: CFLAGS += -DEP2D_VERSION=\"$(VERSION)\"
-ep2d/ep2d.o ep2d/control.o ep2ctl/ep2ctl.o: debian/changelog
+ep2d/ep2d.o ep2d/engine.o ep2d/control.o ep2ctl/ep2ctl.o: \
+    CFLAGS += -DEP2D_VERSION=\"$(VERSION)\"
+ep2d/ep2d.o ep2d/engine.o ep2d/control.o ep2ctl/ep2ctl.o: debian/changelog
 
 ep2ctl/ep2ctl: $(EP2CTL_OBJS) common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

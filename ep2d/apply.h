@@ -14,6 +14,11 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
+/*
+ * apply_file.c: the files an apply reads and writes, and HAProxy's pid
+ * file (runner.c asks it too).
+ */
+
 #ifndef EP2D_APPLY_H
 #define EP2D_APPLY_H
 

@@ -94,7 +94,7 @@ check_config(const struct ep2_conf *conf, const char *tmpl, size_t tmpllen,
 		n = 0;
 		if (views[i].update_type == UPDATE_RUNTIME) {
 			/* the slots of the start, as runtime_bootstrap makes */
-			runtime_init(&rts[i], &views[i]);
+			runtime_init(&rts[i], &views[i], NULL);
 			runtime_bootstrap(&rts[i], &empty);
 			runtime_slots(&rts[i], &slots[i], &n);
 		} else if ((slots[i] = apply_config_slots(&empty)) == NULL)

@@ -35,7 +35,6 @@
 #endif
 #define EP2D_SOCKET		"/run/ep2d.sock"
 #define EP2D_CHROOT		"/run/ep2d/fetcher"
-#define EP2D_LOCKNAME		"ep2d.lock"
 
 #define PROC_PARENT_SOCK_FILENO	3
 
@@ -56,11 +55,16 @@
 #define EP2D_MAX_TOTAL		16000	/* all backends */
 #define EP2D_NAME_MAX		128	/* backend, service, unit names */
 #define EP2D_ERR_MAX		256	/* an error text carried in an imsg */
-#define EP2D_HAPROXY_MSG_MAX	4000	/* haproxy's output kept by reloader */
+#define EP2D_HAPROXY_MSG_MAX	4000	/* the end of what haproxy said */
 #define EP2D_MAX_IMSGSIZE	16384
 #define EP2D_MAX_BACKENDS	16	/* [haproxy] and [backend NAME] */
 #define EP2D_LABEL_MAX		64	/* NAME of [backend NAME] */
 
+/*
+ * The processes that speak imsg with the parent.  The two helpers are
+ * not here: the connector (connector.c, forked by the parent) and the
+ * runner (runner.c, forked by the reloader) speak their own protocol.
+ */
 enum ep2d_proc {
 	PROC_PARENT,
 	PROC_FETCHER,
@@ -267,7 +271,6 @@ struct tmpl_slot {
 	const struct server *srv;	/* NULL: a free, disabled slot */
 	char		 name[32];	/* "node1" ... */
 };
-struct buf;
 int	 template_render(const char *, size_t, const char *,
 	    const struct ep2_conf *, const struct tmpl_slot *, size_t,
 	    char **, size_t *);
@@ -333,8 +336,7 @@ enum imsg_type {
 
 	/* parent -> reloader; reloader -> parent */
 	IMSG_HAPROXY_CHECK,		/* haproxy -c -f CFG.new */
-	IMSG_HAPROXY_START,
-	IMSG_HAPROXY_RELOAD,
+	IMSG_HAPROXY_RELOAD,		/* start HAProxy, or reload it */
 	IMSG_HAPROXY_RESULT,		/* struct haproxy_result */
 };
 
@@ -401,7 +403,10 @@ struct ctl_backend {
 	int32_t		 source_ok;
 };
 
-/* ep2d.c: what control.c asks of the parent */
+/*
+ * What control.c asks of the parent: engine.c answers, but for the
+ * metrics (metrics.c) and the verbosity (ep2d.c).
+ */
 size_t	 parent_ctl_status(struct ctl_status **);
 size_t	 parent_ctl_slots(struct ctl_slot **);
 size_t	 parent_ctl_backends(struct ctl_backend **);
@@ -409,6 +414,12 @@ char	*parent_ctl_metrics(size_t *);	/* malloc'd text, NUL ended */
 int	 parent_ctl_reload(char *, size_t);
 int	 parent_ctl_sync(char *, size_t);
 void	 parent_ctl_verbose(int);
+
+/* ep2d.c, for engine.c and metrics.c */
+int	 parent_send(enum ep2d_proc, uint32_t);
+time_t	 parent_started(void);
+pid_t	 parent_pid(enum ep2d_proc);
+__attribute__((__noreturn__)) void parent_shutdown(int);
 
 /* control.c */
 int	 control_init(const char *, gid_t);

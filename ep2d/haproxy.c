@@ -61,12 +61,6 @@ static void	 hap_finish(struct hap_batch *);
 static void	 hap_event(int, short, void *);
 static void	 hap_timeout(int, short, void *);
 static void	 hap_close(struct hap_batch *);
-/*
- * Who makes the stream socket: ep2d's parent sets its connector here
- * (its own filter refuses stream sockets); NULL connects directly.
- */
-int	(*hap_connector)(const char *, int *);
-
 static int	 hap_fail(struct hap_batch *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 static void	 hap_rearm(struct hap_batch *);
@@ -264,8 +258,8 @@ hap_connect(struct hap_batch *b)
 	if (strlcpy(sun.sun_path, b->path, sizeof(sun.sun_path)) >=
 	    sizeof(sun.sun_path))
 		return (hap_fail(b, "socket path too long"));
-	if (hap_connector != NULL)
-		r = hap_connector(b->path, &b->fd);
+	if (b->connect != NULL)
+		r = b->connect(b->path, &b->fd);
 	else if ((b->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1)
 		return (hap_fail(b, "socket: %s", strerror(errno)));
@@ -508,13 +502,6 @@ hap_batch_start(struct hap_batch *b, int timeout_ms, hap_cb cb, void *arg)
 	evtimer_add(&b->tev, &tv);
 	hap_rearm(b);
 	return (0);
-}
-
-/* Stop without a callback (the caller is going away). */
-void
-hap_batch_cancel(struct hap_batch *b)
-{
-	hap_close(b);
 }
 
 /* Two IP literals, compared as addresses ("::1" = "0::1"). */

@@ -57,6 +57,12 @@ typedef void	(*hap_cb)(struct hap_batch *, void *);
 
 struct hap_batch {
 	char		 path[PATH_MAX];
+	/*
+	 * Who makes the stream socket, set by the caller after
+	 * hap_batch_new: ep2d's parent has its connector do it (its own
+	 * filter refuses stream sockets); NULL connects here.
+	 */
+	int		(*connect)(const char *, int *);
 	struct hap_cmd	*cmds;
 	size_t		 ncmds;
 	size_t		 capcmds;
@@ -91,7 +97,6 @@ int	 hap_batch_add(struct hap_batch *, enum hap_expect, const char *, ...)
 	    __attribute__((__format__ (printf, 3, 4)));
 int	 hap_batch_start(struct hap_batch *, int, hap_cb, void *);
 int	 hap_batch_run(struct hap_batch *, int);
-void	 hap_batch_cancel(struct hap_batch *);
 
 int	 hap_line_ok(const char *);
 int	 hap_answer_ok(enum hap_expect, const char *, size_t);
@@ -129,8 +134,5 @@ int	 hap_parse_servers_state(const char *, const char *,
 int	 hap_parse_stat(const char *, const char *, struct hap_srv *, size_t);
 int	 hap_check_passed(const struct hap_srv *);
 int	 hap_addr_equal(const char *, const char *);
-
-/* connector.c's connector_connect in ep2d's parent; NULL: connect(2) */
-extern int	(*hap_connector)(const char *, int *);
 
 #endif /* EP2D_HAPROXY_H */

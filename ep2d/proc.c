@@ -15,10 +15,11 @@
  */
 
 /*
- * Process plumbing shared by the three processes: start a child by
- * fork + re-exec of our own binary with -P NAME (a fresh address space:
- * nothing inherited but the socketpair on fd 3), and the libevent side
- * of an imsg channel.
+ * Process plumbing shared by the five processes (parent, fetcher,
+ * reloader, and the helpers: connector, runner): start a child by
+ * fork + exec of our own binary with -P NAME, or of ep2d-fetcher (a
+ * fresh address space: nothing inherited but the socketpair on fd 3),
+ * fork a helper, and the libevent side of an imsg channel.
  */
 
 #include <sys/types.h>

@@ -125,7 +125,6 @@ reloader_do(int cmd)
 		else
 			reason_tidy(rs.msg, sizeof(rs.msg));
 		break;
-	case IMSG_HAPROXY_START:
 	case IMSG_HAPROXY_RELOAD:
 		res.status = runner_call(RUNNER_APPLY, &rs);
 		res.pid = rs.pid;
@@ -164,7 +163,6 @@ reloader_dispatch_parent(int fd, short event, void *arg)
 			break;
 		switch (imsg_get_type(&imsg)) {
 		case IMSG_HAPROXY_CHECK:
-		case IMSG_HAPROXY_START:
 		case IMSG_HAPROXY_RELOAD:
 			if (imsg_get_len(&imsg) != 0)
 				fatalx("%s: bad message length", __func__);

@@ -17,7 +17,9 @@
 /*
  * update_by_runtime: the backend holds a number of slots (servers
  * "node1" ... "nodeN" in haproxy.cfg); a server keeps its slot while it
- * lives.  The prototypes marked (lead) are called by ep2d.c.
+ * lives.  runtime_plan.c holds the slots and plans the commands, with
+ * no I/O; runtime.c sends them and polls HAProxy, in the event loop.
+ * The owner (engine.c) is told what happens through struct runtime_cbs.
  */
 
 #ifndef EP2D_RUNTIME_H
@@ -30,7 +32,7 @@
 #include "haproxy.h"
 
 #define RUNTIME_NEED_RELOAD	1
-#define RUNTIME_PENDING		2	/* finishes later: parent_runtime_done */
+#define RUNTIME_PENDING		2	/* finishes later: cbs->done */
 
 #define RUNTIME_POLL_FAST_MS	100	/* while a slot warms up or drains */
 #define RUNTIME_POLL_SLOW_MS	2000	/* drift and restart detection */
@@ -69,13 +71,30 @@ struct rt_sock {
 
 enum rt_op {
 	RT_OP_NONE,
-	RT_OP_APPLY,		/* the parent waits: parent_runtime_done */
+	RT_OP_APPLY,		/* the owner waits: cbs->done */
 	RT_OP_POLL,		/* show info, servers state, stat */
 	RT_OP_FIX		/* commands from a poll */
 };
 
+struct runtime;
+
+/*
+ * What a runtime tells its owner: the end of a RUNTIME_PENDING apply
+ * (done: 0, RUNTIME_NEED_RELOAD or -1), and "the slots changed on
+ * their own" (a drained server left its slot: the owner renders the
+ * file again so that the disk follows).  connect makes the stream
+ * socket to HAProxy (NULL: connect(2) here; the parent's filter
+ * refuses stream sockets and has the connector make them).
+ */
+struct runtime_cbs {
+	void	(*done)(struct runtime *, int);
+	void	(*changed)(struct runtime *);
+	int	(*connect)(const char *, int *);
+};
+
 struct runtime {
 	const struct ep2_conf	*conf;
+	const struct runtime_cbs *cbs;
 	struct rt_slot		*slots;
 	size_t			 nslots;
 	size_t			 live_nslots;	/* what haproxy was loaded with */
@@ -101,27 +120,24 @@ struct runtime {
 	int			 started;	/* bootstrapped */
 };
 
-/* once at start; conf stays valid (the parent's copy, updated in place) */
-void	 runtime_init(struct runtime *, const struct ep2_conf *);
+/*
+ * runtime_plan.c: the slots and the plan, no I/O.
+ * runtime_init: once at start; conf stays valid (the parent's copy,
+ * updated in place), cbs too (they are called by runtime.c only).
+ */
+void	 runtime_init(struct runtime *, const struct ep2_conf *,
+	    const struct runtime_cbs *);
 /* SIGHUP: conf changed in place (node_slots, drain_timeout, sockets...) */
 void	 runtime_reconf(struct runtime *, const struct ep2_conf *);
-/* first set, before the first render: assign slots, nothing sent */
-void	 runtime_bootstrap(struct runtime *, const struct server_set *);
+/* the first set's slots: slotof[i] the last file's slot of server i */
+void	 runtime_assign(struct runtime *, const struct server_set *,
+	    ssize_t *, size_t);
 /* malloc'd slot list for template_render (the caller frees the array) */
 void	 runtime_slots(struct runtime *, struct tmpl_slot **, size_t *);
-/*
- * 0 applied over every socket, RUNTIME_NEED_RELOAD, -1 (failed), or
- * RUNTIME_PENDING: the work goes on in the event loop and ends with
- * exactly one call of parent_runtime_done(0 | RUNTIME_NEED_RELOAD | -1).
- */
-int	 runtime_apply(struct runtime *, const struct server_set *);
-/* HAProxy was (re)started from the rendered file by us */
-void	 runtime_reloaded(struct runtime *);
-size_t	 runtime_nslots(struct runtime *);
+size_t	 runtime_nslots(const struct runtime *);
+size_t	 runtime_ndraining(const struct runtime *);
 /* malloc'd rows for ep2ctl show slots; returns the count */
 size_t	 runtime_ctl_slots(struct runtime *, struct ctl_slot **);
-
-/* pure logic, for the unit tests */
 int	 runtime_plan(struct runtime *, const struct server_set *, time_t);
 size_t	 runtime_grow_count(size_t, size_t, int, int);
 int	 runtime_slot_cmds(struct runtime *, struct rt_slot *,
@@ -129,14 +145,19 @@ int	 runtime_slot_cmds(struct runtime *, struct rt_slot *,
 int	 runtime_reconcile(struct runtime *, int, const struct hap_srv *,
 	    size_t, struct hap_batch *);
 void	 runtime_drain_check(struct runtime *, time_t);
+const struct hap_srv **runtime_index(struct runtime *,
+	    const struct hap_srv *, size_t);
 
+/* runtime.c: talking to HAProxy */
+/* first set, before the first render: assign slots, nothing sent */
+void	 runtime_bootstrap(struct runtime *, const struct server_set *);
 /*
- * ep2d.c, for runtime.c: the end of a RUNTIME_PENDING apply; and
- * "the slots changed on their own" (a drained server left its slot):
- * the parent renders the file again so that the disk follows.  The
- * runtime says which backend (one struct runtime per backend).
+ * 0 applied over every socket, RUNTIME_NEED_RELOAD, -1 (failed), or
+ * RUNTIME_PENDING: the work goes on in the event loop and ends with
+ * exactly one call of cbs->done(0 | RUNTIME_NEED_RELOAD | -1).
  */
-void	 parent_runtime_done(struct runtime *, int);
-void	 parent_runtime_changed(struct runtime *);
+int	 runtime_apply(struct runtime *, const struct server_set *);
+/* HAProxy was (re)started from the rendered file by us */
+void	 runtime_reloaded(struct runtime *);
 
 #endif /* EP2D_RUNTIME_H */

@@ -15,11 +15,12 @@
  */
 
 /*
- * Getting a configuration onto disk: load and check the template,
- * render a slot list through it, and write haproxy.cfg so that a crash
- * at any point leaves either the old file or the new one, whole:
- * CFG.new is written and synced, validated by the reloader with
- * haproxy -c, and only then renamed over CFG.
+ * The files of an apply (engine.c does the apply itself): ep2.conf and
+ * the template checked and read, the slot list of update_by_config, and
+ * haproxy.cfg written so that a crash at any point leaves either the
+ * old file or the new one, whole: CFG.new is written and synced,
+ * validated by the reloader with haproxy -c, and only then renamed over
+ * CFG.  Also HAProxy's pid file: is the HAProxy it names ours, alive.
  */
 
 #include <sys/types.h>

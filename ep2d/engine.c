@@ -1,0 +1,1076 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * The apply engine of the parent: it takes the server sets the fetcher
+ * sends, and brings HAProxy to them: by rendering the template and a
+ * validated hitless reload (update_by_config), or over HAProxy's
+ * runtime socket (update_by_runtime, runtime.c), the file following.
+ * It answers ep2ctl's questions about the backends and the applies.
+ *
+ * ep2.conf may name several backends ([haproxy] and [backend NAME]
+ * sections): each has its own source in the fetcher, its own wanted
+ * and applied sets and, in runtime mode, its own struct runtime; all
+ * are rendered into the one haproxy.cfg.  Sets arriving close together
+ * are applied together (APPLY_COALESCE_MS), one reload at most.
+ *
+ * The fetcher's messages come here too (engine_from_fetcher): what
+ * they carry is sets, and each ends by changing a backend's wanted set.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <event.h>
+
+#include "ep2d.h"
+#include "apply.h"
+#include "log.h"
+#include "notify.h"
+#include "engine.h"
+
+#ifndef MINIMUM
+#define MINIMUM(a, b)	(((a) < (b)) ? (a) : (b))
+#endif
+
+#define APPLY_COALESCE_MS	20	/* sets this close: one apply */
+#define BOOT_WAIT_SECS		10	/* a silent source at start */
+
+static struct engine	 e;
+
+static void		 runtime_applied(void);
+static void		 render_and_check(int);
+static void		 backends_init(void);
+static void		 be_applied(struct pbackend *);
+static void		 apply_retry_schedule(int, const char *);
+static __dead void	 boot_failed(const char *, ...)
+			    __attribute__((__format__ (printf, 1, 2)));
+static void		 notify_status(void);
+static void		 engine_runtime_done(struct runtime *, int);
+static void		 engine_runtime_changed(struct runtime *);
+
+/* what each backend's runtime tells the engine, and how it connects */
+static struct runtime_cbs	 rt_cbs = {
+	engine_runtime_done,
+	engine_runtime_changed,
+	NULL
+};
+
+/*
+ * Once, before the event loop: every backend from conf.  The engine
+ * keeps conf and the template the parent holds; connect is how the
+ * runtime sockets get their connections (the connector).
+ */
+void
+engine_init(const struct ep2_conf *conf, const char *tmpl, size_t tmpllen,
+    int (*connect)(const char *, int *))
+{
+	e.conf = conf;
+	e.tmpl = tmpl;
+	e.tmpllen = tmpllen;
+	rt_cbs.connect = connect;
+	set_init(&e.incoming);
+	backends_init();
+}
+
+/* Every backend's view, for the connector; returns the count. */
+int
+engine_confs(const struct ep2_conf **confs)
+{
+	int	 i;
+
+	for (i = 0; i < e.nbe; i++)
+		confs[i] = e.be[i].conf;
+	return (e.nbe);
+}
+
+/* What metrics.c reads. */
+const struct engine *
+engine_state(void)
+{
+	return (&e);
+}
+
+/*
+ * SIGHUP, the new file read and its template checked (nconf, ntmpl):
+ * -1 when a backend was renamed, which needs a restart.  Otherwise note
+ * what the change asks of the next apply: a reload in runtime mode when
+ * the file's own text changed, a reload in config mode anyway.
+ */
+int
+engine_reconf_check(const struct ep2_conf *nconf, const char *ntmpl,
+    size_t ntmpllen)
+{
+	struct ep2_conf	*nview;
+	struct pbackend	*b;
+	int		 i;
+
+	if ((nview = malloc(sizeof(*nview))) == NULL)
+		fatal("malloc");
+	for (i = 0; i < e.nbe; i++) {
+		config_backend(nconf, i, nview);
+		b = &e.be[i];
+		if (strcmp(nview->backend_label, b->conf->backend_label) != 0) {
+			log_warnx("%s: backends renamed: restart ep2d to use "
+			    "them; keeping the old configuration",
+			    e.conf->conf_path);
+			free(nview);
+			return (-1);
+		}
+		if (nview->update_type != b->conf->update_type ||
+		    strcmp(nview->backend_name, b->conf->backend_name) != 0)
+			log_warnx("update_type or backend_name changed: takes "
+			    "effect with the next reload of HAProxy");
+		/*
+		 * In runtime mode a change to the file's own text (template,
+		 * slots, check or maxconn settings) cannot go over the
+		 * socket: it needs the validated reload.
+		 */
+		if (be_runtime(b) && e.bootstrapped &&
+		    (ntmpllen != e.tmpllen || memcmp(ntmpl, e.tmpl,
+		    ntmpllen) != 0 ||
+		    nview->node_slots != b->conf->node_slots ||
+		    nview->backend_maxconn != b->conf->backend_maxconn ||
+		    strcmp(nview->check_interval, b->conf->check_interval) !=
+		    0 || strcmp(nview->backend_name, b->conf->backend_name) !=
+		    0))
+			e.ap_force = 1;
+		if (nview->update_type == UPDATE_CONFIG)
+			e.conf_dirty = 1;
+	}
+	free(nview);
+	return (0);
+}
+
+/* SIGHUP, taken: the parent's conf holds the new file, tmpl is new. */
+void
+engine_reconf(const char *tmpl, size_t tmpllen)
+{
+	int	 i;
+
+	e.tmpl = tmpl;
+	e.tmpllen = tmpllen;
+	for (i = 0; i < e.nbe; i++) {
+		config_backend(e.conf, i, e.be[i].conf);
+		runtime_reconf(&e.be[i].rt, e.be[i].conf);
+	}
+}
+
+static void
+set_apply_result(int ok, const char *how, const char *fmt, ...)
+    __attribute__((__format__ (printf, 3, 4)));
+
+static void
+set_apply_result(int ok, const char *how, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	e.last_apply = time(NULL);
+	e.apply_ok = ok;
+	strlcpy(e.apply_how, how, sizeof(e.apply_how));
+	va_start(ap, fmt);
+	vsnprintf(e.apply_error, sizeof(e.apply_error), fmt, ap);
+	va_end(ap);
+	if (ok) {
+		e.napplied++;
+		if (strcmp(how, "runtime") == 0)
+			e.applies_runtime++;
+		else
+			e.applies_reload++;
+	} else
+		e.apply_failures++;
+	notify_status();
+	metrics_file_write();
+	apply_retry_schedule(ok, how);
+	/* the sets, the rendering and the batches of this apply are freed */
+	malloc_trim(0);
+}
+
+/*
+ * A failed write, install, start or reload (disk full, HAProxy gone...)
+ * is tried again by itself, 1 s after the first failure and then twice
+ * as late each time up to a minute, until it works or a new set comes.
+ * A config that haproxy -c refused or a template that does not render
+ * waits for a change instead: the same input fails the same way.
+ */
+static struct event	 ev_retry;
+static int		 retry_init, retry_secs, retry_force;
+
+static void
+apply_retry(int fd, short event, void *arg)
+{
+	if (e.ap_state != AP_IDLE)
+		return;
+	log_info("trying the last failed apply again");
+	if (retry_force)
+		e.ap_force = 1;
+	engine_apply();
+}
+
+static void
+apply_retry_schedule(int ok, const char *how)
+{
+	struct timeval	 tv;
+
+	if (!retry_init) {
+		evtimer_set(&ev_retry, apply_retry, NULL);
+		retry_init = 1;
+	}
+	if (ok || strcmp(how, "check") == 0 || strcmp(how, "render") == 0) {
+		if (ok)
+			retry_secs = 0;
+		evtimer_del(&ev_retry);
+		return;
+	}
+	retry_secs = retry_secs == 0 ? 1 : MINIMUM(retry_secs * 2, 60);
+	retry_force = strcmp(how, "reload") == 0;
+	timerclear(&tv);
+	tv.tv_sec = retry_secs;
+	evtimer_add(&ev_retry, &tv);
+}
+
+static void
+notify_status(void)
+{
+	size_t	 wanted = 0, applied = 0;
+	int	 i;
+
+	for (i = 0; i < e.nbe; i++) {
+		wanted += e.be[i].wanted.count;
+		applied += e.be[i].applied.count;
+	}
+	(void)notify_send("STATUS=%zu servers wanted, %zu applied%s",
+	    wanted, applied, e.apply_ok ? "" : " (last apply failed)");
+}
+
+int
+be_runtime(const struct pbackend *b)
+{
+	return (b->conf->update_type == UPDATE_RUNTIME);
+}
+
+/* Every backend's view and runtime, from e.conf-> */
+static void
+backends_init(void)
+{
+	struct pbackend	*b;
+	int		 i;
+
+	e.nbe = config_nbackends(e.conf);
+	for (i = 0; i < e.nbe; i++) {
+		b = &e.be[i];
+		memset(b, 0, sizeof(*b));
+		b->idx = i;
+		if ((b->conf = malloc(sizeof(*b->conf))) == NULL)
+			fatal("%s: malloc", __func__);
+		config_backend(e.conf, i, b->conf);
+		set_init(&b->wanted);
+		set_init(&b->applying);
+		set_init(&b->applied);
+		runtime_init(&b->rt, b->conf, &rt_cbs);
+	}
+}
+
+/*
+ * Render every backend and, when the result differs from haproxy.cfg
+ * (or a reload is forced), have the reloader validate it; the install
+ * and the reload follow in engine_result().  runtime_only: every change
+ * in it went over the runtime socket already, the file only follows.
+ */
+static void
+render_and_check(int runtime_only)
+{
+	struct tmpl_backend	 bes[EP2D_MAX_BACKENDS];
+	struct tmpl_slot	*slots[EP2D_MAX_BACKENDS];
+	struct pbackend		*b;
+	char			*out = NULL;
+	size_t			 outlen, nslots;
+	int			 r, i;
+
+	e.runtime_only = runtime_only;
+	for (i = 0; i < e.nbe; i++) {
+		b = &e.be[i];
+		slots[i] = NULL;
+		nslots = 0;
+		if (be_runtime(b))
+			runtime_slots(&b->rt, &slots[i], &nslots);
+		else {
+			if ((slots[i] = apply_config_slots(&b->applying)) ==
+			    NULL)
+				fatal("%s: calloc", __func__);
+			nslots = b->applying.count;
+		}
+		bes[i].label = b->conf->backend_label;
+		bes[i].conf = b->conf;
+		bes[i].slots = slots[i];
+		bes[i].nslots = nslots;
+	}
+	r = template_render_backends(e.tmpl, e.tmpllen, e.conf->template_file,
+	    bes, e.nbe, &out, &outlen);
+	for (i = 0; i < e.nbe; i++)
+		free(slots[i]);
+	if (r == -1 && !e.bootstrapped)
+		boot_failed("the template does not render");
+	if (r == -1) {
+		set_apply_result(0, "render", "template render failed");
+		e.ap_state = AP_IDLE;
+		return;
+	}
+	if (!e.ap_force && apply_same_as_disk(e.conf->haproxy_config_file,
+	    out, outlen) && apply_haproxy_pid(e.conf) > 0) {
+		log_debug("haproxy.cfg unchanged; nothing to do");
+		free(out);
+		for (i = 0; i < e.nbe; i++) {
+			if (set_copy(&e.be[i].applied, &e.be[i].applying) ==
+			    -1)
+				fatal("set_copy");
+			be_applied(&e.be[i]);
+		}
+		e.ap_state = AP_IDLE;
+		return;
+	}
+	if (apply_write_new(e.conf->haproxy_config_file, out, outlen) == -1) {
+		log_warn("write %s.new", e.conf->haproxy_config_file);
+		set_apply_result(0, "write", "write %s.new: %s",
+		    e.conf->haproxy_config_file, strerror(errno));
+		free(out);
+		e.ap_state = AP_IDLE;
+		return;
+	}
+	free(out);
+	e.ap_state = AP_CHECKING;
+	if (parent_send(PROC_RELOADER, IMSG_HAPROXY_CHECK) == -1)
+		fatal("%s: compose", __func__);
+}
+
+/* Did any backend in update_by_config get a new set? */
+static int
+config_changed(void)
+{
+	int	 i;
+
+	for (i = 0; i < e.nbe; i++)
+		if (!be_runtime(&e.be[i]) &&
+		    !set_equal(&e.be[i].applying, &e.be[i].applied))
+			return (1);
+	return (0);
+}
+
+static int
+any_runtime(void)
+{
+	int	 i;
+
+	for (i = 0; i < e.nbe; i++)
+		if (be_runtime(&e.be[i]))
+			return (1);
+	return (0);
+}
+
+void
+engine_apply(void)
+{
+	struct pbackend	*b;
+	int		 i, r;
+
+	for (i = 0; i < e.nbe; i++)
+		if (!e.be[i].have_wanted)
+			return;		/* bootstrap: every source answers */
+	if (e.ap_state != AP_IDLE) {
+		e.ap_pending = 1;
+		return;
+	}
+	e.ap_pending = 0;
+	for (i = 0; i < e.nbe; i++)
+		if (set_copy(&e.be[i].applying, &e.be[i].wanted) == -1)
+			fatal("set_copy");
+
+	if (!e.bootstrapped) {
+		/* EP2's bootstrap: render, then start or reload */
+		e.ap_force = 1;
+		for (i = 0; i < e.nbe; i++)
+			if (be_runtime(&e.be[i]))
+				runtime_bootstrap(&e.be[i].rt,
+				    &e.be[i].applying);
+		render_and_check(0);
+		return;
+	}
+	if (e.ap_force || !any_runtime()) {
+		render_and_check(0);
+		return;
+	}
+	/* runtime backends first; the file (and a reload) after */
+	e.nrt_pending = 0;
+	for (i = 0; i < e.nbe; i++) {
+		b = &e.be[i];
+		b->rt_pending = 0;
+		if (!be_runtime(b))
+			continue;
+		r = runtime_apply(&b->rt, &b->applying);
+		b->rt_result = r;
+		if (r == RUNTIME_PENDING) {
+			b->rt_pending = 1;
+			e.nrt_pending++;
+		}
+	}
+	if (e.nrt_pending > 0) {
+		e.ap_state = AP_RUNTIME;
+		return;
+	}
+	runtime_applied();
+}
+
+/* Every runtime apply is over: record, then the file follows. */
+static void
+runtime_applied(void)
+{
+	struct pbackend	*b;
+	int		 i, reload = 0, ok = 0;
+
+	for (i = 0; i < e.nbe; i++) {
+		b = &e.be[i];
+		if (!be_runtime(b))
+			continue;
+		if (b->rt_result != 0) {
+			if (b->rt_result == -1)
+				log_warnx("runtime update of %s failed; "
+				    "falling back to a validated reload",
+				    b->conf->backend_name);
+			reload = 1;
+			continue;
+		}
+		if (e.nbe == 1 || !set_equal(&b->applied, &b->applying)) {
+			b->last_change = time(NULL);
+			b->napplied++;
+		}
+		if (set_copy(&b->applied, &b->applying) == -1)
+			fatal("set_copy");
+		be_applied(b);
+		ok = 1;
+	}
+	if (reload) {
+		e.ap_force = 1;
+		render_and_check(0);
+		return;
+	}
+	if (ok)
+		set_apply_result(1, "runtime", "%s", "");
+	/* keep the file on disk equal to the running state */
+	render_and_check(!config_changed() && !e.conf_dirty);
+}
+
+static struct pbackend *
+be_of_rt(struct runtime *rt)
+{
+	int	 i;
+
+	for (i = 0; i < e.nbe; i++)
+		if (&e.be[i].rt == rt)
+			return (&e.be[i]);
+	return (NULL);
+}
+
+static void
+engine_runtime_done(struct runtime *rt, int r)
+{
+	struct pbackend	*b;
+
+	if (e.ap_state != AP_RUNTIME || (b = be_of_rt(rt)) == NULL ||
+	    !b->rt_pending) {
+		log_warnx("%s: no runtime apply in progress", __func__);
+		return;
+	}
+	b->rt_pending = 0;
+	b->rt_result = r;
+	if (--e.nrt_pending > 0)
+		return;
+	e.ap_state = AP_IDLE;
+	runtime_applied();
+	if (e.ap_state == AP_IDLE && e.ap_pending)
+		engine_apply();
+}
+
+/* Slots changed on their own (a drained server left): disk follows. */
+static void
+engine_runtime_changed(struct runtime *rt)
+{
+	int	 i;
+
+	if (!e.bootstrapped || be_of_rt(rt) == NULL)
+		return;
+	if (e.ap_state != AP_IDLE) {
+		e.ap_pending = 1;
+		return;
+	}
+	for (i = 0; i < e.nbe; i++)
+		if (set_copy(&e.be[i].applying, &e.be[i].applied) == -1)
+			fatal("set_copy");
+	render_and_check(!e.conf_dirty);
+}
+
+/*
+ * The first apply failed where trying again cannot help: the template
+ * or haproxy -c refuses what the start renders, or HAProxy, not
+ * running before, would not start.  Nothing serves through ep2d and
+ * under systemd the start would wait for its timeout: say why, exit.
+ * A HAProxy that runs (started before ep2d) is not touched.
+ */
+static void
+boot_failed(const char *fmt, ...)
+{
+	char	 msg[EP2D_ERR_MAX + 128];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	logit(LOG_ERR, "cannot start: %s", msg);
+	(void)notify_send("STATUS=cannot start: %s", msg);
+	parent_shutdown(1);
+}
+
+void
+engine_result(struct haproxy_result *res)
+{
+	struct pbackend	*b;
+	size_t		 total = 0;
+	int		 i, changed;
+
+	res->msg[sizeof(res->msg) - 1] = '\0';
+	switch (res->cmd) {
+	case IMSG_HAPROXY_CHECK:
+		if (e.ap_state != AP_CHECKING)
+			break;
+		if (res->status != 0) {
+			log_warnx("new haproxy configuration refused by "
+			    "haproxy -c; the running HAProxy is untouched: %s",
+			    res->msg);
+			apply_discard(e.conf->haproxy_config_file);
+			if (!e.bootstrapped)
+				boot_failed("the first haproxy.cfg was refused "
+				    "by haproxy -c (ep2d -n shows where in the "
+				    "template)");
+			set_apply_result(0, "check", "haproxy -c: %s",
+			    res->msg);
+			e.ap_force = 0;
+			e.ap_state = AP_IDLE;
+			break;
+		}
+		if (apply_install(e.conf->haproxy_config_file) == -1) {
+			log_warn("install %s", e.conf->haproxy_config_file);
+			set_apply_result(0, "install", "rename: %s",
+			    strerror(errno));
+			e.ap_state = AP_IDLE;
+			break;
+		}
+		if (e.runtime_only && e.bootstrapped && !e.ap_force &&
+		    apply_haproxy_pid(e.conf) > 0) {
+			/* runtime already has it; the file follows */
+			e.ap_state = AP_IDLE;
+			break;
+		}
+		e.ap_state = AP_RELOADING;
+		e.was_running = apply_haproxy_pid(e.conf) > 0;
+		if (parent_send(PROC_RELOADER, IMSG_HAPROXY_RELOAD) == -1)
+			fatal("%s: compose", __func__);
+		break;
+	case IMSG_HAPROXY_RELOAD:
+		if (e.ap_state != AP_RELOADING)
+			break;
+		e.ap_state = AP_IDLE;
+		e.ap_force = 0;
+		if (res->status != 0) {
+			if (!e.bootstrapped && !e.was_running)
+				boot_failed("HAProxy did not start: %s",
+				    res->msg[0] != '\0' ? res->msg :
+				    "it gave no reason");
+			log_warnx("haproxy start/reload failed: %s", res->msg);
+			set_apply_result(0, "reload", "%s", res->msg);
+			break;
+		}
+		e.conf_dirty = 0;
+		for (i = 0; i < e.nbe; i++) {
+			b = &e.be[i];
+			changed = !set_equal(&b->applied, &b->applying);
+			if (set_copy(&b->applied, &b->applying) == -1)
+				fatal("set_copy");
+			if (changed || e.nbe == 1) {
+				b->last_change = time(NULL);
+				b->napplied++;
+			}
+			if (be_runtime(b))
+				runtime_reloaded(&b->rt);
+			be_applied(b);
+			total += b->applied.count;
+		}
+		log_info("haproxy %s with %zu servers (pid %d)",
+		    e.was_running ? "reloaded" : "started", total,
+		    (int)res->pid);
+		set_apply_result(1, "reload", "%s", "");
+		if (!e.bootstrapped) {
+			e.bootstrapped = 1;
+			(void)notify_send("READY=1");
+		}
+		break;
+	}
+	if (e.ap_state == AP_IDLE && e.ap_pending)
+		engine_apply();
+}
+
+/* Sets that arrive together are applied together. */
+static void
+apply_coalesced(int fd, short event, void *arg)
+{
+	e.coalescing = 0;
+	engine_apply();
+}
+
+static void
+apply_soon(void)
+{
+	struct timeval	 tv;
+
+	if (e.nbe == 1) {
+		/* one source sends one set at a time */
+		engine_apply();
+		return;
+	}
+	if (e.coalescing)
+		return;
+	evtimer_set(&e.ev_coalesce, apply_coalesced, NULL);
+	timerclear(&tv);
+	tv.tv_usec = APPLY_COALESCE_MS * 1000;
+	evtimer_add(&e.ev_coalesce, &tv);
+	e.coalescing = 1;
+}
+
+/*
+ * At start every backend waits for its source's first answer, so that
+ * HAProxy is not reloaded once per source.  A source that says nothing
+ * for BOOT_WAIT_SECS does not hold the others: its backend starts
+ * empty until it answers.
+ */
+static void
+boot_timeout(int fd, short event, void *arg)
+{
+	struct pbackend	*b;
+	int		 i;
+
+	e.boot_waiting = 0;
+	for (i = 0; i < e.nbe; i++) {
+		b = &e.be[i];
+		if (b->have_wanted)
+			continue;
+		log_warnx("backend %s: no answer from its %s source after "
+		    "%d s; starting it with no servers", b->conf->backend_name,
+		    config_orchestrator_name(b->conf->orchestrator),
+		    BOOT_WAIT_SECS);
+		set_clear(&b->wanted);
+		b->have_wanted = 1;
+	}
+	apply_soon();
+}
+
+static void
+boot_wait(void)
+{
+	struct timeval	 tv;
+
+	if (e.bootstrapped || e.boot_waiting || e.nbe < 2)
+		return;
+	evtimer_set(&e.ev_boot, boot_timeout, NULL);
+	timerclear(&tv);
+	tv.tv_sec = BOOT_WAIT_SECS;
+	evtimer_add(&e.ev_boot, &tv);
+	e.boot_waiting = 1;
+}
+
+/*
+ * A message of the fetcher's that fits nowhere (a server or an end
+ * outside a set, an unknown type): the first of each kind is logged,
+ * then the count at every power of ten, so that a flood of them is a
+ * few lines.
+ */
+static void
+parent_stray(enum stray kind, uint32_t type)
+{
+	static const char	*what[STRAY_MAX] = {
+		"a server outside a set",
+		"the end of a set never begun",
+		"a message of unknown type"
+	};
+	uint64_t		 n;
+
+	n = ++e.stray[kind];
+	if (n == 1) {
+		log_warnx("fetcher: %s (imsg %u); ignored", what[kind], type);
+		return;
+	}
+	while (n % 10 == 0)
+		n /= 10;
+	if (n == 1)
+		log_warnx("fetcher: %llu times %s so far; ignored",
+		    (unsigned long long)e.stray[kind], what[kind]);
+}
+
+/* The servers wanted by every backend but one (EP2D_MAX_TOTAL). */
+static size_t
+parent_total(uint32_t but)
+{
+	size_t	 n = 0;
+	int	 i;
+
+	for (i = 0; i < e.nbe; i++)
+		if ((uint32_t)i != but && e.be[i].have_wanted)
+			n += e.be[i].wanted.count;
+	return (n);
+}
+
+/* The fetcher's messages: untrusted, checked field by field. */
+void
+engine_from_fetcher(struct imsg *imsg)
+{
+	struct set_begin	 sb;
+	struct server		 srv;
+	struct source_state	 st;
+	struct pbackend		*b;
+	char			 shown[LOG_VISIBLE_LEN], text[LOG_LINE_MAX];
+	uint32_t		 count;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_SET_BEGIN:
+		if (e.incoming_open)
+			log_warnx("fetcher: set %u without its end; dropped",
+			    e.incoming_gen);
+		if (imsg_get_data(imsg, &sb, sizeof(sb)) == -1 ||
+		    sb.backend >= (uint32_t)e.nbe ||
+		    sb.count > EP2D_MAX_SERVERS) {
+			log_warnx("fetcher: bad set header; set dropped");
+			e.incoming_open = 0;
+			break;
+		}
+		set_clear(&e.incoming);
+		e.incoming_be = sb.backend;
+		e.incoming_gen = imsg_get_id(imsg);
+		e.incoming_count = sb.count;
+		refused_init(&e.incoming_bad);
+		e.incoming_open = 1;
+		break;
+	case IMSG_SET_SERVER:
+		if (!e.incoming_open || imsg_get_id(imsg) != e.incoming_gen) {
+			parent_stray(STRAY_SERVER, imsg_get_type(imsg));
+			break;
+		}
+		if (imsg_get_data(imsg, &srv, sizeof(srv)) == -1) {
+			refused_add(&e.incoming_bad, "a server message of %zu "
+			    "bytes, not %zu", imsg_get_len(imsg), sizeof(srv));
+			break;
+		}
+		srv.host[sizeof(srv.host) - 1] = '\0';
+		if (!addr_valid_host(srv.host) || srv.port == 0 ||
+		    (srv.weight > EP2D_WEIGHT_MAX &&
+		    srv.weight != EP2D_WEIGHT_ZERO) ||
+		    set_add(&e.incoming, srv.host, srv.port) == -1) {
+			log_visible(shown, sizeof(shown), srv.host,
+			    strlen(srv.host));
+			refused_add(&e.incoming_bad, "\"%s\" port %u weight "
+			    "%u", shown, srv.port, srv.weight);
+			break;
+		}
+		e.incoming.servers[e.incoming.count - 1].weight = srv.weight;
+		break;
+	case IMSG_SET_END:
+		if (!e.incoming_open || imsg_get_id(imsg) != e.incoming_gen) {
+			parent_stray(STRAY_END, imsg_get_type(imsg));
+			break;
+		}
+		e.incoming_open = 0;
+		if (imsg_get_data(imsg, &count, sizeof(count)) == -1 ||
+		    count != e.incoming_count ||
+		    count != e.incoming.count ||
+		    e.incoming_bad.count > 0) {
+			/* one line for the set, however many it refused */
+			refused_text(&e.incoming_bad, "fetcher", "server",
+			    text, sizeof(text));
+			log_warnx("fetcher: set %u incomplete or invalid "
+			    "(%zu of %u servers taken)%s%s; dropped, keeping "
+			    "the current servers", e.incoming_gen,
+			    e.incoming.count, e.incoming_count,
+			    text[0] != '\0' ? ": " : "",
+			    text[0] != '\0' ? text + strlen("fetcher: ") :
+			    "");
+			set_free(&e.incoming);
+			break;
+		}
+		b = &e.be[e.incoming_be];
+		set_sort(&e.incoming);
+		if (e.incoming.count == 0 && b->conf->keep_on_empty) {
+			/* EP2 kept its servers on an empty answer */
+			if (!b->empty_kept && b->have_wanted)
+				log_warnx("orchestrator answered an empty set "
+				    "for backend %s: keeping its %zu server%s "
+				    "(keep_on_empty)", b->conf->backend_name,
+				    b->wanted.count, b->wanted.count == 1 ? "" :
+				    "s");
+			else if (!b->empty_kept)
+				log_warnx("orchestrator answered an empty set "
+				    "for backend %s: waiting for servers "
+				    "before HAProxy is started or reloaded "
+				    "(keep_on_empty)", b->conf->backend_name);
+			b->empty_kept = 1;
+			set_free(&e.incoming);
+			break;
+		}
+		b->empty_kept = 0;
+		if (b->have_wanted && set_equal(&b->wanted, &e.incoming)) {
+			set_free(&e.incoming);
+			break;
+		}
+		if (parent_total(e.incoming_be) + e.incoming.count >
+		    EP2D_MAX_TOTAL) {
+			log_warnx("backend %s: %zu servers would make %zu in "
+			    "all backends, more than %d; refused, the last "
+			    "good set stays", b->conf->backend_name,
+			    e.incoming.count, parent_total(e.incoming_be) +
+			    e.incoming.count, EP2D_MAX_TOTAL);
+			set_free(&e.incoming);
+			break;
+		}
+		/* the new set becomes the wanted one: moved, not copied */
+		set_free(&b->wanted);
+		b->wanted = e.incoming;
+		set_init(&e.incoming);
+		b->have_wanted = 1;
+		if (!b->pending) {
+			clock_gettime(CLOCK_MONOTONIC, &b->pending_since);
+			b->pending = 1;
+		}
+		if (e.nbe == 1)
+			log_info("orchestrator: %zu servers",
+			    b->wanted.count);
+		else
+			log_info("orchestrator: %zu servers for backend %s",
+			    b->wanted.count, b->conf->backend_name);
+		if (b->wanted.count == 0)
+			log_warnx("orchestrator answered an empty set: "
+			    "the backend %s will have no servers",
+			    b->conf->backend_name);
+		boot_wait();
+		apply_soon();
+		break;
+	case IMSG_SOURCE_STATE:
+		if (imsg_get_data(imsg, &st, sizeof(st)) == -1 ||
+		    st.backend >= (uint32_t)e.nbe) {
+			log_warnx("fetcher: bad source state");
+			break;
+		}
+		st.error[sizeof(st.error) - 1] = '\0';
+		e.be[st.backend].source = st;
+		if (!st.ok)
+			e.be[st.backend].source_errors++;
+		break;
+	default:
+		parent_stray(STRAY_UNKNOWN, imsg_get_type(imsg));
+		break;
+	}
+}
+
+/* What control.c asks: one row per backend. */
+size_t
+parent_ctl_status(struct ctl_status **rows)
+{
+	struct ctl_status	*st, *r;
+	struct pbackend		*b;
+	int			 i;
+	pid_t			 pid;
+
+	if ((r = calloc(e.nbe, sizeof(*r))) == NULL) {
+		*rows = NULL;
+		return (0);
+	}
+	pid = apply_haproxy_pid(e.conf);
+	for (i = 0; i < e.nbe; i++) {
+		b = &e.be[i];
+		st = &r[i];
+		strlcpy(st->backend, b->conf->backend_name,
+		    sizeof(st->backend));
+		strlcpy(st->orchestrator,
+		    config_orchestrator_name(b->conf->orchestrator),
+		    sizeof(st->orchestrator));
+		strlcpy(st->update_type,
+		    config_update_type_name(b->conf->update_type),
+		    sizeof(st->update_type));
+		st->source_ok = b->source.ok;
+		st->last_fetch = b->source.last_fetch;
+		st->last_ok = b->source.last_ok;
+		st->failing_since = b->source.failing_since;
+		strlcpy(st->source_error, b->source.error,
+		    sizeof(st->source_error));
+		st->nservers = b->wanted.count;
+		st->nslots = be_runtime(b) ? runtime_nslots(&b->rt) :
+		    b->applied.count;
+		st->last_apply = e.last_apply;
+		st->apply_ok = e.apply_ok;
+		strlcpy(st->apply_how, e.apply_how, sizeof(st->apply_how));
+		strlcpy(st->apply_error, e.apply_error,
+		    sizeof(st->apply_error));
+		st->haproxy_pid = pid;
+		st->started = parent_started();
+		st->napplied = e.nbe == 1 ? e.napplied : b->napplied;
+		strlcpy(st->version, EP2D_VERSION, sizeof(st->version));
+	}
+	*rows = r;
+	return (e.nbe);
+}
+
+size_t
+parent_ctl_slots(struct ctl_slot **rows)
+{
+	struct ctl_slot	*r = NULL, *part, *nr;
+	struct pbackend	*b;
+	size_t		 n = 0, k, i;
+	int		 j;
+
+	for (j = 0; j < e.nbe; j++) {
+		b = &e.be[j];
+		part = NULL;
+		if (be_runtime(b))
+			k = runtime_ctl_slots(&b->rt, &part);
+		else {
+			k = b->applied.count;
+			if ((part = calloc(k ? k : 1, sizeof(*part))) == NULL)
+				k = 0;
+			for (i = 0; i < k; i++) {
+				strlcpy(part[i].backend, b->conf->backend_name,
+				    sizeof(part[i].backend));
+				snprintf(part[i].name, sizeof(part[i].name),
+				    "node%zu", i + 1);
+				strlcpy(part[i].host,
+				    b->applied.servers[i].host,
+				    sizeof(part[i].host));
+				part[i].port = b->applied.servers[i].port;
+				strlcpy(part[i].state, "ready",
+				    sizeof(part[i].state));
+			}
+		}
+		if (k > 0) {
+			if ((nr = reallocarray(r, n + k, sizeof(*r))) ==
+			    NULL) {
+				free(part);
+				break;
+			}
+			r = nr;
+			memcpy(r + n, part, k * sizeof(*r));
+			n += k;
+		}
+		free(part);
+	}
+	if (r == NULL)
+		r = calloc(1, sizeof(*r));
+	*rows = r;
+	return (r == NULL ? 0 : n);
+}
+
+size_t
+parent_ctl_backends(struct ctl_backend **rows)
+{
+	struct ctl_backend	*r;
+	struct pbackend		*b;
+	int			 i;
+
+	if ((r = calloc(e.nbe, sizeof(*r))) == NULL) {
+		*rows = NULL;
+		return (0);
+	}
+	for (i = 0; i < e.nbe; i++) {
+		b = &e.be[i];
+		strlcpy(r[i].backend, b->conf->backend_name,
+		    sizeof(r[i].backend));
+		strlcpy(r[i].orchestrator,
+		    config_orchestrator_name(b->conf->orchestrator),
+		    sizeof(r[i].orchestrator));
+		strlcpy(r[i].update_type,
+		    config_update_type_name(b->conf->update_type),
+		    sizeof(r[i].update_type));
+		r[i].wanted = b->wanted.count;
+		r[i].live = b->applied.count;
+		r[i].last_change = b->last_change;
+		r[i].source_ok = b->source.ok;
+	}
+	*rows = r;
+	return (e.nbe);
+}
+
+int
+parent_ctl_reload(char *err, size_t errlen)
+{
+	int	 i, have = 1;
+
+	for (i = 0; i < e.nbe; i++)
+		if (!e.be[i].have_wanted)
+			have = 0;
+	if (!have) {
+		snprintf(err, errlen, "no server set from the orchestrator "
+		    "yet");
+		return (-1);
+	}
+	e.ap_force = 1;
+	engine_apply();
+	return (0);
+}
+
+int
+parent_ctl_sync(char *err, size_t errlen)
+{
+	if (parent_send(PROC_FETCHER, IMSG_FETCH_NOW) == -1) {
+		snprintf(err, errlen, "fetcher: %s", strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* The backend's applied set caught up with its wanted one: how long. */
+static void
+be_applied(struct pbackend *b)
+{
+	struct timespec	 now;
+	double		 d;
+	int		 i;
+
+	if (!b->pending || !set_equal(&b->applied, &b->wanted))
+		return;
+	b->pending = 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	d = (double)(now.tv_sec - b->pending_since.tv_sec) +
+	    (double)(now.tv_nsec - b->pending_since.tv_nsec) / 1e9;
+	if (d < 0)
+		d = 0;
+	for (i = 0; i < METRICS_NBUCKETS - 1; i++)
+		if (d <= metrics_le[i])
+			break;
+	b->hist[i]++;
+	b->hist_sum += d;
+	b->hist_count++;
+}
