@@ -15,7 +15,7 @@
  */
 
 /*
- * Logging for all three processes: stderr in the foreground, syslog
+ * Logging for every process of ep2d: stderr in the foreground, syslog
  * otherwise, and EP2's log_file on top when one is configured.  Every
  * line carries the name of the process that wrote it; a line of
  * log_file its level too, and a line to stderr its syslog priority as
