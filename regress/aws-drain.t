@@ -29,8 +29,7 @@ fake_cfg "{\"groups\": {\"my-asg\": [
     $(inst i-0000000000000d002 InService 127.0.0.2),
     $(inst i-0000000000000d007 InService 127.0.0.7)]}}"
 write_template
-aws_conf "$(aws_keys)"
-sed -i 's/^log_file = .*/&\ndrain_timeout = 20/' "$T/ep2.conf"
+HAPROXY_EXTRA="drain_timeout = 20" aws_conf "$(aws_keys)"
 ep2d_start -v
 wait_for 20 hap_ready 127.0.0.2:$BPORT && wait_for 20 hap_ready 127.0.0.7:$BPORT
 ok $? "both InService instances take traffic"

@@ -92,34 +92,20 @@ aws_backends() {
 	wait_for 5 curl -sf "http://127.0.0.$1:$BPORT/"
 }
 
-# aws_conf [EXTRA [AWS] LINES]: ep2.conf for the aws orchestrator,
-# endpoints on the fake, polled every second
+# aws_conf [EXTRA [AWS] LINES [LINE...]]: ep2.conf (lib.sh's ep2_conf)
+# for the aws orchestrator, endpoints on the fake, polled every second;
+# the LINEs (more sections) after [AWS]
 aws_conf() {
-	cat > "$T/ep2.conf" <<CONF
-[haproxy]
-haproxy_config_file = $T/haproxy.cfg
-template_file = $T/haproxy.tmpl
-backend_port = $BPORT
-haproxy_binary = $HAPROXY
-start_by = binary
-haproxy_socket_file = $SOCK
-pid_file = $T/haproxy.pid
-backend_name = haproxynode
-update_type = ${UPDATE_TYPE:-update_by_runtime}
-node_slots = ${NODE_SLOTS:-8}
-lock_dir = $T
-orchestrator = aws
-sleep_before_next_run = ${SLEEP:-1}
-log_file = $T/ep2.log
-
-[AWS]
-asg_name = ${ASG_NAME:-my-asg}
-region_name = us-east-1
-ip_type = ${IP_TYPE:-private}
-autoscaling_endpoint = http://127.0.0.1:$AWS_PORT
-ec2_endpoint = http://127.0.0.1:$AWS_PORT
-${1:-}
-CONF
+	_ac_extra=${1:-}
+	[ $# -gt 0 ] && shift
+	BACKEND_PORT=$BPORT ep2_conf \
+	    "update_type = ${UPDATE_TYPE:-update_by_runtime}" \
+	    "node_slots = ${NODE_SLOTS:-8}" "orchestrator = aws" \
+	    "sleep_before_next_run = ${SLEEP:-1}" \
+	    "[AWS]" "asg_name = ${ASG_NAME:-my-asg}" "region_name = us-east-1" \
+	    "ip_type = ${IP_TYPE:-private}" \
+	    "autoscaling_endpoint = http://127.0.0.1:$AWS_PORT" \
+	    "ec2_endpoint = http://127.0.0.1:$AWS_PORT" "$_ac_extra" "$@"
 }
 
 # aws_keys: ep2.conf lines with the fake's default keys

@@ -124,8 +124,10 @@ cp "$T/haproxy.cfg" "$T/cfg.before"
 "$EP2D" -n -f "$T/ep2.conf" > "$T/out" 2>&1
 ok $? "-n passes while ep2d runs with the same configuration"
 cmp -s "$T/haproxy.cfg" "$T/cfg.before" && [ "$(haproxy_pid)" = "$hp" ] &&
-    hap_has 127.0.0.1:$B1 && kill -0 "$EP2D_PID"
-ok $? "haproxy.cfg, HAProxy and ep2d untouched"
+    hap_has 127.0.0.1:$B1 &&
+    ctl_status_is "s[0]['source_ok'] and s[0]['servers'] == 1 and
+    s[0]['haproxy_pid'] == $hp"
+ok $? "haproxy.cfg, HAProxy and ep2d untouched (ep2d answers, same state)"
 "$EP2D" -r -f "$T/ep2.conf" 2>/dev/null | grep -q "server node1 10.0.0.1:8080"
 ok $? "-r renders the start's set (no server), not the running one"
 

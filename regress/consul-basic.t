@@ -116,6 +116,10 @@ n2=$(consul_nqueries)
 [ $((n2 - n1)) -le 1 ]
 ok $? "idle: at most one query per quiet second ($n1 -> $n2)"
 
-kill -0 "$EP2D_PID"
-ok $? "ep2d still running"
+# after the quiet time ep2d still answers, and follows a change at once
+ctl_status_is "s[0]['source_ok'] and s[0]['servers'] == 1"
+ok $? "ep2ctl show status after the quiet time: source ok, one server"
+consul_register web2 127.0.0.1 $B2
+wait_for 2 hap_has 127.0.0.1:$B1 127.0.0.1:$B2
+ok $? "and a change after the quiet time arrives at once"
 done_testing

@@ -2,7 +2,7 @@
 # (consul-*.t), sourced after lib.sh and t_init.  A test sets PORT_BASE;
 # then:
 #   $CONSUL_PORT   the fake Consul agent (regress/fakes/fake_consul.py)
-#   consul_conf    an ep2.conf with orchestrator = consul
+#   consul_conf [EXTRA]   an ep2.conf with orchestrator = consul
 #   fake_consul_start [ARGS]   start (or restart) the fake
 #   consul_register ID ADDR PORT [TAG,...]   and consul_deregister ID
 #   consul_check pass|warn|fail ID, consul_mode MODE [JSON-REST]
@@ -18,33 +18,18 @@ CONSUL_CURL_OPTS=""
 unset CONSUL_HTTP_ADDR CONSUL_HTTP_TOKEN CONSUL_HTTP_SSL CONSUL_CACERT \
     CONSUL_CLIENT_CERT CONSUL_CLIENT_KEY CONSUL_TLS_SERVER_NAME
 
-# consul_conf [EXTRA [CONSUL] LINES]: ep2.conf for the Consul source;
-# sleep_before_next_run is long, so only blocking queries can be quick
+# consul_conf [EXTRA [CONSUL] LINES [LINE...]]: ep2.conf (lib.sh's
+# ep2_conf) for the Consul source, the LINEs (more sections) after
+# [CONSUL]; sleep_before_next_run is long, so only blocking queries can
+# be quick
 consul_conf() {
-	cat > "$T/ep2.conf" <<CONF
-[haproxy]
-haproxy_config_file = $T/haproxy.cfg
-template_file = $T/haproxy.tmpl
-backend_port = ${BACKEND_PORT:-6003}
-haproxy_binary = $HAPROXY
-start_by = binary
-haproxy_socket_file = $SOCK
-pid_file = $T/haproxy.pid
-backend_name = haproxynode
-update_type = ${UPDATE_TYPE:-update_by_runtime}
-node_slots = ${NODE_SLOTS:-4}
-lock_dir = $T
-orchestrator = consul
-sleep_before_next_run = 60
-log_file = $T/ep2.log
-
-[CONSUL]
-service_name = web
-consul_ip = 127.0.0.1
-consul_port = $CONSUL_PORT
-${1:-}
-CONF
-	chmod 600 "$T/ep2.conf"
+	_cc_extra=${1:-}
+	[ $# -gt 0 ] && shift
+	ep2_conf "update_type = ${UPDATE_TYPE:-update_by_runtime}" \
+	    "node_slots = ${NODE_SLOTS:-4}" "orchestrator = consul" \
+	    "sleep_before_next_run = 60" \
+	    "[CONSUL]" "service_name = web" "consul_ip = 127.0.0.1" \
+	    "consul_port = $CONSUL_PORT" "$_cc_extra" "$@"
 }
 
 fake_consul_start() {

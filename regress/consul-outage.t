@@ -112,6 +112,7 @@ ok $? "a change after the reset arrives at once"
 
 ! grep -q "fatal\|lost child" "$T/ep2d.out"
 ok $? "no process lost"
-kill -0 "$EP2D_PID"
-ok $? "ep2d still running"
+ctl_status_is "s[0]['source_ok'] and s[0]['failing_since'] is None and
+    s[0]['servers'] == 2 and s[0]['source_error'] is None"
+ok $? "after all that, ep2ctl show status: source ok, two servers, no error"
 done_testing

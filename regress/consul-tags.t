@@ -43,12 +43,16 @@ consul_check fail web1
 wait_for 2 sh -c "[ \$(curl -sf http://127.0.0.1:$CONSUL_PORT/_fake/log | wc -l) -gt $n ]"
 ok $? "ep2d saw the check fail"
 wait_for 2 consul_blocked
-hap_has 127.0.0.1:$B1 127.0.0.1:$B2
+# the answer is the parent's (show status) and HAProxy's alike
+ctl_status_is "s[0]['servers'] == 2" && hap_has 127.0.0.1:$B1 127.0.0.1:$B2
 ok $? "only_passing = no: a failing instance stays"
 consul_log | grep -q passing
 [ $? -ne 0 ]
 ok $? "no query asked for passing"
 
-kill -0 "$EP2D_PID"
-ok $? "ep2d still running"
+ctl_status_is "s[0]['source_ok'] and s[0]['servers'] == 2"
+ok $? "ep2ctl show status: source ok, the two servers"
+consul_register web4 127.0.0.1 $B4 blue,v2
+wait_for 2 hap_has 127.0.0.1:$B1 127.0.0.1:$B2 127.0.0.1:$B4
+ok $? "and a change after the failing check still arrives at once"
 done_testing

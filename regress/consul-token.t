@@ -51,23 +51,9 @@ wait_for 5 sh -c "! kill -0 $EP2D_PID"
 ok $? "ep2d stopped"
 
 # no token key, no address keys: CONSUL_HTTP_TOKEN and CONSUL_HTTP_ADDR
-cat > "$T/ep2.conf" <<CONF
-[haproxy]
-haproxy_config_file = $T/haproxy.cfg
-template_file = $T/haproxy.tmpl
-haproxy_binary = $HAPROXY
-haproxy_socket_file = $SOCK
-pid_file = $T/haproxy.pid
-update_type = update_by_runtime
-node_slots = 4
-lock_dir = $T
-orchestrator = consul
-sleep_before_next_run = 60
-log_file = $T/ep2.log
-
-[CONSUL]
-service_name = web
-CONF
+ep2_conf "update_type = update_by_runtime" "node_slots = 4" \
+    "orchestrator = consul" "sleep_before_next_run = 60" \
+    "[CONSUL]" "service_name = web"
 curl -sf -X POST http://127.0.0.1:$CONSUL_PORT/_fake/reset-log >/dev/null
 CONSUL_TOKEN=$TOKEN consul_deregister web2
 CONSUL_HTTP_TOKEN=$TOKEN CONSUL_HTTP_ADDR=http://127.0.0.1:$CONSUL_PORT \

@@ -41,12 +41,11 @@ wait_for 10 test -s "$T/held"
 ok $? "100 clients connected and silent"
 wait_for 10 log_has "control: too many clients"
 ok $? "the ones past the limit are refused, and that is logged"
-kill -0 "$EP2D_PID"
-ok $? "ep2d keeps running"
+# the control socket is full: what ep2d does is seen in HAProxy
 echo "127.0.0.1:$B1
 127.0.0.1:$B2" > "$T/servers"
 wait_for 15 hap_has 127.0.0.1:$B1 127.0.0.1:$B2
-ok $? "and keeps applying changes meanwhile"
+ok $? "ep2d keeps running and applying changes meanwhile"
 touch "$T/release"
 wait_for 10 sh -c "! kill -0 $STALL 2>/dev/null"
 wait_for 10 "$EP2CTL" -s "$CTL" show status

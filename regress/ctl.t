@@ -303,8 +303,9 @@ ok $? "garbage: connection closed ($r)"
 r=$(tool request "$CTL" IMSG_CTL_SHOW_SLOTS)
 [ "$r" = "IMSG_CTL_SLOT IMSG_CTL_SLOT IMSG_CTL_SLOT IMSG_CTL_END" ]
 ok $? "a good request on a new connection after all that ($r)"
-kill -0 "$EP2D_PID" && ctl show status >/dev/null
-ok $? "ep2d survived the hostile clients"
+ctl_status_is "s[0]['source_ok'] and s[0]['servers'] == 3 and
+    s[0]['haproxy_pid'] == $(haproxy_pid)"
+ok $? "ep2d survived the hostile clients: show status, the same state"
 
 # connection limit
 rm -f "$T/held" "$T/release"

@@ -38,8 +38,10 @@ if [ -n "${mounted:-}" ]; then
 	ok $? "disk full: no half-written haproxy.cfg.new left"
 	hap_has 127.0.0.1:$B1
 	ok $? "disk full: HAProxy keeps its last good set"
-	kill -0 "$EP2D_PID"
-	ok $? "disk full: ep2d keeps running"
+	wait_for 5 ctl_status_is "not s[0]['apply_ok'] and
+	    'No space left on device' in s[0]['apply_error']"
+	ok $? "disk full: ep2d answers; show status: the apply failed, and why"
+	[ $? -eq 0 ] || diag "$(cat "$T/status.json")"
 	rm -f "$T/cfg/fill"
 	wait_for 20 hap_has 127.0.0.1:$B1 127.0.0.1:$B2
 	ok $? "space again: the apply is retried by itself"
@@ -79,8 +81,10 @@ echo "127.0.0.1:$B3" > "$T/servers"
 wait_for 15 log_has "haproxy start/reload failed"
 grep "haproxy start/reload failed" "$T/ep2d.out" | grep -q "cannot bind socket"
 ok $? "a start that fails is logged with haproxy's message"
-kill -0 "$EP2D_PID"
-ok $? "ep2d keeps running"
+wait_for 5 ctl_status_is "not s[0]['apply_ok'] and
+    'cannot bind socket' in s[0]['apply_error']"
+ok $? "ep2d answers, show status says the start failed and why"
+[ $? -eq 0 ] || diag "$(cat "$T/status.json")"
 kill "$sp"
 wait_for 20 hap_has 127.0.0.1:$B3
 ok $? "port free again: the start is retried by itself"
@@ -92,8 +96,10 @@ while [ $i -lt 50 ]; do
 	i=$((i + 1))
 done
 wait_for 10 sh -c "[ \$(grep -c 'SIGHUP: reloading' '$T/ep2d.out') -ge 1 ]"
-kill -0 "$EP2D_PID"
-ok $? "50 SIGHUPs in a row: ep2d is still there"
+wait_for 5 ctl_status_is "s[0]['source_ok'] and s[0]['apply_ok'] and
+    s[0]['servers'] == 1"
+ok $? "50 SIGHUPs in a row: ep2d answers, source and apply ok"
+[ $? -eq 0 ] || diag "$(cat "$T/status.json")"
 echo "127.0.0.1:$B1" > "$T/servers"
 wait_for 15 hap_has 127.0.0.1:$B1
 ok $? "and still applies changes"

@@ -89,8 +89,10 @@ cmp -s "$T/haproxy.cfg" "$T/haproxy.cfg.before" && [ "$(haproxy_pid)" = "$pid3" 
 ok $? "the old haproxy.cfg is kept and HAProxy is untouched"
 [ ! -e "$T/haproxy.cfg.new" ]
 ok $? "the refused file is removed"
-kill -0 $EP2D_PID
-ok $? "ep2d keeps running"
+wait_for 5 ctl_status_is "not s[0]['apply_ok'] and
+    'bogus_keyword' in s[0]['apply_error']"
+ok $? "ep2d answers; show status says the apply failed, with haproxy's reason"
+[ $? -eq 0 ] || diag "$(cat "$T/status.json")"
 
 # a template with a syntax error is refused at SIGHUP
 write_template
@@ -108,9 +110,8 @@ ok $? "a good template and a change apply again"
 
 # the file disappears: the backend keeps its servers
 rm -f "$T/servers"
-wait_for 5 sh -c "$EP2CTL -s $CTL show status | grep -qi fail"
-hap_has 127.0.0.1:$B1
-ok $? "a vanished servers file leaves the backend as it was"
+wait_for 5 ctl_status_is "not s[0]['source_ok']" && hap_has 127.0.0.1:$B1
+ok $? "a vanished servers file: the source fails, the backend stays as it was"
 
 # a SIGHUP naming another haproxy_binary: said, and HAProxy is still
 # reloaded with the one ep2d started with (the runner may run only it)
@@ -122,8 +123,10 @@ pid4=$(haproxy_pid)
 printf '127.0.0.1:%s\n127.0.0.1:%s\n' $B1 $B2 > "$T/servers"
 wait_for 10 hap_has 127.0.0.1:$B1 127.0.0.1:$B2
 ok $? "a change still applies"
-[ "$(haproxy_pid)" != "$pid4" ] && kill -0 $EP2D_PID
-ok $? "through a reload by the old binary; ep2d keeps running"
+exe=$(readlink -f "/proc/$(haproxy_pid)/exe")
+[ "$(haproxy_pid)" != "$pid4" ] && [ "$exe" = "$(readlink -f "$HAPROXY")" ] &&
+    ctl_status_is "s[0]['apply_ok'] and s[0]['apply_how'] == 'reload'"
+ok $? "through a reload by the old binary (show status: reload ok)"
 
 # a pid file with a line that is not a pid: said, the live pid used
 pid5=$(haproxy_pid)

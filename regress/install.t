@@ -25,7 +25,9 @@ listing() {
 	    -newer "$T/stamp" -print 2>/dev/null | sort
 }
 touch "$T/stamp"
-sleep 1			# -newer has a resolution of the file system's times
+# a file system keeping whole seconds stores a later write as the second
+# it began, maybe before the stamp: wait for the next second
+wait_for 2 sh -c "[ \$(date +%s) -gt \$(stat -c %Y '$T/stamp') ]"
 (cd "$TOP" && PATH=$T/bin:$PATH make -s install DESTDIR="$D" PREFIX=/usr \
     UNITDIR=/lib/systemd/system >"$T/out" 2>&1)
 ok $? "make install DESTDIR=... PREFIX=/usr"

@@ -42,8 +42,11 @@ write_conf "keep_on_empty = yes"
 ep2d_start
 wait_for 10 log_has "waiting for servers before HAProxy is started"
 ok $? "file, keep_on_empty: an empty first answer is said"
-[ ! -e "$T/haproxy.pid" ] && [ ! -e "$T/haproxy.cfg" ] && kill -0 "$EP2D_PID"
-ok $? "and HAProxy is not started; ep2d waits"
+[ ! -e "$T/haproxy.pid" ] && [ ! -e "$T/haproxy.cfg" ] &&
+    ctl_status_is "s[0]['source_ok'] and s[0]['servers'] == 0 and
+    s[0]['last_apply'] is None and s[0]['haproxy_pid'] is None"
+ok $? "and HAProxy is not started; ep2d waits (show status: no apply yet)"
+[ $? -eq 0 ] || diag "$(cat "$T/status.json")"
 printf '127.0.0.1:%s\n127.0.0.1:%s\n' $B1 $B2 > "$T/servers"
 wait_for 10 hap_has 127.0.0.1:$B1 127.0.0.1:$B2
 ok $? "the first servers start HAProxy"
@@ -85,8 +88,7 @@ fake_consul_start
 ok $? "fake Consul answers"
 consul_register web1 127.0.0.1 $B1
 consul_register web2 127.0.0.1 $B2
-consul_conf
-sed -i 's/^\[CONSUL\]$/keep_on_empty = yes\n&/' "$T/ep2.conf"
+HAPROXY_EXTRA="keep_on_empty = yes" consul_conf
 ep2d_start
 wait_for 10 hap_has 127.0.0.1:$B1 127.0.0.1:$B2
 ok $? "consul: two instances"

@@ -16,7 +16,9 @@ t_failed=0
 t_pids=""
 
 ok() {
-	# ok CONDITION-EXIT-STATUS DESCRIPTION  (use: cmd; ok $? "desc")
+	# ok CONDITION-EXIT-STATUS DESCRIPTION  (use: cmd; ok $? "desc");
+	# returns the condition, so that "ok ...; [ $? -eq 0 ] || diag"
+	# says why a check failed
 	t_n=$((t_n + 1))
 	if [ "$1" -eq 0 ]; then
 		echo "ok $t_n - $2"
@@ -24,6 +26,7 @@ ok() {
 		echo "not ok $t_n - $2"
 		t_failed=$((t_failed + 1))
 	fi
+	return "$1"
 }
 
 diag() {
@@ -152,28 +155,44 @@ ${1:-}
 TMPL
 }
 
-# write_conf [EXTRA [haproxy] LINES]: ep2.conf for the file orchestrator
-write_conf() {
-	cat > "$T/ep2.conf" <<CONF
+# ep2_conf LINE...: write $T/ep2.conf; every test's ep2.conf comes from
+# here (write_conf, multi_conf, aws_conf, consul_conf or a test's own
+# call).  [haproxy] opens with the keys all tests share, backend_port
+# from BACKEND_PORT (6003) and the lines of HAPROXY_EXTRA; then each
+# argument, one line or several: "[name]" starts a section, after a
+# blank line.  Blank lines are dropped, so an extra left empty may be
+# passed as it is.  Mode 600: some hold secrets, which ep2d wants
+# readable by no one else.
+ep2_conf() {
+	{
+		cat <<CONF
 [haproxy]
 haproxy_config_file = $T/haproxy.cfg
 template_file = $T/haproxy.tmpl
-backend_port = 6003
+backend_port = ${BACKEND_PORT:-6003}
 haproxy_binary = $HAPROXY
 start_by = binary
 haproxy_socket_file = $SOCK
 pid_file = $T/haproxy.pid
 backend_name = haproxynode
-update_type = ${UPDATE_TYPE:-update_by_config}
-node_slots = ${NODE_SLOTS:-4}
 lock_dir = $T
-orchestrator = file
 log_file = $T/ep2.log
-${1:-}
-
-[FILE]
-path = $T/servers
+${HAPROXY_EXTRA:-}
 CONF
+		printf '%s\n' "$@"
+	} | awk 'NF == 0 { next } /^\[/ && NR > 1 { print "" } { print }' \
+	    > "$T/ep2.conf"
+	chmod 600 "$T/ep2.conf"
+}
+
+# write_conf [EXTRA [haproxy] LINES [LINE...]]: ep2.conf for the file
+# orchestrator, on $T/servers; the LINEs (more sections) after [FILE]
+write_conf() {
+	_wc_extra=${1:-}
+	[ $# -gt 0 ] && shift
+	ep2_conf "update_type = ${UPDATE_TYPE:-update_by_config}" \
+	    "node_slots = ${NODE_SLOTS:-4}" "orchestrator = file" \
+	    "$_wc_extra" "[FILE]" "path = $T/servers" "$@"
 }
 
 # ep2d_start [FLAGS]: start ep2d in the foreground (-d) in the background
@@ -247,4 +266,16 @@ haproxy_pid() {
 
 log_has() {
 	grep -q -- "$1" "$T/ep2d.out"
+}
+
+# ctl_status_is EXPR: ep2d answers "ep2ctl -j show status" and the Python
+# expression EXPR holds of s, the list of its backends' status objects
+# (s[0] the first; keys as in ep2ctl(8)).  The answer stays in
+# $T/status.json for a diag.
+ctl_status_is() {
+	"$EP2CTL" -s "$CTL" -j show status > "$T/status.json" 2>&1 &&
+	    python3 -c '
+import json, sys
+s = json.load(open(sys.argv[2]))["status"]
+sys.exit(0 if eval("(" + sys.argv[1] + ")") else 1)' "$1" "$T/status.json"
 }

@@ -23,21 +23,11 @@ put "$T/servers2" 127.0.0.6:$BPORT
 multi_template
 sed -i 's/{{ nodes.api }}/{{ nodes.batch }}/; s/^backend be_api$/backend be_batch/' \
     "$T/haproxy.tmpl"
-ASG_NAME=web-asg aws_conf "$(aws_keys)"
-cat >> "$T/ep2.conf" <<CONF
-
-[FILE]
-path = $T/servers
-
-[backend files2]
-backend_name = be_files2
-orchestrator = file
-path = $T/servers2
-
-[backend batch]
-backend_name = be_batch
-asg_name = batch-asg
-CONF
+ASG_NAME=web-asg aws_conf "$(aws_keys)" \
+    "[FILE]" "path = $T/servers" \
+    "[backend files2]" "backend_name = be_files2" "orchestrator = file" \
+    "path = $T/servers2" \
+    "[backend batch]" "backend_name = be_batch" "asg_name = batch-asg"
 : > "$T/servers"
 "$EP2D" -n -f "$T/ep2.conf" > "$T/n.out" 2>&1
 ok $? "ep2d -n: two AWS backends and a file one ($(tail -n 1 "$T/n.out"))"

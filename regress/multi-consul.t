@@ -30,18 +30,15 @@ backend be_web
     option httpchk GET /
     default-server inter 200ms fall 1 rise 1
 {{ nodes.web }}"
-multi_conf "" "" ""
 # the second Consul service instead of the second file
-sed -i '/^\[backend files2\]$/,/^$/d' "$T/ep2.conf"
+write_conf "sleep_before_next_run = 60" \
+    "[CONSUL]" "consul_ip = 127.0.0.1" "consul_port = $CONSUL_PORT" \
+    "[backend api]" "backend_name = be_api" "orchestrator = consul" \
+    "service_name = api" \
+    "[backend web]" "backend_name = be_web" "orchestrator = consul" \
+    "service_name = web"
 sed -i '/^{{ nodes.files2 }}$/d; /^backend be_files2$/,/^$/d' \
     "$T/haproxy.tmpl"
-cat >> "$T/ep2.conf" <<CONF
-
-[backend web]
-backend_name = be_web
-orchestrator = consul
-service_name = web
-CONF
 "$EP2D" -n -f "$T/ep2.conf" > "$T/n.out" 2>&1
 ok $? "ep2d -n: a file and two Consul services, each in the template"
 [ $? -eq 0 ] || diag "$(cat "$T/n.out")"

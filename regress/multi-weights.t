@@ -28,8 +28,7 @@ weight_is() {
 consul_register web1 127.0.0.1 $B1
 consul_register web2 127.0.0.1 $B2
 write_template
-consul_conf "on_warning = drain"
-sed -i 's/^\(node_slots.*\)/\1\ncheck_interval = 200ms/' "$T/ep2.conf"
+HAPROXY_EXTRA="check_interval = 200ms" consul_conf "on_warning = drain"
 ep2d_start -v
 
 wait_for 15 hap_has 127.0.0.1:$B1 127.0.0.1:$B2

@@ -101,8 +101,8 @@ wait $EP2D_PID
 ok $? "exit status 0 after SIGTERM"
 [ ! -e "$CTL" ]
 ok $? "control socket removed"
-kill -0 "$(haproxy_pid)"
-ok $? "HAProxy still running after ep2d stopped"
+kill -0 "$(haproxy_pid)" && [ "$(answers 2)" = "b$B1 " ]
+ok $? "HAProxy still running and serving after ep2d stopped"
 
 # ep2d as process 1 of a PID namespace, as a container's entry point:
 # its helpers must not take process 1 for a dead parent

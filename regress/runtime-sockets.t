@@ -103,7 +103,9 @@ wait_for 10 hap_has 127.0.0.1:$B1 127.0.0.1:$B2 127.0.0.1:$B3 127.0.0.1:$B4
 ok $? "changes still reach HAProxy"
 ! log_has "haproxy3.sock"
 ok $? "the new socket is not tried before a restart"
-kill -0 $EP2D_PID
-ok $? "ep2d keeps running"
+ctl_status_is "s[0]['apply_ok'] and s[0]['servers'] == 4 and
+    s[0]['apply_error'] is None"
+ok $? "ep2d answers: show status says the last apply went well, four servers"
+[ $? -eq 0 ] || diag "$(cat "$T/status.json")"
 
 done_testing

@@ -83,8 +83,10 @@ sed -i 's/option httpchk GET \//&\n    bogus_keyword on/' "$T/haproxy.tmpl"
 kill -HUP "$EP2D_PID"
 wait_for 10 log_has "refused by haproxy -c"
 ok $? "a later refusal is logged"
-kill -0 "$EP2D_PID" && [ "$(haproxy_pid)" = "$hp" ]
-ok $? "and ep2d keeps running, HAProxy untouched"
+ctl_status_is "not s[0]['apply_ok'] and
+    'bogus_keyword' in s[0]['apply_error']" && [ "$(haproxy_pid)" = "$hp" ]
+ok $? "and ep2d keeps running (show status: apply failed), HAProxy untouched"
+[ $? -eq 0 ] || diag "$(cat "$T/status.json")"
 kill "$EP2D_PID"
 wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
 EP2D_PID=
