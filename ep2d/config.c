@@ -21,6 +21,11 @@
  * checked before anything uses it.  The file is parsed into a scratch
  * copy; the caller's configuration changes only when the whole file is
  * good, so a bad file on SIGHUP leaves the running one in place.
+ *
+ * Every key is one row of cf_keys[]: its section, its type and limits,
+ * where it lives in struct ep2_conf and, for the keys a [backend NAME]
+ * may set, in struct backend_conf.  Parsing, "key =" (the default),
+ * inheritance and config_backend() all go by the table.
  */
 
 #include <sys/types.h>
@@ -29,6 +34,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,167 +65,293 @@ static const char *section_names[SEC_MAX] = {
 	"", "haproxy", "AWS", "CONSUL", "FILE", "backend", ""
 };
 
-enum key {
-	K_HAPROXY_CONFIG_FILE,
-	K_TEMPLATE_FILE,
-	K_BACKEND_PORT,
-	K_HAPROXY_BINARY,
-	K_START_BY,
-	K_HAPROXY_SOCKET_FILE,
-	K_PID_FILE,
-	K_BACKEND_NAME,
-	K_BACKEND_MAXCONN,
-	K_CHECK_INTERVAL,
-	K_UPDATE_TYPE,
-	K_NODE_SLOTS,
-	K_SERVICE_NAME,
-	K_LOCK_DIR,
-	K_ORCHESTRATOR,
-	K_SLEEP_BEFORE_NEXT_RUN,
-	K_SLEEP_BEFORE_NEXT_LOCK_ATTEMPT,
-	K_LOG_FILE,
-	K_DRAIN_TIMEOUT,
-	K_SLOT_GROWTH,
-	K_METRICS_FILE,
-	K_KEEP_ON_EMPTY,
-	K_AWS_ACCESS_KEY_ID,
-	K_AWS_SECRET_ACCESS_KEY,
-	K_ASG_NAME,
-	K_REGION_NAME,
-	K_IP_TYPE,
-	K_AUTOSCALING_ENDPOINT,
-	K_EC2_ENDPOINT,
-	K_CONSUL_SERVICE_NAME,
-	K_CONSUL_IP,
-	K_CONSUL_PORT,
-	K_ONLY_PASSING,
-	K_TAGS,
-	K_TOKEN,
-	K_SCHEME,
-	K_CA_FILE,
-	K_CERT_FILE,
-	K_KEY_FILE,
-	K_TLS_SERVER_NAME,
-	K_DATACENTER,
-	K_STALE,
-	K_WAIT,
-	K_MAX_RESPONSE_SIZE,
-	K_WEIGHTS,
-	K_ON_WARNING,
-	K_FILE_PATH,
-	K_MAX
+enum cf_type {
+	T_PATH,		/* absolute path */
+	T_STR,		/* text, valid() or only charset */
+	T_INT,		/* decimal from min to max, or one of names */
+	T_ENUM,		/* one of names */
+	T_BOOL,		/* configparser's getboolean() */
+	T_PORT,		/* 1 to 65535 */
+	T_TIME,		/* seconds from min to max, or Go's "1m30s" */
+	T_SIZE,		/* bytes, K or M */
+	T_LIST,		/* comma-separated names, at most max */
+	T_CUSTOM	/* parse() */
 };
 
-struct keyword {
-	enum section	 sec;
+#define CF_DEFAULT	0x01	/* "key =": the default, as not given */
+#define CF_EMPTY	0x02	/* an empty value is none */
+#define CF_SECRET	0x04	/* the value is never shown */
+#define CF_NONE		0x08	/* T_PATH: "none" is none */
+#define CF_FILE		0x10	/* T_PATH: names a file, not a directory */
+#define CF_LABEL	0x20	/* [backend NAME]: defaults to NAME */
+
+struct cf_name {
 	const char	*name;
-	enum key	 key;
-	int		 secret;	/* the value is never shown */
+	int		 value;
 };
 
-static const struct keyword keywords[] = {
-	{ SEC_HAPROXY, "haproxy_config_file", K_HAPROXY_CONFIG_FILE, 0 },
-	{ SEC_HAPROXY, "template_file", K_TEMPLATE_FILE, 0 },
-	{ SEC_HAPROXY, "backend_port", K_BACKEND_PORT, 0 },
-	{ SEC_HAPROXY, "haproxy_binary", K_HAPROXY_BINARY, 0 },
-	{ SEC_HAPROXY, "start_by", K_START_BY, 0 },
-	{ SEC_HAPROXY, "haproxy_socket_file", K_HAPROXY_SOCKET_FILE, 0 },
-	{ SEC_HAPROXY, "pid_file", K_PID_FILE, 0 },
-	{ SEC_HAPROXY, "backend_name", K_BACKEND_NAME, 0 },
-	{ SEC_HAPROXY, "backend_maxconn", K_BACKEND_MAXCONN, 0 },
-	{ SEC_HAPROXY, "check_interval", K_CHECK_INTERVAL, 0 },
-	{ SEC_HAPROXY, "update_type", K_UPDATE_TYPE, 0 },
-	{ SEC_HAPROXY, "node_slots", K_NODE_SLOTS, 0 },
-	{ SEC_HAPROXY, "service_name", K_SERVICE_NAME, 0 },
-	{ SEC_HAPROXY, "lock_dir", K_LOCK_DIR, 0 },
-	{ SEC_HAPROXY, "orchestrator", K_ORCHESTRATOR, 0 },
-	{ SEC_HAPROXY, "sleep_before_next_run", K_SLEEP_BEFORE_NEXT_RUN, 0 },
-	{ SEC_HAPROXY, "sleep_before_next_lock_attempt",
-	    K_SLEEP_BEFORE_NEXT_LOCK_ATTEMPT, 0 },
-	{ SEC_HAPROXY, "log_file", K_LOG_FILE, 0 },
-	{ SEC_HAPROXY, "drain_timeout", K_DRAIN_TIMEOUT, 0 },
-	{ SEC_HAPROXY, "slot_growth", K_SLOT_GROWTH, 0 },
-	{ SEC_HAPROXY, "metrics_file", K_METRICS_FILE, 0 },
-	{ SEC_HAPROXY, "keep_on_empty", K_KEEP_ON_EMPTY, 0 },
-	{ SEC_AWS, "aws_access_key_id", K_AWS_ACCESS_KEY_ID, 1 },
-	{ SEC_AWS, "aws_secret_access_key", K_AWS_SECRET_ACCESS_KEY, 1 },
-	{ SEC_AWS, "asg_name", K_ASG_NAME, 0 },
-	{ SEC_AWS, "region_name", K_REGION_NAME, 0 },
-	{ SEC_AWS, "ip_type", K_IP_TYPE, 0 },
-	{ SEC_AWS, "autoscaling_endpoint", K_AUTOSCALING_ENDPOINT, 0 },
-	{ SEC_AWS, "ec2_endpoint", K_EC2_ENDPOINT, 0 },
-	{ SEC_CONSUL, "service_name", K_CONSUL_SERVICE_NAME, 0 },
-	{ SEC_CONSUL, "consul_ip", K_CONSUL_IP, 0 },
-	{ SEC_CONSUL, "consul_port", K_CONSUL_PORT, 0 },
-	{ SEC_CONSUL, "only_passing", K_ONLY_PASSING, 0 },
-	{ SEC_CONSUL, "tags", K_TAGS, 0 },
-	{ SEC_CONSUL, "token", K_TOKEN, 1 },
-	{ SEC_CONSUL, "scheme", K_SCHEME, 0 },
-	{ SEC_CONSUL, "ca_file", K_CA_FILE, 0 },
-	{ SEC_CONSUL, "cert_file", K_CERT_FILE, 0 },
-	{ SEC_CONSUL, "key_file", K_KEY_FILE, 0 },
-	{ SEC_CONSUL, "tls_server_name", K_TLS_SERVER_NAME, 0 },
-	{ SEC_CONSUL, "datacenter", K_DATACENTER, 0 },
-	{ SEC_CONSUL, "stale", K_STALE, 0 },
-	{ SEC_CONSUL, "wait", K_WAIT, 0 },
-	{ SEC_CONSUL, "max_response_size", K_MAX_RESPONSE_SIZE, 0 },
-	{ SEC_CONSUL, "weights", K_WEIGHTS, 0 },
-	{ SEC_CONSUL, "on_warning", K_ON_WARNING, 0 },
-	{ SEC_FILE, "path", K_FILE_PATH, 0 },
-	/* [backend NAME]: the same checks, into struct backend_conf */
-	{ SEC_BACKEND, "backend_name", K_BACKEND_NAME, 0 },
-	{ SEC_BACKEND, "orchestrator", K_ORCHESTRATOR, 0 },
-	{ SEC_BACKEND, "backend_port", K_BACKEND_PORT, 0 },
-	{ SEC_BACKEND, "node_slots", K_NODE_SLOTS, 0 },
-	{ SEC_BACKEND, "update_type", K_UPDATE_TYPE, 0 },
-	{ SEC_BACKEND, "check_interval", K_CHECK_INTERVAL, 0 },
-	{ SEC_BACKEND, "backend_maxconn", K_BACKEND_MAXCONN, 0 },
-	{ SEC_BACKEND, "service_name", K_CONSUL_SERVICE_NAME, 0 },
-	{ SEC_BACKEND, "tags", K_TAGS, 0 },
-	{ SEC_BACKEND, "only_passing", K_ONLY_PASSING, 0 },
-	{ SEC_BACKEND, "weights", K_WEIGHTS, 0 },
-	{ SEC_BACKEND, "on_warning", K_ON_WARNING, 0 },
-	{ SEC_BACKEND, "asg_name", K_ASG_NAME, 0 },
-	{ SEC_BACKEND, "region_name", K_REGION_NAME, 0 },
-	{ SEC_BACKEND, "path", K_FILE_PATH, 0 },
+struct cf_key {
+	enum section	 sec;		/* where it is shared from */
+	const char	*name;
+	enum cf_type	 type;
+	int		 flags;
+	size_t		 off;		/* in struct ep2_conf */
+	ssize_t		 boff;		/* in struct backend_conf; -1: none */
+	size_t		 size;		/* of the field, in both */
+	size_t		 noff;		/* T_LIST: the count, ep2_conf */
+	size_t		 bnoff;		/* T_LIST: the count, backend_conf */
+	long long	 min, max;	/* T_INT, T_TIME; T_LIST: max */
+	const struct cf_name *names;	/* T_ENUM, T_INT: words */
+	const char	*charset;	/* T_STR: the bytes allowed */
+	int		(*valid)(const char *);	/* T_STR */
+	int		(*parse)(struct ep2_conf *, const char *,
+			    const char **);	/* T_CUSTOM */
+	const char	*why;		/* a refused value: what it is not */
+	const char	*sdef;		/* T_PATH, T_STR: the default */
+	long long	 idef;		/* the others: the default */
 };
+
+#define ALNUM	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+#define WHY_BOOL	"not a boolean (yes/no, true/false, on/off, 1/0)"
+#define WHY_PORT	"not a port from 1 to 65535"
+
+#define FSIZE(s, f)	sizeof(((struct s *)0)->f)
+/* a shared key: [haproxy], [AWS], [CONSUL] or [FILE] only */
+#define F(f)		.off = offsetof(struct ep2_conf, f), .boff = -1, \
+			.size = FSIZE(ep2_conf, f)
+/* a key [backend NAME] sets too: both fields of one size, or no build */
+#define FB(f, b)	.off = offsetof(struct ep2_conf, f), \
+			.boff = offsetof(struct backend_conf, b), \
+			.size = FSIZE(ep2_conf, f) + 0 * sizeof(char \
+			    [FSIZE(ep2_conf, f) == FSIZE(backend_conf, b) ? \
+			    1 : -1])
+#define NB(n, b)	.noff = offsetof(struct ep2_conf, n), \
+			.bnoff = offsetof(struct backend_conf, b)
+
+static int	 set_sockets(struct ep2_conf *, const char *, const char **);
+static int	 set_ip_type(struct ep2_conf *, const char *, const char **);
+static int	 valid_unit_name(const char *);
+static int	 valid_haproxy_time(const char *);
+static int	 valid_secret(const char *);
+static int	 valid_url(const char *);
+
+static const struct cf_name start_by_names[] = {
+	{ "binary", START_BINARY }, { "systemd", START_SYSTEMD }, { NULL, 0 }
+};
+static const struct cf_name update_type_names[] = {
+	{ "update_by_config", UPDATE_CONFIG },
+	{ "update_by_runtime", UPDATE_RUNTIME }, { NULL, 0 }
+};
+static const struct cf_name orchestrator_names[] = {
+	{ "aws", ORCH_AWS }, { "consul", ORCH_CONSUL }, { "file", ORCH_FILE },
+	{ NULL, 0 }
+};
+static const struct cf_name maxconn_names[] = {
+	{ "", -1 }, { NULL, 0 }		/* unset */
+};
+static const struct cf_name slot_growth_names[] = {
+	{ "double", 0 }, { NULL, 0 }
+};
+static const struct cf_name scheme_names[] = {
+	{ "http", 0 }, { "https", 1 }, { NULL, 0 }
+};
+static const struct cf_name on_warning_names[] = {
+	{ "passing", WARN_PASSING }, { "drain", WARN_DRAIN },
+	{ "remove", WARN_REMOVE }, { NULL, 0 }
+};
+
+/*
+ * The keys, by section, in the order ep2.conf.5 gives them.  CF_DEFAULT
+ * is EP2's rule (merge_with_default_config): "key =" means the key's
+ * default, and in [backend NAME] what the backend inherits.
+ */
+static const struct cf_key cf_keys[] = {
+	{ SEC_HAPROXY, "haproxy_config_file", T_PATH, CF_DEFAULT,
+	    F(haproxy_config_file), .sdef = "/etc/haproxy/haproxy.cfg" },
+	{ SEC_HAPROXY, "template_file", T_PATH, CF_DEFAULT, F(template_file),
+	    .sdef = "/etc/ep2/ep2.template" },
+	{ SEC_HAPROXY, "backend_port", T_PORT, CF_DEFAULT,
+	    FB(backend_port, backend_port), .idef = 6003, .why = WHY_PORT },
+	{ SEC_HAPROXY, "haproxy_binary", T_PATH, CF_DEFAULT,
+	    F(haproxy_binary), .sdef = "/usr/sbin/haproxy" },
+	{ SEC_HAPROXY, "start_by", T_ENUM, CF_DEFAULT, F(start_by),
+	    .idef = START_BINARY, .names = start_by_names,
+	    .why = "must be binary or systemd" },
+	/* empty is EP2's default socket (config_defaults): "none" is none */
+	{ SEC_HAPROXY, "haproxy_socket_file", T_CUSTOM, CF_DEFAULT,
+	    F(sockets), .parse = set_sockets },
+	{ SEC_HAPROXY, "pid_file", T_PATH, CF_DEFAULT, F(pid_file),
+	    .sdef = "/run/haproxy.pid" },
+	{ SEC_HAPROXY, "backend_name", T_STR, CF_DEFAULT | CF_LABEL,
+	    FB(backend_name, backend_name), .sdef = "haproxynode",
+	    .charset = ALNUM "_.:-",
+	    .why = "not a backend name (letters, digits, '_', '.', ':', "
+	    "'-')" },
+	/* HAProxy: a server's maxconn 0 is no limit, EP2 wrote it */
+	{ SEC_HAPROXY, "backend_maxconn", T_INT, 0,
+	    FB(backend_maxconn, backend_maxconn), .idef = -1, .min = 0,
+	    .max = INT32_MAX, .names = maxconn_names,
+	    .why = "not an integer from 0 to 2147483647" },
+	{ SEC_HAPROXY, "check_interval", T_STR, CF_EMPTY,
+	    FB(check_interval, check_interval), .valid = valid_haproxy_time,
+	    .why = "not an HAProxy time (a number above 0 and an optional "
+	    "unit us, ms, s, m, h or d)" },
+	{ SEC_HAPROXY, "update_type", T_ENUM, CF_DEFAULT,
+	    FB(update_type, update_type), .idef = UPDATE_RUNTIME,
+	    .names = update_type_names,
+	    .why = "must be update_by_config or update_by_runtime" },
+	/* 0 made sense to EP2 with update_by_config; see cf_check */
+	{ SEC_HAPROXY, "node_slots", T_INT, CF_DEFAULT,
+	    FB(node_slots, node_slots), .idef = 50, .min = 0,
+	    .max = EP2D_MAX_SERVERS, .why = "not an integer from 0 to 100000" },
+	{ SEC_HAPROXY, "service_name", T_STR, CF_DEFAULT, F(service_name),
+	    .sdef = "haproxy", .valid = valid_unit_name,
+	    .why = "not a systemd unit name" },
+	{ SEC_HAPROXY, "lock_dir", T_PATH, CF_DEFAULT, F(lock_dir),
+	    .sdef = "/run" },
+	{ SEC_HAPROXY, "orchestrator", T_ENUM, CF_DEFAULT,
+	    FB(orchestrator, orchestrator), .idef = ORCH_AWS,
+	    .names = orchestrator_names, .why = "must be aws, consul or file" },
+	{ SEC_HAPROXY, "sleep_before_next_run", T_INT, CF_DEFAULT,
+	    F(sleep_before_next_run), .idef = 5, .min = 1,
+	    .max = CONF_SLEEP_MAX,
+	    .why = "not a number of seconds from 1 to 86400" },
+	{ SEC_HAPROXY, "sleep_before_next_lock_attempt", T_INT, CF_DEFAULT,
+	    F(sleep_before_next_lock_attempt), .idef = 5, .min = 0,
+	    .max = CONF_SLEEP_MAX,
+	    .why = "not a number of seconds from 0 to 86400" },
+	/* empty is EP2's default file: "none" is none */
+	{ SEC_HAPROXY, "log_file", T_PATH, CF_DEFAULT | CF_NONE, F(log_file),
+	    .sdef = "/var/log/ep2/ep2.log" },
+	{ SEC_HAPROXY, "drain_timeout", T_TIME, CF_DEFAULT, F(drain_timeout),
+	    .idef = 30, .min = 0, .max = CONF_SLEEP_MAX,
+	    .why = "not a number of seconds from 0 to 86400" },
+	{ SEC_HAPROXY, "slot_growth", T_INT, CF_DEFAULT, F(slot_growth),
+	    .idef = 0, .min = 1, .max = EP2D_MAX_SERVERS,
+	    .names = slot_growth_names,
+	    .why = "must be double or an integer from 1 to 100000" },
+	{ SEC_HAPROXY, "metrics_file", T_PATH, CF_EMPTY, F(metrics_file) },
+	{ SEC_HAPROXY, "keep_on_empty", T_BOOL, CF_DEFAULT, F(keep_on_empty),
+	    .idef = 0, .why = WHY_BOOL },
+
+	{ SEC_FILE, "path", T_PATH, CF_FILE, FB(file.path, path) },
+
+	{ SEC_CONSUL, "service_name", T_STR, CF_EMPTY,
+	    FB(consul.service_name, service_name), .charset = ALNUM "_.-",
+	    .why = "not a service name (letters, digits, '_', '.', '-')" },
+	{ SEC_CONSUL, "consul_ip", T_STR, CF_DEFAULT, F(consul.consul_ip),
+	    .sdef = "127.0.0.1", .valid = addr_valid_host,
+	    .why = "not an IP address or host name" },
+	{ SEC_CONSUL, "consul_port", T_PORT, CF_DEFAULT,
+	    F(consul.consul_port), .idef = 8500, .why = WHY_PORT },
+	{ SEC_CONSUL, "only_passing", T_BOOL, CF_DEFAULT,
+	    FB(consul.only_passing, only_passing), .idef = 1,
+	    .why = WHY_BOOL },
+	{ SEC_CONSUL, "tags", T_LIST, 0, FB(consul.tags, tags),
+	    NB(consul.ntags, ntags), .max = EP2D_MAX_TAGS },
+	{ SEC_CONSUL, "token", T_STR, CF_EMPTY | CF_SECRET, F(consul.token),
+	    .valid = valid_secret,
+	    .why = "not a token (printable, no spaces)" },
+	{ SEC_CONSUL, "scheme", T_ENUM, CF_DEFAULT, F(consul.https),
+	    .idef = 0, .names = scheme_names, .why = "must be http or https" },
+	{ SEC_CONSUL, "ca_file", T_PATH, CF_EMPTY, F(consul.ca_file) },
+	{ SEC_CONSUL, "cert_file", T_PATH, CF_EMPTY, F(consul.cert_file) },
+	{ SEC_CONSUL, "key_file", T_PATH, CF_EMPTY, F(consul.key_file) },
+	{ SEC_CONSUL, "tls_server_name", T_STR, CF_EMPTY,
+	    F(consul.tls_server_name), .valid = addr_valid_host,
+	    .why = "not a host name" },
+	{ SEC_CONSUL, "datacenter", T_STR, CF_EMPTY, F(consul.datacenter),
+	    .charset = ALNUM "_.-",
+	    .why = "not a datacenter name (letters, digits, '_', '.', '-')" },
+	{ SEC_CONSUL, "stale", T_BOOL, CF_DEFAULT, F(consul.stale),
+	    .idef = 0, .why = WHY_BOOL },
+	{ SEC_CONSUL, "wait", T_TIME, CF_DEFAULT, F(consul.wait), .idef = 300,
+	    .min = 1, .max = CONF_WAIT_MAX,
+	    .why = "not a duration from 1s to 10m (like 300s, 5m or 300)" },
+	{ SEC_CONSUL, "max_response_size", T_SIZE, CF_DEFAULT,
+	    F(consul.max_body), .idef = CONF_BODY_DEFAULT,
+	    .why = "not a size from 1K to 1024M (bytes, or with a K or M "
+	    "suffix)" },
+	{ SEC_CONSUL, "weights", T_BOOL, CF_DEFAULT,
+	    FB(consul.weights, weights), .idef = 1, .why = WHY_BOOL },
+	{ SEC_CONSUL, "on_warning", T_ENUM, CF_DEFAULT,
+	    FB(consul.on_warning, on_warning), .idef = WARN_DEFAULT,
+	    .names = on_warning_names,
+	    .why = "must be passing, drain or remove" },
+
+	{ SEC_AWS, "aws_access_key_id", T_STR, CF_EMPTY | CF_SECRET,
+	    F(aws.access_key_id), .valid = valid_secret,
+	    .why = "not an access key id (printable, no spaces)" },
+	{ SEC_AWS, "aws_secret_access_key", T_STR, CF_EMPTY | CF_SECRET,
+	    F(aws.secret_access_key), .valid = valid_secret,
+	    .why = "not a secret key (printable, no spaces)" },
+	{ SEC_AWS, "asg_name", T_LIST, 0, FB(aws.asg_names, asg_names),
+	    NB(aws.nasg, nasg), .max = EP2D_MAX_ASG },
+	{ SEC_AWS, "region_name", T_STR, CF_EMPTY, FB(aws.region, region),
+	    .charset = "abcdefghijklmnopqrstuvwxyz0123456789-",
+	    .why = "not a region name (like eu-west-1)" },
+	/* EP2: unset or empty means public, warned at start */
+	{ SEC_AWS, "ip_type", T_CUSTOM, 0, F(aws.ip_type), .idef = IP_PUBLIC,
+	    .parse = set_ip_type },
+	{ SEC_AWS, "autoscaling_endpoint", T_STR, CF_EMPTY,
+	    F(aws.autoscaling_endpoint), .valid = valid_url,
+	    .why = "not an http:// or https:// URL" },
+	{ SEC_AWS, "ec2_endpoint", T_STR, CF_EMPTY, F(aws.ec2_endpoint),
+	    .valid = valid_url, .why = "not an http:// or https:// URL" },
+};
+
+#define NKEYS	(sizeof(cf_keys) / sizeof(cf_keys[0]))
 
 /* What one parse keeps besides the configuration itself. */
 struct parse {
 	const char	*name;		/* the file, as errors name it */
 	int		 lineno;
 	int		 errors;
-	int		 seen[K_MAX];	/* line of each key, 0: not given */
+	int		 seen[NKEYS];	/* line of each key, 0: not given */
 	int		 secseen[SEC_MAX];
 	enum section	 sec;
 	int		 cur;		/* SEC_BACKEND: backends[cur] */
-	int		 bseen[EP2D_MAX_BACKENDS - 1][K_MAX];
+	int		 bseen[EP2D_MAX_BACKENDS - 1][NKEYS];
 	int		 bline[EP2D_MAX_BACKENDS - 1];	/* its header */
 	/* "key =" in [backend NAME]: inherited, as if not given */
-	int		 bempty[EP2D_MAX_BACKENDS - 1][K_MAX];
-	struct ep2_conf	*scratch;	/* a backend's value, checked */
+	char		 bempty[EP2D_MAX_BACKENDS - 1][NKEYS];
 	int		 key_open;	/* a key line was last: indent counts */
 	size_t		 key_indent;
 };
 
+/*
+ * The file being read.  One, kept: under a sanitizer every fresh large
+ * allocation costs page faults, and the parser runs once per input
+ * when fuzzed.  Zeroed after each parse (it may hold secrets).
+ */
+static struct ep2_conf	 cf_tmp;
+
+static int	 cf_parse(FILE *, const char *, struct ep2_conf *);
+static int	 cf_find(enum section, const char *);
+static int	 cf_seen(const struct parse *, int, enum section,
+		    const char *);
+static void	*cf_field(const struct cf_key *, struct ep2_conf *,
+		    struct backend_conf *);
+static int	*cf_count(const struct cf_key *, struct ep2_conf *,
+		    struct backend_conf *);
+static void	 cf_copy(const struct cf_key *, void *, int *, const void *,
+		    const int *);
 static int	 cf_line(struct parse *, struct ep2_conf *, char *, size_t);
 static int	 cf_section(struct parse *, struct ep2_conf *, char *);
-static int	 cf_value(const char *, char *, size_t, const char **);
-static int	 cf_set(struct ep2_conf *, enum key, const char *,
-		    const char **);
-static int	 cf_empty(struct parse *, struct ep2_conf *, enum key);
+static int	 cf_value(char *, const char **);
+static int	 cf_set(const struct cf_key *, struct ep2_conf *,
+		    struct backend_conf *, const char *, const char **);
 static void	 cf_check(struct parse *, struct ep2_conf *);
 static void	 cf_check_backends(struct parse *, struct ep2_conf *);
 static int	 cf_backend_header(struct parse *, struct ep2_conf *,
 		    const char *);
-static void	 cf_backend_store(struct backend_conf *, enum key,
-		    const struct ep2_conf *);
-static void	 cf_backend_inherit(struct backend_conf *, const int *,
-		    const struct ep2_conf *);
+static void	 cf_backend_inherit(struct parse *, int, struct ep2_conf *);
 static void	 cf_error(struct parse *, int, const char *, const char *,
 		    ...) __attribute__((__format__ (printf, 4, 5)));
 static void	 cf_show(char *, size_t, const char *);
 static char	*cf_strip(char *);
+static void	 store_int(void *, size_t, long long);
+static int	 parse_name(const struct cf_name *, const char *, int *);
 static int	 parse_bool(const char *, int *);
 static int	 parse_uint(const char *, long long, long long, long long *);
 static int	 parse_duration(const char *, long long, long long,
@@ -227,91 +359,68 @@ static int	 parse_duration(const char *, long long, long long,
 static int	 parse_size(const char *, size_t *);
 static int	 set_str(char *, size_t, const char *, const char **);
 static int	 set_path(char *, size_t, const char *, int, const char **);
-static int	 set_sockets(struct ep2_conf *, const char *, const char **);
 static const char *list_next(const char *, char *, size_t, const char **);
 static int	 set_list(char (*)[EP2D_NAME_MAX], int, int *, const char *,
 		    const char **);
 static int	 valid_chars(const char *, const char *);
-static int	 valid_haproxy_name(const char *);
-static int	 valid_unit_name(const char *);
-static int	 valid_haproxy_time(const char *);
 static int	 valid_list_item(const char *);
-static int	 valid_secret(const char *);
-static int	 valid_url(const char *);
 static int	 has_cntrl(const char *);
 
-#define ALNUM	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-
+/*
+ * Every key's default (EP2's, src/driver/defaultparams.py, and ep2d's
+ * own), and the one a list of paths has.
+ */
 void
 config_defaults(struct ep2_conf *c)
 {
-	memset(c, 0, sizeof(*c));
+	const struct cf_key	*kw;
 
-	/* EP2's defaults (src/driver/defaultparams.py) */
-	strlcpy(c->haproxy_config_file, "/etc/haproxy/haproxy.cfg",
-	    sizeof(c->haproxy_config_file));
-	strlcpy(c->template_file, "/etc/ep2/ep2.template",
-	    sizeof(c->template_file));
-	c->backend_port = 6003;
-	strlcpy(c->haproxy_binary, "/usr/sbin/haproxy",
-	    sizeof(c->haproxy_binary));
-	c->start_by = START_BINARY;
+	memset(c, 0, sizeof(*c));
+	for (kw = cf_keys; kw < cf_keys + NKEYS; kw++) {
+		if (kw->sdef != NULL)
+			strlcpy(cf_field(kw, c, NULL), kw->sdef, kw->size);
+		else if (kw->idef != 0)
+			store_int(cf_field(kw, c, NULL), kw->size, kw->idef);
+	}
 	strlcpy(c->sockets[0], "/var/run/haproxy/haproxy.sock",
 	    sizeof(c->sockets[0]));
 	c->nsockets = 1;
-	strlcpy(c->pid_file, "/run/haproxy.pid", sizeof(c->pid_file));
-	strlcpy(c->backend_name, "haproxynode", sizeof(c->backend_name));
-	c->backend_maxconn = -1;
-	c->check_interval[0] = '\0';
-	c->update_type = UPDATE_RUNTIME;
-	c->node_slots = 50;
-	strlcpy(c->service_name, "haproxy", sizeof(c->service_name));
-	strlcpy(c->lock_dir, "/run", sizeof(c->lock_dir));
-	c->orchestrator = ORCH_AWS;
-	c->sleep_before_next_run = 5;
-	c->sleep_before_next_lock_attempt = 5;
-	strlcpy(c->log_file, "/var/log/ep2/ep2.log", sizeof(c->log_file));
+}
 
-	/* ep2d's own */
-	c->drain_timeout = 30;
-	c->slot_growth = 0;
-
-	strlcpy(c->consul.consul_ip, "127.0.0.1", sizeof(c->consul.consul_ip));
-	c->consul.consul_port = 8500;
-	c->consul.only_passing = 1;
-	c->consul.wait = 300;
-	c->consul.max_body = CONF_BODY_DEFAULT;
-	c->consul.weights = 1;
-	c->consul.on_warning = WARN_DEFAULT;
-
-	c->aws.ip_type = IP_PUBLIC;	/* EP2: unset means public */
-	c->aws.ip_type_set = 0;
+static const char *
+name_of(const struct cf_name *names, int value)
+{
+	for (; names->name != NULL; names++)
+		if (names->value == value)
+			return (names->name);
+	return ("unknown");
 }
 
 const char *
 config_orchestrator_name(enum orchestrator o)
 {
-	switch (o) {
-	case ORCH_AWS:
-		return ("aws");
-	case ORCH_CONSUL:
-		return ("consul");
-	case ORCH_FILE:
-		return ("file");
-	}
-	return ("unknown");
+	return (name_of(orchestrator_names, o));
 }
 
 const char *
 config_update_type_name(enum update_type u)
 {
-	switch (u) {
-	case UPDATE_CONFIG:
-		return ("update_by_config");
-	case UPDATE_RUNTIME:
-		return ("update_by_runtime");
-	}
-	return ("unknown");
+	return (name_of(update_type_names, u));
+}
+
+/*
+ * Key i of the table, NULL past the last: its section and whether a
+ * [backend NAME] may set it.  The unit test holds them against
+ * ep2.conf.5.
+ */
+const char *
+config_key(size_t i, const char **section, int *per_backend)
+{
+	if (i >= NKEYS)
+		return (NULL);
+	*section = section_names[cf_keys[i].sec];
+	*per_backend = cf_keys[i].boff >= 0;
+	return (cf_keys[i].name);
 }
 
 /*
@@ -321,7 +430,6 @@ config_update_type_name(enum update_type u)
 int
 config_parse(const char *path, struct ep2_conf *conf)
 {
-	struct ep2_conf	*tmp;
 	char		 abs[PATH_MAX];
 	FILE		*fp;
 	int		 r;
@@ -330,28 +438,36 @@ config_parse(const char *path, struct ep2_conf *conf)
 		log_warn("%s", path);
 		return (-1);
 	}
-	if ((tmp = malloc(sizeof(*tmp))) == NULL)
-		fatal("%s: malloc", __func__);
-	r = config_parse_fp(fp, path, tmp);
+	r = cf_parse(fp, path, &cf_tmp);
 	fclose(fp);
 	if (r == 0 && realpath(path, abs) != NULL &&
-	    strlcpy(tmp->conf_path, abs, sizeof(tmp->conf_path)) >=
-	    sizeof(tmp->conf_path)) {
+	    strlcpy(cf_tmp.conf_path, abs, sizeof(cf_tmp.conf_path)) >=
+	    sizeof(cf_tmp.conf_path)) {
 		log_warnx("%s: path too long", path);
 		r = -1;
 	}
 	if (r == 0)
-		memcpy(conf, tmp, sizeof(*conf));
-	explicit_bzero(tmp, sizeof(*tmp));	/* it may hold secrets */
-	free(tmp);
+		memcpy(conf, &cf_tmp, sizeof(*conf));
+	explicit_bzero(&cf_tmp, sizeof(cf_tmp));	/* secrets */
 	return (r);
 }
 
 int
 config_parse_fp(FILE *fp, const char *name, struct ep2_conf *conf)
 {
+	int	 r;
+
+	if ((r = cf_parse(fp, name, &cf_tmp)) == 0)
+		memcpy(conf, &cf_tmp, sizeof(*conf));
+	explicit_bzero(&cf_tmp, sizeof(cf_tmp));
+	return (r);
+}
+
+/* The whole file into c, which is left half done on an error. */
+static int
+cf_parse(FILE *fp, const char *name, struct ep2_conf *c)
+{
 	struct parse	 p;
-	struct ep2_conf	*tmp;
 	struct stat	 st;
 	char		*line = NULL;
 	size_t		 linesize = 0;
@@ -361,13 +477,9 @@ config_parse_fp(FILE *fp, const char *name, struct ep2_conf *conf)
 	memset(&p, 0, sizeof(p));
 	p.name = name;
 	p.sec = SEC_NONE;
-	if ((tmp = malloc(sizeof(*tmp))) == NULL ||
-	    (p.scratch = malloc(sizeof(*p.scratch))) == NULL)
-		fatal("%s: malloc", __func__);
-	config_defaults(p.scratch);
-	config_defaults(tmp);
-	if (strlcpy(tmp->conf_path, name, sizeof(tmp->conf_path)) >=
-	    sizeof(tmp->conf_path)) {
+	config_defaults(c);
+	if (strlcpy(c->conf_path, name, sizeof(c->conf_path)) >=
+	    sizeof(c->conf_path)) {
 		log_warnx("%s: path too long", name);
 		goto done;
 	}
@@ -376,7 +488,7 @@ config_parse_fp(FILE *fp, const char *name, struct ep2_conf *conf)
 		p.lineno++;
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
-		if (cf_line(&p, tmp, line, (size_t)len) == -1)
+		if (cf_line(&p, c, line, (size_t)len) == -1)
 			break;
 	}
 	if (ferror(fp)) {
@@ -384,28 +496,23 @@ config_parse_fp(FILE *fp, const char *name, struct ep2_conf *conf)
 		goto done;
 	}
 	if (p.errors == 0)
-		cf_check(&p, tmp);
+		cf_check(&p, c);
 	if (p.errors == 0)
-		cf_check_backends(&p, tmp);
+		cf_check_backends(&p, c);
 	if (p.errors > 0)
 		goto done;
 
 	/* The secrets are ours to keep, not everyone's to read. */
-	if ((tmp->aws.secret_access_key[0] != '\0' ||
-	    tmp->consul.token[0] != '\0') && fileno(fp) != -1 &&
+	if ((c->aws.secret_access_key[0] != '\0' ||
+	    c->consul.token[0] != '\0') && fileno(fp) != -1 &&
 	    fstat(fileno(fp), &st) == 0 && (st.st_mode & S_IROTH))
 		log_warnx("%s: holds secrets and is readable by everyone",
 		    name);
-
-	memcpy(conf, tmp, sizeof(*conf));
 	r = 0;
 done:
 	if (line != NULL)
 		explicit_bzero(line, linesize);
 	free(line);
-	explicit_bzero(tmp, sizeof(*tmp));
-	free(tmp);
-	free(p.scratch);	/* never holds a secret: no such key */
 	return (r);
 }
 
@@ -423,7 +530,9 @@ void
 config_backend(const struct ep2_conf *c, uint32_t idx, struct ep2_conf *v)
 {
 	const struct backend_conf	*b;
-	int				 i;
+	const struct cf_key		*kw;
+	const void			*src;
+	const int			*sn;
 
 	if (v != c)
 		memcpy(v, c, sizeof(*v));
@@ -433,27 +542,90 @@ config_backend(const struct ep2_conf *c, uint32_t idx, struct ep2_conf *v)
 		return;
 	b = &c->backends[idx - 1];
 	strlcpy(v->backend_label, b->label, sizeof(v->backend_label));
-	strlcpy(v->backend_name, b->backend_name, sizeof(v->backend_name));
-	v->orchestrator = b->orchestrator;
-	v->backend_port = b->backend_port;
-	v->node_slots = b->node_slots;
-	v->update_type = b->update_type;
-	strlcpy(v->check_interval, b->check_interval,
-	    sizeof(v->check_interval));
-	v->backend_maxconn = b->backend_maxconn;
-	strlcpy(v->consul.service_name, b->service_name,
-	    sizeof(v->consul.service_name));
-	for (i = 0; i < b->ntags; i++)
-		strlcpy(v->consul.tags[i], b->tags[i], EP2D_NAME_MAX);
-	v->consul.ntags = b->ntags;
-	v->consul.only_passing = b->only_passing;
-	v->consul.weights = b->weights;
-	v->consul.on_warning = b->on_warning;
-	for (i = 0; i < b->nasg; i++)
-		strlcpy(v->aws.asg_names[i], b->asg_names[i], EP2D_NAME_MAX);
-	v->aws.nasg = b->nasg;
-	strlcpy(v->aws.region, b->region, sizeof(v->aws.region));
-	strlcpy(v->file.path, b->path, sizeof(v->file.path));
+	for (kw = cf_keys; kw < cf_keys + NKEYS; kw++) {
+		if (kw->boff < 0)
+			continue;
+		src = (const char *)b + kw->boff;
+		sn = kw->type != T_LIST ? NULL :
+		    (const int *)(const void *)((const char *)b + kw->bnoff);
+		cf_copy(kw, cf_field(kw, v, NULL), cf_count(kw, v, NULL), src,
+		    sn);
+	}
+}
+
+/* The row of a key of sec (SEC_BACKEND: one a backend sets), or -1. */
+static int
+cf_find(enum section sec, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++)
+		if ((sec == SEC_BACKEND ? cf_keys[i].boff >= 0 :
+		    cf_keys[i].sec == sec) &&
+		    strcmp(cf_keys[i].name, name) == 0)
+			return ((int)i);
+	return (-1);
+}
+
+/* The line a key was given on, 0 if not: in [backend] k, or k -1. */
+static int
+cf_seen(const struct parse *p, int k, enum section sec, const char *name)
+{
+	int	 i;
+
+	if ((i = cf_find(sec, name)) == -1)
+		fatalx("%s: no key %s", __func__, name);
+	return (k == -1 ? p->seen[i] : p->bseen[k][i]);
+}
+
+/* Where key kw lives: in c, or in b when b is not NULL. */
+static void *
+cf_field(const struct cf_key *kw, struct ep2_conf *c, struct backend_conf *b)
+{
+	if (b != NULL)
+		return ((char *)b + kw->boff);
+	return ((char *)c + kw->off);
+}
+
+/* T_LIST: where the count of entries lives. */
+static int *
+cf_count(const struct cf_key *kw, struct ep2_conf *c, struct backend_conf *b)
+{
+	if (kw->type != T_LIST)
+		return (NULL);
+	if (b != NULL)
+		return ((int *)(void *)((char *)b + kw->bnoff));
+	return ((int *)(void *)((char *)c + kw->noff));
+}
+
+/*
+ * One key's value from src to dst (between [haproxy] and a backend):
+ * strings and list entries up to their NUL, as strlcpy leaves them.
+ */
+static void
+cf_copy(const struct cf_key *kw, void *dst, int *dn, const void *src,
+    const int *sn)
+{
+	char		(*dl)[EP2D_NAME_MAX] = dst;
+	const char	(*sl)[EP2D_NAME_MAX] = src;
+	int		 i;
+
+	switch (kw->type) {
+	case T_PATH:
+	case T_STR:
+		strlcpy(dst, src, kw->size);
+		break;
+	case T_LIST:
+		for (i = 0; i < *sn; i++)
+			strlcpy(dl[i], sl[i], EP2D_NAME_MAX);
+		*dn = *sn;
+		break;
+	case T_CUSTOM:
+		fatalx("%s: %s", __func__, kw->name);
+	default:
+		memcpy(dst, src, kw->size);
+		break;
+	}
 }
 
 /*
@@ -464,7 +636,7 @@ static int
 cf_backend_header(struct parse *p, struct ep2_conf *c, const char *label)
 {
 	struct backend_conf	*b;
-	size_t			 i, n = strlen(label);
+	size_t			 n = strlen(label);
 	int			 k;
 
 	if (n == 0 || n >= EP2D_LABEL_MAX ||
@@ -492,75 +664,7 @@ cf_backend_header(struct parse *p, struct ep2_conf *c, const char *label)
 	b = &c->backends[p->cur];
 	memset(b, 0, sizeof(*b));
 	strlcpy(b->label, label, sizeof(b->label));
-	for (i = 0; i < K_MAX; i++)
-		p->bseen[p->cur][i] = 0;
 	return (0);
-}
-
-/* A backend key, checked by cf_set() into scratch, kept. */
-static void
-cf_backend_store(struct backend_conf *b, enum key k,
-    const struct ep2_conf *s)
-{
-	int	 i;
-
-	switch (k) {
-	case K_BACKEND_NAME:
-		strlcpy(b->backend_name, s->backend_name,
-		    sizeof(b->backend_name));
-		break;
-	case K_ORCHESTRATOR:
-		b->orchestrator = s->orchestrator;
-		break;
-	case K_BACKEND_PORT:
-		b->backend_port = s->backend_port;
-		break;
-	case K_NODE_SLOTS:
-		b->node_slots = s->node_slots;
-		break;
-	case K_UPDATE_TYPE:
-		b->update_type = s->update_type;
-		break;
-	case K_CHECK_INTERVAL:
-		strlcpy(b->check_interval, s->check_interval,
-		    sizeof(b->check_interval));
-		break;
-	case K_BACKEND_MAXCONN:
-		b->backend_maxconn = s->backend_maxconn;
-		break;
-	case K_CONSUL_SERVICE_NAME:
-		strlcpy(b->service_name, s->consul.service_name,
-		    sizeof(b->service_name));
-		break;
-	case K_TAGS:
-		for (i = 0; i < s->consul.ntags; i++)
-			strlcpy(b->tags[i], s->consul.tags[i], EP2D_NAME_MAX);
-		b->ntags = s->consul.ntags;
-		break;
-	case K_ONLY_PASSING:
-		b->only_passing = s->consul.only_passing;
-		break;
-	case K_WEIGHTS:
-		b->weights = s->consul.weights;
-		break;
-	case K_ON_WARNING:
-		b->on_warning = s->consul.on_warning;
-		break;
-	case K_ASG_NAME:
-		for (i = 0; i < s->aws.nasg; i++)
-			strlcpy(b->asg_names[i], s->aws.asg_names[i],
-			    EP2D_NAME_MAX);
-		b->nasg = s->aws.nasg;
-		break;
-	case K_REGION_NAME:
-		strlcpy(b->region, s->aws.region, sizeof(b->region));
-		break;
-	case K_FILE_PATH:
-		strlcpy(b->path, s->file.path, sizeof(b->path));
-		break;
-	default:
-		break;
-	}
 }
 
 /*
@@ -569,47 +673,22 @@ cf_backend_store(struct backend_conf *b, enum key k,
  * backend_name: two backends cannot share one, so it defaults to NAME.
  */
 static void
-cf_backend_inherit(struct backend_conf *b, const int *seen,
-    const struct ep2_conf *c)
+cf_backend_inherit(struct parse *p, int k, struct ep2_conf *c)
 {
-	struct ep2_conf	*tmp;
+	struct backend_conf	*b = &c->backends[k];
+	const struct cf_key	*kw;
+	size_t			 i;
 
-	if ((tmp = malloc(sizeof(*tmp))) == NULL)
-		fatal("%s: malloc", __func__);
-	config_backend(c, 0, tmp);
-	if (!seen[K_BACKEND_NAME])
-		strlcpy(tmp->backend_name, b->label, sizeof(tmp->backend_name));
-	if (!seen[K_BACKEND_NAME])
-		cf_backend_store(b, K_BACKEND_NAME, tmp);
-	if (!seen[K_ORCHESTRATOR])
-		cf_backend_store(b, K_ORCHESTRATOR, tmp);
-	if (!seen[K_BACKEND_PORT])
-		cf_backend_store(b, K_BACKEND_PORT, tmp);
-	if (!seen[K_NODE_SLOTS])
-		cf_backend_store(b, K_NODE_SLOTS, tmp);
-	if (!seen[K_UPDATE_TYPE])
-		cf_backend_store(b, K_UPDATE_TYPE, tmp);
-	if (!seen[K_CHECK_INTERVAL])
-		cf_backend_store(b, K_CHECK_INTERVAL, tmp);
-	if (!seen[K_BACKEND_MAXCONN])
-		cf_backend_store(b, K_BACKEND_MAXCONN, tmp);
-	if (!seen[K_CONSUL_SERVICE_NAME])
-		cf_backend_store(b, K_CONSUL_SERVICE_NAME, tmp);
-	if (!seen[K_TAGS])
-		cf_backend_store(b, K_TAGS, tmp);
-	if (!seen[K_ONLY_PASSING])
-		cf_backend_store(b, K_ONLY_PASSING, tmp);
-	if (!seen[K_WEIGHTS])
-		cf_backend_store(b, K_WEIGHTS, tmp);
-	if (!seen[K_ON_WARNING])
-		cf_backend_store(b, K_ON_WARNING, tmp);
-	if (!seen[K_ASG_NAME])
-		cf_backend_store(b, K_ASG_NAME, tmp);
-	if (!seen[K_REGION_NAME])
-		cf_backend_store(b, K_REGION_NAME, tmp);
-	if (!seen[K_FILE_PATH])
-		cf_backend_store(b, K_FILE_PATH, tmp);
-	free(tmp);
+	for (i = 0; i < NKEYS; i++) {
+		kw = &cf_keys[i];
+		if (kw->boff < 0 || (p->bseen[k][i] && !p->bempty[k][i]))
+			continue;
+		if (kw->flags & CF_LABEL)
+			strlcpy(cf_field(kw, c, b), b->label, kw->size);
+		else
+			cf_copy(kw, cf_field(kw, c, b), cf_count(kw, c, b),
+			    cf_field(kw, c, NULL), cf_count(kw, c, NULL));
+	}
 }
 
 /* Each backend complete, and every backend a name of its own. */
@@ -618,16 +697,14 @@ cf_check_backends(struct parse *p, struct ep2_conf *c)
 {
 	struct backend_conf	*b;
 	const char		*bn;
-	int			 given[K_MAX];
 	int			 k, j, line;
 
 	for (k = 0; k < c->nbackends; k++) {
 		b = &c->backends[k];
-		for (j = 0; j < K_MAX; j++)
-			given[j] = p->bempty[k][j] ? 0 : p->bseen[k][j];
-		cf_backend_inherit(b, given, c);
-		line = p->bseen[k][K_ORCHESTRATOR] ?
-		    p->bseen[k][K_ORCHESTRATOR] : p->bline[k];
+		cf_backend_inherit(p, k, c);
+		line = cf_seen(p, k, SEC_BACKEND, "orchestrator");
+		if (line == 0)
+			line = p->bline[k];
 		switch (b->orchestrator) {
 		case ORCH_AWS:
 			if (b->nasg == 0)
@@ -647,9 +724,9 @@ cf_check_backends(struct parse *p, struct ep2_conf *c)
 				    "orchestrator file needs path", b->label);
 			break;
 		}
+		line = cf_seen(p, k, SEC_BACKEND, "node_slots");
 		if (b->update_type == UPDATE_RUNTIME && b->node_slots == 0)
-			cf_error(p, p->bseen[k][K_NODE_SLOTS] ?
-			    p->bseen[k][K_NODE_SLOTS] : p->bline[k], NULL,
+			cf_error(p, line ? line : p->bline[k], NULL,
 			    "[backend %s]: update_by_runtime needs at least "
 			    "one slot", b->label);
 		if (b->update_type == UPDATE_RUNTIME && c->nsockets == 0)
@@ -657,9 +734,9 @@ cf_check_backends(struct parse *p, struct ep2_conf *c)
 			    "update_by_runtime needs haproxy_socket_file in "
 			    "[haproxy]", b->label);
 		bn = b->backend_name;
+		line = cf_seen(p, k, SEC_BACKEND, "backend_name");
 		if (strcmp(bn, c->backend_name) == 0)
-			cf_error(p, p->bseen[k][K_BACKEND_NAME] ?
-			    p->bseen[k][K_BACKEND_NAME] : p->bline[k], NULL,
+			cf_error(p, line ? line : p->bline[k], NULL,
 			    "[backend %s]: backend_name %s is [haproxy]'s",
 			    b->label, bn);
 		for (j = 0; j < k; j++)
@@ -681,13 +758,12 @@ cf_check_backends(struct parse *p, struct ep2_conf *c)
 static int
 cf_line(struct parse *p, struct ep2_conf *c, char *line, size_t len)
 {
-	const struct keyword	*kw = NULL;
-	char			 value[CONF_LINE_MAX];
+	const struct cf_key	*kw;
 	char			 shown[CONF_SHOW_MAX + 4];
 	char			*s, *key, *val, *d;
 	const char		*why;
 	size_t			 indent, i;
-	int			*seen;
+	int			*seen, k;
 	char			 delim;
 
 	if (strlen(line) != len) {
@@ -740,58 +816,56 @@ cf_line(struct parse *p, struct ep2_conf *c, char *line, size_t len)
 	if (p->sec == SEC_UNKNOWN)
 		return (0);
 
-	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
-		if (keywords[i].sec == p->sec &&
-		    strcmp(keywords[i].name, key) == 0) {
-			kw = &keywords[i];
-			break;
-		}
-	}
-	if (kw == NULL && p->sec == SEC_BACKEND) {
-		for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
-			if (strcmp(keywords[i].name, key) == 0)
+	if ((k = cf_find(p->sec, key)) == -1 && p->sec == SEC_BACKEND) {
+		for (i = 0; i < NKEYS; i++)
+			if (strcmp(cf_keys[i].name, key) == 0)
 				break;
-		if (i < sizeof(keywords) / sizeof(keywords[0])) {
+		if (i < NKEYS) {
 			cf_error(p, 0, key, "not a key of [backend %s]: it "
 			    "is shared by every backend; set it in [%s]",
 			    c->backends[p->cur].label,
-			    section_names[keywords[i].sec]);
+			    section_names[cf_keys[i].sec]);
 			return (0);
 		}
 	}
-	if (kw == NULL) {
+	if (k == -1) {
 		cf_show(shown, sizeof(shown), key);
 		log_warnx("%s:%d: [%s] unknown key \"%s\" ignored", p->name,
 		    p->lineno, section_names[p->sec], shown);
 		return (0);
 	}
+	kw = &cf_keys[k];
 	seen = p->sec == SEC_BACKEND ? p->bseen[p->cur] : p->seen;
-	if (seen[kw->key] != 0) {
-		cf_error(p, 0, key, "given twice (first on line %d)",
-		    seen[kw->key]);
+	if (seen[k] != 0) {
+		cf_error(p, 0, key, "given twice (first on line %d)", seen[k]);
 		return (0);
 	}
-	seen[kw->key] = p->lineno;
+	seen[k] = p->lineno;
 
 	if (has_cntrl(val)) {
 		cf_error(p, 0, key, "control character in the value");
 		return (0);
 	}
-	if (*val == '\0' && cf_empty(p, c, kw->key) == 0)
+	/*
+	 * The default, as if the line were not there: in [backend NAME]
+	 * inherited; elsewhere the field still holds it, since each key
+	 * is given at most once.
+	 */
+	if (*val == '\0' && (kw->flags & CF_DEFAULT)) {
+		if (p->sec == SEC_BACKEND)
+			p->bempty[p->cur][k] = 1;
 		return (0);
-	if (cf_value(val, value, sizeof(value), &why) == -1 ||
-	    cf_set(p->sec == SEC_BACKEND ? p->scratch : c, kw->key, value,
-	    &why) == -1) {
-		if (kw->secret)
-			cf_error(p, 0, key, "%s", why);
-		else {
-			cf_show(shown, sizeof(shown), val);
-			cf_error(p, 0, key, "\"%s\": %s", shown, why);
-		}
 	}
-	else if (p->sec == SEC_BACKEND)
-		cf_backend_store(&c->backends[p->cur], kw->key, p->scratch);
-	explicit_bzero(value, sizeof(value));
+	/* an error quotes the value as written, before "%%" is undone */
+	if (!(kw->flags & CF_SECRET))
+		cf_show(shown, sizeof(shown), val);
+	if (cf_value(val, &why) == -1 || cf_set(kw, c, p->sec == SEC_BACKEND ?
+	    &c->backends[p->cur] : NULL, val, &why) == -1) {
+		if (kw->flags & CF_SECRET)
+			cf_error(p, 0, key, "%s", why);
+		else
+			cf_error(p, 0, key, "\"%s\": %s", shown, why);
+	}
 	return (0);
 }
 
@@ -863,12 +937,13 @@ cf_section(struct parse *p, struct ep2_conf *c, char *s)
 /*
  * configparser's default interpolation: "%%" is a '%', "%(name)s" a
  * reference to another key.  References are not supported (no EP2 key
- * needs one); a lone '%' is an error there as here.
+ * needs one); a lone '%' is an error there as here.  Undone in place:
+ * the value only gets shorter.
  */
 static int
-cf_value(const char *v, char *out, size_t outlen, const char **why)
+cf_value(char *v, const char **why)
 {
-	size_t	 o = 0;
+	char	*o = v;
 
 	for (; *v != '\0'; v++) {
 		if (*v == '%') {
@@ -883,490 +958,92 @@ cf_value(const char *v, char *out, size_t outlen, const char **why)
 				return (-1);
 			}
 		}
-		if (o + 1 >= outlen) {
-			*why = "value too long";
-			return (-1);
-		}
-		out[o++] = *v;
+		*o++ = *v;
 	}
-	out[o] = '\0';
+	*o = '\0';
 	return (0);
 }
 
 /*
- * EP2 takes "key =" for the key's default (merge_with_default_config),
- * and so does ep2d for every key that has one; in [backend NAME] the
- * default is what the backend inherits, as if the line were not there.
- * Returns -1 for a key without a default: cf_set() says what an empty
- * value is for it.
+ * Check one value of key kw and store it in c, or in b (a [backend
+ * NAME]'s) when b is not NULL; on error *why says what is wrong.
  */
 static int
-cf_empty(struct parse *p, struct ep2_conf *c, enum key k)
+cf_set(const struct cf_key *kw, struct ep2_conf *c, struct backend_conf *b,
+    const char *v, const char **why)
 {
-	struct ep2_conf	*d;
-	int		 r = 0;
-
-	if (p->sec == SEC_BACKEND) {
-		switch (k) {
-		case K_BACKEND_NAME:
-		case K_ORCHESTRATOR:
-		case K_BACKEND_PORT:
-		case K_NODE_SLOTS:
-		case K_UPDATE_TYPE:
-		case K_ONLY_PASSING:
-		case K_WEIGHTS:
-		case K_ON_WARNING:
-			p->bempty[p->cur][k] = 1;
-			return (0);
-		default:
-			return (-1);
-		}
-	}
-	if ((d = malloc(sizeof(*d))) == NULL)
-		fatal("%s: malloc", __func__);
-	config_defaults(d);
-#define DFL_STR(f)	strlcpy(c->f, d->f, sizeof(c->f))
-	switch (k) {
-	case K_HAPROXY_CONFIG_FILE:
-		DFL_STR(haproxy_config_file);
-		break;
-	case K_TEMPLATE_FILE:
-		DFL_STR(template_file);
-		break;
-	case K_BACKEND_PORT:
-		c->backend_port = d->backend_port;
-		break;
-	case K_HAPROXY_BINARY:
-		DFL_STR(haproxy_binary);
-		break;
-	case K_START_BY:
-		c->start_by = d->start_by;
-		break;
-	case K_HAPROXY_SOCKET_FILE:
-		memcpy(c->sockets, d->sockets, sizeof(c->sockets));
-		c->nsockets = d->nsockets;
-		break;
-	case K_PID_FILE:
-		DFL_STR(pid_file);
-		break;
-	case K_BACKEND_NAME:
-		DFL_STR(backend_name);
-		break;
-	case K_UPDATE_TYPE:
-		c->update_type = d->update_type;
-		break;
-	case K_NODE_SLOTS:
-		c->node_slots = d->node_slots;
-		break;
-	case K_SERVICE_NAME:
-		DFL_STR(service_name);
-		break;
-	case K_LOCK_DIR:
-		DFL_STR(lock_dir);
-		break;
-	case K_ORCHESTRATOR:
-		c->orchestrator = d->orchestrator;
-		break;
-	case K_SLEEP_BEFORE_NEXT_RUN:
-		c->sleep_before_next_run = d->sleep_before_next_run;
-		break;
-	case K_SLEEP_BEFORE_NEXT_LOCK_ATTEMPT:
-		c->sleep_before_next_lock_attempt =
-		    d->sleep_before_next_lock_attempt;
-		break;
-	case K_LOG_FILE:
-		DFL_STR(log_file);
-		break;
-	case K_DRAIN_TIMEOUT:
-		c->drain_timeout = d->drain_timeout;
-		break;
-	case K_SLOT_GROWTH:
-		c->slot_growth = d->slot_growth;
-		break;
-	case K_KEEP_ON_EMPTY:
-		c->keep_on_empty = d->keep_on_empty;
-		break;
-	case K_CONSUL_IP:
-		DFL_STR(consul.consul_ip);
-		break;
-	case K_CONSUL_PORT:
-		c->consul.consul_port = d->consul.consul_port;
-		break;
-	case K_ONLY_PASSING:
-		c->consul.only_passing = d->consul.only_passing;
-		break;
-	case K_SCHEME:
-		c->consul.https = d->consul.https;
-		break;
-	case K_STALE:
-		c->consul.stale = d->consul.stale;
-		break;
-	case K_WAIT:
-		c->consul.wait = d->consul.wait;
-		break;
-	case K_MAX_RESPONSE_SIZE:
-		c->consul.max_body = d->consul.max_body;
-		break;
-	case K_WEIGHTS:
-		c->consul.weights = d->consul.weights;
-		break;
-	case K_ON_WARNING:
-		c->consul.on_warning = d->consul.on_warning;
-		break;
-	default:
-		r = -1;
-		break;
-	}
-#undef DFL_STR
-	free(d);
-	return (r);
-}
-
-/* Check one value and store it; on error *why says what is wrong. */
-static int
-cf_set(struct ep2_conf *c, enum key k, const char *v, const char **why)
-{
+	void		*dst = cf_field(kw, c, b);
 	long long	 n;
 	size_t		 sz;
+	uint16_t	 port;
+	int		 i;
 
-	switch (k) {
-	case K_HAPROXY_CONFIG_FILE:
-		return (set_path(c->haproxy_config_file,
-		    sizeof(c->haproxy_config_file), v, 0, why));
-	case K_TEMPLATE_FILE:
-		return (set_path(c->template_file, sizeof(c->template_file),
-		    v, 0, why));
-	case K_BACKEND_PORT:
-		if (addr_parse_port(v, &c->backend_port) == -1) {
-			*why = "not a port from 1 to 65535";
-			return (-1);
-		}
-		return (0);
-	case K_HAPROXY_BINARY:
-		return (set_path(c->haproxy_binary, sizeof(c->haproxy_binary),
-		    v, 0, why));
-	case K_START_BY:
-		if (strcmp(v, "binary") == 0)
-			c->start_by = START_BINARY;
-		else if (strcmp(v, "systemd") == 0)
-			c->start_by = START_SYSTEMD;
-		else {
-			*why = "must be binary or systemd";
-			return (-1);
-		}
-		return (0);
-	case K_HAPROXY_SOCKET_FILE:
-		/* empty is EP2's default socket (cf_empty): "none" is none */
-		if (strcmp(v, "none") == 0) {
-			c->nsockets = 0;
+	switch (kw->type) {
+	case T_PATH:
+		if ((kw->flags & CF_NONE) && strcmp(v, "none") == 0) {
+			*(char *)dst = '\0';
 			return (0);
 		}
-		return (set_sockets(c, v, why));
-	case K_PID_FILE:
-		return (set_path(c->pid_file, sizeof(c->pid_file), v, 0, why));
-	case K_BACKEND_NAME:
-		if (!valid_haproxy_name(v)) {
-			*why = "not a backend name (letters, digits, "
-			    "'_', '.', ':', '-')";
-			return (-1);
-		}
-		return (set_str(c->backend_name, sizeof(c->backend_name), v,
-		    why));
-	case K_BACKEND_MAXCONN:
-		if (*v == '\0') {
-			c->backend_maxconn = -1;
-			return (0);
-		}
-		/* HAProxy: a server's maxconn 0 is no limit, EP2 wrote it */
-		if (parse_uint(v, 0, INT32_MAX, &n) == -1) {
-			*why = "not an integer from 0 to 2147483647";
-			return (-1);
-		}
-		c->backend_maxconn = (int)n;
-		return (0);
-	case K_CHECK_INTERVAL:
-		if (*v != '\0' && !valid_haproxy_time(v)) {
-			*why = "not an HAProxy time (a number above 0 and "
-			    "an optional unit us, ms, s, m, h or d)";
-			return (-1);
-		}
-		return (set_str(c->check_interval, sizeof(c->check_interval),
-		    v, why));
-	case K_UPDATE_TYPE:
-		if (strcmp(v, "update_by_config") == 0)
-			c->update_type = UPDATE_CONFIG;
-		else if (strcmp(v, "update_by_runtime") == 0)
-			c->update_type = UPDATE_RUNTIME;
-		else {
-			*why = "must be update_by_config or update_by_runtime";
-			return (-1);
-		}
-		return (0);
-	case K_NODE_SLOTS:
-		/* 0 made sense to EP2 with update_by_config; see cf_check */
-		if (parse_uint(v, 0, EP2D_MAX_SERVERS, &n) == -1) {
-			*why = "not an integer from 0 to 100000";
-			return (-1);
-		}
-		c->node_slots = (int)n;
-		return (0);
-	case K_SERVICE_NAME:
-		if (!valid_unit_name(v)) {
-			*why = "not a systemd unit name";
-			return (-1);
-		}
-		return (set_str(c->service_name, sizeof(c->service_name), v,
-		    why));
-	case K_LOCK_DIR:
-		return (set_path(c->lock_dir, sizeof(c->lock_dir), v, 0, why));
-	case K_ORCHESTRATOR:
-		if (strcmp(v, "aws") == 0)
-			c->orchestrator = ORCH_AWS;
-		else if (strcmp(v, "consul") == 0)
-			c->orchestrator = ORCH_CONSUL;
-		else if (strcmp(v, "file") == 0)
-			c->orchestrator = ORCH_FILE;
-		else {
-			*why = "must be aws, consul or file";
-			return (-1);
-		}
-		return (0);
-	case K_SLEEP_BEFORE_NEXT_RUN:
-		if (parse_uint(v, 1, CONF_SLEEP_MAX, &n) == -1) {
-			*why = "not a number of seconds from 1 to 86400";
-			return (-1);
-		}
-		c->sleep_before_next_run = (int)n;
-		return (0);
-	case K_SLEEP_BEFORE_NEXT_LOCK_ATTEMPT:
-		if (parse_uint(v, 0, CONF_SLEEP_MAX, &n) == -1) {
-			*why = "not a number of seconds from 0 to 86400";
-			return (-1);
-		}
-		c->sleep_before_next_lock_attempt = (int)n;
-		return (0);
-	case K_LOG_FILE:
-		/* empty is EP2's default file (cf_empty): "none" is none */
-		if (strcmp(v, "none") == 0) {
-			c->log_file[0] = '\0';
-			return (0);
-		}
-		return (set_path(c->log_file, sizeof(c->log_file), v, 0, why));
-	case K_DRAIN_TIMEOUT:
-		if (parse_duration(v, 0, CONF_SLEEP_MAX, &n) == -1) {
-			*why = "not a number of seconds from 0 to 86400";
-			return (-1);
-		}
-		c->drain_timeout = (int)n;
-		return (0);
-	case K_SLOT_GROWTH:
-		if (strcmp(v, "double") == 0) {
-			c->slot_growth = 0;
-			return (0);
-		}
-		if (parse_uint(v, 1, EP2D_MAX_SERVERS, &n) == -1) {
-			*why = "must be double or an integer from 1 to 100000";
-			return (-1);
-		}
-		c->slot_growth = (int)n;
-		return (0);
-	case K_METRICS_FILE:
-		return (set_path(c->metrics_file, sizeof(c->metrics_file), v,
-		    1, why));
-	case K_KEEP_ON_EMPTY:
-		if (parse_bool(v, &c->keep_on_empty) == -1) {
-			*why = "not a boolean (yes/no, true/false, on/off, "
-			    "1/0)";
-			return (-1);
-		}
-		return (0);
-
-	case K_AWS_ACCESS_KEY_ID:
-		if (*v != '\0' && !valid_secret(v)) {
-			*why = "not an access key id (printable, no spaces)";
-			return (-1);
-		}
-		return (set_str(c->aws.access_key_id,
-		    sizeof(c->aws.access_key_id), v, why));
-	case K_AWS_SECRET_ACCESS_KEY:
-		if (*v != '\0' && !valid_secret(v)) {
-			*why = "not a secret key (printable, no spaces)";
-			return (-1);
-		}
-		return (set_str(c->aws.secret_access_key,
-		    sizeof(c->aws.secret_access_key), v, why));
-	case K_ASG_NAME:
-		return (set_list(c->aws.asg_names, EP2D_MAX_ASG, &c->aws.nasg,
-		    v, why));
-	case K_REGION_NAME:
-		if (*v != '\0' && !valid_chars(v,
-		    "abcdefghijklmnopqrstuvwxyz0123456789-")) {
-			*why = "not a region name (like eu-west-1)";
-			return (-1);
-		}
-		return (set_str(c->aws.region, sizeof(c->aws.region), v, why));
-	case K_IP_TYPE:
-		if (*v == '\0') {	/* EP2: public, warned at start */
-			c->aws.ip_type = IP_PUBLIC;
-			c->aws.ip_type_set = 0;
-			return (0);
-		}
-		if (strcmp(v, "private") == 0)
-			c->aws.ip_type = IP_PRIVATE;
-		else if (strcmp(v, "public") == 0)
-			c->aws.ip_type = IP_PUBLIC;
-		else {
-			*why = "must be private or public";
-			return (-1);
-		}
-		c->aws.ip_type_set = 1;
-		return (0);
-	case K_AUTOSCALING_ENDPOINT:
-		if (*v != '\0' && !valid_url(v)) {
-			*why = "not an http:// or https:// URL";
-			return (-1);
-		}
-		return (set_str(c->aws.autoscaling_endpoint,
-		    sizeof(c->aws.autoscaling_endpoint), v, why));
-	case K_EC2_ENDPOINT:
-		if (*v != '\0' && !valid_url(v)) {
-			*why = "not an http:// or https:// URL";
-			return (-1);
-		}
-		return (set_str(c->aws.ec2_endpoint,
-		    sizeof(c->aws.ec2_endpoint), v, why));
-
-	case K_CONSUL_SERVICE_NAME:
-		if (*v != '\0' && !valid_chars(v, ALNUM "_.-")) {
-			*why = "not a service name (letters, digits, '_', "
-			    "'.', '-')";
-			return (-1);
-		}
-		return (set_str(c->consul.service_name,
-		    sizeof(c->consul.service_name), v, why));
-	case K_CONSUL_IP:
-		if (!addr_valid_host(v)) {
-			*why = "not an IP address or host name";
-			return (-1);
-		}
-		return (set_str(c->consul.consul_ip,
-		    sizeof(c->consul.consul_ip), v, why));
-	case K_CONSUL_PORT:
-		if (addr_parse_port(v, &c->consul.consul_port) == -1) {
-			*why = "not a port from 1 to 65535";
-			return (-1);
-		}
-		return (0);
-	case K_ONLY_PASSING:
-		if (parse_bool(v, &c->consul.only_passing) == -1) {
-			*why = "not a boolean (yes/no, true/false, on/off, "
-			    "1/0)";
-			return (-1);
-		}
-		return (0);
-	case K_TAGS:
-		return (set_list(c->consul.tags, EP2D_MAX_TAGS,
-		    &c->consul.ntags, v, why));
-	case K_TOKEN:
-		if (*v != '\0' && !valid_secret(v)) {
-			*why = "not a token (printable, no spaces)";
-			return (-1);
-		}
-		return (set_str(c->consul.token, sizeof(c->consul.token), v,
-		    why));
-	case K_SCHEME:
-		if (strcmp(v, "http") == 0)
-			c->consul.https = 0;
-		else if (strcmp(v, "https") == 0)
-			c->consul.https = 1;
-		else {
-			*why = "must be http or https";
-			return (-1);
-		}
-		return (0);
-	case K_CA_FILE:
-		return (set_path(c->consul.ca_file, sizeof(c->consul.ca_file),
-		    v, 1, why));
-	case K_CERT_FILE:
-		return (set_path(c->consul.cert_file,
-		    sizeof(c->consul.cert_file), v, 1, why));
-	case K_KEY_FILE:
-		return (set_path(c->consul.key_file,
-		    sizeof(c->consul.key_file), v, 1, why));
-	case K_TLS_SERVER_NAME:
-		if (*v != '\0' && !addr_valid_host(v)) {
-			*why = "not a host name";
-			return (-1);
-		}
-		return (set_str(c->consul.tls_server_name,
-		    sizeof(c->consul.tls_server_name), v, why));
-	case K_DATACENTER:
-		if (*v != '\0' && !valid_chars(v, ALNUM "_.-")) {
-			*why = "not a datacenter name (letters, digits, '_', "
-			    "'.', '-')";
-			return (-1);
-		}
-		return (set_str(c->consul.datacenter,
-		    sizeof(c->consul.datacenter), v, why));
-	case K_STALE:
-		if (parse_bool(v, &c->consul.stale) == -1) {
-			*why = "not a boolean (yes/no, true/false, on/off, "
-			    "1/0)";
-			return (-1);
-		}
-		return (0);
-	case K_WAIT:
-		if (parse_duration(v, 1, CONF_WAIT_MAX, &n) == -1) {
-			*why = "not a duration from 1s to 10m (like 300s, "
-			    "5m or 300)";
-			return (-1);
-		}
-		c->consul.wait = (int)n;
-		return (0);
-	case K_MAX_RESPONSE_SIZE:
-		if (parse_size(v, &sz) == -1) {
-			*why = "not a size from 1K to 1024M (bytes, or with "
-			    "a K or M suffix)";
-			return (-1);
-		}
-		c->consul.max_body = sz;
-		return (0);
-	case K_WEIGHTS:
-		if (parse_bool(v, &c->consul.weights) == -1) {
-			*why = "not a boolean (yes/no, true/false, on/off, "
-			    "1/0)";
-			return (-1);
-		}
-		return (0);
-	case K_ON_WARNING:
-		if (strcmp(v, "passing") == 0)
-			c->consul.on_warning = WARN_PASSING;
-		else if (strcmp(v, "drain") == 0)
-			c->consul.on_warning = WARN_DRAIN;
-		else if (strcmp(v, "remove") == 0)
-			c->consul.on_warning = WARN_REMOVE;
-		else {
-			*why = "must be passing, drain or remove";
-			return (-1);
-		}
-		return (0);
-
-	case K_FILE_PATH:
-		if (set_path(c->file.path, sizeof(c->file.path), v, 0,
+		if (set_path(dst, kw->size, v, kw->flags & CF_EMPTY,
 		    why) == -1)
 			return (-1);
 		/* filesrc.c watches the directory for this name */
 		sz = strlen(v);
-		if (v[sz - 1] == '/' || strcmp(strrchr(v, '/'), "/.") == 0 ||
-		    strcmp(strrchr(v, '/'), "/..") == 0) {
+		if ((kw->flags & CF_FILE) && (v[sz - 1] == '/' ||
+		    strcmp(strrchr(v, '/'), "/.") == 0 ||
+		    strcmp(strrchr(v, '/'), "/..") == 0)) {
 			*why = "must name a file, not a directory";
 			return (-1);
 		}
 		return (0);
-	case K_MAX:
-		break;
+	case T_STR:
+		if ((*v != '\0' || !(kw->flags & CF_EMPTY)) &&
+		    (kw->valid != NULL ? !kw->valid(v) :
+		    !valid_chars(v, kw->charset))) {
+			*why = kw->why;
+			return (-1);
+		}
+		return (set_str(dst, kw->size, v, why));
+	case T_INT:
+		if (kw->names != NULL && parse_name(kw->names, v, &i) == 0) {
+			store_int(dst, kw->size, i);
+			return (0);
+		}
+		if (parse_uint(v, kw->min, kw->max, &n) == -1)
+			break;
+		store_int(dst, kw->size, n);
+		return (0);
+	case T_ENUM:
+		if (parse_name(kw->names, v, &i) == -1)
+			break;
+		store_int(dst, kw->size, i);
+		return (0);
+	case T_BOOL:
+		if (parse_bool(v, &i) == -1)
+			break;
+		store_int(dst, kw->size, i);
+		return (0);
+	case T_PORT:
+		if (addr_parse_port(v, &port) == -1)
+			break;
+		store_int(dst, kw->size, port);
+		return (0);
+	case T_TIME:
+		if (parse_duration(v, kw->min, kw->max, &n) == -1)
+			break;
+		store_int(dst, kw->size, n);
+		return (0);
+	case T_SIZE:
+		if (parse_size(v, &sz) == -1)
+			break;
+		store_int(dst, kw->size, (long long)sz);
+		return (0);
+	case T_LIST:
+		return (set_list(dst, kw->max, cf_count(kw, c, b), v, why));
+	case T_CUSTOM:
+		return (kw->parse(c, v, why));
 	}
-	*why = "internal error: unhandled key";
+	*why = kw->why;
 	return (-1);
 }
 
@@ -1377,8 +1054,10 @@ cf_check(struct parse *p, struct ep2_conf *c)
 	int		 line;
 	const char	*dflt;
 
-	line = p->seen[K_ORCHESTRATOR] ? p->seen[K_ORCHESTRATOR] : -1;
-	dflt = p->seen[K_ORCHESTRATOR] ? "" : " (the default)";
+	line = cf_seen(p, -1, SEC_HAPROXY, "orchestrator");
+	dflt = line ? "" : " (the default)";
+	if (line == 0)
+		line = -1;
 	switch (c->orchestrator) {
 	case ORCH_AWS:
 		if (c->aws.nasg == 0)
@@ -1398,31 +1077,35 @@ cf_check(struct parse *p, struct ep2_conf *c)
 	}
 
 	if (c->update_type == UPDATE_RUNTIME && c->node_slots == 0)
-		cf_error(p, p->seen[K_NODE_SLOTS], "node_slots",
-		    "update_by_runtime needs at least one slot");
+		cf_error(p, cf_seen(p, -1, SEC_HAPROXY, "node_slots"),
+		    "node_slots", "update_by_runtime needs at least one slot");
 	if (c->update_type == UPDATE_RUNTIME && c->nsockets == 0) {
-		line = p->seen[K_HAPROXY_SOCKET_FILE];
+		line = cf_seen(p, -1, SEC_HAPROXY, "haproxy_socket_file");
 		cf_error(p, line ? line : -1, "haproxy_socket_file",
 		    "update_by_runtime needs at least one socket");
 	}
-	if (strcmp(c->haproxy_config_file, c->template_file) == 0)
-		cf_error(p, p->seen[K_HAPROXY_CONFIG_FILE] ?
-		    p->seen[K_HAPROXY_CONFIG_FILE] : -1, "haproxy_config_file",
+	if (strcmp(c->haproxy_config_file, c->template_file) == 0) {
+		line = cf_seen(p, -1, SEC_HAPROXY, "haproxy_config_file");
+		cf_error(p, line ? line : -1, "haproxy_config_file",
 		    "the same file as template_file: the template would be "
 		    "overwritten");
+	}
 
 	if ((c->aws.access_key_id[0] == '\0') !=
 	    (c->aws.secret_access_key[0] == '\0')) {
 		if (c->aws.access_key_id[0] != '\0')
-			cf_error(p, p->seen[K_AWS_ACCESS_KEY_ID],
-			    "aws_access_key_id", "needs aws_secret_access_key");
+			cf_error(p, cf_seen(p, -1, SEC_AWS,
+			    "aws_access_key_id"), "aws_access_key_id",
+			    "needs aws_secret_access_key");
 		else
-			cf_error(p, p->seen[K_AWS_SECRET_ACCESS_KEY],
-			    "aws_secret_access_key", "needs aws_access_key_id");
+			cf_error(p, cf_seen(p, -1, SEC_AWS,
+			    "aws_secret_access_key"), "aws_secret_access_key",
+			    "needs aws_access_key_id");
 	}
 
 	if (c->consul.key_file[0] != '\0' && c->consul.cert_file[0] == '\0')
-		cf_error(p, p->seen[K_KEY_FILE], "key_file", "needs cert_file");
+		cf_error(p, cf_seen(p, -1, SEC_CONSUL, "key_file"), "key_file",
+		    "needs cert_file");
 	if (!c->consul.https && (c->consul.ca_file[0] != '\0' ||
 	    c->consul.cert_file[0] != '\0' ||
 	    c->consul.tls_server_name[0] != '\0'))
@@ -1480,6 +1163,45 @@ cf_strip(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return (s);
+}
+
+/* An int, enum or size_t field, whatever its size. */
+static void
+store_int(void *dst, size_t size, long long v)
+{
+	uint16_t	 u16;
+	int		 i;
+	int64_t		 i64;
+
+	switch (size) {
+	case sizeof(u16):
+		u16 = (uint16_t)v;
+		memcpy(dst, &u16, size);
+		break;
+	case sizeof(i):
+		i = (int)v;
+		memcpy(dst, &i, size);
+		break;
+	case sizeof(i64):
+		i64 = v;
+		memcpy(dst, &i64, size);
+		break;
+	default:
+		fatalx("%s: a field of %zu bytes", __func__, size);
+	}
+}
+
+/* One of the words of names, exactly. */
+static int
+parse_name(const struct cf_name *names, const char *s, int *v)
+{
+	for (; names->name != NULL; names++) {
+		if (strcmp(names->name, s) == 0) {
+			*v = names->value;
+			return (0);
+		}
+	}
+	return (-1);
 }
 
 /* configparser's getboolean(): these words, in any case. */
@@ -1670,7 +1392,7 @@ list_next(const char *s, char *buf, size_t len, const char **why)
 	return (end);
 }
 
-/* EP2's list of HAProxy stats sockets, comma-separated. */
+/* EP2's list of HAProxy stats sockets, comma-separated; or "none". */
 static int
 set_sockets(struct ep2_conf *c, const char *v, const char **why)
 {
@@ -1678,6 +1400,8 @@ set_sockets(struct ep2_conf *c, const char *v, const char **why)
 	const char	*s;
 
 	c->nsockets = 0;
+	if (strcmp(v, "none") == 0)
+		return (0);
 	if (*v == '\0')
 		return (0);
 	for (s = v;; s++) {
@@ -1694,6 +1418,27 @@ set_sockets(struct ep2_conf *c, const char *v, const char **why)
 		if (*s == '\0')
 			break;
 	}
+	return (0);
+}
+
+/* [AWS] ip_type: EP2 took the public address when it was not set. */
+static int
+set_ip_type(struct ep2_conf *c, const char *v, const char **why)
+{
+	if (*v == '\0') {	/* EP2: public, warned at start */
+		c->aws.ip_type = IP_PUBLIC;
+		c->aws.ip_type_set = 0;
+		return (0);
+	}
+	if (strcmp(v, "private") == 0)
+		c->aws.ip_type = IP_PRIVATE;
+	else if (strcmp(v, "public") == 0)
+		c->aws.ip_type = IP_PUBLIC;
+	else {
+		*why = "must be private or public";
+		return (-1);
+	}
+	c->aws.ip_type_set = 1;
 	return (0);
 }
 
@@ -1734,13 +1479,6 @@ static int
 valid_chars(const char *s, const char *allowed)
 {
 	return (*s != '\0' && strspn(s, allowed) == strlen(s));
-}
-
-/* What HAProxy takes as a proxy or server name. */
-static int
-valid_haproxy_name(const char *s)
-{
-	return (valid_chars(s, ALNUM "_.:-"));
 }
 
 /*

@@ -220,6 +220,7 @@ int	 config_parse(const char *, struct ep2_conf *);
 int	 config_parse_fp(FILE *, const char *, struct ep2_conf *);
 const char *config_orchestrator_name(enum orchestrator);
 const char *config_update_type_name(enum update_type);
+const char *config_key(size_t, const char **, int *);	/* the key table */
 int	 config_nbackends(const struct ep2_conf *);	/* 1 + extra */
 void	 config_backend(const struct ep2_conf *, uint32_t,
 	    struct ep2_conf *);

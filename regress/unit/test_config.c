@@ -953,6 +953,118 @@ test_backends(void)
 	    "runtime backend without slots: refused");
 }
 
+/*
+ * The keys ep2.conf.5 names are the keys of config.c's table: each
+ * "THE [X] SECTION" lists X's (".It Ic key"), "SEVERAL BACKENDS" the
+ * ones a [backend NAME] may set (".It Ic a , b").
+ */
+#define MAN_KEYS	128
+
+struct man_key {
+	char	 sec[16];
+	char	 name[64];
+	int	 found;
+};
+
+static int
+man_keys(const char *path, struct man_key *k, int max)
+{
+	char	 line[1024], sec[16], *s, *e;
+	FILE	*fp;
+	int	 n = 0;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return (-1);
+	sec[0] = '\0';
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, ".Sh ", 4) == 0) {
+			sec[0] = '\0';
+			if (strcmp(line, ".Sh SEVERAL BACKENDS") == 0)
+				strlcpy(sec, "backend", sizeof(sec));
+			else if (strncmp(line, ".Sh THE [", 9) == 0 &&
+			    (e = strchr(line + 9, ']')) != NULL &&
+			    strcmp(e, "] SECTION") == 0)
+				snprintf(sec, sizeof(sec), "%.*s",
+				    (int)(e - line - 9), line + 9);
+			continue;
+		}
+		if (sec[0] == '\0' || strncmp(line, ".It Ic ", 7) != 0)
+			continue;
+		/* "a , b , c Ar x": the names up to the first macro */
+		for (s = line + 7; *s != '\0' && n < max; ) {
+			e = s + strcspn(s, " ");
+			if (e == s || (s[0] >= 'A' && s[0] <= 'Z' &&
+			    s[1] >= 'a' && s[1] <= 'z' && e - s == 2))
+				break;
+			snprintf(k[n].sec, sizeof(k[n].sec), "%s", sec);
+			snprintf(k[n].name, sizeof(k[n].name), "%.*s",
+			    (int)(e - s), s);
+			k[n++].found = 0;
+			s = e;
+			if (strncmp(s, " , ", 3) != 0)
+				break;
+			s += 3;
+		}
+	}
+	fclose(fp);
+	return (n);
+}
+
+static void
+test_man_keys(void)
+{
+	struct man_key	 mk[MAN_KEYS];
+	const char	*path, *name, *sec;
+	char		 list[4096];
+	size_t		 i;
+	int		 n, j, pb, missing, found, nkeys = 0, nback = 0;
+
+	if ((path = getenv("EP2D_MAN_CONF")) == NULL)
+		path = "man/ep2.conf.5";
+	n = man_keys(path, mk, MAN_KEYS);
+	if (!ok(n > 0, "%s: its keys read", path))
+		return;
+	list[0] = '\0';
+	for (i = 0; (name = config_key(i, &sec, &pb)) != NULL; i++) {
+		nkeys++;
+		nback += pb;
+		for (found = 0, j = 0; j < n; j++) {
+			if (strcmp(mk[j].name, name) != 0)
+				continue;
+			if (strcmp(mk[j].sec, sec) == 0 ||
+			    (pb && strcmp(mk[j].sec, "backend") == 0)) {
+				mk[j].found++;
+				found |= strcmp(mk[j].sec, "backend") == 0 ?
+				    2 : 1;
+			}
+		}
+		if (found != (pb ? 3 : 1)) {
+			strlcat(list, " ", sizeof(list));
+			strlcat(list, name, sizeof(list));
+		}
+	}
+	ok(list[0] == '\0', "every key of the table in ep2.conf.5, in its "
+	    "section");
+	if (list[0] != '\0')
+		printf("# missing or misplaced:%s\n", list);
+	list[0] = '\0';
+	for (missing = 0, j = 0; j < n; j++) {
+		if (mk[j].found == 1)
+			continue;
+		missing++;
+		strlcat(list, " [", sizeof(list));
+		strlcat(list, mk[j].sec, sizeof(list));
+		strlcat(list, "] ", sizeof(list));
+		strlcat(list, mk[j].name, sizeof(list));
+	}
+	ok(missing == 0, "every key of ep2.conf.5 in the table, once");
+	if (missing != 0)
+		printf("# not in the table:%s\n", list);
+	ok(n == nkeys + nback, "as many keys in ep2.conf.5 (%d) as in the "
+	    "table (%d, %d of them per backend)", n, nkeys, nback);
+}
+
 int
 main(void)
 {
@@ -968,5 +1080,6 @@ main(void)
 	test_checks();
 	test_path();
 	test_backends();
+	test_man_keys();
 	return (done_testing());
 }
