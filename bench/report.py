@@ -65,7 +65,7 @@ PARTS = [
      "socket, N slots put back to MAINT, then a plain client sends the "
      "commands ep2d sends to put a new server in a free slot (`addr A "
      "port P`, `weight 0`, `state ready`, `health down` per server, as "
-     "runtime.c does) pipelined "
+     "runtime_plan.c plans) pipelined "
      "over one prompt-mode connection (a writer thread, a reader "
      "counting the `\\n> ` prompts); `_replies` is until the last "
      "reply, the figure itself until `show servers state` shows all, "

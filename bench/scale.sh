@@ -3,7 +3,7 @@
 # once (the servers file rewritten); the time until HAProxy serves all
 # of them.  In runtime mode, the limit: ep2d is stopped (HAProxy stays)
 # and a plain client sends the same kind of commands (set server addr
-# and state ready per slot, in ep2d's order: see runtime.c) pipelined over one prompt-mode connection
+# and state ready per slot, in ep2d's order: see runtime_plan.c) pipelined over one prompt-mode connection
 # to the same socket; the ratio ep2d / limit.
 # growth: runtime mode with node_slots = 16, so that 1,000 and then
 # 5,000 servers need the slots to grow (slot_growth double: one
