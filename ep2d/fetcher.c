@@ -274,7 +274,7 @@ fetcher_dispatch_parent(int fd, short event, void *arg)
 {
 	struct imsg	 imsg;
 	ssize_t		 n;
-	int		 v, nfd;
+	int		 nfd;
 
 	if (imsgev_dispatch_io(&iev_parent, event) == -1)
 		exit(0);	/* the parent is gone; it reports */
@@ -294,17 +294,8 @@ fetcher_dispatch_parent(int fd, short event, void *arg)
 			else
 				fetcher_reconf(nfd);
 			break;
-		case IMSG_LOG_REOPEN:
-			if ((nfd = imsg_get_fd(&imsg)) != -1)
-				log_file_setfd(nfd);
-			break;
-		case IMSG_VERBOSE:
-			if (imsg_get_data(&imsg, &v, sizeof(v)) == 0)
-				log_setverbose(v);
-			break;
 		default:
-			fatalx("%s: unexpected imsg %u", __func__,
-			    imsg_get_type(&imsg));
+			imsgev_dispatch_shared(&imsg, __func__);
 		}
 		imsg_free(&imsg);
 	}

@@ -307,3 +307,27 @@ imsgev_clear(struct imsgev *iev)
 	imsgbuf_clear(&iev->ibuf);
 	close(iev->ibuf.fd);
 }
+
+/*
+ * What every child takes from the parent the same way: the reopened
+ * log file and the verbosity.  Anything else a child did not handle is
+ * a parent that speaks another protocol: the end of the child.
+ */
+void
+imsgev_dispatch_shared(struct imsg *imsg, const char *who)
+{
+	int	 fd, v;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_LOG_REOPEN:
+		if ((fd = imsg_get_fd(imsg)) != -1)
+			log_file_setfd(fd);
+		break;
+	case IMSG_VERBOSE:
+		if (imsg_get_data(imsg, &v, sizeof(v)) == 0)
+			log_setverbose(v);
+		break;
+	default:
+		fatalx("%s: unexpected imsg %u", who, imsg_get_type(imsg));
+	}
+}

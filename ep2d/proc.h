@@ -39,6 +39,7 @@ int	 imsgev_compose(struct imsgev *, uint32_t, uint32_t, int,
 	    const void *, size_t);
 int	 imsgev_dispatch_io(struct imsgev *, short);
 void	 imsgev_clear(struct imsgev *);
+void	 imsgev_dispatch_shared(struct imsg *, const char *);
 
 const char *proc_name(int);
 pid_t	 proc_spawn(const char *, int, int, const char *, int, int);

@@ -150,7 +150,7 @@ reloader_dispatch_parent(int fd, short event, void *arg)
 {
 	struct imsg	 imsg;
 	ssize_t		 n;
-	int		 nfd, v;
+	int		 nfd;
 
 	if (imsgev_dispatch_io(&iev_parent, event) == -1) {
 		/* the parent is gone: nothing left to do */
@@ -178,17 +178,8 @@ reloader_dispatch_parent(int fd, short event, void *arg)
 			if ((nfd = imsg_get_fd(&imsg)) != -1)
 				close(nfd);
 			break;
-		case IMSG_LOG_REOPEN:
-			if ((nfd = imsg_get_fd(&imsg)) != -1)
-				log_file_setfd(nfd);
-			break;
-		case IMSG_VERBOSE:
-			if (imsg_get_data(&imsg, &v, sizeof(v)) == 0)
-				log_setverbose(v);
-			break;
 		default:
-			fatalx("%s: unexpected imsg %u", __func__,
-			    imsg_get_type(&imsg));
+			imsgev_dispatch_shared(&imsg, __func__);
 		}
 		imsg_free(&imsg);
 	}
