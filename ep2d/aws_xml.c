@@ -40,8 +40,13 @@
 #include "aws.h"
 #include "log.h"
 
-#define ASG_NS		"http://autoscaling.amazonaws.com/doc/2011-01-01/"
-#define EC2_NS		"http://ec2.amazonaws.com/doc/2016-11-15/"
+/*
+ * The APIs' XML namespaces, without the scheme: the services answer
+ * with http://, AWS's own documentation shows https://; both name the
+ * same API.
+ */
+#define ASG_NS		"autoscaling.amazonaws.com/doc/2011-01-01/"
+#define EC2_NS		"ec2.amazonaws.com/doc/2016-11-15/"
 
 #define XML_DEPTH_MAX	32
 #define XML_PATH_MAX	1024
@@ -272,11 +277,24 @@ struct asg_parse {
 	int			 in_service, healthy, has_id, has_state;
 };
 
+/* ns is want with http:// or https:// before it */
+static int
+ns_is(const char *ns, const char *want)
+{
+	if (strncmp(ns, "http://", 7) == 0)
+		ns += 7;
+	else if (strncmp(ns, "https://", 8) == 0)
+		ns += 8;
+	else
+		return (0);
+	return (strcmp(ns, want) == 0);
+}
+
 static int
 asg_root(struct xml_ctx *x, const char *ns, const char *local)
 {
 	if (strcmp(local, "DescribeAutoScalingGroupsResponse") != 0 ||
-	    strcmp(ns, ASG_NS) != 0) {
+	    !ns_is(ns, ASG_NS)) {
 		xml_fail(x, "not a DescribeAutoScalingGroupsResponse (%.64s)",
 		    local);
 		return (-1);
@@ -423,7 +441,7 @@ static int
 ec2_root(struct xml_ctx *x, const char *ns, const char *local)
 {
 	if (strcmp(local, "DescribeInstancesResponse") != 0 ||
-	    strcmp(ns, EC2_NS) != 0) {
+	    !ns_is(ns, EC2_NS)) {
 		xml_fail(x, "not a DescribeInstancesResponse (%.64s)", local);
 		return (-1);
 	}

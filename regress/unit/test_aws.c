@@ -897,6 +897,71 @@ test_source(void)
 	free(empty);
 }
 
+/*
+ * The answers as AWS documents them (aws-docs) and as botocore's own
+ * tests record them (botocore): parsed as the fixtures ep2d's fakes
+ * answer with are.
+ */
+static void
+test_real(void)
+{
+	struct aws_asg_page	 a;
+	struct aws_ec2_page	 e;
+	char			*buf, err[256];
+	char			 code[AWS_CODE_MAX], msg[AWS_MSG_MAX];
+	size_t			 len;
+
+	memset(&a, 0, sizeof(a));
+	buf = fixture("real/aws-docs/autoscaling-describe-auto-scaling-groups"
+	    ".xml", &len);
+	is_int(aws_parse_asg(buf, len, &a, err, sizeof(err)), 0,
+	    "aws-docs DescribeAutoScalingGroups parses");
+	ok(a.nids == 1 && strcmp(a.ids[0], "i-1234567890abcdef0") == 0,
+	    "aws-docs: its one InService and Healthy instance");
+	ok(a.ngroups == 1 && strcmp(a.groups[0], "my-asg") == 0,
+	    "aws-docs: group my-asg");
+	is_str(a.next, "", "aws-docs: no NextToken");
+	aws_asg_page_free(&a);
+	free(buf);
+
+	memset(&a, 0, sizeof(a));
+	buf = fixture("real/botocore/responses_autoscaling-describe-auto-"
+	    "scaling-groups.xml", &len);
+	is_int(aws_parse_asg(buf, len, &a, err, sizeof(err)), 0,
+	    "botocore's empty DescribeAutoScalingGroups parses");
+	ok(a.nids == 0 && a.ngroups == 0 && a.next[0] == '\0',
+	    "botocore: no group, no instance, last page");
+	aws_asg_page_free(&a);
+	free(buf);
+
+	memset(&e, 0, sizeof(e));
+	buf = fixture("real/aws-docs/ec2-describe-instances.xml", &len);
+	is_int(aws_parse_instances(buf, len, IP_PRIVATE, &e, err,
+	    sizeof(err)), 0, "aws-docs DescribeInstances parses");
+	ok(e.naddrs == 1 && strcmp(e.addrs[0].id, "i-1234567890abcdef0") ==
+	    0 && strcmp(e.addrs[0].ip, "192.168.1.88") == 0,
+	    "aws-docs: the instance's own private address");
+	aws_ec2_page_free(&e);
+	is_int(aws_parse_instances(buf, len, IP_PUBLIC, &e, err,
+	    sizeof(err)), 0, "aws-docs DescribeInstances parses for public");
+	ok(e.naddrs == 1 && strcmp(e.addrs[0].ip, "54.194.252.215") == 0,
+	    "aws-docs: its public address");
+	aws_ec2_page_free(&e);
+	free(buf);
+
+	buf = fixture("real/botocore/errors_ec2-describe-instances.xml", &len);
+	is_int(aws_parse_error(buf, len, code, sizeof(code), msg,
+	    sizeof(msg)), 0, "botocore's EC2 error parses");
+	is_str(code, "InvalidInstanceID.Malformed", "EC2 error code");
+	free(buf);
+	buf = fixture("real/botocore/errors_autoscaling-delete-policy.xml",
+	    &len);
+	is_int(aws_parse_error(buf, len, code, sizeof(code), msg,
+	    sizeof(msg)), 0, "botocore's Auto Scaling error parses");
+	is_str(code, "ValidationError", "Auto Scaling error code");
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -914,6 +979,7 @@ main(void)
 	test_ec2();
 	test_bad_xml();
 	test_errors();
+	test_real();
 	test_endpoints();
 	test_creds_parsers();
 	test_source();
