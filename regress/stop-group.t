@@ -44,7 +44,6 @@ stop_round() {
 	ok $? "$1: ep2d up, HAProxy has the server"
 	wait_for 5 sh -c "[ \$(pgrep -g $EP2D_PID -f '^ep2d: ' | wc -l) -ge 5 ]"
 	ok $? "$1: parent, fetcher, reloader, connector, runner in the group"
-	hp=$(haproxy_pid)
 	$2
 	ep2d_status
 	[ "$st" -eq 0 ]
@@ -52,9 +51,10 @@ stop_round() {
 	! grep -q "lost child" "$T/ep2d.out"
 	ok $? "$1: no 'lost child' line"
 	[ "$st" -eq 0 ] || diag "$(cat "$T/ep2d.out")"
-	# the HAProxy of before answers (a loaded machine may still be
-	# handing the listeners from a reload's old process to the new)
-	[ -n "$hp" ] && wait_for 5 sh -c \
+	# HAProxy answers (a loaded machine may still be handing the
+	# listeners from a reload's old process to the new; its pid file
+	# is rewritten then, so it is not read here)
+	wait_for 5 sh -c \
 	    "curl -sf http://127.0.0.1:$FE_PORT/ | grep -q b$B1"
 	ok $? "$1: HAProxy keeps serving"
 }
