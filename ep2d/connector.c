@@ -32,7 +32,6 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -57,7 +56,6 @@ static char	 paths[EP2D_MAX_SOCKETS * EP2D_MAX_BACKENDS][EP2D_SOCKPATH_MAX];
 static size_t	 npaths;
 static struct imsgbuf conn_ibuf;	/* the parent's end */
 static int	 conn_fd = -1;
-static pid_t	 conn_pid = -1;
 
 static int	 conn_request(struct imsg *, int *);
 static int	 conn_answer(struct imsg *, int *);
@@ -178,10 +176,10 @@ connector_start(const struct ep2_conf *const *confs, int nconfs)
 			    sizeof(paths[0]));
 		}
 
-	if ((pid = proc_helper("connector", &cfd)) == -1)
+	if ((pid = proc_helper(PROC_CONNECTOR, &cfd)) == -1)
 		return (-1);
 	if (pid > 0)
-		return (connector_attach(cfd, pid));
+		return (connector_attach(cfd));
 
 	/* the connector: nothing of the parent's but the pair, on fd 3 */
 	closelog();		/* its descriptor goes too; reopened on use */
@@ -196,9 +194,9 @@ connector_start(const struct ep2_conf *const *confs, int nconfs)
 	connector_serve(cfd);
 }
 
-/* The parent's end of the pair to the connector pid. */
+/* The parent's end of the pair to the connector. */
 int
-connector_attach(int fd, pid_t pid)
+connector_attach(int fd)
 {
 	if (imsgbuf_init(&conn_ibuf, fd) == -1) {
 		log_warn("connector: imsgbuf_init");
@@ -208,14 +206,15 @@ connector_attach(int fd, pid_t pid)
 	/* the connected sockets */
 	imsgbuf_allow_fdpass(&conn_ibuf);
 	conn_fd = fd;
-	conn_pid = pid;
 	return (0);
 }
 
 pid_t
 connector_pid(void)
 {
-	return (conn_pid);
+	pid_t	 pid;
+
+	return ((pid = proc_pid(PROC_CONNECTOR)) > 0 ? pid : -1);
 }
 
 /* Parent's exit: the connector ends with its end of the pair. */
@@ -227,9 +226,7 @@ connector_stop(void)
 		close(conn_fd);
 	}
 	conn_fd = -1;
-	if (conn_pid > 0)
-		(void)waitpid(conn_pid, NULL, 0);
-	conn_pid = -1;
+	proc_wait(PROC_CONNECTOR);
 }
 
 /*

@@ -748,148 +748,186 @@ parent_total(uint32_t but)
 	return (n);
 }
 
+/*
+ * IMSG_SET_BEGIN: a set for one backend opens; an open one without its
+ * end is dropped.
+ */
+static void
+fetcher_set_begin(struct imsg *imsg)
+{
+	struct set_begin	 sb;
+
+	if (e.incoming_open)
+		log_warnx("fetcher: set %u without its end; dropped",
+		    e.incoming_gen);
+	if (imsg_get_data(imsg, &sb, sizeof(sb)) == -1 ||
+	    sb.backend >= (uint32_t)e.nbe ||
+	    sb.count > EP2D_MAX_SERVERS) {
+		log_warnx("fetcher: bad set header; set dropped");
+		e.incoming_open = 0;
+		return;
+	}
+	set_clear(&e.incoming);
+	e.incoming_be = sb.backend;
+	e.incoming_gen = imsg_get_id(imsg);
+	e.incoming_count = sb.count;
+	refused_init(&e.incoming_bad);
+	e.incoming_open = 1;
+}
+
+/* IMSG_SET_SERVER: one server of the open set, or a line refusing it. */
+static void
+fetcher_set_server(struct imsg *imsg)
+{
+	struct server		 srv;
+	char			 shown[LOG_VISIBLE_LEN];
+
+	if (!e.incoming_open || imsg_get_id(imsg) != e.incoming_gen) {
+		parent_stray(STRAY_SERVER, imsg_get_type(imsg));
+		return;
+	}
+	if (imsg_get_data(imsg, &srv, sizeof(srv)) == -1) {
+		refused_add(&e.incoming_bad, "a server message of %zu "
+		    "bytes, not %zu", imsg_get_len(imsg), sizeof(srv));
+		return;
+	}
+	srv.host[sizeof(srv.host) - 1] = '\0';
+	if (!addr_valid_host(srv.host) || srv.port == 0 ||
+	    (srv.weight > EP2D_WEIGHT_MAX &&
+	    srv.weight != EP2D_WEIGHT_ZERO) ||
+	    set_add(&e.incoming, srv.host, srv.port) == -1) {
+		log_visible(shown, sizeof(shown), srv.host,
+		    strlen(srv.host));
+		refused_add(&e.incoming_bad, "\"%s\" port %u weight "
+		    "%u", shown, srv.port, srv.weight);
+		return;
+	}
+	e.incoming.servers[e.incoming.count - 1].weight = srv.weight;
+}
+
+/*
+ * IMSG_SET_END: the open set is whole when its count matches; it then
+ * becomes the backend's wanted set and an apply is scheduled.
+ */
+static void
+fetcher_set_end(struct imsg *imsg)
+{
+	struct pbackend		*b;
+	char			 text[LOG_LINE_MAX];
+	uint32_t		 count;
+
+	if (!e.incoming_open || imsg_get_id(imsg) != e.incoming_gen) {
+		parent_stray(STRAY_END, imsg_get_type(imsg));
+		return;
+	}
+	e.incoming_open = 0;
+	if (imsg_get_data(imsg, &count, sizeof(count)) == -1 ||
+	    count != e.incoming_count ||
+	    count != e.incoming.count ||
+	    e.incoming_bad.count > 0) {
+		/* one line for the set, however many it refused */
+		refused_text(&e.incoming_bad, "fetcher", "server",
+		    text, sizeof(text));
+		log_warnx("fetcher: set %u incomplete or invalid "
+		    "(%zu of %u servers taken)%s%s; dropped, keeping "
+		    "the current servers", e.incoming_gen,
+		    e.incoming.count, e.incoming_count,
+		    text[0] != '\0' ? ": " : "",
+		    text[0] != '\0' ? text + strlen("fetcher: ") :
+		    "");
+		set_free(&e.incoming);
+		return;
+	}
+	b = &e.be[e.incoming_be];
+	set_sort(&e.incoming);
+	if (e.incoming.count == 0 && b->conf->keep_on_empty) {
+		/* EP2 kept its servers on an empty answer */
+		if (!b->empty_kept && b->have_wanted)
+			log_warnx("orchestrator answered an empty set "
+			    "for backend %s: keeping its %zu server%s "
+			    "(keep_on_empty)", b->conf->backend_name,
+			    b->wanted.count, b->wanted.count == 1 ? "" :
+			    "s");
+		else if (!b->empty_kept)
+			log_warnx("orchestrator answered an empty set "
+			    "for backend %s: waiting for servers "
+			    "before HAProxy is started or reloaded "
+			    "(keep_on_empty)", b->conf->backend_name);
+		b->empty_kept = 1;
+		set_free(&e.incoming);
+		return;
+	}
+	b->empty_kept = 0;
+	if (b->have_wanted && set_equal(&b->wanted, &e.incoming)) {
+		set_free(&e.incoming);
+		return;
+	}
+	if (parent_total(e.incoming_be) + e.incoming.count >
+	    EP2D_MAX_TOTAL) {
+		log_warnx("backend %s: %zu servers would make %zu in "
+		    "all backends, more than %d; refused, the last "
+		    "good set stays", b->conf->backend_name,
+		    e.incoming.count, parent_total(e.incoming_be) +
+		    e.incoming.count, EP2D_MAX_TOTAL);
+		set_free(&e.incoming);
+		return;
+	}
+	/* the new set becomes the wanted one: moved, not copied */
+	set_free(&b->wanted);
+	b->wanted = e.incoming;
+	set_init(&e.incoming);
+	b->have_wanted = 1;
+	if (!b->pending) {
+		clock_gettime(CLOCK_MONOTONIC, &b->pending_since);
+		b->pending = 1;
+	}
+	if (e.nbe == 1)
+		log_info("orchestrator: %zu servers",
+		    b->wanted.count);
+	else
+		log_info("orchestrator: %zu servers for backend %s",
+		    b->wanted.count, b->conf->backend_name);
+	if (b->wanted.count == 0)
+		log_warnx("orchestrator answered an empty set: "
+		    "the backend %s will have no servers",
+		    b->conf->backend_name);
+	boot_wait();
+	apply_soon();
+}
+
+/* IMSG_SOURCE_STATE: a source failing or recovered; its set stays. */
+static void
+fetcher_source_state(struct imsg *imsg)
+{
+	struct source_state	 st;
+
+	if (imsg_get_data(imsg, &st, sizeof(st)) == -1 ||
+	    st.backend >= (uint32_t)e.nbe) {
+		log_warnx("fetcher: bad source state");
+		return;
+	}
+	st.error[sizeof(st.error) - 1] = '\0';
+	e.be[st.backend].source = st;
+	if (!st.ok)
+		e.be[st.backend].source_errors++;
+}
+
 /* The fetcher's messages: untrusted, checked field by field. */
 void
 engine_from_fetcher(struct imsg *imsg)
 {
-	struct set_begin	 sb;
-	struct server		 srv;
-	struct source_state	 st;
-	struct pbackend		*b;
-	char			 shown[LOG_VISIBLE_LEN], text[LOG_LINE_MAX];
-	uint32_t		 count;
-
 	switch (imsg_get_type(imsg)) {
 	case IMSG_SET_BEGIN:
-		if (e.incoming_open)
-			log_warnx("fetcher: set %u without its end; dropped",
-			    e.incoming_gen);
-		if (imsg_get_data(imsg, &sb, sizeof(sb)) == -1 ||
-		    sb.backend >= (uint32_t)e.nbe ||
-		    sb.count > EP2D_MAX_SERVERS) {
-			log_warnx("fetcher: bad set header; set dropped");
-			e.incoming_open = 0;
-			break;
-		}
-		set_clear(&e.incoming);
-		e.incoming_be = sb.backend;
-		e.incoming_gen = imsg_get_id(imsg);
-		e.incoming_count = sb.count;
-		refused_init(&e.incoming_bad);
-		e.incoming_open = 1;
+		fetcher_set_begin(imsg);
 		break;
 	case IMSG_SET_SERVER:
-		if (!e.incoming_open || imsg_get_id(imsg) != e.incoming_gen) {
-			parent_stray(STRAY_SERVER, imsg_get_type(imsg));
-			break;
-		}
-		if (imsg_get_data(imsg, &srv, sizeof(srv)) == -1) {
-			refused_add(&e.incoming_bad, "a server message of %zu "
-			    "bytes, not %zu", imsg_get_len(imsg), sizeof(srv));
-			break;
-		}
-		srv.host[sizeof(srv.host) - 1] = '\0';
-		if (!addr_valid_host(srv.host) || srv.port == 0 ||
-		    (srv.weight > EP2D_WEIGHT_MAX &&
-		    srv.weight != EP2D_WEIGHT_ZERO) ||
-		    set_add(&e.incoming, srv.host, srv.port) == -1) {
-			log_visible(shown, sizeof(shown), srv.host,
-			    strlen(srv.host));
-			refused_add(&e.incoming_bad, "\"%s\" port %u weight "
-			    "%u", shown, srv.port, srv.weight);
-			break;
-		}
-		e.incoming.servers[e.incoming.count - 1].weight = srv.weight;
+		fetcher_set_server(imsg);
 		break;
 	case IMSG_SET_END:
-		if (!e.incoming_open || imsg_get_id(imsg) != e.incoming_gen) {
-			parent_stray(STRAY_END, imsg_get_type(imsg));
-			break;
-		}
-		e.incoming_open = 0;
-		if (imsg_get_data(imsg, &count, sizeof(count)) == -1 ||
-		    count != e.incoming_count ||
-		    count != e.incoming.count ||
-		    e.incoming_bad.count > 0) {
-			/* one line for the set, however many it refused */
-			refused_text(&e.incoming_bad, "fetcher", "server",
-			    text, sizeof(text));
-			log_warnx("fetcher: set %u incomplete or invalid "
-			    "(%zu of %u servers taken)%s%s; dropped, keeping "
-			    "the current servers", e.incoming_gen,
-			    e.incoming.count, e.incoming_count,
-			    text[0] != '\0' ? ": " : "",
-			    text[0] != '\0' ? text + strlen("fetcher: ") :
-			    "");
-			set_free(&e.incoming);
-			break;
-		}
-		b = &e.be[e.incoming_be];
-		set_sort(&e.incoming);
-		if (e.incoming.count == 0 && b->conf->keep_on_empty) {
-			/* EP2 kept its servers on an empty answer */
-			if (!b->empty_kept && b->have_wanted)
-				log_warnx("orchestrator answered an empty set "
-				    "for backend %s: keeping its %zu server%s "
-				    "(keep_on_empty)", b->conf->backend_name,
-				    b->wanted.count, b->wanted.count == 1 ? "" :
-				    "s");
-			else if (!b->empty_kept)
-				log_warnx("orchestrator answered an empty set "
-				    "for backend %s: waiting for servers "
-				    "before HAProxy is started or reloaded "
-				    "(keep_on_empty)", b->conf->backend_name);
-			b->empty_kept = 1;
-			set_free(&e.incoming);
-			break;
-		}
-		b->empty_kept = 0;
-		if (b->have_wanted && set_equal(&b->wanted, &e.incoming)) {
-			set_free(&e.incoming);
-			break;
-		}
-		if (parent_total(e.incoming_be) + e.incoming.count >
-		    EP2D_MAX_TOTAL) {
-			log_warnx("backend %s: %zu servers would make %zu in "
-			    "all backends, more than %d; refused, the last "
-			    "good set stays", b->conf->backend_name,
-			    e.incoming.count, parent_total(e.incoming_be) +
-			    e.incoming.count, EP2D_MAX_TOTAL);
-			set_free(&e.incoming);
-			break;
-		}
-		/* the new set becomes the wanted one: moved, not copied */
-		set_free(&b->wanted);
-		b->wanted = e.incoming;
-		set_init(&e.incoming);
-		b->have_wanted = 1;
-		if (!b->pending) {
-			clock_gettime(CLOCK_MONOTONIC, &b->pending_since);
-			b->pending = 1;
-		}
-		if (e.nbe == 1)
-			log_info("orchestrator: %zu servers",
-			    b->wanted.count);
-		else
-			log_info("orchestrator: %zu servers for backend %s",
-			    b->wanted.count, b->conf->backend_name);
-		if (b->wanted.count == 0)
-			log_warnx("orchestrator answered an empty set: "
-			    "the backend %s will have no servers",
-			    b->conf->backend_name);
-		boot_wait();
-		apply_soon();
+		fetcher_set_end(imsg);
 		break;
 	case IMSG_SOURCE_STATE:
-		if (imsg_get_data(imsg, &st, sizeof(st)) == -1 ||
-		    st.backend >= (uint32_t)e.nbe) {
-			log_warnx("fetcher: bad source state");
-			break;
-		}
-		st.error[sizeof(st.error) - 1] = '\0';
-		e.be[st.backend].source = st;
-		if (!st.ok)
-			e.be[st.backend].source_errors++;
+		fetcher_source_state(imsg);
 		break;
 	default:
 		parent_stray(STRAY_UNKNOWN, imsg_get_type(imsg));

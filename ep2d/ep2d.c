@@ -15,20 +15,20 @@
  */
 
 /*
- * ep2d: main() and the parent process's skeleton.  The parent reads
- * ep2.conf, checks what the start needs, takes the lock, starts the
- * fetcher and the reloader, and runs the event loop: signals, children
- * that die, SIGHUP, descriptors handed to the children, and the
- * messages the children send.  What those messages are for, bringing
- * HAProxy to the server sets, is the apply engine's (engine.c); the
- * metrics are metrics.c's, the control socket control.c's.
+ * ep2d: main(), the table of ep2d's processes, and the parent process's
+ * skeleton.  The parent reads ep2.conf, checks what the start needs,
+ * takes the lock, starts the fetcher, the reloader and the connector,
+ * and runs the event loop: signals, children that die, SIGHUP,
+ * descriptors handed to the children, and the messages the children
+ * send.  What those messages are for, bringing HAProxy to the server
+ * sets, is the apply engine's (engine.c); the metrics are metrics.c's,
+ * the control socket control.c's.
  */
 
 #include <sys/types.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <err.h>
 #include <errno.h>
@@ -62,8 +62,6 @@ struct parent {
 	char			 sockpath[PATH_MAX];
 	int			 debug;
 	int			 verbose;
-	pid_t			 pids[PROC_MAX];
-	struct imsgev		 iev[PROC_MAX];
 	int			 lockfd;
 	time_t			 started;
 };
@@ -75,14 +73,36 @@ static __dead void	 start_fail(const char *, ...)
 			    __attribute__((__format__ (printf, 1, 2)));
 static void		 parent_sig(int, short, void *);
 static void		 parent_dispatch(int, short, void *);
+static void		 parent_from_reloader(struct imsg *);
 static void		 parent_reconf(void);
-static int		 parent_child_gone(int);
 static int		 lock_config(const struct ep2_conf *);
 static int		 check_start(const struct ep2_conf *);
 static void		 lock_write_pid(void);
 static void		 send_log_fd(void);
 static void		 watchdog_init(void);
 static void		 reconf_pin(struct ep2_conf *);
+
+/*
+ * ep2d's processes: for each its title, who starts it (and reaps it,
+ * and is told when it is gone), what it runs, and the parent's handler
+ * of what the parent's children send.  The helpers are forks and answer
+ * requests on their pair.
+ */
+static struct proc	 procs[PROC_MAX] = {
+	[PROC_PARENT] = { "parent", PROC_PARENT, PROC_PARENT,
+	    PROC_PROG_EP2D, NULL },
+	[PROC_FETCHER] = { "fetcher", PROC_FETCHER, PROC_PARENT,
+	    PROC_PROG_FETCHER, engine_from_fetcher },
+	[PROC_RELOADER] = { "reloader", PROC_RELOADER, PROC_PARENT,
+	    PROC_PROG_EP2D, parent_from_reloader },
+	[PROC_CONNECTOR] = { "connector", PROC_CONNECTOR, PROC_PARENT,
+	    PROC_PROG_FORK, NULL },
+	[PROC_RUNNER] = { "runner", PROC_RUNNER, PROC_RELOADER,
+	    PROC_PROG_FORK, NULL },
+};
+
+/* The parent's children that speak imsg with it: those it dispatches. */
+#define PARENT_PEER(pr)	((pr)->dispatch != NULL)
 
 static __dead void
 usage(void)
@@ -112,9 +132,11 @@ main(int argc, char *argv[])
 	struct event	 ev_sigterm, ev_sigint, ev_sighup, ev_sigchld;
 	struct event	 ev_sigusr1;
 	const struct ep2_conf *confs[EP2D_MAX_BACKENDS];
+	struct proc	*pr;
 	const char	*conffile = EP2D_CONF, *procname = NULL;
 	int		 ch, noaction = 0, render = 0, sp[PROC_MAX][2], i, nbe;
 
+	proc_init(procs, PROC_MAX);
 	p.lockfd = -1;
 	strlcpy(p.sockpath, EP2D_SOCKET, sizeof(p.sockpath));
 	while ((ch = getopt(argc, argv, "df:nP:rs:Vv")) != -1) {
@@ -206,12 +228,14 @@ main(int argc, char *argv[])
 	lock_write_pid();
 	p.started = time(NULL);
 
-	for (i = PROC_FETCHER; i < PROC_MAX; i++) {
+	for (i = 0; i < PROC_MAX; i++) {
+		if (!PARENT_PEER(&procs[i]))
+			continue;
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0, sp[i]) == -1)
 			fatal("socketpair");
-		p.pids[i] = proc_spawn(p.self, i, sp[i][1], conffile,
-		    p.debug, p.verbose);
+		(void)proc_spawn(p.self, i, sp[i][1], conffile, p.debug,
+		    p.verbose);
 		close(sp[i][1]);
 	}
 	setproctitle("%s", "parent");
@@ -232,9 +256,10 @@ main(int argc, char *argv[])
 	signal_add(&ev_sigchld, NULL);
 	signal_add(&ev_sigusr1, NULL);
 
-	for (i = PROC_FETCHER; i < PROC_MAX; i++) {
-		if (imsgev_init(&p.iev[i], sp[i][0], proc_name(i),
-		    parent_dispatch, &p.iev[i]) == -1)
+	for (i = 0; i < PROC_MAX; i++) {
+		pr = &procs[i];
+		if (PARENT_PEER(pr) && imsgev_init(&pr->iev, sp[i][0],
+		    pr->title, parent_dispatch, pr) == -1)
 			fatal("imsgbuf_init");
 	}
 	if (control_listen() == -1)
@@ -360,23 +385,26 @@ lock_write_pid(void)
 __dead void
 parent_shutdown(int code)
 {
-	int	 i, status;
+	struct proc	*pr;
 
 	/*
 	 * Closing the pipes is enough: each child exits when its parent
-	 * is gone.  SIGTERM as well, where we may send it (without
-	 * CAP_KILL root cannot signal the fetcher, which runs as _ep2d).
+	 * is gone (the connector's is connector_stop's).  SIGTERM as
+	 * well to the programs, where we may send it (without CAP_KILL
+	 * root cannot signal the fetcher, which runs as _ep2d).
 	 */
-	for (i = PROC_FETCHER; i < PROC_MAX; i++) {
-		if (p.iev[i].ibuf.rbuf != NULL)
-			imsgev_clear(&p.iev[i]);
-		if (p.pids[i] > 0)
-			(void)kill(p.pids[i], SIGTERM);
+	for (pr = procs; pr < procs + PROC_MAX; pr++) {
+		if (!PARENT_PEER(pr))
+			continue;
+		if (pr->iev.ibuf.rbuf != NULL)
+			imsgev_clear(&pr->iev);
+		if (pr->pid > 0)
+			(void)kill(pr->pid, SIGTERM);
 	}
-	for (i = PROC_FETCHER; i < PROC_MAX; i++)
-		if (p.pids[i] > 0)
-			(void)waitpid(p.pids[i], &status, 0);
 	connector_stop();
+	for (pr = procs; pr < procs + PROC_MAX; pr++)
+		if (pr->parent == PROC_PARENT && pr->id != PROC_PARENT)
+			proc_wait(pr->id);
 	control_cleanup(p.sockpath);
 	if (p.tmpl != NULL)
 		free(p.tmpl);
@@ -384,103 +412,25 @@ parent_shutdown(int code)
 	exit(code);
 }
 
-/*
- * The one line for a child that is gone, and whether it was stopped: a
- * child exits 0, or dies of SIGTERM or SIGINT, only when it was told to
- * stop.  A signal to the whole process group (^C in a terminal, systemd
- * with KillMode=control-group) reaches the children too, maybe before
- * the parent; that is a stop, not a failure.
- */
-static int
-child_report(const char *name, pid_t pid, int status)
-{
-	if (WIFSIGNALED(status)) {
-		if (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGINT) {
-			log_info("%s pid %d stopped by signal %d", name,
-			    (int)pid, WTERMSIG(status));
-			return (1);
-		}
-		log_warnx("lost child: %s pid %d terminated; signal %d%s",
-		    name, (int)pid, WTERMSIG(status),
-		    WTERMSIG(status) == SIGSYS ? " (sandbox violation)" : "");
-		return (0);
-	}
-	if (WEXITSTATUS(status) == 0) {
-		log_info("%s pid %d stopped", name, (int)pid);
-		return (1);
-	}
-	log_warnx("lost child: %s pid %d exited %d", name, (int)pid,
-	    WEXITSTATUS(status));
-	return (0);
-}
-
-/*
- * A child is gone: say which and why, take the others down too (with
- * status 0 when it was stopped).  HAProxy is not touched on the way
- * out and keeps its configuration.
- */
-static void
-parent_lost_child(void)
-{
-	pid_t	 pid;
-	int	 status, i, lost = 0, failed = 0;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == connector_pid()) {
-			if (!child_report("connector", pid, status))
-				failed = 1;
-			lost = 1;
-			continue;
-		}
-		for (i = PROC_FETCHER; i < PROC_MAX; i++) {
-			if (p.pids[i] != pid)
-				continue;
-			if (!child_report(proc_name(i), pid, status))
-				failed = 1;
-			p.pids[i] = 0;
-			lost = 1;
-		}
-	}
-	if (lost)
-		parent_shutdown(failed);
-}
-
-/*
- * A child's pipe closed: it is on its way out.  Wait a moment for its
- * exit status, so that the one log line says why; 1 if it was stopped.
- */
-static int
-parent_child_gone(int which)
-{
-	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
-	pid_t		 pid;
-	int		 status, i;
-
-	for (i = 0; i < 100 && p.pids[which] > 0; i++) {
-		pid = waitpid(p.pids[which], &status, WNOHANG);
-		if (pid == p.pids[which]) {
-			p.pids[which] = 0;
-			return (child_report(proc_name(which), pid, status));
-		}
-		if (pid == -1)
-			break;
-		nanosleep(&ts, NULL);
-	}
-	log_warnx("lost child: %s pid %d closed its pipe", proc_name(which),
-	    (int)p.pids[which]);
-	return (0);
-}
-
 static void
 parent_sig(int sig, short event, void *arg)
 {
+	int	 r;
+
 	switch (sig) {
 	case SIGTERM:
 	case SIGINT:
 		parent_shutdown(0);
 		break;
 	case SIGCHLD:
-		parent_lost_child();
+		/*
+		 * A child is gone: the reaper's line says which and why;
+		 * the others go down too (with status 0 when it was
+		 * stopped).  HAProxy is not touched on the way out and
+		 * keeps its configuration.
+		 */
+		if ((r = proc_reap()) != 0)
+			parent_shutdown(r == -1);
 		break;
 	case SIGHUP:
 		parent_reconf();
@@ -499,18 +449,21 @@ parent_sig(int sig, short event, void *arg)
 static void
 send_log_fd(void)
 {
-	int	 i, fd;
+	struct proc	*pr;
+	int		 fd;
 
 	if (p.conf.log_file[0] == '\0')
 		return;
-	for (i = PROC_FETCHER; i < PROC_MAX; i++) {
+	for (pr = procs; pr < procs + PROC_MAX; pr++) {
+		if (!PARENT_PEER(pr))
+			continue;
 		if ((fd = file_open(p.conf.log_file, FILE_APPEND, 0640)) ==
 		    -1) {
 			log_warnx("log_file %s: %s", p.conf.log_file,
 			    file_strerror(errno));
 			return;
 		}
-		if (imsgev_compose(&p.iev[i], IMSG_LOG_REOPEN, 0, fd, NULL,
+		if (imsgev_compose(&pr->iev, IMSG_LOG_REOPEN, 0, fd, NULL,
 		    0) == -1)
 			fatal("%s: compose", __func__);
 	}
@@ -520,14 +473,17 @@ send_log_fd(void)
 static void
 send_conf_fd(const char *path)
 {
-	int	 i, fd;
+	struct proc	*pr;
+	int		 fd;
 
-	for (i = PROC_FETCHER; i < PROC_MAX; i++) {
+	for (pr = procs; pr < procs + PROC_MAX; pr++) {
+		if (!PARENT_PEER(pr))
+			continue;
 		if ((fd = file_open(path, FILE_READ, 0)) == -1) {
 			log_warnx("%s: %s", path, file_strerror(errno));
 			continue;
 		}
-		if (imsgev_compose(&p.iev[i], IMSG_CONF_RELOAD, 0, fd, NULL,
+		if (imsgev_compose(&pr->iev, IMSG_CONF_RELOAD, 0, fd, NULL,
 		    0) == -1)
 			fatal("%s: compose", __func__);
 	}
@@ -658,54 +614,61 @@ watchdog_init(void)
 	evtimer_add(&ev_watchdog, &tv_watchdog);
 }
 
-/* The children's messages: the engine's, but for a child gone. */
+/*
+ * A child's messages, to its handler in the table (the engine's); its
+ * pipe closing is the end of the daemon.
+ */
 static void
 parent_dispatch(int fd, short event, void *arg)
 {
-	struct imsgev		*iev = arg;
+	struct proc		*pr = arg;
+	struct imsgev		*iev = &pr->iev;
 	struct imsg		 imsg;
-	struct haproxy_result	*res;
 	ssize_t			 n;
-	int			 from;
 
-	from = iev == &p.iev[PROC_FETCHER] ? PROC_FETCHER : PROC_RELOADER;
 	if (imsgev_dispatch_io(iev, event) == -1)
-		parent_shutdown(!parent_child_gone(from));
+		parent_shutdown(!proc_gone(pr->id));
 	for (;;) {
 		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1) {
 			log_warn("%s: imsg_get from %s", __func__,
-			    proc_name(from));
+			    pr->title);
 			parent_shutdown(1);
 		}
 		if (n == 0)
 			break;
-		if (from == PROC_FETCHER)
-			engine_from_fetcher(&imsg);
-		else if (imsg_get_type(&imsg) == IMSG_HAPROXY_RESULT) {
-			if ((res = malloc(sizeof(*res))) == NULL)
-				fatal("malloc");
-			if (imsg_get_data(&imsg, res, sizeof(*res)) == -1)
-				fatalx("reloader: bad result");
-			engine_result(res);
-			free(res);
-		} else
-			fatalx("reloader: unexpected imsg %u",
-			    imsg_get_type(&imsg));
+		pr->dispatch(&imsg);
 		imsg_free(&imsg);
 	}
 	imsgev_add(iev);
+}
+
+/* The reloader's messages: the result of a check or of a reload. */
+static void
+parent_from_reloader(struct imsg *imsg)
+{
+	struct haproxy_result	*res;
+
+	if (imsg_get_type(imsg) != IMSG_HAPROXY_RESULT)
+		fatalx("reloader: unexpected imsg %u", imsg_get_type(imsg));
+	if ((res = malloc(sizeof(*res))) == NULL)
+		fatal("malloc");
+	if (imsg_get_data(imsg, res, sizeof(*res)) == -1)
+		fatalx("reloader: bad result");
+	engine_result(res);
+	free(res);
 }
 
 /* ep2ctl log verbose|brief: ours and every child's. */
 void
 parent_ctl_verbose(int v)
 {
-	int	 i;
+	struct proc	*pr;
 
 	log_setverbose(v);
-	for (i = PROC_FETCHER; i < PROC_MAX; i++)
-		(void)imsgev_compose(&p.iev[i], IMSG_VERBOSE, 0, -1, &v,
-		    sizeof(v));
+	for (pr = procs; pr < procs + PROC_MAX; pr++)
+		if (PARENT_PEER(pr))
+			(void)imsgev_compose(&pr->iev, IMSG_VERBOSE, 0, -1, &v,
+			    sizeof(v));
 }
 
 /*
@@ -715,7 +678,10 @@ parent_ctl_verbose(int v)
 int
 parent_send(enum ep2d_proc proc, uint32_t type)
 {
-	return (imsgev_compose(&p.iev[proc], type, 0, -1, NULL, 0));
+	if (!PARENT_PEER(&procs[proc]))
+		fatalx("%s: %s is not the parent's to send to", __func__,
+		    procs[proc].title);
+	return (imsgev_compose(&procs[proc].iev, type, 0, -1, NULL, 0));
 }
 
 time_t
@@ -727,5 +693,5 @@ parent_started(void)
 pid_t
 parent_pid(enum ep2d_proc proc)
 {
-	return (proc == PROC_PARENT ? getpid() : p.pids[proc]);
+	return (proc == PROC_PARENT ? getpid() : procs[proc].pid);
 }

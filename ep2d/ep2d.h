@@ -61,14 +61,18 @@
 #define EP2D_LABEL_MAX		64	/* NAME of [backend NAME] */
 
 /*
- * The processes that speak imsg with the parent.  The two helpers are
- * not here: the connector (connector.c, forked by the parent) and the
- * runner (runner.c, forked by the reloader) speak their own protocol.
+ * ep2d's processes, the index of the table of them (ep2d.c, struct proc
+ * in proc.h).  The fetcher and the reloader are programs the parent
+ * starts, and speak imsg with it; the two helpers are forks that speak
+ * a protocol of their own on a pair: the connector (connector.c) of
+ * the parent, the runner (runner.c) of the reloader.
  */
 enum ep2d_proc {
 	PROC_PARENT,
 	PROC_FETCHER,
 	PROC_RELOADER,
+	PROC_CONNECTOR,
+	PROC_RUNNER,
 	PROC_MAX
 };
 
@@ -441,7 +445,7 @@ int	 sandbox_connector(void);
  * apart for the unit tests.
  */
 int	 connector_start(const struct ep2_conf *const *, int);
-int	 connector_attach(int, pid_t);
+int	 connector_attach(int);
 __attribute__((__noreturn__)) void connector_serve(int);
 int	 connector_connect(const char *, int *);
 pid_t	 connector_pid(void);
@@ -463,8 +467,8 @@ struct runner_res {
 	char		 msg[EP2D_HAPROXY_MSG_MAX];
 };
 
-int	 runner_start(const struct ep2_conf *, pid_t *);
-int	 runner_attach(int, pid_t);
+int	 runner_start(const struct ep2_conf *);
+int	 runner_attach(int);
 __attribute__((__noreturn__)) void runner_serve(const struct ep2_conf *,
 	    int);
 int	 runner_call(uint32_t, struct runner_res *);

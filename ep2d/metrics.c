@@ -229,6 +229,9 @@ metrics_text(size_t *lenp)
 	metrics_head(fp, "ep2d_process_resident_memory_bytes", "gauge",
 	    "Resident memory of each ep2d process.");
 	for (i = PROC_PARENT; i < PROC_MAX; i++) {
+		/* the programs (ep2ctl.8), not the helpers forked by them */
+		if (proc_get(i)->prog == PROC_PROG_FORK)
+			continue;
 		rss = metrics_rss(parent_pid(i));
 		if (rss >= 0)
 			fprintf(fp, "ep2d_process_resident_memory_bytes"

@@ -16,10 +16,12 @@
 
 /*
  * Process plumbing shared by the five processes (parent, fetcher,
- * reloader, and the helpers: connector, runner): start a child by
- * fork + exec of our own binary with -P NAME, or of ep2d-fetcher (a
- * fresh address space: nothing inherited but the socketpair on fd 3),
- * fork a helper, and the libevent side of an imsg channel.
+ * reloader, and the helpers: connector, runner), over the one table of
+ * them that ep2d.c hands to proc_init(): start a child by fork + exec
+ * of our own binary with -P NAME, or of ep2d-fetcher (a fresh address
+ * space: nothing inherited but the socketpair on fd 3), fork a helper,
+ * reap them and say how each ended, and the libevent side of an imsg
+ * channel.
  */
 
 #include <sys/types.h>
@@ -35,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event.h>
@@ -43,18 +46,158 @@
 #include "log.h"
 #include "proc.h"
 
-const char *
-proc_name(int p)
+static struct proc	*procs;
+static size_t		 nprocs;
+
+static struct proc	*proc_bypid(pid_t);
+static int		 proc_report(struct proc *, int);
+
+/*
+ * The table of the processes.  Every program that starts one of them
+ * (ep2d; a unit test of a helper) sets it first; a process started by
+ * exec has its own copy, a helper its parent's.
+ */
+void
+proc_init(struct proc *table, size_t n)
 {
-	switch (p) {
-	case PROC_PARENT:
-		return ("parent");
-	case PROC_FETCHER:
-		return ("fetcher");
-	case PROC_RELOADER:
-		return ("reloader");
+	procs = table;
+	nprocs = n;
+}
+
+struct proc *
+proc_get(enum ep2d_proc id)
+{
+	size_t	 i;
+
+	for (i = 0; i < nprocs; i++)
+		if (procs[i].id == id)
+			return (&procs[i]);
+	return (NULL);
+}
+
+const char *
+proc_name(enum ep2d_proc id)
+{
+	struct proc	*pr;
+
+	return ((pr = proc_get(id)) != NULL ? pr->title : "unknown");
+}
+
+/* A child's pid, 0 when it is not running or not this process's. */
+pid_t
+proc_pid(enum ep2d_proc id)
+{
+	struct proc	*pr;
+
+	return ((pr = proc_get(id)) != NULL ? pr->pid : 0);
+}
+
+static struct proc *
+proc_bypid(pid_t pid)
+{
+	size_t	 i;
+
+	for (i = 0; i < nprocs; i++)
+		if (procs[i].pid == pid)
+			return (&procs[i]);
+	return (NULL);
+}
+
+/*
+ * The one line for a child that is gone, and whether it was stopped: a
+ * child exits 0, or dies of SIGTERM or SIGINT, only when it was told to
+ * stop.  A signal to the whole process group (^C in a terminal, systemd
+ * with KillMode=control-group) reaches the children too, maybe before
+ * their parent; that is a stop, not a failure.
+ */
+static int
+proc_report(struct proc *pr, int status)
+{
+	const char	*name = pr->title;
+	pid_t		 pid = pr->pid;
+
+	pr->pid = 0;
+	if (WIFSIGNALED(status)) {
+		if (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGINT) {
+			log_info("%s pid %d stopped by signal %d", name,
+			    (int)pid, WTERMSIG(status));
+			return (1);
+		}
+		log_warnx("lost child: %s pid %d terminated; signal %d%s",
+		    name, (int)pid, WTERMSIG(status),
+		    WTERMSIG(status) == SIGSYS ? " (sandbox violation)" : "");
+		return (0);
 	}
-	return ("unknown");
+	if (WEXITSTATUS(status) == 0) {
+		log_info("%s pid %d stopped", name, (int)pid);
+		return (1);
+	}
+	log_warnx("lost child: %s pid %d exited %d", name, (int)pid,
+	    WEXITSTATUS(status));
+	return (0);
+}
+
+/*
+ * SIGCHLD: collect every child that has exited, and give each of ours
+ * its line.  Others are collected too: ep2d as process 1 of a container
+ * inherits HAProxy's old processes.  0 when none of ours is gone, 1
+ * when those gone were stopped, -1 when one was lost.
+ */
+int
+proc_reap(void)
+{
+	struct proc	*pr;
+	pid_t		 pid;
+	int		 status, r = 0;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if ((pr = proc_bypid(pid)) == NULL)
+			continue;
+		if (!proc_report(pr, status))
+			r = -1;
+		else if (r == 0)
+			r = 1;
+	}
+	return (r);
+}
+
+/*
+ * A child's pipe closed: it is on its way out.  Wait a moment for its
+ * exit status, so that the one line says why; 1 if it was stopped.
+ */
+int
+proc_gone(enum ep2d_proc id)
+{
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	struct proc	*pr;
+	pid_t		 pid;
+	int		 status, i;
+
+	if ((pr = proc_get(id)) == NULL)
+		fatalx("%s: process %d unknown", __func__, id);
+	for (i = 0; i < 100 && pr->pid > 0; i++) {
+		pid = waitpid(pr->pid, &status, WNOHANG);
+		if (pid == pr->pid)
+			return (proc_report(pr, status));
+		if (pid == -1)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	log_warnx("lost child: %s pid %d closed its pipe", pr->title,
+	    (int)pr->pid);
+	return (0);
+}
+
+/* The end of a child told to stop: no line, its parent is stopping. */
+void
+proc_wait(enum ep2d_proc id)
+{
+	struct proc	*pr;
+
+	if ((pr = proc_get(id)) == NULL || pr->pid <= 0)
+		return;
+	(void)waitpid(pr->pid, NULL, 0);
+	pr->pid = 0;
 }
 
 /* The absolute path of the running binary, for the re-exec. */
@@ -121,24 +264,28 @@ proc_check(const char *self)
 
 /*
  * fork + execv(self, "-P name -f conf [-d] [-v]"), or ep2d-fetcher for
- * the fetcher.  The child's end of the socketpair becomes fd 3; every
- * other descriptor is close-on-exec.
+ * the fetcher, as the table says.  The child's end of the socketpair
+ * becomes fd 3; every other descriptor is close-on-exec.
  */
 pid_t
-proc_spawn(const char *self, int proc, int fd, const char *conf, int debug,
-    int verbose)
+proc_spawn(const char *self, enum ep2d_proc id, int fd, const char *conf,
+    int debug, int verbose)
 {
+	struct proc	*pr;
 	const char	*argv[10];
 	int		 argc = 0;
 	pid_t		 pid;
 	sigset_t	 set;
 
+	if ((pr = proc_get(id)) == NULL || pr->prog == PROC_PROG_FORK)
+		fatalx("%s: no program for process %d", __func__, id);
 	switch (pid = fork()) {
 	case -1:
 		fatal("%s: fork", __func__);
 	case 0:
 		break;
 	default:
+		pr->pid = pid;
 		return (pid);
 	}
 
@@ -153,7 +300,7 @@ proc_spawn(const char *self, int proc, int fd, const char *conf, int debug,
 
 	argv[argc++] = "ep2d";
 	argv[argc++] = "-P";
-	argv[argc++] = proc_name(proc);
+	argv[argc++] = pr->title;
 	argv[argc++] = "-f";
 	argv[argc++] = conf;
 	if (debug)
@@ -161,7 +308,7 @@ proc_spawn(const char *self, int proc, int fd, const char *conf, int debug,
 	if (verbose)
 		argv[argc++] = "-v";
 	argv[argc] = NULL;
-	if (proc == PROC_FETCHER) {
+	if (pr->prog == PROC_PROG_FETCHER) {
 		self = proc_fetcher_path(self);
 		/*
 		 * libcurl's other dependencies (LDAP, RTMP) bring GnuTLS,
@@ -178,17 +325,26 @@ proc_spawn(const char *self, int proc, int fd, const char *conf, int debug,
 /*
  * Fork a helper: a child that does one thing for this process over a
  * SOCK_SEQPACKET pair (the reloader's runner, the parent's connector).
- * The caller gets the pid and its end in *fdp; the helper gets 0 and
- * its end, with its signals reset, the log file closed (syslog or
- * standard error only: rotation reopens the file in the caller), its
- * title, and death when the process that forked it dies.
+ * The caller gets the pid (in the table too) and its end in *fdp; the
+ * helper gets 0 and its end, with its signals reset, the log file
+ * closed (syslog or standard error only: rotation reopens the file in
+ * the caller), its title, no child of its own in the table, and death
+ * when the process that forked it dies.
  */
 pid_t
-proc_helper(const char *name, int *fdp)
+proc_helper(enum ep2d_proc id, int *fdp)
 {
-	int	 sv[2];
-	pid_t	 pid, self = getpid();
+	struct proc	*pr;
+	const char	*name;
+	size_t		 i;
+	int		 sv[2];
+	pid_t		 pid, self = getpid();
 
+	if ((pr = proc_get(id)) == NULL || pr->prog != PROC_PROG_FORK) {
+		log_warnx("%s: no helper %d", __func__, id);
+		return (-1);
+	}
+	name = pr->title;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("%s: socketpair", name);
 		return (-1);
@@ -204,11 +360,14 @@ proc_helper(const char *name, int *fdp)
 	default:
 		close(sv[1]);
 		*fdp = sv[0];
+		pr->pid = pid;
 		return (pid);
 	}
 
 	close(sv[0]);
 	*fdp = sv[1];
+	for (i = 0; i < nprocs; i++)
+		procs[i].pid = 0;
 	log_file_setfd(-1);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
 		log_warn("%s: PR_SET_PDEATHSIG", name);

@@ -41,9 +41,43 @@ int	 imsgev_dispatch_io(struct imsgev *, short);
 void	 imsgev_clear(struct imsgev *);
 void	 imsgev_dispatch_shared(struct imsg *, const char *);
 
-const char *proc_name(int);
-pid_t	 proc_spawn(const char *, int, int, const char *, int, int);
-pid_t	 proc_helper(const char *, int *);
+/* What a process of ours runs. */
+enum proc_prog {
+	PROC_PROG_EP2D,		/* ep2d itself (with -P NAME, a child) */
+	PROC_PROG_FETCHER,	/* ep2d-fetcher -P NAME */
+	PROC_PROG_FORK,		/* nothing: a fork, a helper (proc_helper) */
+};
+
+/*
+ * A process of ep2d, as relayd's struct privsep_proc: one table
+ * (ep2d.c) has them all, in the order of enum ep2d_proc, and each
+ * process reads it for the processes it starts.  What is after
+ * dispatch is state, in the process that started this one.
+ */
+struct proc {
+	const char	*title;		/* -P NAME, the title, the log's name */
+	enum ep2d_proc	 id;
+	enum ep2d_proc	 parent;	/* who starts it and reaps it */
+	enum proc_prog	 prog;
+	/*
+	 * The parent's handler of the child's messages; NULL for a helper,
+	 * whose pair is read only for the answer to a request.
+	 */
+	void		(*dispatch)(struct imsg *);
+	pid_t		 pid;		/* 0: not running, or not ours */
+	struct imsgev	 iev;		/* with dispatch: the channel */
+};
+
+void	 proc_init(struct proc *, size_t);
+struct proc *proc_get(enum ep2d_proc);
+const char *proc_name(enum ep2d_proc);
+pid_t	 proc_pid(enum ep2d_proc);
+pid_t	 proc_spawn(const char *, enum ep2d_proc, int, const char *, int,
+	    int);
+pid_t	 proc_helper(enum ep2d_proc, int *);
+int	 proc_reap(void);
+int	 proc_gone(enum ep2d_proc);
+void	 proc_wait(enum ep2d_proc);
 int	 proc_self_exe(char *, size_t);
 int	 proc_check(const char *);
 

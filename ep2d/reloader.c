@@ -196,15 +196,24 @@ reloader_runner_ev(int fd, short event, void *arg)
 static void
 reloader_sig(int sig, short event, void *arg)
 {
-	/* SIGTERM/SIGINT: the parent is shutting down */
-	exit(0);
+	int	 r;
+
+	switch (sig) {
+	case SIGCHLD:
+		/* the runner is gone: the reaper's line, then our end */
+		if ((r = proc_reap()) != 0)
+			exit(r == -1);
+		break;
+	default:
+		/* SIGTERM/SIGINT: the parent is shutting down */
+		exit(0);
+	}
 }
 
 void
 reloader_main(const char *conffile, int debug, int verbose)
 {
-	struct event	 ev_sigterm, ev_sigint, ev_runner;
-	pid_t		 runner;
+	struct event	 ev_sigterm, ev_sigint, ev_sigchld, ev_runner;
 	int		 r;
 
 	log_init(debug, LOG_DAEMON);
@@ -224,7 +233,7 @@ reloader_main(const char *conffile, int debug, int verbose)
 	if (fcntl(PROC_PARENT_SOCK_FILENO, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("fcntl");
 
-	if ((runner_fd = runner_start(&conf, &runner)) == -1)
+	if ((runner_fd = runner_start(&conf)) == -1)
 		fatalx("cannot start the runner");
 	if (sandbox_reloader() == -1)
 		fatalx("sandbox");
@@ -235,8 +244,10 @@ reloader_main(const char *conffile, int debug, int verbose)
 	signal(SIGUSR1, SIG_IGN);
 	signal_set(&ev_sigterm, SIGTERM, reloader_sig, NULL);
 	signal_set(&ev_sigint, SIGINT, reloader_sig, NULL);
+	signal_set(&ev_sigchld, SIGCHLD, reloader_sig, NULL);
 	signal_add(&ev_sigterm, NULL);
 	signal_add(&ev_sigint, NULL);
+	signal_add(&ev_sigchld, NULL);
 	event_set(&ev_runner, runner_fd, EV_READ | EV_PERSIST,
 	    reloader_runner_ev, NULL);
 	event_add(&ev_runner, NULL);

@@ -74,7 +74,6 @@ enum runner_imsg {
 static const struct ep2_conf *rconf;	/* in the runner */
 static struct imsgbuf	 runner_ibuf;	/* in the reloader, its end */
 static int		 runner_fd = -1;
-static pid_t		 runner_pid = -1;
 
 static int	 run_argv(struct imsgbuf *, char *const [], char *, size_t);
 static int	 systemd_call(const char *, const char *, char *, size_t);
@@ -653,20 +652,16 @@ runner_serve(const struct ep2_conf *conf, int fd)
  * runner loads libsystemd before its sandbox closes.
  */
 int
-runner_start(const struct ep2_conf *conf, pid_t *pidp)
+runner_start(const struct ep2_conf *conf)
 {
 	char	 msg[256];
 	int	 fd;
 	pid_t	 pid;
 
-	if ((pid = proc_helper("runner", &fd)) == -1)
+	if ((pid = proc_helper(PROC_RUNNER, &fd)) == -1)
 		return (-1);
-	if (pid > 0) {
-		if (runner_attach(fd, pid) == -1)
-			return (-1);
-		*pidp = pid;
-		return (fd);
-	}
+	if (pid > 0)
+		return (runner_attach(fd) == -1 ? -1 : fd);
 
 	/* the runner; HAProxy is not to inherit the parent's channel */
 	close(PROC_PARENT_SOCK_FILENO);
@@ -678,9 +673,9 @@ runner_start(const struct ep2_conf *conf, pid_t *pidp)
 	runner_serve(conf, fd);
 }
 
-/* The reloader's end of the pair to the runner pid. */
+/* The reloader's end of the pair to the runner. */
 int
-runner_attach(int fd, pid_t pid)
+runner_attach(int fd)
 {
 	if (imsgbuf_init(&runner_ibuf, fd) == -1) {
 		log_warn("runner: imsgbuf_init");
@@ -690,38 +685,20 @@ runner_attach(int fd, pid_t pid)
 	/* a descriptor sent along is taken, to be closed and refused */
 	imsgbuf_allow_fdpass(&runner_ibuf);
 	runner_fd = fd;
-	runner_pid = pid;
 	return (0);
 }
 
 /*
- * The runner died (a sandbox violation, a kill): say how, then the
- * reloader ends too and the parent reports it.  Called when a request
- * finds the pair closed, and by the reloader's event loop when its end
- * turns readable between requests (that is, closed).
+ * The runner died (a sandbox violation, a kill): the reaper says how
+ * (proc.c), then the reloader ends too and the parent reports it; a
+ * stop sent to the process group is a stop here as well.  Called when
+ * a request finds the pair closed, and by the reloader's event loop
+ * when its end turns readable between requests (that is, closed).
  */
 void
 runner_lost(void)
 {
-	int	 status;
-
-	if (runner_pid > 0 && waitpid(runner_pid, &status, 0) == runner_pid) {
-		/* a stop sent to the process group: stop as well */
-		if ((WIFSIGNALED(status) && (WTERMSIG(status) == SIGTERM ||
-		    WTERMSIG(status) == SIGINT)) ||
-		    (WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-			log_info("runner pid %ld stopped", (long)runner_pid);
-			exit(0);
-		}
-		if (WIFSIGNALED(status))
-			fatalx("runner pid %ld terminated; signal %d%s",
-			    (long)runner_pid, WTERMSIG(status),
-			    WTERMSIG(status) == SIGSYS ?
-			    " (sandbox violation)" : "");
-		fatalx("runner pid %ld exited with status %d",
-		    (long)runner_pid, WEXITSTATUS(status));
-	}
-	fatalx("runner: gone");
+	exit(proc_gone(PROC_RUNNER) ? 0 : 1);
 }
 
 /*

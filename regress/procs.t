@@ -1,7 +1,8 @@
 #!/bin/sh
 # The processes: titles, the fetcher's user and confinement, the lock,
-# -n, a killed child taking the daemon down while HAProxy keeps serving;
-# ep2d as process 1 (a container's entry point).  Ports 25020-25039.
+# -n, a killed child or helper taking the daemon down with one line
+# while HAProxy keeps serving; ep2d as process 1 (a container's entry
+# point).  Ports 25020-25039.
 PORT_BASE=25020
 . "$(dirname "$0")/lib.sh"
 t_init
@@ -103,6 +104,48 @@ ok $? "exit status 0 after SIGTERM"
 ok $? "control socket removed"
 kill -0 "$(haproxy_pid)" && [ "$(answers 2)" = "b$B1 " ]
 ok $? "HAProxy still running and serving after ep2d stopped"
+
+# the helpers' turn: the one who forked it says, once, how it ended
+: > "$T/ep2d.out"
+ep2d_start
+wait_for 10 log_has "haproxy reloaded"
+C=$(ep2d_pids connector)
+R=$(ep2d_pids reloader)
+N=$(pgrep -P "$R" -f '^ep2d: runner')
+kill -9 "$C"
+wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
+ok $? "killing the connector ends the daemon"
+wait $EP2D_PID
+st=$?
+[ "$st" -ne 0 ] && [ "$(grep -c "lost child" "$T/ep2d.out")" -eq 1 ] &&
+    grep -q "lost child: connector pid $C terminated; signal 9" "$T/ep2d.out"
+ok $? "exit $st, and one 'lost child' line, the connector's" ||
+    diag "$(grep "lost child" "$T/ep2d.out")"
+wait_for 5 sh -c "! kill -0 $R 2>/dev/null && ! kill -0 $N 2>/dev/null"
+ok $? "the reloader and its runner are gone too"
+
+: > "$T/ep2d.out"
+ep2d_start
+wait_for 10 log_has "haproxy reloaded"
+C=$(ep2d_pids connector)
+R=$(ep2d_pids reloader)
+N=$(pgrep -P "$R" -f '^ep2d: runner')
+kill -9 "$N"
+wait_for 10 sh -c "! kill -0 $EP2D_PID 2>/dev/null"
+ok $? "killing the runner ends the daemon"
+wait $EP2D_PID
+st=$?
+[ "$st" -ne 0 ] && [ "$(grep -c "lost child" "$T/ep2d.out")" -eq 2 ] &&
+    [ "$(grep -c "lost child: runner" "$T/ep2d.out")" -eq 1 ] &&
+    grep -q "lost child: runner pid $N terminated; signal 9" \
+    "$T/ep2d.out" &&
+    grep -q "lost child: reloader pid $R exited 1" "$T/ep2d.out"
+ok $? "exit $st; a line from the reloader for its runner, one from the parent for the reloader" ||
+    diag "$(grep "lost child" "$T/ep2d.out")"
+wait_for 5 sh -c "! kill -0 $C 2>/dev/null"
+ok $? "the connector is gone too"
+kill -0 "$(haproxy_pid)" && [ "$(answers 2)" = "b$B1 " ]
+ok $? "HAProxy keeps serving"
 
 # ep2d as process 1 of a PID namespace, as a container's entry point:
 # its helpers must not take process 1 for a dead parent

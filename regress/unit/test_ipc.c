@@ -42,6 +42,7 @@
 #include "ep2d.h"
 #include "imsg.h"
 #include "logcap.h"
+#include "proc.h"
 #include "tap.h"
 
 /* the two protocols, as connector.c and runner.c number them */
@@ -52,6 +53,13 @@
 #define RUN_RESULT	5
 
 static char	 dir[64], lsock[128], cfgpath[128], newcfg[160];
+/* the helpers under test, as ep2d.c's table has them */
+static struct proc procs[] = {
+	{ .title = "connector", .id = PROC_CONNECTOR, .parent = PROC_PARENT,
+	    .prog = PROC_PROG_FORK },
+	{ .title = "runner", .id = PROC_RUNNER, .parent = PROC_RELOADER,
+	    .prog = PROC_PROG_FORK },
+};
 static int	 bad_request;	/* a request not as it should be */
 
 static void
@@ -260,7 +268,7 @@ t_connector_connect(void)
 	int		 sv[2], s, r, n;
 
 	pair(sv);
-	if (connector_attach(sv[0], -1) == -1 ||
+	if (connector_attach(sv[0]) == -1 ||
 	    imsgbuf_init(&peer, sv[1]) == -1)
 		exit(2);
 	bad_request = 0;
@@ -488,7 +496,7 @@ t_runner_call(void)
 	int			 sv[2], r, n;
 
 	pair(sv);
-	if (runner_attach(sv[0], -1) == -1 ||
+	if (runner_attach(sv[0]) == -1 ||
 	    imsgbuf_init(&peer, sv[1]) == -1)
 		exit(2);
 	bad_request = 0;
@@ -618,6 +626,7 @@ main(void)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	cap_init();
+	proc_init(procs, sizeof(procs) / sizeof(procs[0]));
 	strlcpy(dir, "/tmp/ep2d-ipc.XXXXXX", sizeof(dir));
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");

@@ -58,6 +58,7 @@
 #include <curl/curl.h>
 
 #include "ep2d.h"
+#include "proc.h"
 #include "tap.h"
 #include "logcap.h"
 
@@ -74,6 +75,11 @@ static char	*const argv_sh[] = { "sh", "-c", "exit 0", NULL };
 static uid_t	 ep2d_uid;
 static int	 landlock;
 static gid_t	 ep2d_gid;
+/* the connector, as ep2d.c's table has it */
+static struct proc procs[] = {
+	{ .title = "connector", .id = PROC_CONNECTOR, .parent = PROC_PARENT,
+	    .prog = PROC_PROG_FORK },
+};
 
 /* the child's verdict: exit status, or 128 + the signal that ended it */
 static int
@@ -1014,6 +1020,7 @@ main(void)
 	ep2d_uid = pw->pw_uid;
 	ep2d_gid = pw->pw_gid;
 	cap_init();
+	proc_init(procs, sizeof(procs) / sizeof(procs[0]));
 	landlock = syscall(SYS_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION) >= 1;
 	strlcpy(dir, "/tmp/ep2d-sandbox.XXXXXX", sizeof(dir));

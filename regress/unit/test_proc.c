@@ -1,0 +1,247 @@
+/*
+ * Copyright (c) 2026 The ep2d authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The table of processes and the reaper (proc.c): every way a child of
+ * ours can end gives one line, the one the integration tests and the
+ * manual name; a stop is not a failure; a child not in the table is
+ * collected without a word; a helper is in the table once forked.
+ */
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ep2d.h"
+#include "logcap.h"
+#include "proc.h"
+#include "tap.h"
+
+static struct proc procs[] = {
+	{ .title = "parent", .id = PROC_PARENT, .parent = PROC_PARENT,
+	    .prog = PROC_PROG_EP2D },
+	{ .title = "fetcher", .id = PROC_FETCHER, .parent = PROC_PARENT,
+	    .prog = PROC_PROG_FETCHER },
+	{ .title = "connector", .id = PROC_CONNECTOR, .parent = PROC_PARENT,
+	    .prog = PROC_PROG_FORK },
+};
+
+/* A child that ends as asked: exit with code, or die of sig. */
+static pid_t
+child(int code, int sig)
+{
+	struct rlimit	 rl = { 0, 0 };
+	pid_t		 pid;
+
+	if ((pid = fork()) == -1) {
+		perror("fork");
+		exit(2);
+	}
+	if (pid > 0)
+		return (pid);
+	(void)setrlimit(RLIMIT_CORE, &rl);	/* SIGSYS leaves no core */
+	if (sig != 0) {
+		signal(sig, SIG_DFL);
+		kill(getpid(), sig);
+	}
+	_exit(code);
+}
+
+/* Wait until pid has ended, leaving it for the reaper to collect. */
+static void
+ended(pid_t pid)
+{
+	siginfo_t	 si;
+
+	while (waitid(P_PID, pid, &si, WEXITED | WNOWAIT) == -1)
+		if (errno != EINTR) {
+			perror("waitid");
+			exit(2);
+		}
+}
+
+/* proc_reap() of one child of ours that ends as asked. */
+static int
+reap_one(enum ep2d_proc id, int code, int sig, pid_t *pidp)
+{
+	struct proc	*pr = proc_get(id);
+
+	pr->pid = *pidp = child(code, sig);
+	ended(*pidp);
+	cap_start();
+	return (proc_reap());
+}
+
+static void
+t_table(void)
+{
+	ok(strcmp(proc_name(PROC_FETCHER), "fetcher") == 0 &&
+	    strcmp(proc_name(PROC_CONNECTOR), "connector") == 0,
+	    "proc_name: the table's titles");
+	ok(strcmp(proc_name(PROC_RUNNER), "unknown") == 0 &&
+	    proc_get(PROC_RUNNER) == NULL && proc_pid(PROC_RUNNER) == 0,
+	    "a process not in the table: unknown, no pid");
+}
+
+static void
+t_reap(void)
+{
+	char	 want[128];
+	pid_t	 pid, other;
+	int	 r;
+
+	r = reap_one(PROC_FETCHER, 0, 0, &pid);
+	snprintf(want, sizeof(want), "fetcher pid %d stopped\n", (int)pid);
+	ok(r == 1 && cap_lines() == 1 && cap_has(want) &&
+	    !cap_has("lost child"), "exit 0: a stop, one line");
+	is_int(proc_pid(PROC_FETCHER), 0, "... and no pid left in the table");
+
+	r = reap_one(PROC_FETCHER, 0, SIGTERM, &pid);
+	snprintf(want, sizeof(want), "fetcher pid %d stopped by signal %d",
+	    (int)pid, SIGTERM);
+	ok(r == 1 && cap_lines() == 1 && cap_has(want),
+	    "SIGTERM: a stop, one line");
+
+	r = reap_one(PROC_FETCHER, 0, SIGINT, &pid);
+	snprintf(want, sizeof(want), "fetcher pid %d stopped by signal %d",
+	    (int)pid, SIGINT);
+	ok(r == 1 && cap_lines() == 1 && cap_has(want),
+	    "SIGINT: a stop, one line");
+
+	r = reap_one(PROC_FETCHER, 3, 0, &pid);
+	snprintf(want, sizeof(want), "lost child: fetcher pid %d exited 3\n",
+	    (int)pid);
+	ok(r == -1 && cap_lines() == 1 && cap_has(want),
+	    "exit 3: lost, one line");
+
+	r = reap_one(PROC_CONNECTOR, 0, SIGKILL, &pid);
+	snprintf(want, sizeof(want), "lost child: connector pid %d "
+	    "terminated; signal %d\n", (int)pid, SIGKILL);
+	ok(r == -1 && cap_lines() == 1 && cap_has(want),
+	    "SIGKILL: lost, one line");
+
+	r = reap_one(PROC_CONNECTOR, 0, SIGSYS, &pid);
+	snprintf(want, sizeof(want), "lost child: connector pid %d "
+	    "terminated; signal %d (sandbox violation)\n", (int)pid, SIGSYS);
+	ok(r == -1 && cap_lines() == 1 && cap_has(want),
+	    "SIGSYS: lost, a sandbox violation, one line");
+
+	/* not ours (HAProxy's old process, ep2d being process 1) */
+	other = child(5, 0);
+	ended(other);
+	cap_start();
+	r = proc_reap();
+	ok(r == 0 && cap_lines() == 0 && waitpid(other, NULL, WNOHANG) == -1 &&
+	    errno == ECHILD, "a child not in the table: collected, no line");
+
+	/* two at once: one stopped, one lost; a line each */
+	procs[1].pid = pid = child(0, 0);
+	procs[2].pid = other = child(0, SIGKILL);
+	ended(pid);
+	ended(other);
+	cap_start();
+	r = proc_reap();
+	ok(r == -1 && cap_lines() == 2 && cap_has("fetcher pid") &&
+	    cap_has("lost child: connector pid"),
+	    "a stop and a loss together: lost, a line each");
+}
+
+static void
+t_gone(void)
+{
+	char	 want[128];
+	pid_t	 pid;
+	int	 r;
+
+	/* the pipe closed as the child exits: the line says why */
+	procs[1].pid = pid = child(4, 0);
+	cap_start();
+	r = proc_gone(PROC_FETCHER);
+	snprintf(want, sizeof(want), "lost child: fetcher pid %d exited 4\n",
+	    (int)pid);
+	ok(r == 0 && cap_lines() == 1 && cap_has(want),
+	    "proc_gone: the exit status, one line");
+
+	procs[1].pid = pid = child(0, SIGTERM);
+	cap_start();
+	r = proc_gone(PROC_FETCHER);
+	ok(r == 1 && cap_lines() == 1 && cap_has("stopped by signal"),
+	    "proc_gone: a stop");
+
+	/* a child that closed its pipe and does not end */
+	if ((pid = fork()) == 0) {
+		pause();
+		_exit(0);
+	}
+	procs[1].pid = pid;
+	cap_start();
+	r = proc_gone(PROC_FETCHER);
+	snprintf(want, sizeof(want), "lost child: fetcher pid %d closed its "
+	    "pipe\n", (int)pid);
+	ok(r == 0 && cap_lines() == 1 && cap_has(want),
+	    "proc_gone: still running after a while: closed its pipe");
+	kill(pid, SIGKILL);
+	proc_wait(PROC_FETCHER);
+	ok(proc_pid(PROC_FETCHER) == 0 && waitpid(pid, NULL, WNOHANG) == -1,
+	    "proc_wait: collected without a line");
+}
+
+static void
+t_helper(void)
+{
+	char	 want[128];
+	pid_t	 pid;
+	int	 fd, r;
+
+	procs[1].pid = 12345;	/* a child of ours, in the parent */
+	if ((pid = proc_helper(PROC_CONNECTOR, &fd)) == 0) {
+		/* none of the parent's children is the helper's */
+		_exit(proc_pid(PROC_FETCHER) == 0 ? 0 : 1);
+	}
+	procs[1].pid = 0;
+	ok(pid > 0 && proc_pid(PROC_CONNECTOR) == pid,
+	    "proc_helper: the helper's pid in the table");
+	ended(pid);
+	cap_start();
+	r = proc_reap();
+	snprintf(want, sizeof(want), "connector pid %d stopped\n", (int)pid);
+	ok(r == 1 && cap_lines() == 1 && cap_has(want),
+	    "proc_helper: the helper's table has no child; its stop, a line");
+	close(fd);
+
+	cap_start();
+	ok(proc_helper(PROC_FETCHER, &fd) == -1 && cap_lines() == 1,
+	    "proc_helper: a process that is no helper is refused");
+}
+
+int
+main(void)
+{
+	cap_init();
+	proc_init(procs, sizeof(procs) / sizeof(procs[0]));
+	t_table();
+	t_reap();
+	t_gone();
+	t_helper();
+	return (done_testing());
+}
