@@ -53,6 +53,7 @@
 #include "log.h"
 #include "notify.h"
 #include "engine.h"
+#include "hapwatch.h"
 
 #ifndef MINIMUM
 #define MINIMUM(a, b)	(((a) < (b)) ? (a) : (b))
@@ -66,6 +67,7 @@ static struct engine	 e;
 
 static void		 runtime_applied(void);
 static void		 follow_soon(void);
+static int		 any_runtime(void);
 static void		 render_and_check(int);
 static void		 backends_init(void);
 static void		 be_applied(struct pbackend *);
@@ -77,6 +79,19 @@ static void		 engine_runtime_done(struct runtime *, int);
 static void		 engine_runtime_changed(struct runtime *);
 
 /* what each backend's runtime tells the engine, and how it connects */
+/* HAProxy's pid file was written: whoever started it, look. */
+static void
+engine_haproxy_moved(void)
+{
+	int	 i;
+
+	if (!hapwatch_active())
+		runtime_watched(0);
+	for (i = 0; i < e.nbe; i++)
+		if (be_runtime(&e.be[i]))
+			runtime_poke(&e.be[i].rt);
+}
+
 static struct runtime_cbs	 rt_cbs = {
 	engine_runtime_done,
 	engine_runtime_changed,
@@ -98,6 +113,9 @@ engine_init(const struct ep2_conf *conf, const char *tmpl, size_t tmpllen,
 	rt_cbs.connect = connect;
 	set_init(&e.incoming);
 	backends_init();
+	if (any_runtime() && hapwatch_init(conf->pid_file,
+	    engine_haproxy_moved) == 0)
+		runtime_watched(1);
 }
 
 /* Every backend's view, for the connector; returns the count. */
@@ -1114,10 +1132,16 @@ parent_ctl_reload(char *err, size_t errlen)
 int
 parent_ctl_sync(char *err, size_t errlen)
 {
+	int	 i;
+
 	if (parent_send(PROC_FETCHER, IMSG_FETCH_NOW) == -1) {
 		snprintf(err, errlen, "fetcher: %s", strerror(errno));
 		return (-1);
 	}
+	/* and HAProxy's side: what was changed by hand is put back */
+	for (i = 0; i < e.nbe; i++)
+		if (be_runtime(&e.be[i]))
+			runtime_poke(&e.be[i].rt);
 	return (0);
 }
 
