@@ -26,7 +26,10 @@
  * sections): each has its own source in the fetcher, its own wanted
  * and applied sets and, in runtime mode, its own struct runtime; all
  * are rendered into the one haproxy.cfg.  Sets arriving close together
- * are applied together (APPLY_COALESCE_MS), one reload at most.
+ * are applied together (APPLY_COALESCE_MS), one reload at most; only
+ * where a reload is coming: a change that goes over the runtime socket
+ * goes at once, and the file follows it a moment later (FOLLOW_MS),
+ * once for a burst of changes.
  *
  * The fetcher's messages come here too (engine_from_fetcher): what
  * they carry is sets, and each ends by changing a backend's wanted set.
@@ -50,17 +53,21 @@
 #include "log.h"
 #include "notify.h"
 #include "engine.h"
+#include "hapwatch.h"
 
 #ifndef MINIMUM
 #define MINIMUM(a, b)	(((a) < (b)) ? (a) : (b))
 #endif
 
 #define APPLY_COALESCE_MS	20	/* sets this close: one apply */
+#define FOLLOW_MS		50	/* runtime changes, then the file */
 #define BOOT_WAIT_SECS		10	/* a silent source at start */
 
 static struct engine	 e;
 
 static void		 runtime_applied(void);
+static void		 follow_soon(void);
+static int		 any_runtime(void);
 static void		 render_and_check(int);
 static void		 backends_init(void);
 static void		 be_applied(struct pbackend *);
@@ -72,6 +79,19 @@ static void		 engine_runtime_done(struct runtime *, int);
 static void		 engine_runtime_changed(struct runtime *);
 
 /* what each backend's runtime tells the engine, and how it connects */
+/* HAProxy's pid file was written: whoever started it, look. */
+static void
+engine_haproxy_moved(void)
+{
+	int	 i;
+
+	if (!hapwatch_active())
+		runtime_watched(0);
+	for (i = 0; i < e.nbe; i++)
+		if (be_runtime(&e.be[i]))
+			runtime_poke(&e.be[i].rt);
+}
+
 static struct runtime_cbs	 rt_cbs = {
 	engine_runtime_done,
 	engine_runtime_changed,
@@ -93,6 +113,9 @@ engine_init(const struct ep2_conf *conf, const char *tmpl, size_t tmpllen,
 	rt_cbs.connect = connect;
 	set_init(&e.incoming);
 	backends_init();
+	if (any_runtime() && hapwatch_init(conf->pid_file,
+	    engine_haproxy_moved) == 0)
+		runtime_watched(1);
 }
 
 /* Every backend's view, for the connector; returns the count. */
@@ -309,7 +332,6 @@ render_and_check(int runtime_only)
 	size_t			 outlen, nslots;
 	int			 r, i;
 
-	e.runtime_only = runtime_only;
 	for (i = 0; i < e.nbe; i++) {
 		b = &e.be[i];
 		slots[i] = NULL;
@@ -360,6 +382,26 @@ render_and_check(int runtime_only)
 		return;
 	}
 	free(out);
+	if (runtime_only && e.bootstrapped && !e.ap_force &&
+	    apply_haproxy_pid(e.conf) > 0) {
+		/*
+		 * Every change in this file is live already: HAProxy took
+		 * it over its runtime socket, so the file only follows (a
+		 * restart finds the same servers).  No haproxy -c: it
+		 * would cost more than the change itself and hold the
+		 * next one back, and the file goes live only by a reload,
+		 * which checks it first.
+		 */
+		if (apply_install(e.conf->haproxy_config_file) == -1) {
+			log_warn("install %s", e.conf->haproxy_config_file);
+			set_apply_result(0, "install", "rename: %s",
+			    strerror(errno));
+		} else
+			log_debug("haproxy.cfg follows the runtime changes");
+		e.ap_state = AP_IDLE;
+		return;
+	}
+	log_debug("haproxy.cfg.new: haproxy -c");
 	e.ap_state = AP_CHECKING;
 	if (parent_send(PROC_RELOADER, IMSG_HAPROXY_CHECK) == -1)
 		fatal("%s: compose", __func__);
@@ -477,8 +519,40 @@ runtime_applied(void)
 	}
 	if (ok)
 		set_apply_result(1, "runtime", "%s", "");
-	/* keep the file on disk equal to the running state */
+	if (config_changed() || e.conf_dirty)
+		render_and_check(0);
+	else
+		follow_soon();
+}
+
+/*
+ * Keep the file on disk equal to the running state, off the path of
+ * the change: HAProxy has it already, and the next change should not
+ * wait behind a render and an fsync.
+ */
+static void
+follow(int fd, short event, void *arg)
+{
+	e.following = 0;
+	if (e.ap_state != AP_IDLE)
+		return;		/* that apply ends here again */
 	render_and_check(!config_changed() && !e.conf_dirty);
+	if (e.ap_state == AP_IDLE && e.ap_pending)
+		engine_apply();
+}
+
+static void
+follow_soon(void)
+{
+	struct timeval	 tv;
+
+	if (e.following)
+		return;
+	evtimer_set(&e.ev_follow, follow, NULL);
+	timerclear(&tv);
+	tv.tv_usec = FOLLOW_MS * 1000;
+	evtimer_add(&e.ev_follow, &tv);
+	e.following = 1;
 }
 
 static struct pbackend *
@@ -527,7 +601,10 @@ engine_runtime_changed(struct runtime *rt)
 	for (i = 0; i < e.nbe; i++)
 		if (set_copy(&e.be[i].applying, &e.be[i].applied) == -1)
 			fatal("set_copy");
-	render_and_check(!e.conf_dirty);
+	if (e.conf_dirty)
+		render_and_check(0);
+	else
+		follow_soon();
 }
 
 /*
@@ -582,12 +659,6 @@ engine_result(struct haproxy_result *res)
 			log_warn("install %s", e.conf->haproxy_config_file);
 			set_apply_result(0, "install", "rename: %s",
 			    strerror(errno));
-			e.ap_state = AP_IDLE;
-			break;
-		}
-		if (e.runtime_only && e.bootstrapped && !e.ap_force &&
-		    apply_haproxy_pid(e.conf) > 0) {
-			/* runtime already has it; the file follows */
 			e.ap_state = AP_IDLE;
 			break;
 		}
@@ -647,13 +718,30 @@ apply_coalesced(int fd, short event, void *arg)
 	engine_apply();
 }
 
+/* A backend in update_by_config has a new set: a reload is coming. */
+static int
+reload_coming(void)
+{
+	int	 i;
+
+	for (i = 0; i < e.nbe; i++)
+		if (!be_runtime(&e.be[i]) &&
+		    !set_equal(&e.be[i].wanted, &e.be[i].applied))
+			return (1);
+	return (0);
+}
+
 static void
 apply_soon(void)
 {
 	struct timeval	 tv;
 
-	if (e.nbe == 1) {
-		/* one source sends one set at a time */
+	/*
+	 * One source sends one set at a time; and a change that goes
+	 * over the runtime socket saves no reload by waiting.
+	 */
+	if (e.nbe == 1 || (e.bootstrapped && !e.coalescing &&
+	    !reload_coming())) {
 		engine_apply();
 		return;
 	}
@@ -1082,10 +1170,16 @@ parent_ctl_reload(char *err, size_t errlen)
 int
 parent_ctl_sync(char *err, size_t errlen)
 {
+	int	 i;
+
 	if (parent_send(PROC_FETCHER, IMSG_FETCH_NOW) == -1) {
 		snprintf(err, errlen, "fetcher: %s", strerror(errno));
 		return (-1);
 	}
+	/* and HAProxy's side: what was changed by hand is put back */
+	for (i = 0; i < e.nbe; i++)
+		if (be_runtime(&e.be[i]))
+			runtime_poke(&e.be[i].rt);
 	return (0);
 }
 

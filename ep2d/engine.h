@@ -95,10 +95,11 @@ struct engine {
 	struct pbackend		 be[EP2D_MAX_BACKENDS];
 	int			 nbe;
 	int			 nrt_pending;	/* runtime applies at work */
-	int			 runtime_only;	/* this render: no reload */
 	int			 conf_dirty;	/* SIGHUP: config mode reloads */
 	struct event		 ev_coalesce;
 	int			 coalescing;
+	struct event		 ev_follow;	/* the file after runtime */
+	int			 following;
 	struct event		 ev_boot;
 	int			 boot_waiting;
 	uint64_t		 applies_reload;

@@ -51,7 +51,7 @@
 
 #define FILESRC_SIZE_MAX	(16 * 1024 * 1024)
 #define FILESRC_ENTRY_MAX	(EP2D_HOST_MAX + 16)	/* "[v6]:port" */
-#define FILESRC_DELAY_USEC	10000	/* one read per burst of events */
+#define FILESRC_DELAY_USEC	10000	/* our name gone: it may come back */
 #define FILESRC_MASK		(IN_CLOSE_WRITE | IN_MOVED_TO | \
 				    IN_MOVED_FROM | IN_DELETE | IN_CREATE | \
 				    IN_ATTRIB | IN_DELETE_SELF | \
@@ -274,9 +274,13 @@ filesrc_stop(struct source *src)
 }
 
 /*
- * Events of the directory.  Only those naming our file count; a burst
- * of them (an editor's save, a generator's rename) arms one short
- * timer, so the file is read once when the burst is over.
+ * Events of the directory.  Only those naming our file count.  A name
+ * that arrives whole (a rename onto it, the close of a write, a link)
+ * is read at once: a generator's rename is the whole new list, and
+ * waiting would only add latency.  Our name going away (a delete, a
+ * rename from it) arms a short timer instead, since a writer that
+ * removes the file and writes it again usually does so at once; one
+ * read then sees the outcome.
  */
 static void
 filesrc_inotify(int fd, short event, void *arg)
@@ -288,7 +292,7 @@ filesrc_inotify(int fd, short event, void *arg)
 	    __attribute__((__aligned__(__alignof__(struct inotify_event))));
 	ssize_t			 n;
 	char			*p;
-	int			 want = 0, gone = 0;
+	int			 now = 0, later = 0, gone = 0;
 
 	for (;;) {
 		if ((n = read(fd, buf, sizeof(buf))) == -1) {
@@ -303,15 +307,17 @@ filesrc_inotify(int fd, short event, void *arg)
 		for (p = buf; p < buf + n; p += sizeof(*ie) + ie->len) {
 			ie = (struct inotify_event *)p;
 			if (ie->mask & IN_Q_OVERFLOW)
-				want = 1;
+				now = 1;
 			else if (ie->mask & (IN_DELETE_SELF | IN_MOVE_SELF |
 			    IN_IGNORED | IN_UNMOUNT))
 				gone = 1;
 			else if (ie->len > 0 && strcmp(ie->name,
 			    fs->base) == 0) {
-				if (!(ie->mask & IN_CREATE) ||
+				if (ie->mask & (IN_DELETE | IN_MOVED_FROM))
+					later = 1;
+				else if (!(ie->mask & IN_CREATE) ||
 				    filesrc_complete(fs))
-					want = 1;
+					now = 1;
 			}
 		}
 	}
@@ -322,7 +328,10 @@ filesrc_inotify(int fd, short event, void *arg)
 		    "are no longer seen; restart ep2d");
 		return;
 	}
-	if (want && !evtimer_pending(&fs->ev_timer, NULL)) {
+	if (now) {
+		evtimer_del(&fs->ev_timer);
+		filesrc_read(fs);
+	} else if (later && !evtimer_pending(&fs->ev_timer, NULL)) {
 		tv.tv_sec = 0;
 		tv.tv_usec = FILESRC_DELAY_USEC;
 		evtimer_add(&fs->ev_timer, &tv);

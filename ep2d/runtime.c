@@ -19,12 +19,16 @@
  * every socket (one per HAProxy process), the same to each, and the
  * owner is told through its callbacks when they are done.  A poll (show
  * info, show servers state, show stat) runs every RUNTIME_POLL_FAST_MS
- * while a slot warms up or drains, every RUNTIME_POLL_SLOW_MS
- * otherwise: it notices a restarted HAProxy (pid or start time changed)
- * and repairs whatever differs from the slots.
+ * while a slot warms up or drains, and for RUNTIME_POKE_MS after the
+ * owner says HAProxy may have restarted (runtime_poke: its pid file was
+ * written); otherwise none, so an idle parent sleeps.  Without that
+ * news (runtime_watched(0)) it polls every RUNTIME_POLL_SLOW_MS.  A
+ * poll notices a restarted HAProxy (pid or start time changed) and
+ * repairs whatever differs from the slots.
  */
 
 #include <sys/types.h>
+#include <sys/time.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -41,12 +45,15 @@
 #include "haproxy.h"
 #include "runtime.h"
 
+static int	 rt_watched;	/* runtime_poke() tells of restarts */
+
 static int	 rt_apply_now(struct runtime *, const struct server_set *);
 static int	 rt_start_batches(struct runtime *, enum rt_op);
 static void	 rt_batch_done(struct hap_batch *, void *);
 static void	 rt_op_done(struct runtime *);
 static void	 rt_poll_done(struct runtime *);
 static void	 rt_schedule(struct runtime *, int);
+static void	 rt_schedule_idle(struct runtime *, int);
 static void	 rt_timer(int, short, void *);
 static void	 rt_free_batches(struct runtime *);
 static void	 rt_after_op(struct runtime *);
@@ -409,7 +416,7 @@ rt_after_op(struct runtime *rt)
 		if (rt->slots[i].state == RT_WARM ||
 		    rt->slots[i].state == RT_DRAIN)
 			busy = 1;
-	rt_schedule(rt, busy ? RUNTIME_POLL_FAST_MS : RUNTIME_POLL_SLOW_MS);
+	rt_schedule_idle(rt, busy);
 	if (rt->changed) {
 		rt->changed = 0;
 		rt->cbs->changed(rt);
@@ -419,6 +426,42 @@ rt_after_op(struct runtime *rt)
 		if ((r = rt_apply_now(rt, &rt->queued)) != RUNTIME_PENDING)
 			rt->cbs->done(rt, r);
 	}
+}
+
+/* Nothing in flight: poll soon while something is, else maybe never. */
+static void
+rt_schedule_idle(struct runtime *rt, int busy)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (timespeccmp(&now, &rt->poke_until, <))
+		busy = 1;
+	if (busy)
+		rt_schedule(rt, RUNTIME_POLL_FAST_MS);
+	else if (!rt_watched)
+		rt_schedule(rt, RUNTIME_POLL_SLOW_MS);
+	else if (rt->timer_init)
+		evtimer_del(&rt->timer);
+}
+
+void
+runtime_watched(int on)
+{
+	rt_watched = on;
+}
+
+/* HAProxy may have started or reloaded: watch it for a moment. */
+void
+runtime_poke(struct runtime *rt)
+{
+	struct timespec	 d = { RUNTIME_POKE_MS / 1000,
+			    (RUNTIME_POKE_MS % 1000) * 1000000L };
+
+	clock_gettime(CLOCK_MONOTONIC, &rt->poke_until);
+	timespecadd(&rt->poke_until, &d, &rt->poke_until);
+	if (rt->op == RT_OP_NONE)
+		rt_schedule(rt, 0);
 }
 
 static void
@@ -450,7 +493,7 @@ rt_timer(int fd, short ev, void *arg)
 		return;
 	}
 	if (!rt->started || rt->nslots == 0 || !hap_name_ok(be)) {
-		rt_schedule(rt, RUNTIME_POLL_SLOW_MS);
+		rt_schedule_idle(rt, 0);
 		return;
 	}
 	rt->nsocks = rt->conf->nsockets;
@@ -462,7 +505,7 @@ rt_timer(int fd, short ev, void *arg)
 		    hap_batch_add(b, HAP_TEXT, "show stat %s 4 -1", be) == -1) {
 			hap_batch_free(b);
 			rt_free_batches(rt);
-			rt_schedule(rt, RUNTIME_POLL_SLOW_MS);
+			rt_schedule_idle(rt, 0);
 			return;
 		}
 		rt->socks[k].b = b;

@@ -35,7 +35,8 @@
 #define RUNTIME_PENDING		2	/* finishes later: cbs->done */
 
 #define RUNTIME_POLL_FAST_MS	100	/* while a slot warms up or drains */
-#define RUNTIME_POLL_SLOW_MS	2000	/* drift and restart detection */
+#define RUNTIME_POLL_SLOW_MS	2000	/* no pid file watch: restarts */
+#define RUNTIME_POKE_MS		3000	/* HAProxy restarted: watch it */
 
 enum rt_state {
 	RT_FREE,		/* maint, no server; rendered disabled */
@@ -118,6 +119,7 @@ struct runtime {
 	struct event		 timer;
 	int			 timer_init;
 	int			 started;	/* bootstrapped */
+	struct timespec		 poke_until;	/* poll fast until then */
 };
 
 /*
@@ -159,5 +161,9 @@ void	 runtime_bootstrap(struct runtime *, const struct server_set *);
 int	 runtime_apply(struct runtime *, const struct server_set *);
 /* HAProxy was (re)started from the rendered file by us */
 void	 runtime_reloaded(struct runtime *);
+/* HAProxy's pid file was written: it may have restarted */
+void	 runtime_poke(struct runtime *);
+/* 1: runtime_poke() will be called; polls only while something is on */
+void	 runtime_watched(int);
 
 #endif /* EP2D_RUNTIME_H */

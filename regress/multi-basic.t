@@ -61,11 +61,15 @@ ok $? "show status -j: an array, one object per backend"
 
 # a burst: both files change together, one reload
 n0=$(nreloads)
-# both files made first, then renamed back to back: the two changes
-# arrive within the coalescing window even on a loaded machine
+# the fetcher stopped while both files are renamed: it sees the two
+# changes in one turn and sends them back to back, well within the
+# coalescing window however loaded the machine is
+fpid=$(ep2d_pids fetcher)
 printf '%s\n' 127.0.0.1:$B1 127.0.0.1:$B2 > "$T/servers.tmp"
 printf '%s\n' 127.0.0.1:$B3 127.0.0.1:$B4 > "$T/servers2.tmp"
+kill -STOP $fpid
 mv "$T/servers.tmp" "$T/servers" && mv "$T/servers2.tmp" "$T/servers2"
+kill -CONT $fpid
 wait_for 10 be_has haproxynode 127.0.0.1:$B1 127.0.0.1:$B2 &&
     wait_for 10 be_has be_files2 127.0.0.1:$B3 127.0.0.1:$B4
 ok $? "a burst to two backends: both applied"

@@ -64,6 +64,7 @@ ok $? "node_slots 4: two live slots, two disabled ones, stable names"
 wait_for 10 hap_up 127.0.0.1:$B2
 pid1=$(haproxy_pid)
 n1=$(grep -c "haproxy reloaded" "$T/ep2d.out")
+c1=$(grep -c "haproxy.cfg.new: haproxy -c" "$T/ep2d.out")
 
 # scale-out: over the socket
 echo "127.0.0.1:$B3" >> "$T/servers"
@@ -80,6 +81,9 @@ ok $? "scale-out: the new server receives traffic"
 ok $? "scale-out: no reload (HAProxy pid $pid1 unchanged)"
 wait_for 10 disk_is_running
 ok $? "haproxy.cfg renders the running servers in their slots"
+grep -q "haproxy.cfg follows the runtime changes" "$T/ep2d.out" &&
+    [ "$(grep -c "haproxy.cfg.new: haproxy -c" "$T/ep2d.out")" = "$c1" ]
+ok $? "scale-out: the file follows without haproxy -c (it goes live only by a checked reload)"
 
 # a new server whose check fails never takes traffic
 echo "127.0.0.1:$DEAD" >> "$T/servers"

@@ -61,12 +61,15 @@ ok $? "the log says HAProxy was restarted"
 ok $? "without a reload by ep2d"
 
 # drift: a server put in maint by hand, another moved by hand
+# (ep2d does not poll an idle HAProxy: ep2ctl sync makes it look)
 hap "set server haproxynode/node1 state maint" > /dev/null
-hap "set server haproxynode/node2 addr 127.0.0.1 port $B4" > /dev/null
-slot_is node2 127.0.0.1:$B4
+hap "set server haproxynode/node2 addr 127.0.0.1 port $B4" |
+    grep -q "port changed from '$B2' to '$B4'"
 ok $? "node2 moved by hand"
-wait_for 10 slot_is node1 127.0.0.1:$B1 && wait_for 10 slot_is node2 127.0.0.1:$B2
-ok $? "the poll puts node1 and node2 back"
+"$EP2CTL" -s "$CTL" sync > /dev/null &&
+    wait_for 10 slot_is node1 127.0.0.1:$B1 &&
+    wait_for 10 slot_is node2 127.0.0.1:$B2
+ok $? "ep2ctl sync: the poll puts node1 and node2 back"
 wait_for 10 hap_ready 127.0.0.1:$B1 && wait_for 10 hap_ready 127.0.0.1:$B2
 ok $? "both ready again"
 # the three, and nothing else, answer (sampled until true, 5 s at most:
