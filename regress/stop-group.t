@@ -40,7 +40,10 @@ ep2d_status() {
 # stop_round NAME HOW: start, stop by HOW, check exit 0 and HAProxy
 stop_round() {
 	ep2d_group_start
-	wait_for 10 hap_has 127.0.0.1:$B1
+	# up: the start's reload is over (a group signal in the middle of
+	# it would reach the new HAProxy before it leaves the group)
+	wait_for 10 hap_has 127.0.0.1:$B1 &&
+	    wait_for 10 grep -Eq "haproxy (reloaded|started) with" "$T/ep2d.out"
 	ok $? "$1: ep2d up, HAProxy has the server"
 	wait_for 5 sh -c "[ \$(pgrep -g $EP2D_PID -f '^ep2d: ' | wc -l) -ge 5 ]"
 	ok $? "$1: parent, fetcher, reloader, connector, runner in the group"
