@@ -16,11 +16,17 @@
 #
 # A fake AWS for ep2d's tests, on 127.0.0.1 only, Python standard library
 # only.  One port serves:
-#   POST /                      the Auto Scaling and EC2 Query APIs
-#                               (DescribeAutoScalingGroups, DescribeInstances),
-#                               every request's SigV4 signature verified
+#   POST /                      the Auto Scaling, EC2 and SQS Query APIs
+#                               (DescribeAutoScalingGroups, DescribeInstances,
+#                               CompleteLifecycleAction,
+#                               RecordLifecycleActionHeartbeat; ReceiveMessage
+#                               with long polling, DeleteMessage, also posted
+#                               to a queue's URL /ACCOUNT/QUEUE), every
+#                               request's SigV4 signature verified
 #                               (sigv4.py), answers built from the element
-#                               structure of regress/fixtures/aws-api;
+#                               structure of regress/fixtures/aws-api and
+#                               aws-lifecycle; the queues and lifecycle
+#                               hooks are fake_lifecycle.py's;
 #   /latest/...                 EC2 instance metadata, IMDSv2 only;
 #   GET /ecs/...                ECS container credentials;
 #   /_admin/...                 the tests' handle: configuration, faults,
@@ -34,9 +40,28 @@
 #   GET  /_admin/count?action=A[&status=S][&akid=K][&since=N]
 #                                     number of logged requests matching
 #   GET  /_admin/seq                  sequence number of the last request
-# Configuration keys (see DEFAULTS): credentials, region, groups,
-# asg_page_size, asg_token_cycle, ec2_page_size, faults, imds, ecs,
-# require_token_signed.
+# Lifecycle hooks and SQS (fake_lifecycle.py says how instances move):
+#   POST /_admin/hook     JSON        a hook: group, name, transition
+#                                     (autoscaling:EC2_INSTANCE_LAUNCHING or
+#                                     _TERMINATING), queue, heartbeat_timeout,
+#                                     default_result, metadata, form
+#                                     (autoscaling or eventbridge); with a
+#                                     queue, autoscaling:TEST_NOTIFICATION
+#   POST /_admin/unhook   JSON        {"group": G, "name": H}
+#   POST /_admin/launch   JSON        {"group": G, "instances": [inst...]}
+#                                     or {"group": G, "ips": [IP...]}:
+#                                     new instances, Pending; the ids back
+#   POST /_admin/terminate JSON       {"group": G, "ids": [ID...]}: those
+#                                     InService instances, Terminating
+#   POST /_admin/sqs/send JSON        {"queue": Q, "body": B}: a message
+#   GET  /_admin/sqs/messages?queue=Q the queue's messages, JSON
+#   GET  /_admin/actions              the lifecycle actions waiting, JSON
+#   GET  /_admin/events               what moved (sent, received, deleted,
+#                                     state, timeout...), JSON lines
+# Configuration keys (see DEFAULTS and fake_lifecycle.DEFAULTS):
+# credentials, region, groups, asg_page_size, asg_token_cycle,
+# ec2_page_size, faults, imds, ecs, require_token_signed, account, queues,
+# hooks (set through /_admin/hook), pending_seconds, terminating_seconds.
 # A fault is {"action": A or "*", "kind": K, "count": N (-1: forever)};
 # kinds: throttle, ec2limit, 500, garbage, truncated, empty, doctype,
 # auth, notfound, delay (with "seconds").
@@ -46,6 +71,7 @@ import copy
 import http.server
 import json
 import os
+import re
 import secrets
 import socketserver
 import sys
@@ -55,14 +81,20 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_lifecycle  # noqa: E402
 import fakehttp  # noqa: E402
 import sigv4  # noqa: E402
 
 ASG_NS = "http://autoscaling.amazonaws.com/doc/2011-01-01/"
 EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
+SQS_NS = fake_lifecycle.SQS_NS
 ACTIONS = {
     "DescribeAutoScalingGroups": ("autoscaling", "2011-01-01"),
     "DescribeInstances": ("ec2", "2016-11-15"),
+    "CompleteLifecycleAction": ("autoscaling", "2011-01-01"),
+    "RecordLifecycleActionHeartbeat": ("autoscaling", "2011-01-01"),
+    "ReceiveMessage": ("sqs", "2012-11-05"),
+    "DeleteMessage": ("sqs", "2012-11-05"),
 }
 
 DEFAULTS = {
@@ -132,10 +164,12 @@ def iso8601(t):
 class State:
     def __init__(self, fixtures, config):
         self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)	# long polls
         self.tpl = load_templates(fixtures)
         self.cfg = copy.deepcopy(DEFAULTS)
         if config:
             self.merge(config)
+        self.lc = fake_lifecycle.Lifecycle(self.cfg, fixtures, request_id)
         self.log = []
         self.seq = 0
         self.imds_tokens = {}
@@ -212,10 +246,39 @@ def request_id():
     return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 
 
+def sqs_error(code, message, typ="Sender"):
+    """SQS's Query errors, as the SQS Developer Guide shows them
+    ("Interpreting responses": Type, Code, Message, Detail)."""
+    return ('<?xml version="1.0"?><ErrorResponse xmlns="%s"><Error>'
+            '<Type>%s</Type><Code>%s</Code><Message>%s</Message><Detail/>'
+            '</Error><RequestId>%s</RequestId></ErrorResponse>' % (
+                SQS_NS, typ, xml_text(code), xml_text(message),
+                request_id())).encode()
+
+
 def error_for(service, code, message, status):
     if service == "ec2":
         return status, ec2_error(code, message)
+    if service == "sqs":
+        return status, sqs_error(code, message, "Receiver" if status >= 500
+                                 else "Sender")
     return status, asg_error(code, message)
+
+
+def sqs_int(p, name, lo, hi, default, why):
+    """An integer parameter of ReceiveMessage, refused as SQS does."""
+    v = p.get(name)
+    if v is None:
+        return default
+    try:
+        n = int(v)
+    except ValueError:
+        n = None
+    if n is None or n < lo or n > hi:
+        raise fake_lifecycle.Error("InvalidParameterValue", "Value %s for "
+                                   "parameter %s is invalid. Reason: %s" % (
+                                       v, name, why))
+    return n
 
 
 def build_asg(state, names, token):
@@ -419,8 +482,9 @@ class Handler(fakehttp.Handler):
                 status, body, ctype = self.imds(method, path)
             elif path.startswith("/ecs/"):
                 status, body, ctype = self.ecs(method, path)
-            elif path == "/" and method == "POST":
-                status, body, ctype = self.api(payload)
+            elif method == "POST" and (path == "/" or re.match(
+                    r"^/[0-9]{12}/[A-Za-z0-9_-]{1,80}$", path)):
+                status, body, ctype = self.api(payload, path)
             else:
                 status, body, ctype = 404, b"not found", "text/plain"
         if self.delay:
@@ -428,7 +492,7 @@ class Handler(fakehttp.Handler):
         self.reply(status, body, ctype)
 
     # -- the Query APIs
-    def api(self, payload):
+    def api(self, payload, path="/"):
         st = self.server.state
         self.delay = 0
         entry = {"kind": "api", "action": None, "params": {}}
@@ -491,6 +555,14 @@ class Handler(fakehttp.Handler):
             entry["code"] = "fault:" + f["kind"]
             return status, body, "text/xml;charset=UTF-8"
         p = entry["params"]
+        st.lc.tick()
+        try:
+            body = self.lifecycle_api(action, p, path)
+        except fake_lifecycle.Error as e:
+            return fail(e.code, e.message, e.status)
+        if body is not None:
+            entry["status"] = 200
+            return 200, body, "text/xml;charset=UTF-8"
         if action == "DescribeAutoScalingGroups":
             names = [p["AutoScalingGroupNames.member.%d" % i]
                      for i in range(1, 101)
@@ -507,6 +579,47 @@ class Handler(fakehttp.Handler):
             body = build_instances(st, ids, p.get("NextToken"))
         entry["status"] = 200
         return 200, body, "text/xml;charset=UTF-8"
+
+    def lifecycle_api(self, action, p, path):
+        """SQS and the lifecycle calls: the answer, or None for the
+        others; fake_lifecycle.Error for a refusal."""
+        st = self.server.state
+        lc = st.lc
+        if action == "CompleteLifecycleAction":
+            return lc.complete(p)
+        if action == "RecordLifecycleActionHeartbeat":
+            return lc.heartbeat(p)
+        if action not in ("ReceiveMessage", "DeleteMessage"):
+            return None
+        name = lc.queue_of_url(p.get("QueueUrl"), path)
+        if action == "DeleteMessage":
+            if not p.get("ReceiptHandle"):
+                raise fake_lifecycle.Error("MissingParameter", "The request "
+                                           "must contain the parameter "
+                                           "ReceiptHandle.")
+            lc.delete(name, p["ReceiptHandle"])
+            return lc.delete_xml()
+        qc = st.cfg["queues"][name]
+        n = sqs_int(p, "MaxNumberOfMessages", 1, 10, 1,
+                    "Must be between 1 and 10, if provided.")
+        wait = sqs_int(p, "WaitTimeSeconds", 0, 20,
+                       int(qc.get("wait_time_seconds", 0)),
+                       "Must be >= 0 and <= 20, if provided.")
+        vis = sqs_int(p, "VisibilityTimeout", 0, 43200,
+                      int(qc.get("visibility_timeout", 30)),
+                      "Must be >= 0 and <= 43200, if provided.")
+        attrs = [v for k, v in p.items() if re.match(
+            r"^(AttributeName|MessageSystemAttributeName)\.[0-9]+$", k)]
+        # long polling: the answer waits for a message or the time
+        end = time.time() + wait
+        while True:
+            now = time.time()
+            lc.tick(now)
+            got = lc.receive(name, n, vis, now)
+            if got or now >= end:
+                break
+            st.cond.wait(min(0.1, end - now))
+        return lc.receive_xml(got, attrs)
 
     # -- IMDSv2
     def imds(self, method, path):
@@ -598,7 +711,12 @@ class Handler(fakehttp.Handler):
                                   "application/json")
             if path == "/_admin/reset" and method == "POST":
                 st.log = []
+                st.lc.events = []
                 return self.reply(200, "ok\n", "text/plain")
+            if path.startswith("/_admin/") and path[8:] in (
+                    "hook", "unhook", "launch", "terminate", "sqs/send",
+                    "sqs/messages", "actions", "events"):
+                return self.admin_lifecycle(method, path[8:], payload, qs)
             if path == "/_admin/log":
                 return self.reply(200, "".join(json.dumps(e) + "\n"
                                                for e in st.log),
@@ -627,6 +745,54 @@ class Handler(fakehttp.Handler):
                     n += 1
                 return self.reply(200, "%d\n" % n, "text/plain")
         return self.reply(404, "no such admin call\n", "text/plain")
+
+
+    def admin_lifecycle(self, method, what, payload, qs):
+        """The tests' handle on the queues and hooks (under the lock)."""
+        st = self.server.state
+        lc = st.lc
+        try:
+            a = json.loads(payload.decode() or "{}") if method == "POST" \
+                else {}
+            if not isinstance(a, dict):
+                raise ValueError("not a JSON object")
+        except (ValueError, UnicodeDecodeError) as e:
+            return self.reply(400, "bad json: %s\n" % e, "text/plain")
+        try:
+            out = {}
+            if what == "hook" and method == "POST":
+                lc.put_hook(a)
+            elif what == "unhook" and method == "POST":
+                lc.delete_hook(a.get("group"), a.get("name"))
+            elif what == "launch" and method == "POST":
+                insts = a.get("instances") or [
+                    {"private_ip": ip, "public_ip": ip}
+                    for ip in a.get("ips", [])]
+                out = {"ids": lc.launch(a.get("group"), insts)}
+            elif what == "terminate" and method == "POST":
+                lc.terminate(a.get("group"), a.get("ids") or [a.get("id")])
+            elif what == "sqs/send" and method == "POST":
+                out = {"id": lc.send(a.get("queue"), a.get("body", ""))["id"]}
+            elif what == "sqs/messages":
+                lc.tick()
+                out = [{k: m[k] for k in ("id", "body", "receives",
+                                          "deleted", "visible_at")}
+                       for m in lc.queue(qs.get("queue", "my-queue"))]
+            elif what == "actions":
+                lc.tick()
+                out = lc.public_actions()
+            elif what == "events":
+                lc.tick()
+                return self.reply(200, "".join(json.dumps(e) + "\n"
+                                               for e in lc.events),
+                                  "application/json")
+            else:
+                return self.reply(404, "no such admin call\n", "text/plain")
+        except fake_lifecycle.Error as e:
+            return self.reply(400, "%s: %s\n" % (e.code, e.message),
+                              "text/plain")
+        st.cond.notify_all()
+        return self.reply(200, json.dumps(out) + "\n", "application/json")
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
