@@ -52,7 +52,8 @@ DEBS	= build-essential pkg-config libevent-dev libcurl4-openssl-dev \
 	  libjson-c-dev libexpat1-dev libbsd-dev libssl-dev libsystemd-dev \
 	  haproxy mandoc curl wrk python3 procps socat iproute2 clang \
 	  perl systemd logrotate dbus-daemon python3-dbus python3-gi \
-	  git debootstrap systemd-container debhelper dpkg-dev lintian
+	  git debootstrap systemd-container debhelper dpkg-dev lintian \
+	  dnsmasq-base
 
 .PHONY: all check unit asan lint install uninstall deps demo bench fuzz clean \
 	testuser deb pkgcheck fuzz-run

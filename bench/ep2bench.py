@@ -22,13 +22,22 @@
 # Every figure is printed as one line a script can read:
 #   BENCH <name>=<value> unit=<unit> target=<target or ->
 # and a part that cannot run prints "SKIPPED: <reason>".
+#
+# The bench's own clients of the fake Consul connect from 127.0.0.2, so
+# that the fake's count of connections per client address (as Consul's
+# http_max_conns_per_client counts them) from 127.0.0.1 is ep2d's alone.
+# With PROFILE=1 in the environment, a latency run also records each of
+# ep2d's processes with perf and writes the top symbols of each to
+# bench/profile-NAME-ROLE.txt.
 
 import argparse
 import http.client
 import json
 import os
 import random
+import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -106,6 +115,27 @@ class Hap:
             return None
         return srv
 
+    def serving_all(self):
+        """{backend: frozenset of addresses taking traffic} of every
+        backend, or None"""
+        try:
+            out = self.cmd("show servers state", timeout=10)
+        except OSError:
+            return None
+        srv = {}
+        for ln in out.split("\n"):
+            f = ln.split(" ")
+            if len(f) < 19 or ln.startswith("#"):
+                continue
+            try:
+                adm = int(f[6])
+            except ValueError:
+                continue
+            s = srv.setdefault(f[1], set())
+            if not adm & NOT_SERVING:
+                s.add("%s:%s" % (f[4], f[18]))
+        return {b: frozenset(v) for b, v in srv.items()}
+
     def serving(self):
         st = self.state()
         if st is None:
@@ -165,18 +195,27 @@ class FileOrch:
         return t
 
 
+BENCH_SRC = ("127.0.0.2", 0)
+
+
+def consul_conn(host, port, timeout=5):
+    """a connection to the fake Consul from the bench's own address"""
+    return http.client.HTTPConnection(host, port, timeout=timeout,
+                                      source_address=BENCH_SRC)
+
+
 class ConsulOrch:
     """The fake Consul (regress/fakes/fake_consul.py) through Consul's
     own agent API: a server added is one register, a server removed
     one deregister (each one Raft index bump, as in Consul)."""
 
-    def __init__(self, url, service):
+    def __init__(self, url, service, conn=None):
         u = urllib.parse.urlsplit(url)
         self.host, self.port = u.hostname, u.port
         self.service = service
-        self.conn = None
+        self.conn = conn
         self.cur = set()
-        c = http.client.HTTPConnection(self.host, self.port, timeout=5)
+        c = consul_conn(self.host, self.port)
         c.request("GET", "/v1/health/service/" + service)
         r = c.getresponse()
         for e in json.loads(r.read() or b"[]"):
@@ -188,9 +227,7 @@ class ConsulOrch:
     def put(self, path, body=b""):
         for attempt in (0, 1):
             if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host,
-                                                       self.port,
-                                                       timeout=5)
+                self.conn = consul_conn(self.host, self.port)
             try:
                 self.conn.request("PUT", path, body=body)
                 r = self.conn.getresponse()
@@ -224,11 +261,36 @@ class ConsulOrch:
         return t
 
 
+class DnsOrch:
+    """dnsmasq's hosts file (--addn-hosts), re-read on SIGHUP: one A
+    record of name per server; every server has the port of HAProxy's
+    server-template line, so the addresses alone are written."""
+
+    def __init__(self, path, name, pidfile):
+        self.path = path
+        self.name = name
+        with open(pidfile) as f:
+            self.pid = int(f.read().split()[0])
+
+    def set(self, servers):
+        tmp = self.path + ".bench"
+        with open(tmp, "w") as f:
+            f.write("".join("%s %s\n" % (s.rsplit(":", 1)[0], self.name)
+                            for s in sorted(servers)))
+        os.chmod(tmp, 0o644)
+        t = now()
+        os.replace(tmp, self.path)
+        os.kill(self.pid, signal.SIGHUP)
+        return t
+
+
 def make_orch(a):
     if a.orch == "file":
         return FileOrch(a.servers)
     if a.orch == "consul":
         return ConsulOrch(a.url, a.service)
+    if a.orch == "dns":
+        return DnsOrch(a.servers, a.dns_name, a.dns_pid)
     raise SystemExit("unknown orchestrator " + a.orch)
 
 
@@ -318,6 +380,150 @@ def cpu_ticks(procs, children=False):
     return tot
 
 
+def task_stat(pid):
+    """(ns on a CPU, times put on a CPU) of every thread of pid, from
+    /proc/PID/task/TID/schedstat (fields 1 and 3), or None when pid is
+    gone.  A process asleep in epoll_wait runs only when woken, so in
+    an idle period the second is its wake-ups (and any preemption,
+    which an idle process does not meet)."""
+    ns = runs = 0
+    try:
+        for t in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
+                v = f.read().split()
+            ns += int(v[0])
+            runs += int(v[2])
+    except (OSError, ValueError, IndexError):
+        return None
+    return ns, runs
+
+
+def hap_procs(cfg):
+    """{"haproxy.PID": PID} of every HAProxy process run on the
+    configuration file cfg (a master and its workers)"""
+    out = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            exe = os.path.basename(os.readlink("/proc/%s/exe" % d))
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if exe.startswith("haproxy") and cfg.encode() in argv:
+            out["haproxy.%s" % d] = int(d)
+    return out
+
+
+def side_procs(a):
+    """the processes measured: ep2d's (--pid, its parent), HAProxy's
+    (--hap-cfg) and any --extra ROLE=PID"""
+    procs = ep2d_procs(a.pid) if getattr(a, "pid", 0) else {}
+    if getattr(a, "hap_cfg", None):
+        procs.update(hap_procs(a.hap_cfg))
+    for e in getattr(a, "extra", None) or []:
+        role, pid = e.split("=", 1)
+        procs[role] = int(pid)
+    return procs
+
+
+def role_order(procs):
+    """ep2d's roles first, in their order, then the others"""
+    return ([r for r in ROLES if r in procs] +
+            sorted(r for r in procs if r not in ROLES))
+
+
+def group(role):
+    """the figure a process is summed into: haproxy for all of them"""
+    return role.split(".", 1)[0]
+
+
+class Profile:
+    """PROFILE=1: one perf record per process (cpu-clock samples, no
+    call graphs), and at the end the top symbols of each in
+    bench/profile-NAME-ROLE.txt"""
+
+    def __init__(self, name, procs):
+        self.name = name
+        self.runs = []
+        procs = {r: p for r, p in procs.items() if group(r) != "haproxy"}
+        if os.environ.get("PROFILE") != "1" or not procs:
+            return
+        import tempfile
+        self.dir = tempfile.mkdtemp(prefix="ep2d-profile.")
+        for role, pid in procs.items():
+            out = os.path.join(self.dir, "%s.data" % role)
+            try:
+                p = subprocess.Popen(
+                    ["perf", "record", "-q", "-e", "cpu-clock", "-F",
+                     "4999", "-p", str(pid), "-o", out],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            except OSError as e:
+                note("%s: PROFILE=1 but no perf (%s)" % (name, e))
+                return
+            self.runs.append((role, pid, out, p))
+        time.sleep(0.5)         # perf attached
+        note("%s: profiled with perf record (figures perturbed)" % name)
+
+    def stop(self, changes):
+        if not self.runs:
+            return
+        here = os.path.dirname(os.path.abspath(__file__))
+        for role, pid, out, p in self.runs:
+            p.send_signal(signal.SIGINT)
+        for role, pid, out, p in self.runs:
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+            rep = {}
+            for key in ("dso", "dso,sym"):
+                try:
+                    rep[key] = subprocess.run(
+                        ["perf", "report", "-i", out, "--stdio",
+                         "--no-children", "--sort", key,
+                         "--percent-limit", "0.3"],
+                        capture_output=True, text=True,
+                        timeout=120).stdout
+                except (OSError, subprocess.SubprocessError) as e:
+                    rep[key] = "perf report failed: %s\n" % e
+            head = [ln for ln in rep["dso,sym"].splitlines()
+                    if ln.startswith("# Samples") or
+                    ln.startswith("# Event count")]
+
+            def rows(key):
+                return [ln for ln in rep[key].splitlines()
+                        if ln.strip() and not ln.startswith("#")]
+            path = os.path.join(here, "profile-%s-%s.txt" %
+                                (self.name, group(role)))
+            with open(path, "w") as f:
+                f.write("# %s, process %s (pid %d), %d changes: perf "
+                        "record -e cpu-clock -F 4999 -p PID over the "
+                        "changes; perf report --no-children (shares of "
+                        "this process's samples).  In this VM the "
+                        "kernel's samples mostly land on "
+                        "pvm_irq_enable (taken when interrupts are "
+                        "enabled again): read [k] as kernel time, not "
+                        "as that function.\n" %
+                        (self.name, role, pid, changes))
+                for ln in head:
+                    f.write(ln + "\n")
+                f.write("\n# by object (--sort dso)\n")
+                for ln in rows("dso")[:12]:
+                    f.write(ln + "\n")
+                f.write("\n# top symbols (--sort dso,sym)\n")
+                for ln in rows("dso,sym")[:40]:
+                    f.write(ln + "\n")
+                f.write("\n# top user-space symbols\n")
+                for ln in [r for r in rows("dso,sym")
+                           if "[k]" not in r][:25]:
+                    f.write(ln + "\n")
+            note("%s: profile of %s in %s" % (self.name, role,
+                                               os.path.basename(path)))
+        subprocess.run(["rm", "-rf", self.dir])
+
+
 def mem_kb(pid):
     """(VmRSS, Pss, Private_Clean + Private_Dirty) in kB"""
     rss = pss = None
@@ -372,9 +578,11 @@ def cmd_latency(a):
         skipped("%s: HAProxy never had the %d base servers (20 s)" %
                 (a.name, a.base))
         return 1
-    procs = ep2d_procs(a.pid) if a.pid else {}
-    cpu0 = cpu_ticks(procs)
-    cpuc0 = cpu_ticks(procs, True)
+    procs = side_procs(a)
+    prof = Profile(a.name, procs)
+    st0 = {r: task_stat(p) for r, p in procs.items()}
+    ep2d = {r: p for r, p in procs.items() if r in ROLES}
+    cpuc0 = cpu_ticks(ep2d, True)
     pid0 = hap.worker_pid()
     reloads = 0
     lat_add, lat_del = [], []
@@ -409,6 +617,9 @@ def cmd_latency(a):
         # a random pause, so that changes do not lock to any timer
         time.sleep(random.uniform(a.min_gap, a.gap))
     n = len(lat_add) + len(lat_del)
+    st1 = {r: task_stat(p) for r, p in procs.items()}
+    cpuc1 = cpu_ticks(ep2d, True)
+    prof.stop(n)
     if n == 0:
         skipped("%s: no change reached HAProxy within %.1f s" %
                 (a.name, a.timeout))
@@ -421,13 +632,33 @@ def cmd_latency(a):
     bench(a.name + "_lost", timeouts, "changes", "0")
     bench(a.name + "_haproxy_reloads", reloads, "reloads",
           "0" if a.runtime else "-")
-    if procs:
-        cpu = (cpu_ticks(procs) - cpu0) * 1000.0 / CLK / n
-        cpuc = (cpu_ticks(procs, True) - cpuc0) * 1000.0 / CLK / n
-        bench(a.name + "_cpu_per_change", cpu, "ms", fmt="%.2f")
+    # CPU over the changes: ep2d's processes (the figure), each of
+    # them, HAProxy's and the others (the peer's), and all of them
+    per = {}
+    for r in role_order(procs):
+        if st0[r] is None or st1[r] is None:
+            note("%s: process %s (pid %d) gone during the run" %
+                 (a.name, r, procs[r]))
+            continue
+        g = group(r)
+        per[g] = per.get(g, 0.0) + (st1[r][0] - st0[r][0]) / 1e6 / n
+    if ep2d:
+        bench(a.name + "_cpu_per_change",
+              sum(v for g, v in per.items() if g in ROLES), "ms",
+              a.cpu_target, fmt="%.3f")
+        for g in ROLES:
+            if g in per:
+                bench("%s_cpu_per_change_%s" % (a.name, g), per[g], "ms",
+                      fmt="%.3f")
         if not a.runtime:
-            bench(a.name + "_cpu_per_change_with_children", cpuc, "ms",
-                  fmt="%.2f")
+            bench(a.name + "_cpu_per_change_with_children",
+                  (cpuc1 - cpuc0) * 1000.0 / CLK / n, "ms", fmt="%.2f")
+    for g in sorted(g for g in per if g not in ROLES):
+        bench("%s_cpu_per_change_%s" % (a.name, g), per[g], "ms",
+              fmt="%.3f")
+    if set(per) - set(ROLES):
+        bench(a.name + "_cpu_per_change_side", sum(per.values()), "ms",
+              fmt="%.3f")
     return 0
 
 
@@ -438,7 +669,7 @@ def cmd_consul_floor(a):
     orch = ConsulOrch(a.url, a.service)
     u = urllib.parse.urlsplit(a.url)
     path = "/v1/health/service/%s?passing" % a.service
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    c = consul_conn(u.hostname, u.port, timeout=10)
     c.request("GET", path)
     r = c.getresponse()
     r.read()
@@ -458,7 +689,7 @@ def cmd_consul_floor(a):
 
         th = threading.Thread(target=blocked)
         th.start()
-        time.sleep(0.02)        # the query is held
+        time.sleep(random.uniform(0.02, 0.05))     # the query is held
         s = extra[i // 2]
         if i % 2 == 0:
             cur.add(s)
@@ -471,10 +702,134 @@ def cmd_consul_floor(a):
             return 1
         index = box["index"]
         lat.append(box["t"] - t0)
-    v = sorted(x * 1000.0 for x in lat)
-    bench(a.name + "_p50", pct(v, 50), "ms")
-    bench(a.name + "_max", v[-1], "ms")
+    report_lat(a.name, lat, "-", "-")
     return 0
+
+
+# ---- many backends on one Consul ---------------------------------------
+
+def multi_names(count):
+    """[(HAProxy backend, Consul service)] of the many-backends part:
+    [haproxy]'s own on service web, then be_sK on service sK"""
+    return [("haproxynode", "web")] + [("be_s%d" % k, "s%d" % k)
+                                       for k in range(1, count)]
+
+
+def multi_base(k, base, port):
+    """backend k's base servers, and its extra one"""
+    v = addrs(1, base + 1, port, start=k * 8 + 1)
+    return set(v[:base]), v[base]
+
+
+def cmd_multi_set(a):
+    """Register a.base instances of each of the a.count services"""
+    u = urllib.parse.urlsplit(a.url)
+    conn = consul_conn(u.hostname, u.port)
+    for k, (be, svc) in enumerate(multi_names(a.count)):
+        ConsulOrch(a.url, svc, conn).set(multi_base(k, a.base, a.port)[0])
+    return 0
+
+
+def fake_get(a, path):
+    u = urllib.parse.urlsplit(a.url)
+    c = consul_conn(u.hostname, u.port)
+    try:
+        c.request("GET", path)
+        return c.getresponse().read().decode()
+    finally:
+        c.close()
+
+
+def cmd_multi(a):
+    """a.count backends, each on its own service of one fake Consul:
+    the time until HAProxy has them all, then a.changes changes, each
+    one server in or out of a backend drawn at random (the latency as
+    in cmd_latency), ep2d's CPU over them, the health queries the fake
+    answered, and the most TCP connections ep2d (127.0.0.1) had open to
+    the fake at once, as the fake counts them (http_max_conns_per_client)
+    """
+    hap = Hap(a.sock, None)
+    names = multi_names(a.count)
+    u = urllib.parse.urlsplit(a.url)
+    conn = consul_conn(u.hostname, u.port)
+    orchs, cur, extra = [], [], []
+    for k, (be, svc) in enumerate(names):
+        orchs.append(ConsulOrch(a.url, svc, conn))
+        b, x = multi_base(k, a.base, a.port)
+        cur.append(b)
+        extra.append(x)
+    t0 = now()
+    want = {be: frozenset(cur[k]) for k, (be, svc) in enumerate(names)}
+    while True:
+        got = hap.serving_all() or {}
+        if all(got.get(be) == w for be, w in want.items()):
+            break
+        if now() - t0 > a.timeout * 3:
+            bad = [be for be, w in want.items() if got.get(be) != w]
+            skipped("%s: %d of %d backends not as in Consul after %.0f s "
+                    "(e.g. %s)" % (a.name, len(bad), len(names),
+                                   a.timeout * 3, bad[0]))
+            conns_report(a)
+            return 1
+        time.sleep(0.05)
+    # from ep2d's start (the shell's clock: wall time)
+    bench(a.name + "_start", (time.time() - a.since) * 1000.0, "ms")
+    procs = {r: p for r, p in side_procs(a).items() if r in ROLES}
+    st0 = {r: task_stat(p) for r, p in procs.items()}
+    q0 = len(fake_get(a, "/_fake/log").splitlines())
+    lat, lost = [], 0
+    start = now()
+    for i in range(a.changes):
+        if now() - start > a.max_seconds:
+            note("%s: stopped after %d changes (%d s bound)" %
+                 (a.name, i, a.max_seconds))
+            break
+        k = random.randrange(len(names))
+        be = names[k][0]
+        if extra[k] in cur[k]:
+            cur[k].discard(extra[k])
+        else:
+            cur[k].add(extra[k])
+        t0 = orchs[k].set(cur[k])
+        bh = Hap(a.sock, be)
+        t1 = bh.wait_serving(frozenset(cur[k]), a.timeout)
+        if t1 is None:
+            lost += 1
+            note("%s: change %d (%s) not seen within %.1f s" %
+                 (a.name, i, be, a.timeout))
+            if lost >= 3:
+                break
+            continue
+        lat.append(t1 - t0)
+        time.sleep(random.uniform(a.min_gap, a.gap))
+    q1 = len(fake_get(a, "/_fake/log").splitlines())
+    st1 = {r: task_stat(p) for r, p in procs.items()}
+    if lat:
+        report_lat(a.name, lat, "-", "-")
+    bench(a.name + "_lost", lost, "changes", "0")
+    n = max(1, len(lat) + lost)
+    bench(a.name + "_queries_per_change", (q1 - q0) / n, "requests",
+          fmt="%.2f")
+    if procs and all(st0[r] and st1[r] for r in procs):
+        bench(a.name + "_cpu_per_change",
+              sum(st1[r][0] - st0[r][0] for r in procs) / 1e6 / n, "ms",
+              fmt="%.3f")
+    conns_report(a)
+    return 0
+
+
+def conns_report(a):
+    try:
+        c = json.loads(fake_get(a, "/_fake/conns"))
+    except (OSError, ValueError, http.client.HTTPException) as e:
+        note("%s: the fake's connection count: %s" % (a.name, e))
+        return
+    ip = "127.0.0.1"
+    bench(a.name + "_conns_peak", c["peak"].get(ip, 0), "connections",
+          "<=%d" % c["max"] if c["max"] else "-")
+    bench(a.name + "_conns_open", c["current"].get(ip, 0), "connections")
+    bench(a.name + "_conns_refused_429", c["refused"].get(ip, 0),
+          "connections", "0")
 
 
 def aws_inst(n):
@@ -763,16 +1118,27 @@ def cmd_mem(a):
 
 
 def cmd_idle(a):
-    procs = ep2d_procs(a.pid)
-    c0 = {r: cpu_ticks({r: p}) for r, p in procs.items()}
+    """CPU (ms) and wake-ups (times put on a CPU, schedstat) of each
+    process over a.seconds of nothing changing, and their sums"""
+    procs = side_procs(a)
+    st0 = {r: task_stat(p) for r, p in procs.items()}
     time.sleep(a.seconds)
-    c1 = {r: cpu_ticks({r: p}) for r, p in procs.items()}
-    for r in ROLES:
-        if r in procs:
-            bench("%s_%s" % (a.name, r), (c1[r] - c0[r]) * 1000.0 / CLK,
-                  "ms", "~0")
-    bench(a.name, sum(c1[r] - c0[r] for r in procs) * 1000.0 / CLK, "ms",
-          "~0")
+    st1 = {r: task_stat(p) for r, p in procs.items()}
+    cpu, wake = {}, {}
+    for r in role_order(procs):
+        if st0[r] is None or st1[r] is None:
+            note("%s: process %s (pid %d) gone" % (a.name, r, procs[r]))
+            continue
+        g = group(r)
+        cpu[g] = cpu.get(g, 0.0) + (st1[r][0] - st0[r][0]) / 1e6
+        wake[g] = wake.get(g, 0) + st1[r][1] - st0[r][1]
+    order = [g for g in ROLES if g in cpu] + sorted(g for g in cpu
+                                                    if g not in ROLES)
+    for g in order:
+        bench("%s_%s" % (a.name, g), cpu[g], "ms", a.t_cpu_each)
+        bench("%s_%s_wakeups" % (a.name, g), wake[g], "wakeups", a.t_wake)
+    bench(a.name, sum(cpu.values()), "ms", a.t_cpu)
+    bench(a.name + "_wakeups", sum(wake.values()), "wakeups", a.t_wake)
     return 0
 
 
@@ -834,6 +1200,16 @@ def main():
         sp.add_argument("--pid", type=int, default=0, help="ep2d parent")
         sp.add_argument("--base", type=int, default=10)
         sp.add_argument("--timeout", type=float, default=10.0)
+        sp.add_argument("--dns-name", default="web.bench.test",
+                        help="the A record's name (dns)")
+        sp.add_argument("--dns-pid", help="dnsmasq's pid file (dns)")
+        procs_args(sp)
+
+    def procs_args(sp):
+        sp.add_argument("--hap-cfg", help="HAProxy's configuration file: "
+                        "its processes are measured too")
+        sp.add_argument("--extra", action="append",
+                        help="ROLE=PID: measured too")
 
     sp = sub.add_parser("latency")
     common(sp)
@@ -844,6 +1220,7 @@ def main():
     sp.add_argument("--runtime", action="store_true")
     sp.add_argument("--t50", default="<=20")
     sp.add_argument("--t99", default="<=100")
+    sp.add_argument("--cpu-target", default="-")
     sp = sub.add_parser("probe")
     common(sp)
     sp = sub.add_parser("set")
@@ -855,7 +1232,19 @@ def main():
     sp.add_argument("--changes", type=int, default=5)
     sp = sub.add_parser("consul-floor")
     common(sp)
-    sp.add_argument("--changes", type=int, default=20)
+    sp.add_argument("--changes", type=int, default=100)
+    sp = sub.add_parser("multi-set")
+    common(sp)
+    sp.add_argument("--count", type=int, required=True)
+    sp = sub.add_parser("multi")
+    common(sp)
+    sp.add_argument("--count", type=int, required=True)
+    sp.add_argument("--since", type=float, default=time.time(),
+                    help="ep2d's start, seconds since the epoch")
+    sp.add_argument("--changes", type=int, default=30)
+    sp.add_argument("--max-seconds", type=float, default=30)
+    sp.add_argument("--gap", type=float, default=0.4)
+    sp.add_argument("--min-gap", type=float, default=0.26)
     sp = sub.add_parser("scale")
     common(sp)
     sp.add_argument("--count", type=int, required=True)
@@ -870,8 +1259,12 @@ def main():
     sp.add_argument("--pid", type=int, required=True)
     sp = sub.add_parser("idle")
     sp.add_argument("--name", required=True)
-    sp.add_argument("--pid", type=int, required=True)
+    sp.add_argument("--pid", type=int, default=0, help="ep2d parent")
     sp.add_argument("--seconds", type=float, default=20)
+    sp.add_argument("--t-cpu", default="-", help="target of the sum")
+    sp.add_argument("--t-cpu-each", default="-")
+    sp.add_argument("--t-wake", default="-", help="target of each")
+    procs_args(sp)
     sp = sub.add_parser("churn")
     common(sp)
     sp.add_argument("--fixed", required=True)
@@ -882,6 +1275,7 @@ def main():
     a = p.parse_args()
     return {"latency": cmd_latency, "probe": cmd_probe, "set": cmd_set, "aws": cmd_aws,
             "consul-floor": cmd_consul_floor,
+            "multi-set": cmd_multi_set, "multi": cmd_multi,
             "scale": cmd_scale, "limit": cmd_limit, "mem": cmd_mem,
             "idle": cmd_idle, "churn": cmd_churn}[a.cmd](a)
 

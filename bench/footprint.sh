@@ -2,8 +2,8 @@
 # Part 3: footprint.  RSS (VmRSS) and PSS (smaps_rollup) of ep2d's
 # processes (parent, fetcher, reloader, connector, runner) and their
 # sum, idle with 10 servers and with 1,000; CPU time (utime + stime) of
-# them over an idle
-# period (IDLE_SECONDS, default 60 s; the file source waits on
+# them, and the times each was woken up (put on a CPU: schedstat), over
+# an idle period (IDLE_SECONDS, default 60 s; the file source waits on
 # inotify, nothing polls).  update_by_runtime when it works, else
 # update_by_config (said in a NOTE).  Ports 28200-28219.
 PORT_BASE=28200
@@ -50,8 +50,10 @@ wait_for 10 hap_has $(for p in $B; do echo "127.0.0.1:$p"; done) ||
     note "footprint: the 10 real servers were not all in HAProxy after 10 s"
 for p in $B; do wait_for 10 hap_up 127.0.0.1:$p; done
 $EB mem --name "mem_idle10" --pid "$EP2D_PID"
+# issue 15: nothing changing, no process of ep2d should wake up, and
+# all of them together use at most 5 ms of CPU in the 60 s
 $EB idle --name "cpu_idle_${IDLE_SECONDS:-60}s" --pid "$EP2D_PID" \
-    --seconds "${IDLE_SECONDS:-60}"
+    --seconds "${IDLE_SECONDS:-60}" --t-cpu "<=5" --t-wake 0
 $EB scale --name "fp_scale_1000" --sock "$SOCK" $ORCH --count 1000 \
     --timeout 60 --keep >/dev/null
 $EB mem --name "mem_1000" --pid "$EP2D_PID"

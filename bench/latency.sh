@@ -1,7 +1,13 @@
 #!/bin/sh
 # Part 1: propagation latency, orchestrator change -> HAProxy has it
 # (read from HAProxy's stats socket), over 200 changes (one server
-# added, then removed, alternately, to a backend of 10).
+# added, then removed, alternately, to a backend of 10; 100 for
+# Consul, the pattern bench/dns.sh repeats with HAProxy's own DNS
+# discovery).  CPU per change of ep2d's processes (and, for Consul, of
+# HAProxy's, for the comparison with the peer).  consul-runtime also
+# measures the fake Consul's floor (a plain client's blocking query,
+# 100 changes) and 30 s of idle (CONSUL_IDLE).  PROFILE=1: perf record
+# of each of ep2d's processes over the changes (bench/profile-*.txt).
 # usage: latency.sh file-runtime | file-config | consul-runtime
 # Ports 28000-28059.
 MODE=$1
@@ -59,25 +65,30 @@ if [ -n "$RT" ]; then
 		# change reaches a quiet service; then back-to-back churn,
 		# where the pacing is what shows.
 		$EB latency --name lat_consul_runtime --sock "$SOCK" $ORCH \
-		    --port $DEAD --pid "$EP2D_PID" --changes 200 \
-		    --max-seconds 85 --min-gap 0.26 --gap 0.4 $RT
-		# the fake alone: a plain client's blocking query
+		    --port $DEAD --pid "$EP2D_PID" --changes 100 \
+		    --max-seconds 60 --min-gap 0.26 --gap 0.4 \
+		    --hap-cfg "$T/haproxy.cfg" --cpu-target "<=0.5" $RT
+		# the fake alone: a plain client's blocking query, on a
+		# service of its own (ep2d's query is not woken by it)
 		$EB consul-floor --name lat_consul_fake_floor --sock "$SOCK" \
-		    $ORCH --port $DEAD --changes 20
+		    --url "http://127.0.0.1:$CONSUL_PORT" --service floor \
+		    --port $DEAD --changes 100
 		$EB latency --name lat_consul_churn --sock "$SOCK" $ORCH \
 		    --port $DEAD --pid "$EP2D_PID" --changes 40 \
 		    --max-seconds 30 --gap 0.02 --t50 - --t99 - $RT
 	else
 		$EB latency --name "lat_${MODE%-*}_runtime" --sock "$SOCK" \
 		    $ORCH --port $DEAD --pid "$EP2D_PID" --changes 200 \
-		    --max-seconds 35 $RT
+		    --max-seconds 35 --cpu-target "<=0.5" $RT
 	fi
 	if [ "$MODE" = consul-runtime ]; then
-		# idle: a blocking query held open, no polling of Consul
+		# idle: a blocking query held open, no polling of Consul;
+		# HAProxy's processes too, for the comparison with the peer
 		q0=$(consul_nqueries)
-		$EB idle --name cpu_idle_consul_${CONSUL_IDLE:-15}s \
-		    --pid "$EP2D_PID" --seconds ${CONSUL_IDLE:-15}
-		echo "BENCH consul_queries_idle_${CONSUL_IDLE:-15}s=$(($(consul_nqueries) - q0)) unit=requests target=~0"
+		$EB idle --name cpu_idle_consul_${CONSUL_IDLE:-30}s \
+		    --pid "$EP2D_PID" --hap-cfg "$T/haproxy.cfg" \
+		    --seconds ${CONSUL_IDLE:-30}
+		echo "BENCH consul_queries_idle_${CONSUL_IDLE:-30}s=$(($(consul_nqueries) - q0)) unit=requests target=~0"
 	fi
 else
 	$EB latency --name "lat_${MODE%-*}_config" --sock "$SOCK" $ORCH \

@@ -16,7 +16,8 @@
 #
 # bench/RESULTS.md from the parts' output (bench/run.sh): report.py DIR
 # TOTAL-SECONDS.  DIR holds NAME.out per part: BENCH, NOTE, SKIPPED and
-# TIME lines.
+# TIME lines.  report.py --summary DIR: the issue 15 section alone, of
+# whatever parts DIR has (run.sh prints it after any run).
 
 import os
 import platform
@@ -55,6 +56,25 @@ PARTS = [
      "update_by_config: every change is a `haproxy -c` and a hitless "
      "reload, so the reload dominates; the same targets are printed "
      "next to it for comparison."),
+    ("1b. The peer: HAProxy's own DNS discovery", ["peer-dns"],
+     "HAProxy alone, no ep2d: `server-template srv 32 "
+     "web.bench.test:PORT check resolvers dns init-addr none "
+     "resolve-prefer ipv4` in the same template ep2d's Consul part "
+     "uses (32 slots: its node_slots), a `resolvers` section against "
+     "dnsmasq (Debian's dnsmasq-base, run in the foreground with "
+     "`--conf-file=/dev/null --no-hosts --no-resolv --addn-hosts=FILE`, "
+     "on 127.0.0.53), every resolvers timer at 1 ms (`timeout resolve`, "
+     "`timeout retry`, `hold valid/other/refused/nx/timeout`) and "
+     "`hold obsolete 0s`: HAProxy at its fastest, a query per "
+     "millisecond or as often as it gets there.  A change: the hosts "
+     "file (one A record per server) replaced by rename and dnsmasq "
+     "sent SIGHUP (it re-reads it); the clock starts before the rename "
+     "and stops as for ep2d.  The change pattern of "
+     "`lat_consul_runtime`: 100 changes, one server in or out of a "
+     "backend of 10, 260-400 ms apart at random.  CPU: schedstat of "
+     "HAProxy's and dnsmasq's processes over the changes / changes, "
+     "and over 30 s of nothing changing; wake-ups: the times each was "
+     "put on a CPU (schedstat's third field)."),
     ("2. Scale", ["scale-runtime", "scale-growth", "scale-config"],
      "From 10 servers to 1,000 and (after going back to 10) to 5,000 "
      "servers in one backend at once (one rename of the servers "
@@ -125,7 +145,217 @@ PARTS = [
      "parsing, the imsg to the parent, the runtime commands), and the "
      "calls of that poll (target 2: the group, then DescribeInstances "
      "for the new instance only)."),
+    ("6. Many backends on one Consul", ["many-10", "many-16", "many-100",
+                                        "many-500"],
+     "N backends in one ep2d: [haproxy]'s own on Consul service `web`, "
+     "then `[backend sK]` sections on services `sK` (ep2.conf(5), "
+     "SEVERAL BACKENDS), all on one fake Consul, two instances each, "
+     "update_by_runtime, node_slots 4.  The fake enforces Consul's "
+     "`limits.http_max_conns_per_client` (200, Consul's default): past "
+     "it a new connection gets `429 Too Many Requests` and is closed, "
+     "as go-connlimit does for Consul; it counts the open TCP "
+     "connections per client address (ep2d: 127.0.0.1; the bench's "
+     "clients connect from 127.0.0.2).  A blocking query on one service "
+     "is not ended by a write to another (the fake keeps Consul's "
+     "per-service index).  `_start`: from ep2d's start until HAProxy "
+     "has every backend as in Consul.  Then 30 changes, one server in "
+     "or out of a backend drawn at random, 260-400 ms apart, the "
+     "latency measured as in part 1 on that backend; the fake's health "
+     "queries per change; ep2d's CPU per change; `_conns_peak`: the "
+     "most connections ep2d had open to the fake at once over the "
+     "whole run.  A count ep2d's configuration check (`ep2d -n`) "
+     "refuses is SKIPPED with its reason (today at most 16 backends: "
+     "[haproxy] and 15 sections)."),
 ]
+
+
+def load(d):
+    """{name: (value, unit, target)} of every BENCH line in DIR, and
+    {part: [SKIPPED reasons]}"""
+    figs, skips = {}, {}
+    for fn in sorted(os.listdir(d)):
+        if not fn.endswith(".out"):
+            continue
+        with open(os.path.join(d, fn)) as f:
+            for ln in f:
+                ln = ln.rstrip("\n")
+                if ln.startswith("BENCH "):
+                    kv = dict(x.split("=", 1) for x in ln.split()[1:]
+                              if "=" in x)
+                    name, val = ln.split()[1].split("=", 1)
+                    figs[name] = (val, kv.get("unit", ""),
+                                  kv.get("target", "-"))
+                elif ln.startswith("SKIPPED"):
+                    skips.setdefault(fn[:-4], []).append(ln[9:])
+    return figs, skips
+
+
+def num(figs, name):
+    try:
+        return float(figs[name][0])
+    except (KeyError, ValueError):
+        return None
+
+
+def first(figs, pattern):
+    """the name of the first figure matching the regular expression"""
+    for n in sorted(figs):
+        if re.fullmatch(pattern, n):
+            return n
+    return None
+
+
+def fmt(v, unit="ms"):
+    if v is None:
+        return "not measured"
+    t = ("%.0f" if abs(v) >= 100 else "%.1f" if abs(v) >= 10 else
+         "%.2f") % v
+    return "%s %s" % (t, unit) if unit else t
+
+
+def issue15(figs, skips):
+    """The rows of the issue 15 section: (target, measured, limit or
+    peer, ratio, result), and BENCH lines of the derived figures"""
+    rows, derived = [], []
+
+    def verdict(ok):
+        if ok is None:
+            return "not measured"
+        return "PASS" if ok else "**FAIL**"
+
+    def ratio_row(what, e, p, unit, key):
+        ev, pv = num(figs, e) if e else None, num(figs, p) if p else None
+        r = ev / pv if ev is not None and pv else None
+        if r is not None:
+            derived.append("BENCH ratio_%s=%.3f unit=x target=<=1" %
+                           (key, r))
+        rows.append((what, "ep2d %s" % fmt(ev, unit),
+                     "DNS peer %s" % fmt(pv, unit),
+                     "%.2f" % r if r is not None else "-",
+                     verdict(None if r is None else r <= 1.0)))
+
+    # the peer, same run, same change pattern
+    ratio_row("latency p50 vs HAProxy's DNS discovery",
+              "lat_consul_runtime_p50", "lat_dns_peer_p50", "ms",
+              "lat_p50_ep2d_dns")
+    ratio_row("latency p99 vs HAProxy's DNS discovery",
+              "lat_consul_runtime_p99", "lat_dns_peer_p99", "ms",
+              "lat_p99_ep2d_dns")
+    ratio_row("CPU per change vs DNS (ep2d + HAProxy vs HAProxy + "
+              "dnsmasq)", "lat_consul_runtime_cpu_per_change_side",
+              "lat_dns_peer_cpu_per_change_side", "ms",
+              "cpu_per_change_ep2d_dns")
+    ratio_row("idle CPU, 30 s (ep2d + HAProxy vs HAProxy + dnsmasq)",
+              first(figs, r"cpu_idle_consul_\d+s"),
+              first(figs, r"cpu_idle_dns_\d+s"), "ms",
+              "cpu_idle_ep2d_dns")
+
+    # the floor: the fake Consul alone
+    for p, extra in (("p50", 1.0), ("p99", 5.0)):
+        e = num(figs, "lat_consul_runtime_" + p)
+        f = num(figs, "lat_consul_fake_floor_" + p)
+        d = e - f if e is not None and f is not None else None
+        if d is not None:
+            derived.append("BENCH lat_consul_runtime_%s_over_floor=%.1f "
+                           "unit=ms target=<=%g" % (p, d, extra))
+        rows.append(("latency %s <= floor %s + %g ms" % (p, p, extra),
+                     "ep2d %s (%s over the floor)" % (fmt(e), fmt(d)),
+                     "floor %s, limit %s" % (
+                         fmt(f), fmt(f + extra if f is not None else None)),
+                     "%.2f" % (e / (f + extra)) if d is not None else "-",
+                     verdict(None if d is None else d <= extra)))
+
+    # CPU per change, runtime mode, 10 servers
+    for name, what in (("lat_consul_runtime", "Consul"),
+                       ("lat_file_runtime", "file")):
+        v = num(figs, name + "_cpu_per_change")
+        each = ", ".join("%s %.3f" % (r, num(figs, "%s_cpu_per_change_%s"
+                                             % (name, r)))
+                         for r in ("parent", "fetcher", "reloader",
+                                   "connector", "runner")
+                         if num(figs, "%s_cpu_per_change_%s" %
+                                (name, r)) is not None)
+        rows.append(("CPU per change <= 0.5 ms (%s, runtime, 10 servers)"
+                     % what, "%s (%s)" % (fmt(v), each) if each else fmt(v),
+                     "0.5 ms", "%.2f" % (v / 0.5) if v is not None else "-",
+                     verdict(None if v is None else v <= 0.5)))
+
+    # idle: wake-ups and CPU, 60 s, 10 healthy servers
+    idle = first(figs, r"cpu_idle_\d+s")
+    if idle:
+        roles = [r for r in ("parent", "fetcher", "reloader", "connector",
+                             "runner")
+                 if num(figs, "%s_%s_wakeups" % (idle, r)) is not None]
+        w = num(figs, idle + "_wakeups")
+        c = num(figs, idle)
+        rows.append(("idle %s: 0 wake-ups" % idle[9:],
+                     "%s (%s)" % (fmt(w, ""), ", ".join(
+                         "%s %d" % (r, num(figs, "%s_%s_wakeups" %
+                                           (idle, r))) for r in roles)),
+                     "0", "-", verdict(None if w is None else w == 0)))
+        rows.append(("idle %s: CPU <= 5 ms in all" % idle[9:],
+                     "%s (%s)" % (fmt(c), ", ".join(
+                         "%s %.1f" % (r, num(figs, "%s_%s" % (idle, r)))
+                         for r in roles)),
+                     "5 ms", "%.2f" % (c / 5) if c is not None else "-",
+                     verdict(None if c is None else c <= 5)))
+    else:
+        rows.append(("idle 60 s: 0 wake-ups, CPU <= 5 ms", "not measured",
+                     "-", "-", "not measured"))
+
+    # many backends on one Consul
+    for n in (10, 16, 100, 500):
+        part = "many-%d" % n
+        k = "many_%d" % n
+        if part in skips and num(figs, k + "_p50") is None:
+            rows.append(("%d backends on one Consul" % n,
+                         "SKIPPED: " + "; ".join(skips[part]), "-", "-",
+                         "SKIPPED"))
+            continue
+        if num(figs, k + "_p50") is None:
+            rows.append(("%d backends on one Consul" % n, "not measured",
+                         "-", "-", "not measured"))
+            continue
+        peak = num(figs, k + "_conns_peak")
+        lim = figs.get(k + "_conns_peak", ("", "", "-"))[2]
+        lost = num(figs, k + "_lost")
+        ref = num(figs, k + "_conns_refused_429")
+        ok = lost == 0 and ref == 0
+        rows.append(("%d backends on one Consul" % n,
+                     "p50 %s, p99 %s, start %s, peak %d connections, "
+                     "%d refused (429), %d changes lost, %.2f queries "
+                     "per change" % (
+                         fmt(num(figs, k + "_p50")),
+                         fmt(num(figs, k + "_p99")),
+                         fmt(num(figs, k + "_start")), peak or 0, ref or 0,
+                         lost or 0, num(figs, k + "_queries_per_change")
+                         or 0),
+                     "http_max_conns_per_client %s; none lost, none "
+                     "refused" % lim.lstrip("<="), "-", verdict(ok)))
+    return rows, derived
+
+
+def issue15_md(figs, skips):
+    rows, derived = issue15(figs, skips)
+    out = ["## Issue 15: against its targets", "",
+           "Measured in this run.  Ratios are ep2d / peer (below 1: ep2d "
+           "faster or cheaper; the peer rows pass at a ratio <= 1) or "
+           "measured / limit.  The DNS peer is HAProxy resolving "
+           "through dnsmasq with every resolvers timer at 1 ms (section "
+           "1b); ep2d's side there is its five processes and HAProxy, "
+           "the peer's HAProxy and dnsmasq (the sources themselves, the "
+           "fake Consul and the hosts file, are not counted; HAProxy's "
+           "share includes its health checks and its answers to the "
+           "bench's polling of the stats socket, alike on both sides).  "
+           "The floor "
+           "is the fake Consul's own: a plain client's blocking query "
+           "answered after a registration (section 1).", "",
+           "| target | measured | limit / peer | ratio | result |",
+           "|---|---|---|---:|---|"]
+    for r in rows:
+        out.append("| %s |" % " | ".join(x.replace("|", "/") for x in r))
+    out.append("")
+    return out, derived
 
 
 def sh(cmd):
@@ -151,6 +381,11 @@ def meets(value, target):
 
 
 def main():
+    if sys.argv[1] == "--summary":
+        figs, skips = load(sys.argv[2])
+        out, derived = issue15_md(figs, skips)
+        print("\n".join(out))
+        return
     d, total = sys.argv[1], sys.argv[2]
     cpu = ""
     with open("/proc/cpuinfo") as f:
@@ -159,6 +394,7 @@ def main():
                 cpu = ln.split(":", 1)[1].strip()
                 break
     hap = sh("haproxy -v | head -n 1")
+    dnsmasq = sh("dnsmasq --version 2>/dev/null | head -n 1")
     rev = sh("git -C %s rev-parse --short HEAD 2>/dev/null" %
              os.path.dirname(os.path.abspath(__file__)))
     out = []
@@ -172,6 +408,7 @@ def main():
     w("- machine: %s, %d cores, kernel %s, %s" % (
         cpu, os.cpu_count(), platform.release(), platform.machine()))
     w("- HAProxy: %s" % hap)
+    w("- dnsmasq (the DNS peer): %s" % (dnsmasq or "not installed"))
     w("- ep2d: tree at commit %s plus the working files of that moment"
       % (rev or "?"))
     w("- whole run: %s s" % total)
@@ -226,6 +463,9 @@ def main():
     body = out
     out = head
     w = out.append
+    figs, skips = load(d)
+    sect, derived = issue15_md(figs, skips)
+    out.extend(sect)
     w("## Against the targets")
     w("")
     w("Every figure that has a target (details, methods and all other "
@@ -268,6 +508,7 @@ def main():
     w("")
     w("```")
     out.extend(allbench)
+    out.extend(derived)
     w("```")
     print("\n".join(out))
 

@@ -23,6 +23,31 @@
 # Consul's own endpoints:
 #   GET /v1/health/service/NAME[?passing][&tag=T]...[&dc=DC][&stale]
 #       [&index=N&wait=D]
+#   GET /v1/catalog/services[?dc=DC][&stale][&index=N&wait=D]
+#       {"NAME": [TAG, ...], ...}: every service with the union of its
+#       instances' tags, and "consul" (the servers' own service), as in
+#       the sample response of catalog.mdx ("List Services")
+#   GET /v1/health/state/STATE[?dc=DC][&stale][&index=N&wait=D]
+#       STATE any, passing, warning or critical: the checks in that
+#       state, each in the shape of the "Checks" entries of
+#       health-service.json (health.mdx's "List Checks in State" sample
+#       has the same objects): the node's serfHealth once, then one
+#       "service:ID" check per instance, sorted by node and CheckID
+# Each read endpoint blocks as Consul's does and answers X-Consul-Index
+# from the table it reads (Consul's state store, agent/consul/state):
+#   health/service/NAME  the service's own index ("service.NAME"), set
+#                        by every write to one of its instances or
+#                        checks; a service without instances answers
+#                        the index at which the last service went extinct,
+#                        or the highest index when none ever did; so a
+#                        write to another service does not end the query
+#   catalog/services     the services table's: registrations and
+#                        deregistrations, not check updates
+#   health/state/STATE   the checks table's: registrations,
+#                        deregistrations and check updates
+# Every write is one Raft index (one more than the last).  A blocking
+# query returns when its index passed the client's, or after wait (and
+# up to wait/16 of jitter); an index below 1 is answered as 1.
 #   PUT /v1/agent/service/register      {"ID", "Name", "Address", "Port",
 #                                        "Tags", and the fake's own
 #                                        "NodeAddress", "Status"}
@@ -46,6 +71,24 @@
 #   GET  /_fake/log                 the health requests, JSON lines:
 #        {"n", "query", "token": "ok"|"missing"|"bad", "blocked": secs}
 #   GET  /_fake/waiting             health requests blocked right now
+#   GET  /_fake/conns  {"max": M, "current": {IP: N}, "peak": {IP: N},
+#        "refused": {IP: N}}: TCP connections per client address, as
+#        the limit below counts them; POST /_fake/reset-conns starts the
+#        peaks again from the connections open now
+# The log and the waiting count cover every read endpoint; a log entry
+# of an endpoint other than /v1/health/service has "path" too.
+#
+# --max-conns-per-client N (default 200, 0: no limit) is Consul's
+# limits.http_max_conns_per_client, done as Consul does it (agent.go
+# hands go-connlimit's HTTPConnStateFuncWithDefault429Handler(10ms) to
+# its HTTP server; connlimit.go, hashicorp/go-connlimit; since Consul
+# 1.8.1, hashicorp/consul PR 8221; before, the connection was just
+# closed): the limit counts the open TCP connections of a client IP,
+# idle keep-alive ones included; a connection accepted past it gets,
+# before any request is read, "HTTP/1.1 429 Too Many Requests" with
+# Content-Type: text/plain, Connection: close and the body "Your IP is
+# issuing too many concurrent connections, please rate limit your
+# calls\n", written within 10 ms, and is closed.
 # With --tls-cert/--tls-key it speaks https only (--tls-client-ca: a
 # client certificate from that CA is required).
 
@@ -66,6 +109,14 @@ import fakehttp  # noqa: E402
 
 MAX_WAIT = 600.0        # Consul caps wait at 10 minutes
 DEFAULT_WAIT = 300.0
+TOO_MANY_MSG = ("Your IP is issuing too many concurrent connections, "
+                "please rate limit your calls\n")
+TOO_MANY = ("HTTP/1.1 429 Too Many Requests\r\n"
+            "Content-Type: text/plain\r\n"
+            "Content-Length: %d\r\n"
+            "Connection: close\r\n\r\n%s" %
+            (len(TOO_MANY_MSG), TOO_MANY_MSG)).encode()
+CHECK_STATES = ("any", "passing", "warning", "critical")
 
 
 def parse_wait(s):
@@ -106,6 +157,12 @@ class State:
         self.log = []
         self.waiting = 0
         self.gen = 0                # any change of index or mode
+        self.admin_gen = 0          # a change through /_fake/
+        # the state store's index table: "service.NAME", the services
+        # and checks tables, the last extinction of a service
+        self.svc_index = {}
+        self.services_index = self.checks_index = self.index
+        self.extinct_index = 0
         with open(os.path.join(args.fixtures, "consul",
                                "health-service.json")) as f:
             self.sample = json.load(f)[0]
@@ -114,21 +171,65 @@ class State:
                 st = json.load(f)
             self.index = st["index"]
             self.services = st["services"]
+            self.svc_index = st.get("svc_index", {
+                r["Name"]: self.index for r in self.services.values()})
+            self.services_index = st.get("services_index", self.index)
+            self.checks_index = st.get("checks_index", self.index)
+            self.extinct_index = st.get("extinct_index", 0)
 
     def save(self):
         if not self.state_file:
             return
         tmp = self.state_file + ".tmp"
         with open(tmp, "w") as f:
-            json.dump({"index": self.index, "services": self.services}, f)
+            json.dump({"index": self.index, "services": self.services,
+                       "svc_index": self.svc_index,
+                       "services_index": self.services_index,
+                       "checks_index": self.checks_index,
+                       "extinct_index": self.extinct_index}, f)
         os.rename(tmp, self.state_file)
 
-    def changed(self):
-        """Under the lock: a write, as a Raft index bump."""
+    def exists(self, name):
+        return any(r.get("Name") == name for r in self.services.values())
+
+    def changed(self, names, services=True):
+        """Under the lock: a write to instances of the services names,
+        as one Raft index bump; services: the services table too (a
+        registration or deregistration, not a check update)."""
         self.index += 1
+        self.checks_index = self.index
+        if services:
+            self.services_index = self.index
+        for name in names:
+            if self.exists(name):
+                self.svc_index[name] = self.index
+            else:
+                # the last instance gone: Consul drops the service's
+                # index and keeps the extinction's
+                self.svc_index.pop(name, None)
+                self.extinct_index = self.index
         self.gen += 1
         self.save()
         self.lock.notify_all()
+
+    def set_index(self, index):
+        """Under the lock: the whole store at index (a test's handle:
+        a Consul whose state was lost, the index going backwards)."""
+        self.index = index
+        for name in self.svc_index:
+            self.svc_index[name] = index
+        self.services_index = self.checks_index = index
+        if self.extinct_index:
+            self.extinct_index = min(self.extinct_index, index)
+        self.save()
+
+    def service_index(self, name):
+        """X-Consul-Index of health/service/NAME"""
+        if name in self.svc_index:
+            return self.svc_index[name]
+        if self.extinct_index:
+            return self.extinct_index
+        return self.index
 
     def entry(self, reg):
         e = copy.deepcopy(self.sample)
@@ -157,6 +258,24 @@ class State:
         checks[0]["ServiceName"] = reg["Name"]
         checks[0]["ServiceTags"] = list(svc["Tags"])
         return e
+
+    def catalog_services(self):
+        out = {"consul": []}
+        for reg in self.services.values():
+            tags = out.setdefault(reg["Name"], [])
+            for t in reg.get("Tags") or []:
+                if t not in tags:
+                    tags.append(t)
+        return {k: sorted(v) for k, v in sorted(out.items())}
+
+    def checks(self, state):
+        """the checks in state (any: all), as health/state answers"""
+        out = {}
+        for sid in sorted(self.services):
+            for c in self.entry(self.services[sid])["Checks"]:
+                out[(c["Node"], c["CheckID"])] = c
+        return [out[k] for k in sorted(out)
+                if state == "any" or out[k]["Status"] == state]
 
     def answer(self, name, passing, tags):
         out = []
@@ -232,16 +351,39 @@ class Handler(fakehttp.Handler):
         if u.path == "/_fake/waiting":
             with self.server.state.lock:
                 return self.reply(200, "%d\n" % self.server.state.waiting)
+        if u.path == "/_fake/conns":
+            return self.reply(200, json.dumps(self.server.conns_view()),
+                              "application/json")
         if u.path.startswith("/v1/health/service/"):
-            return self.health(u)
+            name = urllib.parse.unquote(
+                u.path[len("/v1/health/service/"):])
+            q = urllib.parse.parse_qs(u.query, keep_blank_values=True)
+            passing = "passing" in q and q["passing"][-1] in ("", "1",
+                                                               "true")
+            tags = q.get("tag", [])
+            return self.read(u, q, lambda st: st.service_index(name),
+                             lambda st: st.answer(name, passing, tags))
+        if u.path == "/v1/catalog/services":
+            q = urllib.parse.parse_qs(u.query, keep_blank_values=True)
+            return self.read(u, q, lambda st: st.services_index,
+                             lambda st: st.catalog_services(), True)
+        if u.path.startswith("/v1/health/state/"):
+            state = urllib.parse.unquote(u.path[len("/v1/health/state/"):])
+            if state not in CHECK_STATES:
+                return self.reply(400, "Bad state: %s" % state)
+            q = urllib.parse.parse_qs(u.query, keep_blank_values=True)
+            return self.read(u, q, lambda st: st.checks_index,
+                             lambda st: st.checks(state), True)
         return self.reply(404, "Not found\n")
 
-    def health(self, u):
+    def read(self, u, q, index_of, body_of, logpath=False):
+        """A read endpoint: ACL, dc, a blocking query on index_of(state),
+        the fake's modes, Consul's headers; body_of(state) the answer."""
         st = self.server.state
-        name = urllib.parse.unquote(u.path[len("/v1/health/service/"):])
-        q = urllib.parse.parse_qs(u.query, keep_blank_values=True)
         tstate = self.token_state()
         entry = {"query": u.query, "token": tstate, "blocked": 0.0}
+        if logpath:
+            entry["path"] = u.path
         with st.lock:
             entry["n"] = len(st.log) + 1
             st.log.append(entry)
@@ -255,19 +397,16 @@ class Handler(fakehttp.Handler):
                        DEFAULT_WAIT, MAX_WAIT)
         except ValueError as e:
             return self.reply(400, str(e))
-        passing = "passing" in q and q["passing"][-1] in ("", "1",
-                                                           "true")
-        tags = q.get("tag", [])
         t0 = time.monotonic()
         with st.lock:
-            if index > 0 and st.index <= index and \
+            if index > 0 and index_of(st) <= index and \
                     st.mode["mode"] == "ok":
                 # Consul adds up to wait/16 of jitter
                 deadline = t0 + wait + random.uniform(0, wait / 16)
-                gen = st.gen
+                agen = st.admin_gen
                 st.waiting += 1
                 try:
-                    while st.gen == gen:
+                    while st.admin_gen == agen and index_of(st) <= index:
                         left = deadline - time.monotonic()
                         if left <= 0:
                             break
@@ -276,8 +415,8 @@ class Handler(fakehttp.Handler):
                     st.waiting -= 1
             entry["blocked"] = round(time.monotonic() - t0, 3)
             mode = dict(st.mode)
-            cur = st.index
-            body = st.answer(name, passing, tags)
+            cur = max(1, index_of(st))
+            body = body_of(st)
         m = mode["mode"]
         if m == "slow":
             time.sleep(float(mode.get("seconds", 5)))
@@ -305,9 +444,11 @@ class Handler(fakehttp.Handler):
         if m == "garbage":
             text = text[:len(text) // 2] + "<html>oops"
         elif m == "notarray":
-            text = json.dumps({"Services": body})
+            # valid JSON of the other shape
+            text = json.dumps({"Services": body} if isinstance(body, list)
+                              else [body])
         elif m == "filtered":
-            text = "[]"
+            text = "[]" if isinstance(body, list) else "{}"
             headers["X-Consul-Results-Filtered-By-ACLs"] = "true"
         elif m == "pad":
             text = "[" + " " * int(mode.get("pad", 0)) + text[1:]
@@ -330,8 +471,9 @@ class Handler(fakehttp.Handler):
             except ValueError as e:
                 return self.reply(400, "Request decode failed: %s" % e)
             with st.lock:
+                old = st.services.get(reg["ID"]) or reg
                 st.services[reg["ID"]] = reg
-                st.changed()
+                st.changed({old.get("Name"), reg["Name"]})
             return self.reply(200, "")
         pre = "/v1/agent/service/deregister/"
         if u.path.startswith(pre):
@@ -342,8 +484,7 @@ class Handler(fakehttp.Handler):
                                       'Ensure that the service ID is '
                                       'passed, not the service name.'
                                       % sid)
-                del st.services[sid]
-                st.changed()
+                st.changed([st.services.pop(sid).get("Name")])
             return self.reply(200, "")
         for verb, status in (("pass", "passing"), ("warn", "warning"),
                              ("fail", "critical")):
@@ -355,7 +496,8 @@ class Handler(fakehttp.Handler):
                         return self.reply(404, "Unknown check ID")
                     if st.services[sid].get("Status") != status:
                         st.services[sid]["Status"] = status
-                        st.changed()
+                        st.changed([st.services[sid].get("Name")],
+                                   services=False)
                 return self.reply(200, "")
         return self.reply(404, "Not found\n")
 
@@ -376,13 +518,15 @@ class Handler(fakehttp.Handler):
             if u.path == "/_fake/mode":
                 st.mode = arg
             elif u.path == "/_fake/index":
-                st.index = int(arg["index"])
-                st.save()
+                st.set_index(int(arg["index"]))
             elif u.path == "/_fake/reset-log":
                 st.log = []
+            elif u.path == "/_fake/reset-conns":
+                self.server.reset_conns()
             else:
                 return self.reply(404, "Not found\n")
             st.gen += 1
+            st.admin_gen += 1
             st.lock.notify_all()
         return self.reply(200, "ok\n")
 
@@ -390,6 +534,58 @@ class Handler(fakehttp.Handler):
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024
+    max_conns = 200
+
+    def server_activate(self):
+        self.conn_lock = threading.Lock()
+        self.conns = {}             # client IP -> open connections
+        self.peak = {}
+        self.refused = {}
+        super().server_activate()
+
+    def process_request(self, request, client_address):
+        """go-connlimit's Accept: count the client's open connections;
+        past the limit, the 429 within 10 ms and the connection closed,
+        no request read"""
+        ip = client_address[0]
+        with self.conn_lock:
+            n = self.conns.get(ip, 0)
+            over = self.max_conns > 0 and n >= self.max_conns
+            if over:
+                self.refused[ip] = self.refused.get(ip, 0) + 1
+            else:
+                self.conns[ip] = n + 1
+                self.peak[ip] = max(self.peak.get(ip, 0), n + 1)
+        if over:
+            try:
+                request.settimeout(0.01)
+                request.sendall(TOO_MANY)
+            except (OSError, ValueError):
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            ip = client_address[0]
+            with self.conn_lock:
+                self.conns[ip] -= 1
+                if self.conns[ip] == 0:
+                    del self.conns[ip]
+
+    def conns_view(self):
+        with self.conn_lock:
+            return {"max": self.max_conns, "current": dict(self.conns),
+                    "peak": dict(self.peak), "refused": dict(self.refused)}
+
+    def reset_conns(self):
+        with self.conn_lock:
+            self.peak = dict(self.conns)
+            self.refused = {}
 
 
 def main():
@@ -407,9 +603,13 @@ def main():
     ap.add_argument("--tls-key", default=None)
     ap.add_argument("--tls-client-ca", default=None,
                     help="require a client certificate from this CA")
+    ap.add_argument("--max-conns-per-client", type=int, default=200,
+                    help="Consul's limits.http_max_conns_per_client "
+                    "(0: none)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
 
+    Server.max_conns = args.max_conns_per_client
     srv = Server(("127.0.0.1", args.port), Handler)
     srv.state = State(args)
     srv.verbose = args.verbose
