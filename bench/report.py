@@ -75,7 +75,8 @@ PARTS = [
      "HAProxy's and dnsmasq's processes over the changes / changes, "
      "and over 30 s of nothing changing; wake-ups: the times each was "
      "put on a CPU (schedstat's third field)."),
-    ("2. Scale", ["scale-runtime", "scale-growth", "scale-config"],
+    ("2. Scale", ["scale-runtime", "scale-growth", "scale-config",
+                  "scale-max-runtime", "scale-max-config"],
      "From 10 servers to 1,000 and (after going back to 10) to 5,000 "
      "servers in one backend at once (one rename of the servers "
      "file), node_slots = 5100; time until `show servers state` shows "
@@ -93,7 +94,11 @@ PARTS = [
      "same with node_slots = 16, so that the slots must grow "
      "(slot_growth double, one haproxy -c and reload) before the "
      "servers fit.  `scale_config_N`: update_by_config, one "
-     "haproxy -c and reload."),
+     "haproxy -c and reload.  `scale_max-runtime_10000`, "
+     "`scale_max-config_10000`: the most servers a backend may have "
+     "(ep2d.8 LIMITS) at once, in each update type, and the peak "
+     "memory (VmHWM) of ep2d's parent and fetcher and of HAProxy's "
+     "processes."),
     ("3. Footprint", ["footprint"],
      "VmRSS (/proc/PID/status) and Pss (/proc/PID/smaps_rollup) of "
      "every process of ep2d: the parent, the fetcher, the reloader, "

@@ -4,8 +4,8 @@
 # 28000-28999, with the real HAProxy, dnsmasq, the regress fakes and the
 # built ep2d; then bench/RESULTS.md from what they printed
 # (bench/report.py).  A part whose prerequisite does not work prints
-# "SKIPPED: reason".  A typical run takes about 10 minutes; the bounds
-# add up to about 20 (the many-backends parts refused today take a
+# "SKIPPED: reason".  A typical run takes 10-12 minutes; the bounds
+# add up to about 22 (the many-backends parts refused today take a
 # second each).  Run some parts only: sh bench/run.sh peer-dns
 # latency-consul-runtime (names below); the issue 15 summary of what
 # ran is printed at the end, RESULTS.md is left alone.
@@ -26,7 +26,7 @@ getent passwd _ep2d >/dev/null || make -s testuser
 # name, bound in seconds, command
 PARTS="
 latency-file-runtime	45	bench/latency.sh file-runtime
-latency-file-config	55	bench/latency.sh file-config
+latency-file-config	75	bench/latency.sh file-config
 latency-consul-runtime	120	bench/latency.sh consul-runtime
 peer-dns		110	bench/dns.sh
 scale-runtime		60	bench/scale.sh runtime
@@ -35,10 +35,10 @@ scale-config		30	bench/scale.sh config
 scale-max-runtime	150	bench/scale.sh max-runtime
 scale-max-config	150	bench/scale.sh max-config
 footprint		95	bench/footprint.sh
-hitless-runtime		50	bench/hitless.sh runtime
-hitless-config		50	bench/hitless.sh config
-hitless-idleclose	30	bench/hitless.sh idleclose
-aws			30	bench/aws.sh
+hitless-runtime		70	bench/hitless.sh runtime
+hitless-config		70	bench/hitless.sh config
+hitless-idleclose	45	bench/hitless.sh idleclose
+aws			45	bench/aws.sh
 many-10			45	bench/many.sh 10
 many-16			50	bench/many.sh 16
 many-100		60	bench/many.sh 100

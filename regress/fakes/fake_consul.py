@@ -81,10 +81,11 @@
 # --max-conns-per-client N (default 200, 0: no limit) is Consul's
 # limits.http_max_conns_per_client, done as Consul does it (agent.go
 # hands go-connlimit's HTTPConnStateFuncWithDefault429Handler(10ms) to
-# its HTTP server; connlimit.go, hashicorp/go-connlimit; since Consul
-# 1.8.1, hashicorp/consul PR 8221; before, the connection was just
-# closed): the limit counts the open TCP connections of a client IP,
-# idle keep-alive ones included; a connection accepted past it gets,
+# its HTTP server; connlimit.go, hashicorp/go-connlimit; since
+# hashicorp/consul PR 8221, 2020; from 1.6.3 until then the connection
+# was just closed, issue 7527): the limit counts the open TCP
+# connections of a client IP, idle keep-alive ones included; a
+# connection accepted past it gets,
 # before any request is read, "HTTP/1.1 429 Too Many Requests" with
 # Content-Type: text/plain, Connection: close and the body "Your IP is
 # issuing too many concurrent connections, please rate limit your
