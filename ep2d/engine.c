@@ -95,17 +95,6 @@ engine_init(const struct ep2_conf *conf, const char *tmpl, size_t tmpllen,
 	backends_init();
 }
 
-/* Every backend's view, for the connector; returns the count. */
-int
-engine_confs(const struct ep2_conf **confs)
-{
-	int	 i;
-
-	for (i = 0; i < e.nbe; i++)
-		confs[i] = e.be[i].conf;
-	return (e.nbe);
-}
-
 /* What metrics.c reads. */
 const struct engine *
 engine_state(void)
@@ -123,20 +112,17 @@ int
 engine_reconf_check(const struct ep2_conf *nconf, const char *ntmpl,
     size_t ntmpllen)
 {
-	struct ep2_conf	*nview;
+	const struct backend_conf *nview;
 	struct pbackend	*b;
 	int		 i;
 
-	if ((nview = malloc(sizeof(*nview))) == NULL)
-		fatal("malloc");
 	for (i = 0; i < e.nbe; i++) {
-		config_backend(nconf, i, nview);
+		nview = nconf->backends[i];
 		b = &e.be[i];
-		if (strcmp(nview->backend_label, b->conf->backend_label) != 0) {
+		if (strcmp(nview->label, b->conf->label) != 0) {
 			log_warnx("%s: backends renamed: restart ep2d to use "
 			    "them; keeping the old configuration",
 			    e.conf->conf_path);
-			free(nview);
 			return (-1);
 		}
 		if (nview->update_type != b->conf->update_type ||
@@ -160,11 +146,13 @@ engine_reconf_check(const struct ep2_conf *nconf, const char *ntmpl,
 		if (nview->update_type == UPDATE_CONFIG)
 			e.conf_dirty = 1;
 	}
-	free(nview);
 	return (0);
 }
 
-/* SIGHUP, taken: the parent's conf holds the new file, tmpl is new. */
+/*
+ * SIGHUP, taken: the parent's conf and its backends hold the new file
+ * (config_replace), tmpl is new.
+ */
 void
 engine_reconf(const char *tmpl, size_t tmpllen)
 {
@@ -172,10 +160,8 @@ engine_reconf(const char *tmpl, size_t tmpllen)
 
 	e.tmpl = tmpl;
 	e.tmpllen = tmpllen;
-	for (i = 0; i < e.nbe; i++) {
-		config_backend(e.conf, i, e.be[i].conf);
+	for (i = 0; i < e.nbe; i++)
 		runtime_reconf(&e.be[i].rt, e.be[i].conf);
-	}
 }
 
 static void
@@ -271,21 +257,20 @@ be_runtime(const struct pbackend *b)
 	return (b->conf->update_type == UPDATE_RUNTIME);
 }
 
-/* Every backend's view and runtime, from e.conf-> */
+/* Every backend and its runtime, from e.conf's */
 static void
 backends_init(void)
 {
 	struct pbackend	*b;
 	int		 i;
 
-	e.nbe = config_nbackends(e.conf);
+	e.nbe = e.conf->nbackends;
+	if ((e.be = calloc(e.nbe, sizeof(*e.be))) == NULL)
+		fatal("%s: calloc", __func__);
 	for (i = 0; i < e.nbe; i++) {
 		b = &e.be[i];
-		memset(b, 0, sizeof(*b));
 		b->idx = i;
-		if ((b->conf = malloc(sizeof(*b->conf))) == NULL)
-			fatal("%s: malloc", __func__);
-		config_backend(e.conf, i, b->conf);
+		b->conf = e.conf->backends[i];
 		set_init(&b->wanted);
 		set_init(&b->applying);
 		set_init(&b->applied);
@@ -302,14 +287,17 @@ backends_init(void)
 static void
 render_and_check(int runtime_only)
 {
-	struct tmpl_backend	 bes[EP2D_MAX_BACKENDS];
-	struct tmpl_slot	*slots[EP2D_MAX_BACKENDS];
+	struct tmpl_backend	*bes;
+	struct tmpl_slot	**slots;
 	struct pbackend		*b;
 	char			*out = NULL;
 	size_t			 outlen, nslots;
 	int			 r, i;
 
 	e.runtime_only = runtime_only;
+	if ((bes = calloc(e.nbe, sizeof(*bes))) == NULL ||
+	    (slots = calloc(e.nbe, sizeof(*slots))) == NULL)
+		fatal("%s: calloc", __func__);
 	for (i = 0; i < e.nbe; i++) {
 		b = &e.be[i];
 		slots[i] = NULL;
@@ -322,8 +310,7 @@ render_and_check(int runtime_only)
 				fatal("%s: calloc", __func__);
 			nslots = b->applying.count;
 		}
-		bes[i].label = b->conf->backend_label;
-		bes[i].conf = b->conf;
+		bes[i].be = b->conf;
 		bes[i].slots = slots[i];
 		bes[i].nslots = nslots;
 	}
@@ -331,6 +318,8 @@ render_and_check(int runtime_only)
 	    bes, e.nbe, &out, &outlen);
 	for (i = 0; i < e.nbe; i++)
 		free(slots[i]);
+	free(slots);
+	free(bes);
 	if (r == -1 && !e.bootstrapped)
 		boot_failed("the template does not render");
 	if (r == -1) {
@@ -826,7 +815,7 @@ engine_from_fetcher(struct imsg *imsg)
 		}
 		b = &e.be[e.incoming_be];
 		set_sort(&e.incoming);
-		if (e.incoming.count == 0 && b->conf->keep_on_empty) {
+		if (e.incoming.count == 0 && e.conf->keep_on_empty) {
 			/* EP2 kept its servers on an empty answer */
 			if (!b->empty_kept && b->have_wanted)
 				log_warnx("orchestrator answered an empty set "

@@ -573,14 +573,12 @@ static void
 t_connector_start(void)
 {
 	static struct ep2_conf	 conf;
-	const struct ep2_conf	*confs[1];
 	struct sockaddr_un	 sun;
 	int			 fd, r;
 
 	memset(&conf, 0, sizeof(conf));
 	strlcpy(conf.sockets[0], lsock, sizeof(conf.sockets[0]));
 	conf.nsockets = 1;
-	confs[0] = &conf;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -593,7 +591,7 @@ t_connector_start(void)
 	}
 	/* the listener stays open for the tests that follow */
 
-	if (connector_start(confs, 1) == -1)
+	if (connector_start(&conf) == -1)
 		exit(2);
 	r = connector_connect(lsock, &fd);
 	ok((r == 0 || errno == EINPROGRESS) && fd != -1 &&

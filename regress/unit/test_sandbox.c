@@ -965,7 +965,6 @@ static int
 c_pair(void)
 {
 	struct ep2_conf		*conf;
-	const struct ep2_conf	*confs[1];
 	int			 fd, r;
 
 	if (dup2(cap_fd, STDERR_FILENO) == -1)
@@ -974,8 +973,7 @@ c_pair(void)
 		return (99);
 	strlcpy(conf->sockets[0], lsock, sizeof(conf->sockets[0]));
 	conf->nsockets = 1;
-	confs[0] = conf;
-	if (connector_start(confs, 1) == -1)
+	if (connector_start(conf) == -1)
 		return (101);
 	if (connector_pid() <= 0)
 		return (1);
