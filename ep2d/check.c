@@ -146,7 +146,7 @@ check_config(const struct ep2_conf *conf, const char *tmpl, size_t tmpllen,
 		(void)rmdir(dir);
 		goto done;
 	}
-	status = check_haproxy(conf->haproxy_binary, cfg, &said);
+	status = check_haproxy(conf->run.haproxy_binary, cfg, &said);
 	(void)unlink(cfg);
 	(void)rmdir(dir);
 
@@ -161,7 +161,7 @@ check_config(const struct ep2_conf *conf, const char *tmpl, size_t tmpllen,
 			logit(LOG_ERR, "haproxy -c: %s", said != NULL &&
 			    *said != '\0' ? said : "failed, saying nothing");
 		logit(LOG_ERR, "%s: the rendered configuration is refused by "
-		    "%s -c", conf->template_file, conf->haproxy_binary);
+		    "%s -c", conf->template_file, conf->run.haproxy_binary);
 		goto done;
 	}
 	r = 0;
@@ -395,8 +395,8 @@ check_socket(const struct ep2_conf *conf, const char *out, size_t len)
 			runtime = 1;
 	if (!runtime)
 		return;
-	for (i = 0; i < conf->nsockets; i++) {
-		sock = conf->sockets[i];
+	for (i = 0; i < conf->run.nsockets; i++) {
+		sock = conf->run.sockets[i];
 		sl = strlen(sock);
 		found = 0;
 		for (p = out; p < out + len; p = e + 1) {

@@ -164,20 +164,20 @@ static const struct cf_name on_warning_names[] = {
  */
 static const struct cf_key cf_keys[] = {
 	{ SEC_HAPROXY, "haproxy_config_file", T_PATH, CF_DEFAULT,
-	    F(haproxy_config_file), .sdef = "/etc/haproxy/haproxy.cfg" },
+	    F(run.haproxy_config_file), .sdef = "/etc/haproxy/haproxy.cfg" },
 	{ SEC_HAPROXY, "template_file", T_PATH, CF_DEFAULT, F(template_file),
 	    .sdef = "/etc/ep2/ep2.template" },
 	{ SEC_HAPROXY, "backend_port", T_PORT, CF_DEFAULT,
 	    B(backend_port), .idef = 6003, .why = WHY_PORT },
 	{ SEC_HAPROXY, "haproxy_binary", T_PATH, CF_DEFAULT,
-	    F(haproxy_binary), .sdef = "/usr/sbin/haproxy" },
-	{ SEC_HAPROXY, "start_by", T_ENUM, CF_DEFAULT, F(start_by),
+	    F(run.haproxy_binary), .sdef = "/usr/sbin/haproxy" },
+	{ SEC_HAPROXY, "start_by", T_ENUM, CF_DEFAULT, F(run.start_by),
 	    .idef = START_BINARY, .names = start_by_names,
 	    .why = "must be binary or systemd" },
 	/* empty is EP2's default socket (config_defaults): "none" is none */
 	{ SEC_HAPROXY, "haproxy_socket_file", T_CUSTOM, CF_DEFAULT,
-	    F(sockets), .parse = set_sockets },
-	{ SEC_HAPROXY, "pid_file", T_PATH, CF_DEFAULT, F(pid_file),
+	    F(run.sockets), .parse = set_sockets },
+	{ SEC_HAPROXY, "pid_file", T_PATH, CF_DEFAULT, F(run.pid_file),
 	    .sdef = "/run/haproxy.pid" },
 	{ SEC_HAPROXY, "backend_name", T_STR, CF_DEFAULT | CF_LABEL,
 	    B(backend_name), .sdef = "haproxynode",
@@ -201,7 +201,7 @@ static const struct cf_key cf_keys[] = {
 	{ SEC_HAPROXY, "node_slots", T_INT, CF_DEFAULT,
 	    B(node_slots), .idef = 50, .min = 0,
 	    .max = EP2D_MAX_SERVERS, .why = "not an integer from 0 to 100000" },
-	{ SEC_HAPROXY, "service_name", T_STR, CF_DEFAULT, F(service_name),
+	{ SEC_HAPROXY, "service_name", T_STR, CF_DEFAULT, F(run.service_name),
 	    .sdef = "haproxy", .valid = valid_unit_name,
 	    .why = "not a systemd unit name" },
 	{ SEC_HAPROXY, "lock_dir", T_PATH, CF_DEFAULT, F(lock_dir),
@@ -384,9 +384,9 @@ cf_defaults(struct ep2_conf *c)
 		else if (kw->idef != 0)
 			store_int(cf_field(kw, c, b), kw->size, kw->idef);
 	}
-	strlcpy(c->sockets[0], "/var/run/haproxy/haproxy.sock",
-	    sizeof(c->sockets[0]));
-	c->nsockets = 1;
+	strlcpy(c->run.sockets[0], "/var/run/haproxy/haproxy.sock",
+	    sizeof(c->run.sockets[0]));
+	c->run.nsockets = 1;
 }
 
 /* A configuration with every key's default and backend 0 only. */
@@ -815,7 +815,7 @@ cf_check_backends(struct parse *p, struct ep2_conf *c)
 			cf_error(p, line ? line : p->pb[k].line, NULL,
 			    "[backend %s]: update_by_runtime needs at least "
 			    "one slot", b->label);
-		if (b->update_type == UPDATE_RUNTIME && c->nsockets == 0)
+		if (b->update_type == UPDATE_RUNTIME && c->run.nsockets == 0)
 			cf_error(p, p->pb[k].line, NULL, "[backend %s]: "
 			    "update_by_runtime needs haproxy_socket_file in "
 			    "[haproxy]", b->label);
@@ -1168,12 +1168,12 @@ cf_check(struct parse *p, struct ep2_conf *c)
 	if (b->update_type == UPDATE_RUNTIME && b->node_slots == 0)
 		cf_error(p, cf_seen(p, 0, SEC_HAPROXY, "node_slots"),
 		    "node_slots", "update_by_runtime needs at least one slot");
-	if (b->update_type == UPDATE_RUNTIME && c->nsockets == 0) {
+	if (b->update_type == UPDATE_RUNTIME && c->run.nsockets == 0) {
 		line = cf_seen(p, 0, SEC_HAPROXY, "haproxy_socket_file");
 		cf_error(p, line ? line : -1, "haproxy_socket_file",
 		    "update_by_runtime needs at least one socket");
 	}
-	if (strcmp(c->haproxy_config_file, c->template_file) == 0) {
+	if (strcmp(c->run.haproxy_config_file, c->template_file) == 0) {
 		line = cf_seen(p, 0, SEC_HAPROXY, "haproxy_config_file");
 		cf_error(p, line ? line : -1, "haproxy_config_file",
 		    "the same file as template_file: the template would be "
@@ -1485,10 +1485,11 @@ list_next(const char *s, char *buf, size_t len, const char **why)
 static int
 set_sockets(struct ep2_conf *c, const char *v, const char **why)
 {
+	struct run_conf	*r = &c->run;
 	char		 item[PATH_MAX];
 	const char	*s;
 
-	c->nsockets = 0;
+	r->nsockets = 0;
 	if (strcmp(v, "none") == 0)
 		return (0);
 	if (*v == '\0')
@@ -1496,14 +1497,14 @@ set_sockets(struct ep2_conf *c, const char *v, const char **why)
 	for (s = v;; s++) {
 		if ((s = list_next(s, item, sizeof(item), why)) == NULL)
 			return (-1);
-		if (c->nsockets >= EP2D_MAX_SOCKETS) {
+		if (r->nsockets >= EP2D_MAX_SOCKETS) {
 			*why = "more than 16 sockets";
 			return (-1);
 		}
-		if (set_path(c->sockets[c->nsockets], sizeof(c->sockets[0]),
+		if (set_path(r->sockets[r->nsockets], sizeof(r->sockets[0]),
 		    item, 0, why) == -1)
 			return (-1);
-		c->nsockets++;
+		r->nsockets++;
 		if (*s == '\0')
 			break;
 	}

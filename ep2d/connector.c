@@ -167,13 +167,14 @@ connector_start(const struct ep2_conf *conf)
 	pid_t	 pid;
 
 	npaths = 0;
-	for (k = 0; k < conf->nsockets; k++) {
+	for (k = 0; k < conf->run.nsockets; k++) {
 		for (j = 0; j < npaths; j++)
-			if (strcmp(paths[j], conf->sockets[k]) == 0)
+			if (strcmp(paths[j], conf->run.sockets[k]) == 0)
 				break;
 		if (j < npaths || npaths >= sizeof(paths) / sizeof(paths[0]))
 			continue;
-		strlcpy(paths[npaths++], conf->sockets[k], sizeof(paths[0]));
+		strlcpy(paths[npaths++], conf->run.sockets[k],
+		    sizeof(paths[0]));
 	}
 
 	if ((pid = proc_helper("connector", &cfd)) == -1)

@@ -327,8 +327,8 @@ render_and_check(int runtime_only)
 		e.ap_state = AP_IDLE;
 		return;
 	}
-	if (!e.ap_force && apply_same_as_disk(e.conf->haproxy_config_file,
-	    out, outlen) && apply_haproxy_pid(e.conf) > 0) {
+	if (!e.ap_force && apply_same_as_disk(e.conf->run.haproxy_config_file,
+	    out, outlen) && apply_haproxy_pid(&e.conf->run) > 0) {
 		log_debug("haproxy.cfg unchanged; nothing to do");
 		free(out);
 		for (i = 0; i < e.nbe; i++) {
@@ -340,10 +340,11 @@ render_and_check(int runtime_only)
 		e.ap_state = AP_IDLE;
 		return;
 	}
-	if (apply_write_new(e.conf->haproxy_config_file, out, outlen) == -1) {
-		log_warn("write %s.new", e.conf->haproxy_config_file);
+	if (apply_write_new(e.conf->run.haproxy_config_file, out,
+	    outlen) == -1) {
+		log_warn("write %s.new", e.conf->run.haproxy_config_file);
 		set_apply_result(0, "write", "write %s.new: %s",
-		    e.conf->haproxy_config_file, strerror(errno));
+		    e.conf->run.haproxy_config_file, strerror(errno));
 		free(out);
 		e.ap_state = AP_IDLE;
 		return;
@@ -556,7 +557,7 @@ engine_result(struct haproxy_result *res)
 			log_warnx("new haproxy configuration refused by "
 			    "haproxy -c; the running HAProxy is untouched: %s",
 			    res->msg);
-			apply_discard(e.conf->haproxy_config_file);
+			apply_discard(e.conf->run.haproxy_config_file);
 			if (!e.bootstrapped)
 				boot_failed("the first haproxy.cfg was refused "
 				    "by haproxy -c (ep2d -n shows where in the "
@@ -567,21 +568,21 @@ engine_result(struct haproxy_result *res)
 			e.ap_state = AP_IDLE;
 			break;
 		}
-		if (apply_install(e.conf->haproxy_config_file) == -1) {
-			log_warn("install %s", e.conf->haproxy_config_file);
+		if (apply_install(e.conf->run.haproxy_config_file) == -1) {
+			log_warn("install %s", e.conf->run.haproxy_config_file);
 			set_apply_result(0, "install", "rename: %s",
 			    strerror(errno));
 			e.ap_state = AP_IDLE;
 			break;
 		}
 		if (e.runtime_only && e.bootstrapped && !e.ap_force &&
-		    apply_haproxy_pid(e.conf) > 0) {
+		    apply_haproxy_pid(&e.conf->run) > 0) {
 			/* runtime already has it; the file follows */
 			e.ap_state = AP_IDLE;
 			break;
 		}
 		e.ap_state = AP_RELOADING;
-		e.was_running = apply_haproxy_pid(e.conf) > 0;
+		e.was_running = apply_haproxy_pid(&e.conf->run) > 0;
 		if (parent_send(PROC_RELOADER, IMSG_HAPROXY_RELOAD) == -1)
 			fatal("%s: compose", __func__);
 		break;
@@ -899,7 +900,7 @@ parent_ctl_status(struct ctl_status **rows)
 		*rows = NULL;
 		return (0);
 	}
-	pid = apply_haproxy_pid(e.conf);
+	pid = apply_haproxy_pid(&e.conf->run);
 	for (i = 0; i < e.nbe; i++) {
 		b = &e.be[i];
 		st = &r[i];

@@ -286,7 +286,7 @@ check_start(const struct ep2_conf *conf)
 	}
 	if (geteuid() != 0)
 		return (errors ? -1 : 0);
-	strlcpy(dir, conf->haproxy_config_file, sizeof(dir));
+	strlcpy(dir, conf->run.haproxy_config_file, sizeof(dir));
 	if ((sl = strrchr(dir, '/')) != NULL)
 		*(sl == dir ? sl + 1 : sl) = '\0';
 	dirs[0] = dir;
@@ -549,10 +549,10 @@ reconf_pin(struct ep2_conf *n)
 	int	 i, same;
 
 #define PIN_STR(f)	do {						\
-	if (strcmp(n->f, p.conf->f) != 0) {				\
+	if (strcmp(n->run.f, p.conf->run.f) != 0) {			\
 		log_warnx("%s changed: restart ep2d to use it; %s "	\
-		    "stays until then", #f, p.conf->f);			\
-		strlcpy(n->f, p.conf->f, sizeof(n->f));			\
+		    "stays until then", #f, p.conf->run.f);		\
+		strlcpy(n->run.f, p.conf->run.f, sizeof(n->run.f));	\
 	}								\
 } while (0)
 	PIN_STR(haproxy_binary);
@@ -560,18 +560,19 @@ reconf_pin(struct ep2_conf *n)
 	PIN_STR(pid_file);
 	PIN_STR(service_name);
 #undef PIN_STR
-	if (n->start_by != p.conf->start_by) {
+	if (n->run.start_by != p.conf->run.start_by) {
 		log_warnx("start_by changed: restart ep2d to use it");
-		n->start_by = p.conf->start_by;
+		n->run.start_by = p.conf->run.start_by;
 	}
-	same = n->nsockets == p.conf->nsockets;
-	for (i = 0; same && i < n->nsockets; i++)
-		same = strcmp(n->sockets[i], p.conf->sockets[i]) == 0;
+	same = n->run.nsockets == p.conf->run.nsockets;
+	for (i = 0; same && i < n->run.nsockets; i++)
+		same = strcmp(n->run.sockets[i], p.conf->run.sockets[i]) == 0;
 	if (!same) {
 		log_warnx("haproxy_socket_file changed: restart ep2d to use "
 		    "it; the sockets of the start stay until then");
-		memcpy(n->sockets, p.conf->sockets, sizeof(n->sockets));
-		n->nsockets = p.conf->nsockets;
+		memcpy(n->run.sockets, p.conf->run.sockets,
+		    sizeof(n->run.sockets));
+		n->run.nsockets = p.conf->run.nsockets;
 	}
 }
 

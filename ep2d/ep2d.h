@@ -180,19 +180,29 @@ struct backend_conf {
 	struct file_backend file;
 };
 
-/* The keys every backend shares, and the backends. */
-struct ep2_conf {
-	char		 conf_path[PATH_MAX];
-
-	/* [haproxy] */
+/*
+ * How HAProxy is run and reached, [haproxy]'s keys the runner builds its
+ * command lines from and the connector its sockets: all the reloader
+ * gets, at start.  They stay as they were at start (a SIGHUP that
+ * changes one is said, and the old value kept).
+ */
+struct run_conf {
 	char		 haproxy_config_file[PATH_MAX];
-	char		 template_file[PATH_MAX];
 	char		 haproxy_binary[PATH_MAX];
 	enum start_by	 start_by;
 	char		 sockets[EP2D_MAX_SOCKETS][EP2D_SOCKPATH_MAX];
 	int		 nsockets;
 	char		 pid_file[PATH_MAX];
 	char		 service_name[EP2D_NAME_MAX];
+};
+
+/* The keys every backend shares, and the backends. */
+struct ep2_conf {
+	char		 conf_path[PATH_MAX];
+
+	/* [haproxy] */
+	struct run_conf	 run;
+	char		 template_file[PATH_MAX];
 	char		 lock_dir[PATH_MAX];
 	int		 sleep_before_next_run;
 	int		 sleep_before_next_lock_attempt;
@@ -429,7 +439,7 @@ int	 sandbox_fetcher(const char *);
 int	 sandbox_fetcher_allow(const char *);
 int	 sandbox_parent(const struct ep2_conf *);
 int	 sandbox_reloader(void);
-int	 sandbox_runner(const struct ep2_conf *);
+int	 sandbox_runner(const struct run_conf *);
 int	 sandbox_execve(const char *, char *const [], char *const []);
 int	 sandbox_connector(void);
 
@@ -460,9 +470,9 @@ struct runner_res {
 	char		 msg[EP2D_HAPROXY_MSG_MAX];
 };
 
-int	 runner_start(const struct ep2_conf *, pid_t *);
+int	 runner_start(const struct run_conf *, pid_t *);
 int	 runner_attach(int, pid_t);
-__attribute__((__noreturn__)) void runner_serve(const struct ep2_conf *,
+__attribute__((__noreturn__)) void runner_serve(const struct run_conf *,
 	    int);
 int	 runner_call(uint32_t, struct runner_res *);
 void	 runner_idle(void);

@@ -457,12 +457,12 @@ sandbox_parent_fs(const struct ep2_conf *conf)
 {
 	char			ctl[PATH_MAX];
 	struct sandbox_place	pl[] = {
-		{ conf->haproxy_config_file, 1, LL_READ | LL_WRITE },
+		{ conf->run.haproxy_config_file, 1, LL_READ | LL_WRITE },
 		{ conf->log_file, 1, LL_READ | LL_WRITE },
 		{ conf->metrics_file, 1, LL_READ | LL_WRITE },
 		{ conf->conf_path, 1, LL_READ },
 		{ conf->template_file, 1, LL_READ },
-		{ conf->pid_file, 1, LL_READ },
+		{ conf->run.pid_file, 1, LL_READ },
 		{ "/proc", 0, LL_READ },
 		{ NULL, 1, LL_READ | LANDLOCK_ACCESS_FS_REMOVE_FILE },
 	};

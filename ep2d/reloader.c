@@ -223,7 +223,7 @@ reloader_main(const char *conffile, int debug, int verbose)
 	if (fcntl(PROC_PARENT_SOCK_FILENO, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("fcntl");
 
-	if ((runner_fd = runner_start(conf, &runner)) == -1)
+	if ((runner_fd = runner_start(&conf->run, &runner)) == -1)
 		fatalx("cannot start the runner");
 	if (sandbox_reloader() == -1)
 		fatalx("sandbox");

@@ -59,7 +59,7 @@ runtime_init(struct runtime *rt, const struct backend_conf *be,
 	memset(rt, 0, sizeof(*rt));
 	rt->be = be;
 	rt->cbs = cbs;
-	rt->nsocks = be->conf->nsockets;
+	rt->nsocks = be->conf->run.nsockets;
 	set_init(&rt->queued);
 }
 
@@ -68,7 +68,7 @@ runtime_reconf(struct runtime *rt, const struct backend_conf *be)
 {
 	rt->be = be;
 	if (rt->op == RT_OP_NONE)
-		rt->nsocks = be->conf->nsockets;
+		rt->nsocks = be->conf->run.nsockets;
 	if (rt->started && (size_t)be->node_slots > rt->nslots)
 		rt_resize(rt, be->node_slots);
 }
@@ -151,11 +151,11 @@ runtime_assign(struct runtime *rt, const struct server_set *set,
 		rt->slots[j].srv = set->servers[i];
 		rt->slots[j].state = RT_READY;
 	}
-	rt->nsocks = rt->be->conf->nsockets;
+	rt->nsocks = rt->be->conf->run.nsockets;
 	rt->started = 1;
 	if (kept > 0)
 		log_info("%zu servers kept their slots from %s", kept,
-		    rt->be->conf->haproxy_config_file);
+		    rt->be->conf->run.haproxy_config_file);
 	if (n > (size_t)rt->be->node_slots)
 		log_info("%zu servers: %zu slots (node_slots %d)",
 		    set->count, n, rt->be->node_slots);

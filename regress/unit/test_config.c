@@ -174,16 +174,17 @@ test_empty_defaults(void)
 	ok(parse(buf, &c) == 0, "every key with a default taken empty");
 	if (cap_lines() > 0)
 		printf("# log: %s", cap_log());
-	ok(strcmp(c->haproxy_config_file, d->haproxy_config_file) == 0 &&
+	ok(strcmp(c->run.haproxy_config_file,
+	    d->run.haproxy_config_file) == 0 &&
 	    strcmp(c->template_file, d->template_file) == 0 &&
 	    BE(c)->backend_port == 6003 &&
-	    strcmp(c->haproxy_binary, "/usr/sbin/haproxy") == 0 &&
-	    c->start_by == START_BINARY && c->nsockets == 1 &&
-	    strcmp(c->sockets[0], "/var/run/haproxy/haproxy.sock") == 0 &&
-	    strcmp(c->pid_file, "/run/haproxy.pid") == 0 &&
+	    strcmp(c->run.haproxy_binary, "/usr/sbin/haproxy") == 0 &&
+	    c->run.start_by == START_BINARY && c->run.nsockets == 1 &&
+	    strcmp(c->run.sockets[0], "/var/run/haproxy/haproxy.sock") == 0 &&
+	    strcmp(c->run.pid_file, "/run/haproxy.pid") == 0 &&
 	    strcmp(BE(c)->backend_name, "haproxynode") == 0 &&
 	    BE(c)->update_type == UPDATE_RUNTIME && BE(c)->node_slots == 50 &&
-	    strcmp(c->service_name, "haproxy") == 0 &&
+	    strcmp(c->run.service_name, "haproxy") == 0 &&
 	    strcmp(c->lock_dir, "/run") == 0 &&
 	    BE(c)->orchestrator == ORCH_AWS &&
 	    c->sleep_before_next_run == 5 &&
@@ -231,25 +232,25 @@ test_defaults(void)
 
 	if ((c = config_new()) == NULL)
 		fatal("config_new");
-	is_str(c->haproxy_config_file, "/etc/haproxy/haproxy.cfg",
+	is_str(c->run.haproxy_config_file, "/etc/haproxy/haproxy.cfg",
 	    "default haproxy_config_file");
 	is_str(c->template_file, "/etc/ep2/ep2.template",
 	    "default template_file");
 	is_int(BE(c)->backend_port, 6003, "default backend_port");
-	is_str(c->haproxy_binary, "/usr/sbin/haproxy",
+	is_str(c->run.haproxy_binary, "/usr/sbin/haproxy",
 	    "default haproxy_binary");
-	is_int(c->start_by, START_BINARY, "default start_by binary");
-	is_int(c->nsockets, 1, "default: one socket");
-	is_str(c->sockets[0], "/var/run/haproxy/haproxy.sock",
+	is_int(c->run.start_by, START_BINARY, "default start_by binary");
+	is_int(c->run.nsockets, 1, "default: one socket");
+	is_str(c->run.sockets[0], "/var/run/haproxy/haproxy.sock",
 	    "default haproxy_socket_file");
-	is_str(c->pid_file, "/run/haproxy.pid", "default pid_file");
+	is_str(c->run.pid_file, "/run/haproxy.pid", "default pid_file");
 	is_str(BE(c)->backend_name, "haproxynode", "default backend_name");
 	is_int(BE(c)->backend_maxconn, -1, "default backend_maxconn unset");
 	is_str(BE(c)->check_interval, "", "default check_interval unset");
 	is_int(BE(c)->update_type, UPDATE_RUNTIME,
 	    "default update_type update_by_runtime");
 	is_int(BE(c)->node_slots, 50, "default node_slots");
-	is_str(c->service_name, "haproxy", "default service_name");
+	is_str(c->run.service_name, "haproxy", "default service_name");
 	is_str(c->lock_dir, "/run", "default lock_dir");
 	is_int(BE(c)->orchestrator, ORCH_AWS, "default orchestrator aws");
 	is_int(c->sleep_before_next_run, 5, "default sleep_before_next_run");
@@ -329,23 +330,24 @@ test_full(void)
 {
 	ok(parse(ep2_full, &conf) == 0, "EP2 file with every key parses");
 	is_int(cap_lines(), 0, "EP2 file: nothing logged");
-	is_str(conf->haproxy_config_file, "/etc/haproxy/hap.cfg",
+	is_str(conf->run.haproxy_config_file, "/etc/haproxy/hap.cfg",
 	    "haproxy_config_file");
 	is_str(conf->template_file, "/etc/ep2/hap.template", "template_file");
 	is_int(BE(conf)->backend_port, 8080, "backend_port");
-	is_str(conf->haproxy_binary, "/usr/local/sbin/haproxy",
+	is_str(conf->run.haproxy_binary, "/usr/local/sbin/haproxy",
 	    "haproxy_binary");
-	is_int(conf->start_by, START_SYSTEMD, "start_by systemd");
-	is_int(conf->nsockets, 2, "haproxy_socket_file: two sockets");
-	is_str(conf->sockets[0], "/run/haproxy/a.sock", "socket 1");
-	is_str(conf->sockets[1], "/run/haproxy/b.sock", "socket 2");
-	is_str(conf->pid_file, "/run/hap.pid", "pid_file");
+	is_int(conf->run.start_by, START_SYSTEMD, "start_by systemd");
+	is_int(conf->run.nsockets, 2, "haproxy_socket_file: two sockets");
+	is_str(conf->run.sockets[0], "/run/haproxy/a.sock", "socket 1");
+	is_str(conf->run.sockets[1], "/run/haproxy/b.sock", "socket 2");
+	is_str(conf->run.pid_file, "/run/hap.pid", "pid_file");
 	is_str(BE(conf)->backend_name, "web_nodes", "backend_name");
 	is_int(BE(conf)->backend_maxconn, 200, "backend_maxconn");
 	is_str(BE(conf)->check_interval, "2000", "check_interval");
 	is_int(BE(conf)->update_type, UPDATE_CONFIG, "update_type");
 	is_int(BE(conf)->node_slots, 20, "node_slots");
-	is_str(conf->service_name, "haproxy.service", "[haproxy] service_name");
+	is_str(conf->run.service_name, "haproxy.service",
+	    "[haproxy] service_name");
 	is_str(conf->lock_dir, "/var/lock", "lock_dir");
 	is_int(BE(conf)->orchestrator, ORCH_CONSUL, "orchestrator consul");
 	is_int(conf->sleep_before_next_run, 10, "sleep_before_next_run");
@@ -490,13 +492,13 @@ test_lists(void)
 	int	 n;
 
 	ok(parse_line("haproxy", "haproxy_socket_file = /a.sock , /b.sock,"
-	    "/c.sock", &conf, &n) == 0 && conf->nsockets == 3 &&
-	    strcmp(conf->sockets[0], "/a.sock") == 0 &&
-	    strcmp(conf->sockets[1], "/b.sock") == 0 &&
-	    strcmp(conf->sockets[2], "/c.sock") == 0,
+	    "/c.sock", &conf, &n) == 0 && conf->run.nsockets == 3 &&
+	    strcmp(conf->run.sockets[0], "/a.sock") == 0 &&
+	    strcmp(conf->run.sockets[1], "/b.sock") == 0 &&
+	    strcmp(conf->run.sockets[2], "/c.sock") == 0,
 	    "haproxy_socket_file: three, spaces around commas");
 	ok(parse_line("haproxy", "haproxy_socket_file = /a.sock", &conf,
-	    &n) == 0 && conf->nsockets == 1, "haproxy_socket_file: one");
+	    &n) == 0 && conf->run.nsockets == 1, "haproxy_socket_file: one");
 	ok(parse_line("haproxy", "haproxy_socket_file = /a.sock,", &conf,
 	    &n) == -1 && cap_has("t.conf:2: haproxy_socket_file"),
 	    "haproxy_socket_file: empty entry refused");
@@ -504,21 +506,21 @@ test_lists(void)
 	    &n) == -1, "haproxy_socket_file: relative path refused");
 	ok(parse_line("haproxy", "haproxy_socket_file = /1,/2,/3,/4,/5,/6,"
 	    "/7,/8,/9,/10,/11,/12,/13,/14,/15,/16", &conf, &n) == 0 &&
-	    conf->nsockets == 16, "haproxy_socket_file: 16 sockets");
+	    conf->run.nsockets == 16, "haproxy_socket_file: 16 sockets");
 	ok(parse_line("haproxy", "haproxy_socket_file = /1,/2,/3,/4,/5,/6,"
 	    "/7,/8,/9,/10,/11,/12,/13,/14,/15,/16,/17", &conf, &n) == -1,
 	    "haproxy_socket_file: 17 sockets refused");
 	ok(parse("[haproxy]\norchestrator = file\nupdate_type = "
 	    "update_by_config\nhaproxy_socket_file = none\n[FILE]\npath = "
-	    "/s\n", &conf) == 0 && conf->nsockets == 0,
+	    "/s\n", &conf) == 0 && conf->run.nsockets == 0,
 	    "haproxy_socket_file none: no socket with update_by_config");
 	ok(parse("[haproxy]\norchestrator = file\nhaproxy_socket_file = none\n"
 	    "[FILE]\npath = /s\n", &conf) == -1 &&
 	    cap_has("t.conf:3: haproxy_socket_file"),
 	    "haproxy_socket_file none: refused with update_by_runtime");
 	ok(parse("[haproxy]\norchestrator = file\nhaproxy_socket_file =\n"
-	    "[FILE]\npath = /s\n", &conf) == 0 && conf->nsockets == 1 &&
-	    strcmp(conf->sockets[0], "/var/run/haproxy/haproxy.sock") == 0,
+	    "[FILE]\npath = /s\n", &conf) == 0 && conf->run.nsockets == 1 &&
+	    strcmp(conf->run.sockets[0], "/var/run/haproxy/haproxy.sock") == 0,
 	    "haproxy_socket_file empty: EP2's default socket");
 
 	ok(parse("[haproxy]\n[AWS]\nasg_name = web-a, web-b ,web-c\n",
@@ -780,7 +782,7 @@ test_syntax(void)
 	    "key given twice refused, both lines named");
 	ok(parse("[haproxy]\norchestrator = consul\nservice_name = hap\n"
 	    "[CONSUL]\nservice_name = web\n", &conf) == 0 &&
-	    strcmp(conf->service_name, "hap") == 0 &&
+	    strcmp(conf->run.service_name, "hap") == 0 &&
 	    strcmp(BE(conf)->consul.service_name, "web") == 0,
 	    "service_name in [haproxy] and [CONSUL] are two keys");
 

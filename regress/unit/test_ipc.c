@@ -392,7 +392,7 @@ run_ask(struct imsgbuf *ib, uint32_t type, int fd, const void *data,
 static void
 t_runner_serve(void)
 {
-	static struct ep2_conf	 conf;
+	static struct run_conf	 conf;
 	struct runner_res	 rs;
 	struct imsgbuf		 ib;
 	char			 notes[1024];
@@ -577,8 +577,8 @@ t_connector_start(void)
 	int			 fd, r;
 
 	memset(&conf, 0, sizeof(conf));
-	strlcpy(conf.sockets[0], lsock, sizeof(conf.sockets[0]));
-	conf.nsockets = 1;
+	strlcpy(conf.run.sockets[0], lsock, sizeof(conf.run.sockets[0]));
+	conf.run.nsockets = 1;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;

@@ -348,8 +348,8 @@ test_bootstrap_file(void)
 	fclose(fp);
 	defaults();
 	strlcpy(be->backend_name, "be", sizeof(be->backend_name));
-	strlcpy(conf->haproxy_config_file, path,
-	    sizeof(conf->haproxy_config_file));
+	strlcpy(conf->run.haproxy_config_file, path,
+	    sizeof(conf->run.haproxy_config_file));
 	be->node_slots = 4;
 	conf->slot_growth = 0;
 	runtime_init(&rt, be, NULL);
@@ -371,8 +371,8 @@ test_bootstrap_file(void)
 	ok(rt.slots[4].state == RT_FREE && rt.slots[5].state == RT_FREE,
 	    "file: a server gone from the set leaves its slot free");
 	unlink(path);
-	strlcpy(conf->haproxy_config_file, "/nonexistent/haproxy.cfg",
-	    sizeof(conf->haproxy_config_file));
+	strlcpy(conf->run.haproxy_config_file, "/nonexistent/haproxy.cfg",
+	    sizeof(conf->run.haproxy_config_file));
 	set_free(&set);
 	free(rt.slots);
 }

@@ -95,11 +95,12 @@ test_plan(void)
 	be->node_slots = 4;
 	conf->drain_timeout = 30;
 	conf->slot_growth = 0;
-	conf->nsockets = 1;
-	strlcpy(conf->sockets[0], "/nonexistent", sizeof(conf->sockets[0]));
+	conf->run.nsockets = 1;
+	strlcpy(conf->run.sockets[0], "/nonexistent",
+	    sizeof(conf->run.sockets[0]));
 	strlcpy(be->backend_name, "be", sizeof(be->backend_name));
-	strlcpy(conf->haproxy_config_file, "/nonexistent/haproxy.cfg",
-	    sizeof(conf->haproxy_config_file));
+	strlcpy(conf->run.haproxy_config_file, "/nonexistent/haproxy.cfg",
+	    sizeof(conf->run.haproxy_config_file));
 	runtime_init(&rt, be, NULL);
 	set_init(&set);
 
@@ -352,11 +353,12 @@ test_weights(void)
 
 	defaults();
 	be->node_slots = 2;
-	conf->nsockets = 1;
-	strlcpy(conf->sockets[0], "/nonexistent", sizeof(conf->sockets[0]));
+	conf->run.nsockets = 1;
+	strlcpy(conf->run.sockets[0], "/nonexistent",
+	    sizeof(conf->run.sockets[0]));
 	strlcpy(be->backend_name, "be", sizeof(be->backend_name));
-	strlcpy(conf->haproxy_config_file, "/nonexistent/haproxy.cfg",
-	    sizeof(conf->haproxy_config_file));
+	strlcpy(conf->run.haproxy_config_file, "/nonexistent/haproxy.cfg",
+	    sizeof(conf->run.haproxy_config_file));
 	runtime_init(&rt, be, NULL);
 	set_init(&set);
 	mkset(&set, "10.0.0.1");
