@@ -30,8 +30,8 @@ int	 apply_write_new(const char *, const char *, size_t);
 int	 apply_install(const char *);
 void	 apply_discard(const char *);
 struct tmpl_slot *apply_config_slots(const struct server_set *);
-pid_t	 apply_haproxy_pid(const struct ep2_conf *);
-int	 apply_pid_is_haproxy(const struct ep2_conf *, pid_t, char *,
+pid_t	 apply_haproxy_pid(const struct run_conf *);
+int	 apply_pid_is_haproxy(const struct run_conf *, pid_t, char *,
 	    size_t);
 
 #endif /* EP2D_APPLY_H */

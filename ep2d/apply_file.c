@@ -280,7 +280,7 @@ apply_config_slots(const struct server_set *set)
  * by an earlier ep2d lives in another one.  0 and why when it is not.
  */
 int
-apply_pid_is_haproxy(const struct ep2_conf *conf, pid_t pid, char *why,
+apply_pid_is_haproxy(const struct run_conf *run, pid_t pid, char *why,
     size_t whylen)
 {
 	static char	 args[3 * PATH_MAX + 2048];
@@ -300,8 +300,8 @@ apply_pid_is_haproxy(const struct ep2_conf *conf, pid_t pid, char *why,
 	comm[n > 0 ? n : 0] = '\0';
 	comm[strcspn(comm, "\n")] = '\0';
 	/* the kernel keeps 15 bytes of the name the binary was run by */
-	base = strrchr(conf->haproxy_binary, '/');
-	base = base != NULL ? base + 1 : conf->haproxy_binary;
+	base = strrchr(run->haproxy_binary, '/');
+	base = base != NULL ? base + 1 : run->haproxy_binary;
 	if (strncmp(comm, base, 15) != 0) {
 		snprintf(why, whylen, "it is \"%.15s\", not %.15s", comm,
 		    base);
@@ -321,13 +321,13 @@ apply_pid_is_haproxy(const struct ep2_conf *conf, pid_t pid, char *why,
 	for (a = args, end = args + len; a < end; prev = a, a = next) {
 		next = a + strlen(a) + 1;
 		if ((strcmp(prev, "-f") == 0 &&
-		    strcmp(a, conf->haproxy_config_file) == 0) ||
+		    strcmp(a, run->haproxy_config_file) == 0) ||
 		    (strcmp(prev, "-p") == 0 &&
-		    strcmp(a, conf->pid_file) == 0))
+		    strcmp(a, run->pid_file) == 0))
 			return (1);
 	}
 	snprintf(why, whylen, "it was started with neither -f %.300s nor "
-	    "-p %.300s", conf->haproxy_config_file, conf->pid_file);
+	    "-p %.300s", run->haproxy_config_file, run->pid_file);
 	return (0);
 }
 
@@ -336,7 +336,7 @@ apply_pid_is_haproxy(const struct ep2_conf *conf, pid_t pid, char *why,
  * when ep2d starts it (start_by = binary), any under systemd.
  */
 pid_t
-apply_haproxy_pid(const struct ep2_conf *conf)
+apply_haproxy_pid(const struct run_conf *run)
 {
 	FILE	*fp;
 	char	 line[32], why[768], *ep;
@@ -344,7 +344,7 @@ apply_haproxy_pid(const struct ep2_conf *conf)
 	pid_t	 pid = 0;
 	int	 fd;
 
-	if ((fd = file_open(conf->pid_file, FILE_READ, 0)) == -1)
+	if ((fd = file_open(run->pid_file, FILE_READ, 0)) == -1)
 		return (0);
 	if ((fp = fdopen(fd, "r")) == NULL) {
 		close(fd);
@@ -357,8 +357,8 @@ apply_haproxy_pid(const struct ep2_conf *conf)
 			continue;
 		if (kill((pid_t)v, 0) == -1 && errno != EPERM)
 			continue;
-		if (conf->start_by != START_BINARY ||
-		    apply_pid_is_haproxy(conf, (pid_t)v, why, sizeof(why))) {
+		if (run->start_by != START_BINARY ||
+		    apply_pid_is_haproxy(run, (pid_t)v, why, sizeof(why))) {
 			pid = (pid_t)v;
 			break;
 		}

@@ -246,7 +246,7 @@ aws_schedule_next(struct aws_ctx *c)
 {
 	long	 ms;
 
-	ms = (long)c->src->conf->sleep_before_next_run * 1000;
+	ms = (long)c->src->be->conf->sleep_before_next_run * 1000;
 	aws_schedule(c, aws_jitter(ms, 10));
 }
 
@@ -307,8 +307,8 @@ aws_fail(struct aws_ctx *c, enum aws_failure kind, const char *fmt, ...)
 		ms = AWS_BACKOFF_MAX;
 	ms = ms / 2 + (long)arc4random_uniform(ms / 2 + 1);
 	if (kind == FAIL_PERMANENT &&
-	    ms < (long)c->src->conf->sleep_before_next_run * 1000)
-		ms = aws_jitter((long)c->src->conf->sleep_before_next_run *
+	    ms < (long)c->src->be->conf->sleep_before_next_run * 1000)
+		ms = aws_jitter((long)c->src->be->conf->sleep_before_next_run *
 		    1000, 10);
 	log_debug("aws: next attempt in %ld ms", ms);
 	aws_schedule(c, ms);
@@ -332,7 +332,8 @@ aws_poll_cb(int fd, short event, void *arg)
 static void
 aws_poll(struct aws_ctx *c)
 {
-	const struct aws_conf	*ac = &c->src->conf->aws;
+	const struct aws_conf	*ac = &c->src->be->conf->aws;
+	const struct aws_backend *ab = &c->src->be->aws;
 	const struct aws_creds	*cr;
 	char			 err[EP2D_ERR_MAX];
 
@@ -341,11 +342,11 @@ aws_poll(struct aws_ctx *c)
 		return;
 	}
 	evtimer_del(&c->ev_poll);
-	if (ac->nasg == 0) {
+	if (ab->nasg == 0) {
 		aws_fail(c, FAIL_PERMANENT, "no asg_name configured");
 		return;
 	}
-	if (aws_region(ac->region, getenv("AWS_REGION"),
+	if (aws_region(ab->region, getenv("AWS_REGION"),
 	    getenv("AWS_DEFAULT_REGION"), creds_region(c->chain), c->region,
 	    sizeof(c->region)) == -1) {
 		aws_fail(c, FAIL_PERMANENT, "no valid region: set region_name "
@@ -490,7 +491,7 @@ aws_send(struct aws_ctx *c, const char *url, const char *service,
 static void
 aws_asg_request(struct aws_ctx *c, const char *next)
 {
-	const struct aws_conf	*ac = &c->src->conf->aws;
+	const struct aws_backend *ac = &c->src->be->aws;
 	size_t			 len = 0, cap = 0;
 	char			 name[64];
 	int			 i;
@@ -583,7 +584,7 @@ static void
 aws_asg_done(void *arg, const struct http_resp *r)
 {
 	struct aws_ctx		*c = arg;
-	const struct aws_conf	*ac = &c->src->conf->aws;
+	const struct aws_backend *ac = &c->src->be->aws;
 	char			 err[AWS_MSG_MAX];
 	size_t			 i, j, k;
 	int			 g, found;
@@ -692,7 +693,7 @@ aws_ec2_done(void *arg, const struct http_resp *r)
 	if (aws_answer(c, r) == -1)
 		return;
 	if (aws_parse_instances(r->body, r->bodylen,
-	    c->src->conf->aws.ip_type, &c->ec2, err, sizeof(err)) == -1) {
+	    c->src->be->conf->aws.ip_type, &c->ec2, err, sizeof(err)) == -1) {
 		aws_fail(c, FAIL_PERMANENT, "%s: bad answer: %s", c->action,
 		    err);
 		return;
@@ -718,7 +719,8 @@ aws_ec2_done(void *arg, const struct http_resp *r)
 static void
 aws_finish(struct aws_ctx *c)
 {
-	const struct ep2_conf	*conf = c->src->conf;
+	const struct backend_conf *be = c->src->be;
+	const struct ep2_conf	*conf = be->conf;
 	const char		*type;
 	struct server_set	 set;
 	struct refused		 ref;
@@ -778,7 +780,7 @@ aws_finish(struct aws_ctx *c)
 			    type);
 			continue;
 		}
-		if (set_add(&set, a->ip, conf->backend_port) == -1) {
+		if (set_add(&set, a->ip, be->backend_port) == -1) {
 			refused_add(&ref, "%s: %s", a->id, errno == E2BIG ?
 			    "too many instances" : strerror(errno));
 			continue;
@@ -800,7 +802,7 @@ aws_finish(struct aws_ctx *c)
 		if (!c->empty_logged)
 			log_warnx("aws: no InService and Healthy instance in "
 			    "the Auto Scaling group%s (%zu listed): %s",
-			    conf->aws.nasg > 1 ? "s" : "", c->asg.nlisted,
+			    be->aws.nasg > 1 ? "s" : "", c->asg.nlisted,
 			    conf->keep_on_empty ? "the servers stay "
 			    "(keep_on_empty)" : "the backend is emptied");
 		c->empty_logged = 1;
@@ -835,8 +837,8 @@ aws_init(struct source *src)
 		return (-1);
 	}
 	c->src = src;
-	c->cache_type = src->conf->aws.ip_type;
-	if ((c->chain = creds_init(&src->conf->aws)) == NULL) {
+	c->cache_type = src->be->conf->aws.ip_type;
+	if ((c->chain = creds_init(&src->be->conf->aws)) == NULL) {
 		free(c);
 		return (-1);
 	}

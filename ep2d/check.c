@@ -71,11 +71,11 @@ int
 check_config(const struct ep2_conf *conf, const char *tmpl, size_t tmpllen,
     int print)
 {
-	struct tmpl_backend	 bes[EP2D_MAX_BACKENDS];
-	struct tmpl_slot	*slots[EP2D_MAX_BACKENDS];
+	struct tmpl_backend	*bes;
+	struct tmpl_slot	**slots;
 	struct check_map	 m;
 	struct server_set	 empty;
-	struct ep2_conf		*views;
+	const struct backend_conf *be;
 	struct runtime		*rts;
 	const char		*tmpdir;
 	char			 dir[PATH_MAX], cfg[PATH_MAX];
@@ -84,23 +84,23 @@ check_config(const struct ep2_conf *conf, const char *tmpl, size_t tmpllen,
 	size_t			 outlen, nlines, n;
 	int			 nbe, i, r = -1, status, errors = 0, len;
 
-	nbe = config_nbackends(conf);
-	if ((views = calloc(nbe, sizeof(*views))) == NULL ||
+	nbe = conf->nbackends;
+	if ((bes = calloc(nbe, sizeof(*bes))) == NULL ||
+	    (slots = calloc(nbe, sizeof(*slots))) == NULL ||
 	    (rts = calloc(nbe, sizeof(*rts))) == NULL)
 		fatal("%s: calloc", __func__);
 	set_init(&empty);
 	for (i = 0; i < nbe; i++) {
-		config_backend(conf, i, &views[i]);
+		be = conf->backends[i];
 		n = 0;
-		if (views[i].update_type == UPDATE_RUNTIME) {
+		if (be->update_type == UPDATE_RUNTIME) {
 			/* the slots of the start, as runtime_bootstrap makes */
-			runtime_init(&rts[i], &views[i], NULL);
+			runtime_init(&rts[i], be, NULL);
 			runtime_bootstrap(&rts[i], &empty);
 			runtime_slots(&rts[i], &slots[i], &n);
 		} else if ((slots[i] = apply_config_slots(&empty)) == NULL)
 			fatal("%s: calloc", __func__);
-		bes[i].label = views[i].backend_label;
-		bes[i].conf = &views[i];
+		bes[i].be = be;
 		bes[i].slots = slots[i];
 		bes[i].nslots = n;
 	}
@@ -146,7 +146,7 @@ check_config(const struct ep2_conf *conf, const char *tmpl, size_t tmpllen,
 		(void)rmdir(dir);
 		goto done;
 	}
-	status = check_haproxy(conf->haproxy_binary, cfg, &said);
+	status = check_haproxy(conf->run.haproxy_binary, cfg, &said);
 	(void)unlink(cfg);
 	(void)rmdir(dir);
 
@@ -161,19 +161,20 @@ check_config(const struct ep2_conf *conf, const char *tmpl, size_t tmpllen,
 			logit(LOG_ERR, "haproxy -c: %s", said != NULL &&
 			    *said != '\0' ? said : "failed, saying nothing");
 		logit(LOG_ERR, "%s: the rendered configuration is refused by "
-		    "%s -c", conf->template_file, conf->haproxy_binary);
+		    "%s -c", conf->template_file, conf->run.haproxy_binary);
 		goto done;
 	}
 	r = 0;
 done:
 	for (i = 0; i < nbe; i++)
-		if (views[i].update_type == UPDATE_RUNTIME)
+		if (conf->backends[i]->update_type == UPDATE_RUNTIME)
 			free(rts[i].slots);
 	free(said);
 	free(out);
 	free(lmap);
 	free(rts);
-	free(views);
+	free(slots);
+	free(bes);
 	return (r);
 }
 
@@ -389,15 +390,13 @@ check_socket(const struct ep2_conf *conf, const char *out, size_t len)
 	size_t		 sl;
 	int		 i, runtime = 0, found;
 
-	for (i = 0; i < config_nbackends(conf); i++) {
-		if (i == 0 ? conf->update_type == UPDATE_RUNTIME :
-		    conf->backends[i - 1].update_type == UPDATE_RUNTIME)
+	for (i = 0; i < conf->nbackends; i++)
+		if (conf->backends[i]->update_type == UPDATE_RUNTIME)
 			runtime = 1;
-	}
 	if (!runtime)
 		return;
-	for (i = 0; i < conf->nsockets; i++) {
-		sock = conf->sockets[i];
+	for (i = 0; i < conf->run.nsockets; i++) {
+		sock = conf->run.sockets[i];
 		sl = strlen(sock);
 		found = 0;
 		for (p = out; p < out + len; p = e + 1) {

@@ -19,13 +19,15 @@
  * for EP2 (full-line comments only, "key = value" or "key: value",
  * case-insensitive keys, strict about duplicates), with every value
  * checked before anything uses it.  The file is parsed into a scratch
- * copy; the caller's configuration changes only when the whole file is
- * good, so a bad file on SIGHUP leaves the running one in place.
+ * configuration of its own, returned only when the whole file is good,
+ * so a bad file on SIGHUP leaves the running one in place.
  *
  * Every key is one row of cf_keys[]: its section, its type and limits,
- * where it lives in struct ep2_conf and, for the keys a [backend NAME]
- * may set, in struct backend_conf.  Parsing, "key =" (the default),
- * inheritance and config_backend() all go by the table.
+ * and where it lives: in struct ep2_conf when every backend shares it,
+ * in struct backend_conf when a [backend NAME] may set it (backend 0
+ * holds [haproxy]'s, [CONSUL]'s, [AWS]'s and [FILE]'s value).
+ * Parsing, "key =" (the default), inheritance and freeing the secrets
+ * all go by the table.
  */
 
 #include <sys/types.h>
@@ -95,11 +97,10 @@ struct cf_key {
 	const char	*name;
 	enum cf_type	 type;
 	int		 flags;
-	size_t		 off;		/* in struct ep2_conf */
-	ssize_t		 boff;		/* in struct backend_conf; -1: none */
-	size_t		 size;		/* of the field, in both */
-	size_t		 noff;		/* T_LIST: the count, ep2_conf */
-	size_t		 bnoff;		/* T_LIST: the count, backend_conf */
+	int		 backend;	/* per backend: in backend_conf */
+	size_t		 off;		/* in struct ep2_conf or backend_conf */
+	size_t		 size;		/* of the field */
+	size_t		 noff;		/* T_LIST: the count, the same struct */
 	long long	 min, max;	/* T_INT, T_TIME; T_LIST: max */
 	const struct cf_name *names;	/* T_ENUM, T_INT: words */
 	const char	*charset;	/* T_STR: the bytes allowed */
@@ -117,16 +118,12 @@ struct cf_key {
 
 #define FSIZE(s, f)	sizeof(((struct s *)0)->f)
 /* a shared key: [haproxy], [AWS], [CONSUL] or [FILE] only */
-#define F(f)		.off = offsetof(struct ep2_conf, f), .boff = -1, \
+#define F(f)		.off = offsetof(struct ep2_conf, f), \
 			.size = FSIZE(ep2_conf, f)
-/* a key [backend NAME] sets too: both fields of one size, or no build */
-#define FB(f, b)	.off = offsetof(struct ep2_conf, f), \
-			.boff = offsetof(struct backend_conf, b), \
-			.size = FSIZE(ep2_conf, f) + 0 * sizeof(char \
-			    [FSIZE(ep2_conf, f) == FSIZE(backend_conf, b) ? \
-			    1 : -1])
-#define NB(n, b)	.noff = offsetof(struct ep2_conf, n), \
-			.bnoff = offsetof(struct backend_conf, b)
+/* a key [backend NAME] sets too */
+#define B(f)		.backend = 1, .off = offsetof(struct backend_conf, f), \
+			.size = FSIZE(backend_conf, f)
+#define NB(n)		.noff = offsetof(struct backend_conf, n)
 
 static int	 set_sockets(struct ep2_conf *, const char *, const char **);
 static int	 set_ip_type(struct ep2_conf *, const char *, const char **);
@@ -167,50 +164,50 @@ static const struct cf_name on_warning_names[] = {
  */
 static const struct cf_key cf_keys[] = {
 	{ SEC_HAPROXY, "haproxy_config_file", T_PATH, CF_DEFAULT,
-	    F(haproxy_config_file), .sdef = "/etc/haproxy/haproxy.cfg" },
+	    F(run.haproxy_config_file), .sdef = "/etc/haproxy/haproxy.cfg" },
 	{ SEC_HAPROXY, "template_file", T_PATH, CF_DEFAULT, F(template_file),
 	    .sdef = "/etc/ep2/ep2.template" },
 	{ SEC_HAPROXY, "backend_port", T_PORT, CF_DEFAULT,
-	    FB(backend_port, backend_port), .idef = 6003, .why = WHY_PORT },
+	    B(backend_port), .idef = 6003, .why = WHY_PORT },
 	{ SEC_HAPROXY, "haproxy_binary", T_PATH, CF_DEFAULT,
-	    F(haproxy_binary), .sdef = "/usr/sbin/haproxy" },
-	{ SEC_HAPROXY, "start_by", T_ENUM, CF_DEFAULT, F(start_by),
+	    F(run.haproxy_binary), .sdef = "/usr/sbin/haproxy" },
+	{ SEC_HAPROXY, "start_by", T_ENUM, CF_DEFAULT, F(run.start_by),
 	    .idef = START_BINARY, .names = start_by_names,
 	    .why = "must be binary or systemd" },
 	/* empty is EP2's default socket (config_defaults): "none" is none */
 	{ SEC_HAPROXY, "haproxy_socket_file", T_CUSTOM, CF_DEFAULT,
-	    F(sockets), .parse = set_sockets },
-	{ SEC_HAPROXY, "pid_file", T_PATH, CF_DEFAULT, F(pid_file),
+	    F(run.sockets), .parse = set_sockets },
+	{ SEC_HAPROXY, "pid_file", T_PATH, CF_DEFAULT, F(run.pid_file),
 	    .sdef = "/run/haproxy.pid" },
 	{ SEC_HAPROXY, "backend_name", T_STR, CF_DEFAULT | CF_LABEL,
-	    FB(backend_name, backend_name), .sdef = "haproxynode",
+	    B(backend_name), .sdef = "haproxynode",
 	    .charset = ALNUM "_.:-",
 	    .why = "not a backend name (letters, digits, '_', '.', ':', "
 	    "'-')" },
 	/* HAProxy: a server's maxconn 0 is no limit, EP2 wrote it */
 	{ SEC_HAPROXY, "backend_maxconn", T_INT, 0,
-	    FB(backend_maxconn, backend_maxconn), .idef = -1, .min = 0,
+	    B(backend_maxconn), .idef = -1, .min = 0,
 	    .max = INT32_MAX, .names = maxconn_names,
 	    .why = "not an integer from 0 to 2147483647" },
 	{ SEC_HAPROXY, "check_interval", T_STR, CF_EMPTY,
-	    FB(check_interval, check_interval), .valid = valid_haproxy_time,
+	    B(check_interval), .valid = valid_haproxy_time,
 	    .why = "not an HAProxy time (a number above 0 and an optional "
 	    "unit us, ms, s, m, h or d)" },
 	{ SEC_HAPROXY, "update_type", T_ENUM, CF_DEFAULT,
-	    FB(update_type, update_type), .idef = UPDATE_RUNTIME,
+	    B(update_type), .idef = UPDATE_RUNTIME,
 	    .names = update_type_names,
 	    .why = "must be update_by_config or update_by_runtime" },
 	/* 0 made sense to EP2 with update_by_config; see cf_check */
 	{ SEC_HAPROXY, "node_slots", T_INT, CF_DEFAULT,
-	    FB(node_slots, node_slots), .idef = 50, .min = 0,
+	    B(node_slots), .idef = 50, .min = 0,
 	    .max = EP2D_MAX_SERVERS, .why = "not an integer from 0 to 100000" },
-	{ SEC_HAPROXY, "service_name", T_STR, CF_DEFAULT, F(service_name),
+	{ SEC_HAPROXY, "service_name", T_STR, CF_DEFAULT, F(run.service_name),
 	    .sdef = "haproxy", .valid = valid_unit_name,
 	    .why = "not a systemd unit name" },
 	{ SEC_HAPROXY, "lock_dir", T_PATH, CF_DEFAULT, F(lock_dir),
 	    .sdef = "/run" },
 	{ SEC_HAPROXY, "orchestrator", T_ENUM, CF_DEFAULT,
-	    FB(orchestrator, orchestrator), .idef = ORCH_AWS,
+	    B(orchestrator), .idef = ORCH_AWS,
 	    .names = orchestrator_names, .why = "must be aws, consul or file" },
 	{ SEC_HAPROXY, "sleep_before_next_run", T_INT, CF_DEFAULT,
 	    F(sleep_before_next_run), .idef = 5, .min = 1,
@@ -234,10 +231,10 @@ static const struct cf_key cf_keys[] = {
 	{ SEC_HAPROXY, "keep_on_empty", T_BOOL, CF_DEFAULT, F(keep_on_empty),
 	    .idef = 0, .why = WHY_BOOL },
 
-	{ SEC_FILE, "path", T_PATH, CF_FILE, FB(file.path, path) },
+	{ SEC_FILE, "path", T_PATH, CF_FILE, B(file.path) },
 
 	{ SEC_CONSUL, "service_name", T_STR, CF_EMPTY,
-	    FB(consul.service_name, service_name), .charset = ALNUM "_.-",
+	    B(consul.service_name), .charset = ALNUM "_.-",
 	    .why = "not a service name (letters, digits, '_', '.', '-')" },
 	{ SEC_CONSUL, "consul_ip", T_STR, CF_DEFAULT, F(consul.consul_ip),
 	    .sdef = "127.0.0.1", .valid = addr_valid_host,
@@ -245,10 +242,10 @@ static const struct cf_key cf_keys[] = {
 	{ SEC_CONSUL, "consul_port", T_PORT, CF_DEFAULT,
 	    F(consul.consul_port), .idef = 8500, .why = WHY_PORT },
 	{ SEC_CONSUL, "only_passing", T_BOOL, CF_DEFAULT,
-	    FB(consul.only_passing, only_passing), .idef = 1,
+	    B(consul.only_passing), .idef = 1,
 	    .why = WHY_BOOL },
-	{ SEC_CONSUL, "tags", T_LIST, 0, FB(consul.tags, tags),
-	    NB(consul.ntags, ntags), .max = EP2D_MAX_TAGS },
+	{ SEC_CONSUL, "tags", T_LIST, 0, B(consul.tags),
+	    NB(consul.ntags), .max = EP2D_MAX_TAGS },
 	{ SEC_CONSUL, "token", T_STR, CF_EMPTY | CF_SECRET, F(consul.token),
 	    .valid = valid_secret,
 	    .why = "not a token (printable, no spaces)" },
@@ -273,9 +270,9 @@ static const struct cf_key cf_keys[] = {
 	    .why = "not a size from 1K to 1024M (bytes, or with a K or M "
 	    "suffix)" },
 	{ SEC_CONSUL, "weights", T_BOOL, CF_DEFAULT,
-	    FB(consul.weights, weights), .idef = 1, .why = WHY_BOOL },
+	    B(consul.weights), .idef = 1, .why = WHY_BOOL },
 	{ SEC_CONSUL, "on_warning", T_ENUM, CF_DEFAULT,
-	    FB(consul.on_warning, on_warning), .idef = WARN_DEFAULT,
+	    B(consul.on_warning), .idef = WARN_DEFAULT,
 	    .names = on_warning_names,
 	    .why = "must be passing, drain or remove" },
 
@@ -285,9 +282,9 @@ static const struct cf_key cf_keys[] = {
 	{ SEC_AWS, "aws_secret_access_key", T_STR, CF_EMPTY | CF_SECRET,
 	    F(aws.secret_access_key), .valid = valid_secret,
 	    .why = "not a secret key (printable, no spaces)" },
-	{ SEC_AWS, "asg_name", T_LIST, 0, FB(aws.asg_names, asg_names),
-	    NB(aws.nasg, nasg), .max = EP2D_MAX_ASG },
-	{ SEC_AWS, "region_name", T_STR, CF_EMPTY, FB(aws.region, region),
+	{ SEC_AWS, "asg_name", T_LIST, 0, B(aws.asg_names),
+	    NB(aws.nasg), .max = EP2D_MAX_ASG },
+	{ SEC_AWS, "region_name", T_STR, CF_EMPTY, B(aws.region),
 	    .charset = "abcdefghijklmnopqrstuvwxyz0123456789-",
 	    .why = "not a region name (like eu-west-1)" },
 	/* EP2: unset or empty means public, warned at start */
@@ -302,40 +299,42 @@ static const struct cf_key cf_keys[] = {
 
 #define NKEYS	(sizeof(cf_keys) / sizeof(cf_keys[0]))
 
-/* What one parse keeps besides the configuration itself. */
+/*
+ * What one parse keeps besides the configuration itself, per backend:
+ * 0 for [haproxy], [AWS], [CONSUL] and [FILE], k for the k-th [backend
+ * NAME].  Grown with the backends, as the configuration's array.
+ */
+struct pback {
+	int		 line;		/* [backend NAME]: its header */
+	int		 seen[NKEYS];	/* line of each key, 0: not given */
+	/* "key =" in [backend NAME]: inherited, as if not given */
+	char		 empty[NKEYS];
+};
+
 struct parse {
 	const char	*name;		/* the file, as errors name it */
 	int		 lineno;
 	int		 errors;
-	int		 seen[NKEYS];	/* line of each key, 0: not given */
 	int		 secseen[SEC_MAX];
 	enum section	 sec;
 	int		 cur;		/* SEC_BACKEND: backends[cur] */
-	int		 bseen[EP2D_MAX_BACKENDS - 1][NKEYS];
-	int		 bline[EP2D_MAX_BACKENDS - 1];	/* its header */
-	/* "key =" in [backend NAME]: inherited, as if not given */
-	char		 bempty[EP2D_MAX_BACKENDS - 1][NKEYS];
+	struct pback	*pb;		/* c->nbackends of them */
+	int		 cap;		/* of pb and c->backends */
 	int		 key_open;	/* a key line was last: indent counts */
 	size_t		 key_indent;
 };
 
-/*
- * The file being read.  One, kept: under a sanitizer every fresh large
- * allocation costs page faults, and the parser runs once per input
- * when fuzzed.  Zeroed after each parse (it may hold secrets).
- */
-static struct ep2_conf	 cf_tmp;
-
-static int	 cf_parse(FILE *, const char *, struct ep2_conf *);
+static void	 cf_defaults(struct ep2_conf *);
+static struct backend_conf *cf_backend_new(struct ep2_conf *,
+		    struct parse *);
 static int	 cf_find(enum section, const char *);
 static int	 cf_seen(const struct parse *, int, enum section,
 		    const char *);
 static void	*cf_field(const struct cf_key *, struct ep2_conf *,
 		    struct backend_conf *);
-static int	*cf_count(const struct cf_key *, struct ep2_conf *,
-		    struct backend_conf *);
-static void	 cf_copy(const struct cf_key *, void *, int *, const void *,
-		    const int *);
+static int	*cf_count(const struct cf_key *, struct backend_conf *);
+static void	 cf_copy(const struct cf_key *, struct backend_conf *,
+		    const struct backend_conf *);
 static int	 cf_line(struct parse *, struct ep2_conf *, char *, size_t);
 static int	 cf_section(struct parse *, struct ep2_conf *, char *);
 static int	 cf_value(char *, const char **);
@@ -367,24 +366,130 @@ static int	 valid_list_item(const char *);
 static int	 has_cntrl(const char *);
 
 /*
- * Every key's default (EP2's, src/driver/defaultparams.py, and ep2d's
- * own), and the one a list of paths has.
+ * c as a file that sets nothing would leave it: every key's default
+ * (EP2's, src/driver/defaultparams.py, and ep2d's own) and one backend,
+ * [haproxy]'s, in c itself.  No array of backends yet.
  */
-void
-config_defaults(struct ep2_conf *c)
+static void
+cf_defaults(struct ep2_conf *c)
 {
 	const struct cf_key	*kw;
+	struct backend_conf	*b = &c->backend0;
 
 	memset(c, 0, sizeof(*c));
+	b->conf = c;
 	for (kw = cf_keys; kw < cf_keys + NKEYS; kw++) {
 		if (kw->sdef != NULL)
-			strlcpy(cf_field(kw, c, NULL), kw->sdef, kw->size);
+			strlcpy(cf_field(kw, c, b), kw->sdef, kw->size);
 		else if (kw->idef != 0)
-			store_int(cf_field(kw, c, NULL), kw->size, kw->idef);
+			store_int(cf_field(kw, c, b), kw->size, kw->idef);
 	}
-	strlcpy(c->sockets[0], "/var/run/haproxy/haproxy.sock",
-	    sizeof(c->sockets[0]));
-	c->nsockets = 1;
+	strlcpy(c->run.sockets[0], "/var/run/haproxy/haproxy.sock",
+	    sizeof(c->run.sockets[0]));
+	c->run.nsockets = 1;
+}
+
+/* A configuration with every key's default and backend 0 only. */
+struct ep2_conf *
+config_new(void)
+{
+	struct ep2_conf	*c;
+
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return (NULL);
+	cf_defaults(c);
+	if ((c->backends = calloc(1, sizeof(*c->backends))) == NULL) {
+		free(c);
+		return (NULL);
+	}
+	c->backends[c->nbackends++] = &c->backend0;
+	return (c);
+}
+
+/*
+ * A [backend NAME] more, empty, and its place in p.  One allocation
+ * per backend, none per key: the arrays double.
+ */
+static struct backend_conf *
+cf_backend_new(struct ep2_conf *c, struct parse *p)
+{
+	struct backend_conf	*b, **nb;
+	struct pback		*npb;
+	int			 cap;
+
+	if (c->nbackends == p->cap) {
+		cap = p->cap * 2;
+		if ((nb = reallocarray(c->backends, cap, sizeof(*nb))) ==
+		    NULL)
+			return (NULL);
+		c->backends = nb;
+		if ((npb = reallocarray(p->pb, cap, sizeof(*npb))) == NULL)
+			return (NULL);
+		p->pb = npb;
+		p->cap = cap;
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return (NULL);
+	b->conf = c;
+	b->index = c->nbackends;
+	memset(&p->pb[b->index], 0, sizeof(p->pb[b->index]));
+	c->backends[c->nbackends++] = b;
+	return (b);
+}
+
+/*
+ * What c holds besides its own memory, given back: the backends past
+ * the first, and the secrets zeroed.
+ */
+void
+config_clear(struct ep2_conf *c)
+{
+	const struct cf_key	*kw;
+	int			 i;
+
+	for (kw = cf_keys; kw < cf_keys + NKEYS; kw++)
+		if ((kw->flags & CF_SECRET) && !kw->backend)
+			explicit_bzero(cf_field(kw, c, NULL), kw->size);
+	for (i = 1; i < c->nbackends; i++)
+		free(c->backends[i]);
+	free(c->backends);
+	c->backends = NULL;
+	c->nbackends = 0;
+}
+
+void
+config_free(struct ep2_conf *c)
+{
+	if (c == NULL)
+		return;
+	config_clear(c);
+	free(c);
+}
+
+/*
+ * SIGHUP: the running configuration c takes n's keys in place, so
+ * that every pointer to c and to its backends stays good; n is freed.
+ * The backends must be as many (the caller refuses the others).
+ */
+void
+config_replace(struct ep2_conf *c, struct ep2_conf *n)
+{
+	struct backend_conf	**backends = c->backends;
+	int			  i;
+
+	if (n->nbackends != c->nbackends)
+		fatalx("%s: %d backends for %d", __func__, n->nbackends,
+		    c->nbackends);
+	for (i = 1; i < c->nbackends; i++) {
+		memcpy(c->backends[i], n->backends[i],
+		    sizeof(*c->backends[i]));
+		c->backends[i]->conf = c;
+	}
+	/* the old secrets are overwritten, the new ones zeroed in n */
+	memcpy(c, n, sizeof(*c));
+	c->backend0.conf = c;
+	c->backends = backends;
+	config_free(n);
 }
 
 static const char *
@@ -419,7 +524,7 @@ config_key(size_t i, const char **section, int *per_backend)
 	if (i >= NKEYS)
 		return (NULL);
 	*section = section_names[cf_keys[i].sec];
-	*per_backend = cf_keys[i].boff >= 0;
+	*per_backend = cf_keys[i].backend;
 	return (cf_keys[i].name);
 }
 
@@ -427,45 +532,52 @@ config_key(size_t i, const char **section, int *per_backend)
  * conf_path is kept absolute: the daemon changes directory, and SIGHUP
  * and the lock both use it.  Errors name the file as the user gave it.
  */
-int
-config_parse(const char *path, struct ep2_conf *conf)
+struct ep2_conf *
+config_parse(const char *path)
 {
+	struct ep2_conf	*c;
 	char		 abs[PATH_MAX];
 	FILE		*fp;
-	int		 r;
 
 	if ((fp = fopen(path, "re")) == NULL) {
 		log_warn("%s", path);
-		return (-1);
+		return (NULL);
 	}
-	r = cf_parse(fp, path, &cf_tmp);
+	c = config_parse_fp(fp, path);
 	fclose(fp);
-	if (r == 0 && realpath(path, abs) != NULL &&
-	    strlcpy(cf_tmp.conf_path, abs, sizeof(cf_tmp.conf_path)) >=
-	    sizeof(cf_tmp.conf_path)) {
+	if (c != NULL && realpath(path, abs) != NULL &&
+	    strlcpy(c->conf_path, abs, sizeof(c->conf_path)) >=
+	    sizeof(c->conf_path)) {
 		log_warnx("%s: path too long", path);
-		r = -1;
+		config_free(c);
+		c = NULL;
 	}
-	if (r == 0)
-		memcpy(conf, &cf_tmp, sizeof(*conf));
-	explicit_bzero(&cf_tmp, sizeof(cf_tmp));	/* secrets */
-	return (r);
+	return (c);
 }
 
-int
-config_parse_fp(FILE *fp, const char *name, struct ep2_conf *conf)
+/* A configuration of its own, or NULL after the file's errors. */
+struct ep2_conf *
+config_parse_fp(FILE *fp, const char *name)
 {
-	int	 r;
+	struct ep2_conf	*c;
 
-	if ((r = cf_parse(fp, name, &cf_tmp)) == 0)
-		memcpy(conf, &cf_tmp, sizeof(*conf));
-	explicit_bzero(&cf_tmp, sizeof(cf_tmp));
-	return (r);
+	if ((c = malloc(sizeof(*c))) == NULL)
+		fatal("%s: malloc", __func__);
+	if (config_read(fp, name, c) == -1) {
+		free(c);
+		return (NULL);
+	}
+	return (c);
 }
 
-/* The whole file into c, which is left half done on an error. */
-static int
-cf_parse(FILE *fp, const char *name, struct ep2_conf *c)
+/*
+ * The whole file into c, the caller's memory (the fuzz harness gives
+ * the same each run: under a sanitizer fresh memory costs more than the
+ * parse); config_clear() gives back what c holds.  -1 after the file's
+ * errors, c cleared.
+ */
+int
+config_read(FILE *fp, const char *name, struct ep2_conf *c)
 {
 	struct parse	 p;
 	struct stat	 st;
@@ -477,7 +589,12 @@ cf_parse(FILE *fp, const char *name, struct ep2_conf *c)
 	memset(&p, 0, sizeof(p));
 	p.name = name;
 	p.sec = SEC_NONE;
-	config_defaults(c);
+	p.cap = 4;
+	cf_defaults(c);
+	if ((c->backends = calloc(p.cap, sizeof(*c->backends))) == NULL ||
+	    (p.pb = calloc(p.cap, sizeof(*p.pb))) == NULL)
+		fatal("%s: calloc", __func__);
+	c->backends[c->nbackends++] = &c->backend0;
 	if (strlcpy(c->conf_path, name, sizeof(c->conf_path)) >=
 	    sizeof(c->conf_path)) {
 		log_warnx("%s: path too long", name);
@@ -513,44 +630,10 @@ done:
 	if (line != NULL)
 		explicit_bzero(line, linesize);
 	free(line);
+	free(p.pb);
+	if (r == -1)
+		config_clear(c);
 	return (r);
-}
-
-int
-config_nbackends(const struct ep2_conf *c)
-{
-	return (1 + c->nbackends);
-}
-
-/*
- * Backend idx's view of the configuration: everything shared as in c,
- * the per-backend keys the backend's own.  Index 0 is [haproxy].
- */
-void
-config_backend(const struct ep2_conf *c, uint32_t idx, struct ep2_conf *v)
-{
-	const struct backend_conf	*b;
-	const struct cf_key		*kw;
-	const void			*src;
-	const int			*sn;
-
-	if (v != c)
-		memcpy(v, c, sizeof(*v));
-	v->backend_index = idx;
-	v->backend_label[0] = '\0';
-	if (idx == 0 || idx > (uint32_t)c->nbackends)
-		return;
-	b = &c->backends[idx - 1];
-	strlcpy(v->backend_label, b->label, sizeof(v->backend_label));
-	for (kw = cf_keys; kw < cf_keys + NKEYS; kw++) {
-		if (kw->boff < 0)
-			continue;
-		src = (const char *)b + kw->boff;
-		sn = kw->type != T_LIST ? NULL :
-		    (const int *)(const void *)((const char *)b + kw->bnoff);
-		cf_copy(kw, cf_field(kw, v, NULL), cf_count(kw, v, NULL), src,
-		    sn);
-	}
 }
 
 /* The row of a key of sec (SEC_BACKEND: one a backend sets), or -1. */
@@ -560,14 +643,14 @@ cf_find(enum section sec, const char *name)
 	size_t	 i;
 
 	for (i = 0; i < NKEYS; i++)
-		if ((sec == SEC_BACKEND ? cf_keys[i].boff >= 0 :
+		if ((sec == SEC_BACKEND ? cf_keys[i].backend :
 		    cf_keys[i].sec == sec) &&
 		    strcmp(cf_keys[i].name, name) == 0)
 			return ((int)i);
 	return (-1);
 }
 
-/* The line a key was given on, 0 if not: in [backend] k, or k -1. */
+/* The line a key was given on, 0 if not: in backend k (0: [haproxy]). */
 static int
 cf_seen(const struct parse *p, int k, enum section sec, const char *name)
 {
@@ -575,55 +658,59 @@ cf_seen(const struct parse *p, int k, enum section sec, const char *name)
 
 	if ((i = cf_find(sec, name)) == -1)
 		fatalx("%s: no key %s", __func__, name);
-	return (k == -1 ? p->seen[i] : p->bseen[k][i]);
+	return (p->pb[k].seen[i]);
 }
 
-/* Where key kw lives: in c, or in b when b is not NULL. */
+/* Where key kw lives: in c, or in backend b for a per-backend key. */
 static void *
 cf_field(const struct cf_key *kw, struct ep2_conf *c, struct backend_conf *b)
 {
-	if (b != NULL)
-		return ((char *)b + kw->boff);
+	if (kw->backend)
+		return ((char *)b + kw->off);
 	return ((char *)c + kw->off);
 }
 
 /* T_LIST: where the count of entries lives. */
 static int *
-cf_count(const struct cf_key *kw, struct ep2_conf *c, struct backend_conf *b)
+cf_count(const struct cf_key *kw, struct backend_conf *b)
 {
 	if (kw->type != T_LIST)
 		return (NULL);
-	if (b != NULL)
-		return ((int *)(void *)((char *)b + kw->bnoff));
-	return ((int *)(void *)((char *)c + kw->noff));
+	return ((int *)(void *)((char *)b + kw->noff));
 }
 
 /*
- * One key's value from src to dst (between [haproxy] and a backend):
- * strings and list entries up to their NUL, as strlcpy leaves them.
+ * One key's value from backend src to backend dst: strings and list
+ * entries up to their NUL, as strlcpy leaves them.
  */
 static void
-cf_copy(const struct cf_key *kw, void *dst, int *dn, const void *src,
-    const int *sn)
+cf_copy(const struct cf_key *kw, struct backend_conf *dst,
+    const struct backend_conf *src)
 {
-	char		(*dl)[EP2D_NAME_MAX] = dst;
-	const char	(*sl)[EP2D_NAME_MAX] = src;
+	char		(*dl)[EP2D_NAME_MAX] = (void *)((char *)dst + kw->off);
+	const char	(*sl)[EP2D_NAME_MAX] = (const void *)((const char *)
+			    src + kw->off);
+	const int	*sn;
 	int		 i;
 
 	switch (kw->type) {
 	case T_PATH:
 	case T_STR:
-		strlcpy(dst, src, kw->size);
+		strlcpy((char *)dst + kw->off, (const char *)src + kw->off,
+		    kw->size);
 		break;
 	case T_LIST:
+		sn = (const int *)(const void *)((const char *)src +
+		    kw->noff);
 		for (i = 0; i < *sn; i++)
 			strlcpy(dl[i], sl[i], EP2D_NAME_MAX);
-		*dn = *sn;
+		*cf_count(kw, dst) = *sn;
 		break;
 	case T_CUSTOM:
 		fatalx("%s: %s", __func__, kw->name);
 	default:
-		memcpy(dst, src, kw->size);
+		memcpy((char *)dst + kw->off, (const char *)src + kw->off,
+		    kw->size);
 		break;
 	}
 }
@@ -647,22 +734,22 @@ cf_backend_header(struct parse *p, struct ep2_conf *c, const char *label)
 		    EP2D_LABEL_MAX - 1);
 		return (-1);
 	}
-	for (k = 0; k < c->nbackends; k++) {
-		if (strcmp(c->backends[k].label, label) == 0) {
+	for (k = 1; k < c->nbackends; k++) {
+		if (strcmp(c->backends[k]->label, label) == 0) {
 			cf_error(p, 0, NULL, "section [backend %s] given "
-			    "twice (first on line %d)", label, p->bline[k]);
+			    "twice (first on line %d)", label, p->pb[k].line);
 			return (-1);
 		}
 	}
-	if (c->nbackends >= EP2D_MAX_BACKENDS - 1) {
+	if (c->nbackends >= EP2D_MAX_BACKENDS) {
 		cf_error(p, 0, NULL, "more than %d [backend NAME] sections",
 		    EP2D_MAX_BACKENDS - 1);
 		return (-1);
 	}
-	p->cur = c->nbackends++;
-	p->bline[p->cur] = p->lineno;
-	b = &c->backends[p->cur];
-	memset(b, 0, sizeof(*b));
+	if ((b = cf_backend_new(c, p)) == NULL)
+		fatal("%s: malloc", __func__);
+	p->cur = b->index;
+	p->pb[p->cur].line = p->lineno;
 	strlcpy(b->label, label, sizeof(b->label));
 	return (0);
 }
@@ -675,19 +762,18 @@ cf_backend_header(struct parse *p, struct ep2_conf *c, const char *label)
 static void
 cf_backend_inherit(struct parse *p, int k, struct ep2_conf *c)
 {
-	struct backend_conf	*b = &c->backends[k];
+	struct backend_conf	*b = c->backends[k];
 	const struct cf_key	*kw;
 	size_t			 i;
 
 	for (i = 0; i < NKEYS; i++) {
 		kw = &cf_keys[i];
-		if (kw->boff < 0 || (p->bseen[k][i] && !p->bempty[k][i]))
+		if (!kw->backend || (p->pb[k].seen[i] && !p->pb[k].empty[i]))
 			continue;
 		if (kw->flags & CF_LABEL)
 			strlcpy(cf_field(kw, c, b), b->label, kw->size);
 		else
-			cf_copy(kw, cf_field(kw, c, b), cf_count(kw, c, b),
-			    cf_field(kw, c, NULL), cf_count(kw, c, NULL));
+			cf_copy(kw, b, c->backends[0]);
 	}
 }
 
@@ -699,51 +785,52 @@ cf_check_backends(struct parse *p, struct ep2_conf *c)
 	const char		*bn;
 	int			 k, j, line;
 
-	for (k = 0; k < c->nbackends; k++) {
-		b = &c->backends[k];
+	for (k = 1; k < c->nbackends; k++) {
+		b = c->backends[k];
 		cf_backend_inherit(p, k, c);
 		line = cf_seen(p, k, SEC_BACKEND, "orchestrator");
 		if (line == 0)
-			line = p->bline[k];
+			line = p->pb[k].line;
 		switch (b->orchestrator) {
 		case ORCH_AWS:
-			if (b->nasg == 0)
+			if (b->aws.nasg == 0)
 				cf_error(p, line, NULL, "[backend %s]: "
 				    "orchestrator aws needs asg_name",
 				    b->label);
 			break;
 		case ORCH_CONSUL:
-			if (b->service_name[0] == '\0')
+			if (b->consul.service_name[0] == '\0')
 				cf_error(p, line, NULL, "[backend %s]: "
 				    "orchestrator consul needs service_name",
 				    b->label);
 			break;
 		case ORCH_FILE:
-			if (b->path[0] == '\0')
+			if (b->file.path[0] == '\0')
 				cf_error(p, line, NULL, "[backend %s]: "
 				    "orchestrator file needs path", b->label);
 			break;
 		}
 		line = cf_seen(p, k, SEC_BACKEND, "node_slots");
 		if (b->update_type == UPDATE_RUNTIME && b->node_slots == 0)
-			cf_error(p, line ? line : p->bline[k], NULL,
+			cf_error(p, line ? line : p->pb[k].line, NULL,
 			    "[backend %s]: update_by_runtime needs at least "
 			    "one slot", b->label);
-		if (b->update_type == UPDATE_RUNTIME && c->nsockets == 0)
-			cf_error(p, p->bline[k], NULL, "[backend %s]: "
+		if (b->update_type == UPDATE_RUNTIME && c->run.nsockets == 0)
+			cf_error(p, p->pb[k].line, NULL, "[backend %s]: "
 			    "update_by_runtime needs haproxy_socket_file in "
 			    "[haproxy]", b->label);
 		bn = b->backend_name;
 		line = cf_seen(p, k, SEC_BACKEND, "backend_name");
-		if (strcmp(bn, c->backend_name) == 0)
-			cf_error(p, line ? line : p->bline[k], NULL,
+		if (strcmp(bn, c->backends[0]->backend_name) == 0)
+			cf_error(p, line ? line : p->pb[k].line, NULL,
 			    "[backend %s]: backend_name %s is [haproxy]'s",
 			    b->label, bn);
-		for (j = 0; j < k; j++)
-			if (strcmp(bn, c->backends[j].backend_name) == 0)
-				cf_error(p, p->bline[k], NULL, "[backend %s]: "
-				    "backend_name %s is [backend %s]'s too",
-				    b->label, bn, c->backends[j].label);
+		for (j = 1; j < k; j++)
+			if (strcmp(bn, c->backends[j]->backend_name) == 0)
+				cf_error(p, p->pb[k].line, NULL,
+				    "[backend %s]: backend_name %s is "
+				    "[backend %s]'s too", b->label, bn,
+				    c->backends[j]->label);
 	}
 }
 
@@ -759,6 +846,7 @@ static int
 cf_line(struct parse *p, struct ep2_conf *c, char *line, size_t len)
 {
 	const struct cf_key	*kw;
+	struct backend_conf	*b;
 	char			 shown[CONF_SHOW_MAX + 4];
 	char			*s, *key, *val, *d;
 	const char		*why;
@@ -823,7 +911,7 @@ cf_line(struct parse *p, struct ep2_conf *c, char *line, size_t len)
 		if (i < NKEYS) {
 			cf_error(p, 0, key, "not a key of [backend %s]: it "
 			    "is shared by every backend; set it in [%s]",
-			    c->backends[p->cur].label,
+			    c->backends[p->cur]->label,
 			    section_names[cf_keys[i].sec]);
 			return (0);
 		}
@@ -835,7 +923,8 @@ cf_line(struct parse *p, struct ep2_conf *c, char *line, size_t len)
 		return (0);
 	}
 	kw = &cf_keys[k];
-	seen = p->sec == SEC_BACKEND ? p->bseen[p->cur] : p->seen;
+	b = c->backends[p->sec == SEC_BACKEND ? p->cur : 0];
+	seen = p->pb[b->index].seen;
 	if (seen[k] != 0) {
 		cf_error(p, 0, key, "given twice (first on line %d)", seen[k]);
 		return (0);
@@ -853,14 +942,13 @@ cf_line(struct parse *p, struct ep2_conf *c, char *line, size_t len)
 	 */
 	if (*val == '\0' && (kw->flags & CF_DEFAULT)) {
 		if (p->sec == SEC_BACKEND)
-			p->bempty[p->cur][k] = 1;
+			p->pb[p->cur].empty[k] = 1;
 		return (0);
 	}
 	/* an error quotes the value as written, before "%%" is undone */
 	if (!(kw->flags & CF_SECRET))
 		cf_show(shown, sizeof(shown), val);
-	if (cf_value(val, &why) == -1 || cf_set(kw, c, p->sec == SEC_BACKEND ?
-	    &c->backends[p->cur] : NULL, val, &why) == -1) {
+	if (cf_value(val, &why) == -1 || cf_set(kw, c, b, val, &why) == -1) {
 		if (kw->flags & CF_SECRET)
 			cf_error(p, 0, key, "%s", why);
 		else
@@ -965,8 +1053,8 @@ cf_value(char *v, const char **why)
 }
 
 /*
- * Check one value of key kw and store it in c, or in b (a [backend
- * NAME]'s) when b is not NULL; on error *why says what is wrong.
+ * Check one value of key kw and store it in c, or in b for a key of
+ * the backend's; on error *why says what is wrong.
  */
 static int
 cf_set(const struct cf_key *kw, struct ep2_conf *c, struct backend_conf *b,
@@ -1039,7 +1127,7 @@ cf_set(const struct cf_key *kw, struct ep2_conf *c, struct backend_conf *b,
 		store_int(dst, kw->size, (long long)sz);
 		return (0);
 	case T_LIST:
-		return (set_list(dst, kw->max, cf_count(kw, c, b), v, why));
+		return (set_list(dst, kw->max, cf_count(kw, b), v, why));
 	case T_CUSTOM:
 		return (kw->parse(c, v, why));
 	}
@@ -1051,41 +1139,42 @@ cf_set(const struct cf_key *kw, struct ep2_conf *c, struct backend_conf *b,
 static void
 cf_check(struct parse *p, struct ep2_conf *c)
 {
+	const struct backend_conf *b = c->backends[0];
 	int		 line;
 	const char	*dflt;
 
-	line = cf_seen(p, -1, SEC_HAPROXY, "orchestrator");
+	line = cf_seen(p, 0, SEC_HAPROXY, "orchestrator");
 	dflt = line ? "" : " (the default)";
 	if (line == 0)
 		line = -1;
-	switch (c->orchestrator) {
+	switch (b->orchestrator) {
 	case ORCH_AWS:
-		if (c->aws.nasg == 0)
+		if (b->aws.nasg == 0)
 			cf_error(p, line, "orchestrator", "aws%s needs "
 			    "asg_name in [AWS]", dflt);
 		break;
 	case ORCH_CONSUL:
-		if (c->consul.service_name[0] == '\0')
+		if (b->consul.service_name[0] == '\0')
 			cf_error(p, line, "orchestrator", "consul needs "
 			    "service_name in [CONSUL]");
 		break;
 	case ORCH_FILE:
-		if (c->file.path[0] == '\0')
+		if (b->file.path[0] == '\0')
 			cf_error(p, line, "orchestrator", "file needs path in "
 			    "[FILE]");
 		break;
 	}
 
-	if (c->update_type == UPDATE_RUNTIME && c->node_slots == 0)
-		cf_error(p, cf_seen(p, -1, SEC_HAPROXY, "node_slots"),
+	if (b->update_type == UPDATE_RUNTIME && b->node_slots == 0)
+		cf_error(p, cf_seen(p, 0, SEC_HAPROXY, "node_slots"),
 		    "node_slots", "update_by_runtime needs at least one slot");
-	if (c->update_type == UPDATE_RUNTIME && c->nsockets == 0) {
-		line = cf_seen(p, -1, SEC_HAPROXY, "haproxy_socket_file");
+	if (b->update_type == UPDATE_RUNTIME && c->run.nsockets == 0) {
+		line = cf_seen(p, 0, SEC_HAPROXY, "haproxy_socket_file");
 		cf_error(p, line ? line : -1, "haproxy_socket_file",
 		    "update_by_runtime needs at least one socket");
 	}
-	if (strcmp(c->haproxy_config_file, c->template_file) == 0) {
-		line = cf_seen(p, -1, SEC_HAPROXY, "haproxy_config_file");
+	if (strcmp(c->run.haproxy_config_file, c->template_file) == 0) {
+		line = cf_seen(p, 0, SEC_HAPROXY, "haproxy_config_file");
 		cf_error(p, line ? line : -1, "haproxy_config_file",
 		    "the same file as template_file: the template would be "
 		    "overwritten");
@@ -1094,17 +1183,17 @@ cf_check(struct parse *p, struct ep2_conf *c)
 	if ((c->aws.access_key_id[0] == '\0') !=
 	    (c->aws.secret_access_key[0] == '\0')) {
 		if (c->aws.access_key_id[0] != '\0')
-			cf_error(p, cf_seen(p, -1, SEC_AWS,
+			cf_error(p, cf_seen(p, 0, SEC_AWS,
 			    "aws_access_key_id"), "aws_access_key_id",
 			    "needs aws_secret_access_key");
 		else
-			cf_error(p, cf_seen(p, -1, SEC_AWS,
+			cf_error(p, cf_seen(p, 0, SEC_AWS,
 			    "aws_secret_access_key"), "aws_secret_access_key",
 			    "needs aws_access_key_id");
 	}
 
 	if (c->consul.key_file[0] != '\0' && c->consul.cert_file[0] == '\0')
-		cf_error(p, cf_seen(p, -1, SEC_CONSUL, "key_file"), "key_file",
+		cf_error(p, cf_seen(p, 0, SEC_CONSUL, "key_file"), "key_file",
 		    "needs cert_file");
 	if (!c->consul.https && (c->consul.ca_file[0] != '\0' ||
 	    c->consul.cert_file[0] != '\0' ||
@@ -1396,10 +1485,11 @@ list_next(const char *s, char *buf, size_t len, const char **why)
 static int
 set_sockets(struct ep2_conf *c, const char *v, const char **why)
 {
+	struct run_conf	*r = &c->run;
 	char		 item[PATH_MAX];
 	const char	*s;
 
-	c->nsockets = 0;
+	r->nsockets = 0;
 	if (strcmp(v, "none") == 0)
 		return (0);
 	if (*v == '\0')
@@ -1407,14 +1497,14 @@ set_sockets(struct ep2_conf *c, const char *v, const char **why)
 	for (s = v;; s++) {
 		if ((s = list_next(s, item, sizeof(item), why)) == NULL)
 			return (-1);
-		if (c->nsockets >= EP2D_MAX_SOCKETS) {
+		if (r->nsockets >= EP2D_MAX_SOCKETS) {
 			*why = "more than 16 sockets";
 			return (-1);
 		}
-		if (set_path(c->sockets[c->nsockets], sizeof(c->sockets[0]),
+		if (set_path(r->sockets[r->nsockets], sizeof(r->sockets[0]),
 		    item, 0, why) == -1)
 			return (-1);
-		c->nsockets++;
+		r->nsockets++;
 		if (*s == '\0')
 			break;
 	}

@@ -52,7 +52,7 @@ enum conn_imsg {
 	IMSG_CONN_ANSWER,		/* int32_t errno; fd: the socket */
 };
 
-static char	 paths[EP2D_MAX_SOCKETS * EP2D_MAX_BACKENDS][EP2D_SOCKPATH_MAX];
+static char	 paths[EP2D_MAX_SOCKETS][EP2D_SOCKPATH_MAX];
 static size_t	 npaths;
 static struct imsgbuf conn_ibuf;	/* the parent's end */
 static int	 conn_fd = -1;
@@ -152,29 +152,28 @@ connector_serve(int fd)
 }
 
 /*
- * Fork the connector with the runtime sockets of every backend.  Called
- * by the parent before its sandbox closes.  Every descriptor the parent
- * holds is closed in the child but its end of the pair.
+ * Fork the connector with the runtime sockets, which every backend
+ * shares.  Called by the parent before its sandbox closes.  Every
+ * descriptor the parent holds is closed in the child but its end of
+ * the pair.
  */
 int
-connector_start(const struct ep2_conf *const *confs, int nconfs)
+connector_start(const struct ep2_conf *conf)
 {
-	int	 cfd, i, k;
+	int	 cfd, k;
 	size_t	 j;
 	pid_t	 pid;
 
 	npaths = 0;
-	for (i = 0; i < nconfs; i++)
-		for (k = 0; k < confs[i]->nsockets; k++) {
-			for (j = 0; j < npaths; j++)
-				if (strcmp(paths[j], confs[i]->sockets[k]) == 0)
-					break;
-			if (j < npaths || npaths >= sizeof(paths) /
-			    sizeof(paths[0]))
-				continue;
-			strlcpy(paths[npaths++], confs[i]->sockets[k],
-			    sizeof(paths[0]));
-		}
+	for (k = 0; k < conf->run.nsockets; k++) {
+		for (j = 0; j < npaths; j++)
+			if (strcmp(paths[j], conf->run.sockets[k]) == 0)
+				break;
+		if (j < npaths || npaths >= sizeof(paths) / sizeof(paths[0]))
+			continue;
+		strlcpy(paths[npaths++], conf->run.sockets[k],
+		    sizeof(paths[0]));
+	}
 
 	if ((pid = proc_helper(PROC_CONNECTOR, &cfd)) == -1)
 		return (-1);

@@ -117,7 +117,7 @@ static int	 consul_url(struct consul *, const struct consul_eff *,
 		    char *, size_t, long);
 static int	 url_add(char *, size_t, const char *, const char *);
 static int64_t	 now_ms(void);
-static int	 consul_ask_passing(const struct consul_conf *);
+static int	 consul_ask_passing(const struct consul_backend *);
 static int	 consul_health_of(struct json_object *);
 static uint16_t	 consul_weight_of(struct json_object *, const char *);
 static long	 jitter(long, long);
@@ -137,7 +137,7 @@ const struct source_ops consul_ops = {
 static int
 consul_init(struct source *src)
 {
-	const struct consul_conf	*cc = &src->conf->consul;
+	const struct consul_backend	*cc = &src->be->consul;
 	struct consul			*c;
 	struct consul_eff		 eff;
 
@@ -227,7 +227,7 @@ consul_env_load(struct consul_env *env)
 static void
 consul_effective(struct consul *c, struct consul_eff *eff)
 {
-	const struct consul_conf	*cc = &c->src->conf->consul;
+	const struct consul_conf	*cc = &c->src->be->conf->consul;
 	const struct consul_env		*env = &c->env;
 
 	memset(eff, 0, sizeof(*eff));
@@ -326,7 +326,7 @@ consul_schedule(struct consul *c, long ms)
 static void
 consul_query(struct consul *c)
 {
-	const struct consul_conf	*cc = &c->src->conf->consul;
+	const struct consul_conf	*cc = &c->src->be->conf->consul;
 	struct consul_eff		 eff;
 	struct http_opts		 o;
 	char				 url[CONSUL_URL_MAX];
@@ -380,11 +380,12 @@ static int
 consul_url(struct consul *c, const struct consul_eff *eff, char *url,
     size_t len, long wait_ms)
 {
-	const struct consul_conf	*cc = &c->src->conf->consul;
+	const struct consul_conf	*cc = &c->src->be->conf->consul;
+	const struct consul_backend	*cb = &c->src->be->consul;
 	char				*name, num[32];
 	int				 n, i;
 
-	if ((name = curl_easy_escape(NULL, cc->service_name, 0)) == NULL)
+	if ((name = curl_easy_escape(NULL, cb->service_name, 0)) == NULL)
 		fatalx("%s: curl_easy_escape", __func__);
 	if (addr_is_ipv6(eff->host))
 		n = snprintf(url, len, "%s://[%s]:%u/v1/health/service/%s",
@@ -395,11 +396,11 @@ consul_url(struct consul *c, const struct consul_eff *eff, char *url,
 	curl_free(name);
 	if (n < 0 || (size_t)n >= len)
 		return (-1);
-	if (consul_ask_passing(cc) && url_add(url, len, "passing", NULL) ==
+	if (consul_ask_passing(cb) && url_add(url, len, "passing", NULL) ==
 	    -1)
 		return (-1);
-	for (i = 0; i < cc->ntags; i++)
-		if (url_add(url, len, "tag", cc->tags[i]) == -1)
+	for (i = 0; i < cb->ntags; i++)
+		if (url_add(url, len, "tag", cb->tags[i]) == -1)
 			return (-1);
 	if (cc->datacenter[0] != '\0' && url_add(url, len, "dc",
 	    cc->datacenter) == -1)
@@ -441,7 +442,7 @@ static void
 consul_done(void *arg, const struct http_resp *resp)
 {
 	struct consul		*c = arg;
-	const struct consul_conf *cc = &c->src->conf->consul;
+	const struct consul_backend *cc = &c->src->be->consul;
 	struct consul_health_opts hopts;
 	struct server_set	 set;
 	const char		*h;
@@ -481,7 +482,7 @@ consul_done(void *arg, const struct http_resp *resp)
 			log_info("consul %s: the answer has no "
 			    "X-Consul-KnownLeader header: taken as it is (only "
 			    "\"false\" means no leader)",
-			    c->src->conf->consul.service_name);
+			    cc->service_name);
 		c->noleader_hdr = 1;
 	} else if (strcasecmp(h, "true") != 0) {
 		consul_fail(c, "Consul knows no leader (X-Consul-KnownLeader: "
@@ -503,7 +504,7 @@ consul_done(void *arg, const struct http_resp *resp)
 	hopts.on_warning = cc->on_warning;
 	hopts.skip_critical = cc->only_passing && !consul_ask_passing(cc);
 	if (consul_parse_health_opts(resp->body, resp->bodylen,
-	    c->src->conf->backend_port, &hopts, &set, &bad, err,
+	    c->src->be->backend_port, &hopts, &set, &bad, err,
 	    sizeof(err)) == -1) {
 		set_free(&set);
 		consul_fail(c, "bad answer: %s", err);
@@ -517,7 +518,7 @@ consul_done(void *arg, const struct http_resp *resp)
 
 	if (c->failing) {
 		log_info("consul %s: answering again, after failing for "
-		    "%lld s", c->src->conf->consul.service_name,
+		    "%lld s", cc->service_name,
 		    (long long)(time(NULL) - c->failing_since));
 		c->failing = 0;
 	}
@@ -527,22 +528,22 @@ consul_done(void *arg, const struct http_resp *resp)
 	if (reset && c->have_index)
 		log_info("consul %s: X-Consul-Index went backwards to %"
 		    PRIu64 ": starting over",
-		    c->src->conf->consul.service_name, index);
+		    cc->service_name, index);
 	c->have_index = 1;
 
 	if (set.count == 0) {
 		if (!c->was_empty)
 			log_warnx("consul: service %s has no %sinstance: %s",
-			    c->src->conf->consul.service_name,
-			    c->src->conf->consul.only_passing ? "passing " :
-			    "", c->src->conf->keep_on_empty ? "the servers "
+			    cc->service_name,
+			    cc->only_passing ? "passing " :
+			    "", c->src->be->conf->keep_on_empty ? "the servers "
 			    "stay (keep_on_empty)" : "the backend is emptied");
 		c->was_empty = 1;
 	} else {
 		c->was_empty = 0;
 		if (bad > 0)
 			log_debug("consul %s: %d instances refused, %zu "
-			    "apply", c->src->conf->consul.service_name, bad,
+			    "apply", cc->service_name, bad,
 			    set.count);
 	}
 	log_debug("consul: %zu instances, index %" PRIu64 ", %.3f s",
@@ -579,7 +580,7 @@ consul_fail(struct consul *c, const char *fmt, ...)
 	va_end(ap);
 	if (!c->failing) {
 		log_warnx("consul %s: %s; the last servers stay, retrying",
-		    c->src->conf->consul.service_name, msg);
+		    c->src->be->consul.service_name, msg);
 		c->failing = 1;
 		c->failing_since = time(NULL);
 	} else
@@ -622,7 +623,7 @@ consul_parse_health(const char *body, size_t len, uint16_t defport,
  * ones (then they come, and critical ones are dropped here).
  */
 static int
-consul_ask_passing(const struct consul_conf *cc)
+consul_ask_passing(const struct consul_backend *cc)
 {
 	return (cc->only_passing && (cc->on_warning == WARN_DEFAULT ||
 	    cc->on_warning == WARN_REMOVE));

@@ -113,20 +113,9 @@ engine_init(const struct ep2_conf *conf, const char *tmpl, size_t tmpllen,
 	rt_cbs.connect = connect;
 	set_init(&e.incoming);
 	backends_init();
-	if (any_runtime() && hapwatch_init(conf->pid_file,
+	if (any_runtime() && hapwatch_init(conf->run.pid_file,
 	    engine_haproxy_moved) == 0)
 		runtime_watched(1);
-}
-
-/* Every backend's view, for the connector; returns the count. */
-int
-engine_confs(const struct ep2_conf **confs)
-{
-	int	 i;
-
-	for (i = 0; i < e.nbe; i++)
-		confs[i] = e.be[i].conf;
-	return (e.nbe);
 }
 
 /* What metrics.c reads. */
@@ -146,20 +135,17 @@ int
 engine_reconf_check(const struct ep2_conf *nconf, const char *ntmpl,
     size_t ntmpllen)
 {
-	struct ep2_conf	*nview;
+	const struct backend_conf *nview;
 	struct pbackend	*b;
 	int		 i;
 
-	if ((nview = malloc(sizeof(*nview))) == NULL)
-		fatal("malloc");
 	for (i = 0; i < e.nbe; i++) {
-		config_backend(nconf, i, nview);
+		nview = nconf->backends[i];
 		b = &e.be[i];
-		if (strcmp(nview->backend_label, b->conf->backend_label) != 0) {
+		if (strcmp(nview->label, b->conf->label) != 0) {
 			log_warnx("%s: backends renamed: restart ep2d to use "
 			    "them; keeping the old configuration",
 			    e.conf->conf_path);
-			free(nview);
 			return (-1);
 		}
 		if (nview->update_type != b->conf->update_type ||
@@ -183,11 +169,13 @@ engine_reconf_check(const struct ep2_conf *nconf, const char *ntmpl,
 		if (nview->update_type == UPDATE_CONFIG)
 			e.conf_dirty = 1;
 	}
-	free(nview);
 	return (0);
 }
 
-/* SIGHUP, taken: the parent's conf holds the new file, tmpl is new. */
+/*
+ * SIGHUP, taken: the parent's conf and its backends hold the new file
+ * (config_replace), tmpl is new.
+ */
 void
 engine_reconf(const char *tmpl, size_t tmpllen)
 {
@@ -195,10 +183,8 @@ engine_reconf(const char *tmpl, size_t tmpllen)
 
 	e.tmpl = tmpl;
 	e.tmpllen = tmpllen;
-	for (i = 0; i < e.nbe; i++) {
-		config_backend(e.conf, i, e.be[i].conf);
+	for (i = 0; i < e.nbe; i++)
 		runtime_reconf(&e.be[i].rt, e.be[i].conf);
-	}
 }
 
 static void
@@ -294,21 +280,20 @@ be_runtime(const struct pbackend *b)
 	return (b->conf->update_type == UPDATE_RUNTIME);
 }
 
-/* Every backend's view and runtime, from e.conf-> */
+/* Every backend and its runtime, from e.conf's */
 static void
 backends_init(void)
 {
 	struct pbackend	*b;
 	int		 i;
 
-	e.nbe = config_nbackends(e.conf);
+	e.nbe = e.conf->nbackends;
+	if ((e.be = calloc(e.nbe, sizeof(*e.be))) == NULL)
+		fatal("%s: calloc", __func__);
 	for (i = 0; i < e.nbe; i++) {
 		b = &e.be[i];
-		memset(b, 0, sizeof(*b));
 		b->idx = i;
-		if ((b->conf = malloc(sizeof(*b->conf))) == NULL)
-			fatal("%s: malloc", __func__);
-		config_backend(e.conf, i, b->conf);
+		b->conf = e.conf->backends[i];
 		set_init(&b->wanted);
 		set_init(&b->applying);
 		set_init(&b->applied);
@@ -325,13 +310,16 @@ backends_init(void)
 static void
 render_and_check(int runtime_only)
 {
-	struct tmpl_backend	 bes[EP2D_MAX_BACKENDS];
-	struct tmpl_slot	*slots[EP2D_MAX_BACKENDS];
+	struct tmpl_backend	*bes;
+	struct tmpl_slot	**slots;
 	struct pbackend		*b;
 	char			*out = NULL;
 	size_t			 outlen, nslots;
 	int			 r, i;
 
+	if ((bes = calloc(e.nbe, sizeof(*bes))) == NULL ||
+	    (slots = calloc(e.nbe, sizeof(*slots))) == NULL)
+		fatal("%s: calloc", __func__);
 	for (i = 0; i < e.nbe; i++) {
 		b = &e.be[i];
 		slots[i] = NULL;
@@ -344,8 +332,7 @@ render_and_check(int runtime_only)
 				fatal("%s: calloc", __func__);
 			nslots = b->applying.count;
 		}
-		bes[i].label = b->conf->backend_label;
-		bes[i].conf = b->conf;
+		bes[i].be = b->conf;
 		bes[i].slots = slots[i];
 		bes[i].nslots = nslots;
 	}
@@ -353,6 +340,8 @@ render_and_check(int runtime_only)
 	    bes, e.nbe, &out, &outlen);
 	for (i = 0; i < e.nbe; i++)
 		free(slots[i]);
+	free(slots);
+	free(bes);
 	if (r == -1 && !e.bootstrapped)
 		boot_failed("the template does not render");
 	if (r == -1) {
@@ -360,8 +349,8 @@ render_and_check(int runtime_only)
 		e.ap_state = AP_IDLE;
 		return;
 	}
-	if (!e.ap_force && apply_same_as_disk(e.conf->haproxy_config_file,
-	    out, outlen) && apply_haproxy_pid(e.conf) > 0) {
+	if (!e.ap_force && apply_same_as_disk(e.conf->run.haproxy_config_file,
+	    out, outlen) && apply_haproxy_pid(&e.conf->run) > 0) {
 		log_debug("haproxy.cfg unchanged; nothing to do");
 		free(out);
 		for (i = 0; i < e.nbe; i++) {
@@ -373,17 +362,18 @@ render_and_check(int runtime_only)
 		e.ap_state = AP_IDLE;
 		return;
 	}
-	if (apply_write_new(e.conf->haproxy_config_file, out, outlen) == -1) {
-		log_warn("write %s.new", e.conf->haproxy_config_file);
+	if (apply_write_new(e.conf->run.haproxy_config_file, out,
+	    outlen) == -1) {
+		log_warn("write %s.new", e.conf->run.haproxy_config_file);
 		set_apply_result(0, "write", "write %s.new: %s",
-		    e.conf->haproxy_config_file, strerror(errno));
+		    e.conf->run.haproxy_config_file, strerror(errno));
 		free(out);
 		e.ap_state = AP_IDLE;
 		return;
 	}
 	free(out);
 	if (runtime_only && e.bootstrapped && !e.ap_force &&
-	    apply_haproxy_pid(e.conf) > 0) {
+	    apply_haproxy_pid(&e.conf->run) > 0) {
 		/*
 		 * Every change in this file is live already: HAProxy took
 		 * it over its runtime socket, so the file only follows (a
@@ -392,8 +382,8 @@ render_and_check(int runtime_only)
 		 * next one back, and the file goes live only by a reload,
 		 * which checks it first.
 		 */
-		if (apply_install(e.conf->haproxy_config_file) == -1) {
-			log_warn("install %s", e.conf->haproxy_config_file);
+		if (apply_install(e.conf->run.haproxy_config_file) == -1) {
+			log_warn("install %s", e.conf->run.haproxy_config_file);
 			set_apply_result(0, "install", "rename: %s",
 			    strerror(errno));
 		} else
@@ -644,7 +634,7 @@ engine_result(struct haproxy_result *res)
 			log_warnx("new haproxy configuration refused by "
 			    "haproxy -c; the running HAProxy is untouched: %s",
 			    res->msg);
-			apply_discard(e.conf->haproxy_config_file);
+			apply_discard(e.conf->run.haproxy_config_file);
 			if (!e.bootstrapped)
 				boot_failed("the first haproxy.cfg was refused "
 				    "by haproxy -c (ep2d -n shows where in the "
@@ -655,15 +645,15 @@ engine_result(struct haproxy_result *res)
 			e.ap_state = AP_IDLE;
 			break;
 		}
-		if (apply_install(e.conf->haproxy_config_file) == -1) {
-			log_warn("install %s", e.conf->haproxy_config_file);
+		if (apply_install(e.conf->run.haproxy_config_file) == -1) {
+			log_warn("install %s", e.conf->run.haproxy_config_file);
 			set_apply_result(0, "install", "rename: %s",
 			    strerror(errno));
 			e.ap_state = AP_IDLE;
 			break;
 		}
 		e.ap_state = AP_RELOADING;
-		e.was_running = apply_haproxy_pid(e.conf) > 0;
+		e.was_running = apply_haproxy_pid(&e.conf->run) > 0;
 		if (parent_send(PROC_RELOADER, IMSG_HAPROXY_RELOAD) == -1)
 			fatal("%s: compose", __func__);
 		break;
@@ -928,7 +918,7 @@ fetcher_set_end(struct imsg *imsg)
 	}
 	b = &e.be[e.incoming_be];
 	set_sort(&e.incoming);
-	if (e.incoming.count == 0 && b->conf->keep_on_empty) {
+	if (e.incoming.count == 0 && e.conf->keep_on_empty) {
 		/* EP2 kept its servers on an empty answer */
 		if (!b->empty_kept && b->have_wanted)
 			log_warnx("orchestrator answered an empty set "
@@ -1036,7 +1026,7 @@ parent_ctl_status(struct ctl_status **rows)
 		*rows = NULL;
 		return (0);
 	}
-	pid = apply_haproxy_pid(e.conf);
+	pid = apply_haproxy_pid(&e.conf->run);
 	for (i = 0; i < e.nbe; i++) {
 		b = &e.be[i];
 		st = &r[i];

@@ -47,7 +47,7 @@ enum apply_state {
 /* One backend: backend 0 is [haproxy], i > 0 [backend NAME]. */
 struct pbackend {
 	uint32_t		 idx;
-	struct ep2_conf		*conf;		/* its view (config_backend) */
+	const struct backend_conf *conf;	/* e.conf->backends[idx] */
 	struct server_set	 wanted;
 	int			 have_wanted;
 	struct server_set	 applying;
@@ -92,7 +92,7 @@ struct engine {
 	uint64_t		 stray[STRAY_MAX]; /* out of place, unknown */
 
 	/* the backends */
-	struct pbackend		 be[EP2D_MAX_BACKENDS];
+	struct pbackend		*be;		/* nbe of them */
 	int			 nbe;
 	int			 nrt_pending;	/* runtime applies at work */
 	int			 conf_dirty;	/* SIGHUP: config mode reloads */
@@ -120,12 +120,12 @@ struct engine {
 
 /*
  * engine.c.  conf and the template stay the parent's: SIGHUP replaces
- * them in place (conf) or hands the new one (engine_reconf); connect
+ * them in place (conf, config_replace) or hands the new one
+ * (engine_reconf); connect
  * makes the runtime sockets' connections (the connector).
  */
 void	 engine_init(const struct ep2_conf *, const char *, size_t,
 	    int (*)(const char *, int *));
-int	 engine_confs(const struct ep2_conf **);
 int	 engine_reconf_check(const struct ep2_conf *, const char *, size_t);
 void	 engine_reconf(const char *, size_t);
 void	 engine_apply(void);

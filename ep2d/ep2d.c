@@ -55,7 +55,7 @@
 #include "proc.h"
 
 struct parent {
-	struct ep2_conf		 conf;
+	struct ep2_conf		*conf;
 	char			*tmpl;
 	size_t			 tmpllen;
 	char			 self[PATH_MAX];
@@ -131,10 +131,10 @@ main(int argc, char *argv[])
 {
 	struct event	 ev_sigterm, ev_sigint, ev_sighup, ev_sigchld;
 	struct event	 ev_sigusr1;
-	const struct ep2_conf *confs[EP2D_MAX_BACKENDS];
+	const struct backend_conf *be;
 	struct proc	*pr;
 	const char	*conffile = EP2D_CONF, *procname = NULL;
-	int		 ch, noaction = 0, render = 0, sp[PROC_MAX][2], i, nbe;
+	int		 ch, noaction = 0, render = 0, sp[PROC_MAX][2], i;
 
 	proc_init(procs, PROC_MAX);
 	p.lockfd = -1;
@@ -187,18 +187,19 @@ main(int argc, char *argv[])
 	log_setverbose(p.verbose);
 	log_procinit("parent");
 	if (apply_file_safe(conffile, "configuration") == -1 ||
-	    config_parse(conffile, &p.conf) == -1)
+	    (p.conf = config_parse(conffile)) == NULL)
 		start_fail("%s: configuration refused", conffile);
-	if (apply_load_template(&p.conf, &p.tmpl, &p.tmpllen) == -1 ||
-	    template_check_backends(p.tmpl, p.tmpllen, p.conf.template_file,
-	    &p.conf) == -1)
-		start_fail("%s: template refused", p.conf.template_file);
-	if (p.conf.orchestrator == ORCH_AWS && !p.conf.aws.ip_type_set)
+	if (apply_load_template(p.conf, &p.tmpl, &p.tmpllen) == -1 ||
+	    template_check_backends(p.tmpl, p.tmpllen, p.conf->template_file,
+	    p.conf) == -1)
+		start_fail("%s: template refused", p.conf->template_file);
+	if (p.conf->backends[0]->orchestrator == ORCH_AWS &&
+	    !p.conf->aws.ip_type_set)
 		log_warnx("[AWS] ip_type is not set: using public addresses, "
 		    "as EP2 did; set ip_type = private or public");
 	if (noaction) {
-		if (check_start(&p.conf) == -1 ||
-		    check_config(&p.conf, p.tmpl, p.tmpllen, render) == -1)
+		if (check_start(p.conf) == -1 ||
+		    check_config(p.conf, p.tmpl, p.tmpllen, render) == -1)
 			start_fail("%s: configuration refused", conffile);
 		fprintf(stderr, "configuration OK\n");
 		exit(0);
@@ -214,14 +215,15 @@ main(int argc, char *argv[])
 		start_fail("/proc/self/exe: %s", strerror(errno));
 	if (proc_check(p.self) == -1)
 		start_fail("the fetcher program is missing; see ep2d(8)");
-	if (lock_config(&p.conf) == -1)
+	if (lock_config(p.conf) == -1)
 		exit(1);
 
 	log_init(p.debug, LOG_DAEMON);
 	log_setverbose(p.verbose);
 	log_ratelimit(1);
-	if (p.conf.log_file[0] != '\0' && log_file_open(p.conf.log_file) == -1)
-		log_warnx("log_file %s: %s; not written", p.conf.log_file,
+	if (p.conf->log_file[0] != '\0' &&
+	    log_file_open(p.conf->log_file) == -1)
+		log_warnx("log_file %s: %s; not written", p.conf->log_file,
 		    file_strerror(errno));
 	if (!p.debug && daemon(0, 0) == -1)
 		fatal("daemon");
@@ -265,21 +267,22 @@ main(int argc, char *argv[])
 	if (control_listen() == -1)
 		fatalx("control socket");
 
-	engine_init(&p.conf, p.tmpl, p.tmpllen, connector_connect);
+	engine_init(p.conf, p.tmpl, p.tmpllen, connector_connect);
 
 	watchdog_init();
-	metrics_file_init(&p.conf);
-	nbe = engine_confs(confs);
-	if (connector_start(confs, nbe) == -1)
+	metrics_file_init(p.conf);
+	if (connector_start(p.conf) == -1)
 		fatalx("cannot start the connector");
-	if (sandbox_parent(&p.conf) == -1)
+	if (sandbox_parent(p.conf) == -1)
 		fatalx("sandbox");
 
-	for (i = 0; i < nbe; i++)
+	for (i = 0; i < p.conf->nbackends; i++) {
+		be = p.conf->backends[i];
 		log_info("started: orchestrator %s, %s, backend %s",
-		    config_orchestrator_name(confs[i]->orchestrator),
-		    config_update_type_name(confs[i]->update_type),
-		    confs[i]->backend_name);
+		    config_orchestrator_name(be->orchestrator),
+		    config_update_type_name(be->update_type),
+		    be->backend_name);
+	}
 	event_dispatch();
 	parent_shutdown(0);
 	return (0);
@@ -308,7 +311,7 @@ check_start(const struct ep2_conf *conf)
 	}
 	if (geteuid() != 0)
 		return (errors ? -1 : 0);
-	strlcpy(dir, conf->haproxy_config_file, sizeof(dir));
+	strlcpy(dir, conf->run.haproxy_config_file, sizeof(dir));
 	if ((sl = strrchr(dir, '/')) != NULL)
 		*(sl == dir ? sl + 1 : sl) = '\0';
 	dirs[0] = dir;
@@ -376,7 +379,7 @@ lock_write_pid(void)
 	if (p.lockfd == -1)
 		return;
 	n = snprintf(buf, sizeof(buf), "%d\n%s\n", (int)getpid(),
-	    p.conf.conf_path);
+	    p.conf->conf_path);
 	if (ftruncate(p.lockfd, 0) == 0 && n > 0 &&
 	    pwrite(p.lockfd, buf, n, 0) != n)
 		log_debug("%s: short write", __func__);
@@ -452,14 +455,14 @@ send_log_fd(void)
 	struct proc	*pr;
 	int		 fd;
 
-	if (p.conf.log_file[0] == '\0')
+	if (p.conf->log_file[0] == '\0')
 		return;
 	for (pr = procs; pr < procs + PROC_MAX; pr++) {
 		if (!PARENT_PEER(pr))
 			continue;
-		if ((fd = file_open(p.conf.log_file, FILE_APPEND, 0640)) ==
+		if ((fd = file_open(p.conf->log_file, FILE_APPEND, 0640)) ==
 		    -1) {
-			log_warnx("log_file %s: %s", p.conf.log_file,
+			log_warnx("log_file %s: %s", p.conf->log_file,
 			    file_strerror(errno));
 			return;
 		}
@@ -502,10 +505,10 @@ reconf_pin(struct ep2_conf *n)
 	int	 i, same;
 
 #define PIN_STR(f)	do {						\
-	if (strcmp(n->f, p.conf.f) != 0) {				\
+	if (strcmp(n->run.f, p.conf->run.f) != 0) {			\
 		log_warnx("%s changed: restart ep2d to use it; %s "	\
-		    "stays until then", #f, p.conf.f);			\
-		strlcpy(n->f, p.conf.f, sizeof(n->f));			\
+		    "stays until then", #f, p.conf->run.f);		\
+		strlcpy(n->run.f, p.conf->run.f, sizeof(n->run.f));	\
 	}								\
 } while (0)
 	PIN_STR(haproxy_binary);
@@ -513,18 +516,19 @@ reconf_pin(struct ep2_conf *n)
 	PIN_STR(pid_file);
 	PIN_STR(service_name);
 #undef PIN_STR
-	if (n->start_by != p.conf.start_by) {
+	if (n->run.start_by != p.conf->run.start_by) {
 		log_warnx("start_by changed: restart ep2d to use it");
-		n->start_by = p.conf.start_by;
+		n->run.start_by = p.conf->run.start_by;
 	}
-	same = n->nsockets == p.conf.nsockets;
-	for (i = 0; same && i < n->nsockets; i++)
-		same = strcmp(n->sockets[i], p.conf.sockets[i]) == 0;
+	same = n->run.nsockets == p.conf->run.nsockets;
+	for (i = 0; same && i < n->run.nsockets; i++)
+		same = strcmp(n->run.sockets[i], p.conf->run.sockets[i]) == 0;
 	if (!same) {
 		log_warnx("haproxy_socket_file changed: restart ep2d to use "
 		    "it; the sockets of the start stay until then");
-		memcpy(n->sockets, p.conf.sockets, sizeof(n->sockets));
-		n->nsockets = p.conf.nsockets;
+		memcpy(n->run.sockets, p.conf->run.sockets,
+		    sizeof(n->run.sockets));
+		n->run.nsockets = p.conf->run.nsockets;
 	}
 }
 
@@ -539,29 +543,26 @@ parent_reconf(void)
 	char		*ntmpl;
 	size_t		 ntmpllen;
 
-	log_info("SIGHUP: reloading %s", p.conf.conf_path);
-	if ((nconf = calloc(1, sizeof(*nconf))) == NULL)
-		fatal("calloc");
-	if (apply_file_safe(p.conf.conf_path, "configuration") == -1 ||
-	    config_parse(p.conf.conf_path, nconf) == -1) {
+	log_info("SIGHUP: reloading %s", p.conf->conf_path);
+	if (apply_file_safe(p.conf->conf_path, "configuration") == -1 ||
+	    (nconf = config_parse(p.conf->conf_path)) == NULL) {
 		log_warnx("%s: new configuration refused; keeping the old one",
-		    p.conf.conf_path);
-		free(nconf);
+		    p.conf->conf_path);
 		return;
 	}
 	reconf_pin(nconf);
 	/* the fetcher set its sources up before its sandbox closed */
-	if (config_nbackends(nconf) != config_nbackends(&p.conf)) {
+	if (nconf->nbackends != p.conf->nbackends) {
 		log_warnx("%s: backends added or removed: restart ep2d to "
 		    "use them; keeping the old configuration",
-		    p.conf.conf_path);
-		free(nconf);
+		    p.conf->conf_path);
+		config_free(nconf);
 		return;
 	}
 	if (apply_load_template(nconf, &ntmpl, &ntmpllen) == -1) {
 		log_warnx("%s: new template refused; keeping the old "
 		    "configuration", nconf->template_file);
-		free(nconf);
+		config_free(nconf);
 		return;
 	}
 	if (template_check_backends(ntmpl, ntmpllen, nconf->template_file,
@@ -569,21 +570,21 @@ parent_reconf(void)
 		log_warnx("%s: new template refused; keeping the old "
 		    "configuration", nconf->template_file);
 		free(ntmpl);
-		free(nconf);
+		config_free(nconf);
 		return;
 	}
 	if (engine_reconf_check(nconf, ntmpl, ntmpllen) == -1) {
 		free(ntmpl);
-		free(nconf);
+		config_free(nconf);
 		return;
 	}
-	memcpy(&p.conf, nconf, sizeof(p.conf));
-	free(nconf);
+	/* in place: the engine, the metrics keep their pointers */
+	config_replace(p.conf, nconf);
 	free(p.tmpl);
 	p.tmpl = ntmpl;
 	p.tmpllen = ntmpllen;
 	engine_reconf(p.tmpl, p.tmpllen);
-	send_conf_fd(p.conf.conf_path);
+	send_conf_fd(p.conf->conf_path);
 	log_info("configuration reloaded");
 	/* the template may have changed: render, and reload if it did */
 	engine_apply();

@@ -111,13 +111,10 @@ enum ip_type {
 	IP_PRIVATE
 };
 
+/* [CONSUL]: the connection, shared by every backend */
 struct consul_conf {
-	char		 service_name[EP2D_NAME_MAX];
 	char		 consul_ip[EP2D_HOST_MAX];
 	uint16_t	 consul_port;
-	int		 only_passing;
-	char		 tags[EP2D_MAX_TAGS][EP2D_NAME_MAX];
-	int		 ntags;
 	char		 token[512];		/* secret: never logged */
 	int		 https;			/* scheme = https */
 	char		 ca_file[PATH_MAX];
@@ -128,72 +125,89 @@ struct consul_conf {
 	int		 stale;
 	int		 wait;			/* seconds, blocking query */
 	size_t		 max_body;		/* bytes */
-	int		 weights;		/* Service.Weights -> weight */
-	enum on_warning	 on_warning;
 };
 
+/* [AWS]: the credentials and the endpoints, shared by every backend */
 struct aws_conf {
 	char		 access_key_id[128];	/* secret: never logged */
 	char		 secret_access_key[256];/* secret: never logged */
-	char		 asg_names[EP2D_MAX_ASG][EP2D_NAME_MAX];
-	int		 nasg;
-	char		 region[64];
 	enum ip_type	 ip_type;
 	int		 ip_type_set;		/* EP2: unset means public */
 	char		 autoscaling_endpoint[512];
 	char		 ec2_endpoint[512];
 };
 
-struct file_conf {
+/* A backend's [CONSUL] keys: which service, which instances */
+struct consul_backend {
+	char		 service_name[EP2D_NAME_MAX];
+	char		 tags[EP2D_MAX_TAGS][EP2D_NAME_MAX];
+	int		 ntags;
+	int		 only_passing;
+	int		 weights;		/* Service.Weights -> weight */
+	enum on_warning	 on_warning;
+};
+
+/* A backend's [AWS] keys: which groups, where */
+struct aws_backend {
+	char		 asg_names[EP2D_MAX_ASG][EP2D_NAME_MAX];
+	int		 nasg;
+	char		 region[64];
+};
+
+/* A backend's [FILE] key */
+struct file_backend {
 	char		 path[PATH_MAX];
 };
 
+struct ep2_conf;
+
 /*
- * An extra backend, [backend NAME]: the keys that make sense per
- * backend.  After parsing every key holds its value, the ones the
- * section did not set copied from [haproxy], [CONSUL], [AWS], [FILE].
+ * One backend: the keys a [backend NAME] may set (config.c's table
+ * says which), and where the others are.  Backend 0 is [haproxy] with
+ * [CONSUL], [AWS] and [FILE]; a [backend NAME] holds after parsing
+ * every one of these keys, the ones it did not set taken from backend
+ * 0.  What every backend shares is in conf, never copied.
  */
 struct backend_conf {
+	const struct ep2_conf *conf;	/* the shared keys */
+	uint32_t	 index;		/* 0: [haproxy] */
 	char		 label[EP2D_LABEL_MAX];	/* NAME: {{ nodes.NAME }} */
 	char		 backend_name[EP2D_NAME_MAX];
 	enum orchestrator orchestrator;
 	uint16_t	 backend_port;
 	int		 node_slots;
 	enum update_type update_type;
-	char		 check_interval[32];
-	int		 backend_maxconn;
-	char		 service_name[EP2D_NAME_MAX];	/* Consul */
-	char		 tags[EP2D_MAX_TAGS][EP2D_NAME_MAX];
-	int		 ntags;
-	int		 only_passing;
-	int		 weights;
-	enum on_warning	 on_warning;
-	char		 asg_names[EP2D_MAX_ASG][EP2D_NAME_MAX];
-	int		 nasg;
-	char		 region[64];
-	char		 path[PATH_MAX];		/* file */
+	char		 check_interval[32];	/* "": unset; haproxy time */
+	int		 backend_maxconn;	/* -1: unset */
+	struct consul_backend consul;
+	struct aws_backend aws;
+	struct file_backend file;
 };
 
-struct ep2_conf {
-	char		 conf_path[PATH_MAX];
-
-	/* [haproxy] */
+/*
+ * How HAProxy is run and reached, [haproxy]'s keys the runner builds its
+ * command lines from and the connector its sockets: all the reloader
+ * gets, at start.  They stay as they were at start (a SIGHUP that
+ * changes one is said, and the old value kept).
+ */
+struct run_conf {
 	char		 haproxy_config_file[PATH_MAX];
-	char		 template_file[PATH_MAX];
-	uint16_t	 backend_port;
 	char		 haproxy_binary[PATH_MAX];
 	enum start_by	 start_by;
 	char		 sockets[EP2D_MAX_SOCKETS][EP2D_SOCKPATH_MAX];
 	int		 nsockets;
 	char		 pid_file[PATH_MAX];
-	char		 backend_name[EP2D_NAME_MAX];
-	int		 backend_maxconn;	/* -1: unset */
-	char		 check_interval[32];	/* "": unset; haproxy time */
-	enum update_type update_type;
-	int		 node_slots;
 	char		 service_name[EP2D_NAME_MAX];
+};
+
+/* The keys every backend shares, and the backends. */
+struct ep2_conf {
+	char		 conf_path[PATH_MAX];
+
+	/* [haproxy] */
+	struct run_conf	 run;
+	char		 template_file[PATH_MAX];
 	char		 lock_dir[PATH_MAX];
-	enum orchestrator orchestrator;
 	int		 sleep_before_next_run;
 	int		 sleep_before_next_lock_attempt;
 	char		 log_file[PATH_MAX];
@@ -204,30 +218,24 @@ struct ep2_conf {
 
 	struct consul_conf consul;
 	struct aws_conf	 aws;
-	struct file_conf file;
 
-	/*
-	 * Backend 0 is [haproxy] (the keys above); backend i > 0 is
-	 * backends[i - 1].  config_backend() gives one backend's view: a
-	 * copy whose [haproxy]/[CONSUL]/[AWS]/[FILE] keys are that
-	 * backend's, with backend_index and backend_label set.
-	 */
-	int		 nbackends;		/* extra ones */
-	struct backend_conf backends[EP2D_MAX_BACKENDS - 1];
-	uint32_t	 backend_index;		/* in a view */
-	char		 backend_label[EP2D_LABEL_MAX];	/* "": [haproxy] */
+	/* [haproxy] and each [backend NAME], in the file's order */
+	int		 nbackends;
+	struct backend_conf **backends;	/* [0] is &backend0 */
+	struct backend_conf backend0;	/* [haproxy]'s */
 };
 
 /* config.c */
-void	 config_defaults(struct ep2_conf *);
-int	 config_parse(const char *, struct ep2_conf *);
-int	 config_parse_fp(FILE *, const char *, struct ep2_conf *);
+struct ep2_conf	*config_new(void);
+struct ep2_conf	*config_parse(const char *);
+struct ep2_conf	*config_parse_fp(FILE *, const char *);
+int	 config_read(FILE *, const char *, struct ep2_conf *);
+void	 config_replace(struct ep2_conf *, struct ep2_conf *);
+void	 config_clear(struct ep2_conf *);
+void	 config_free(struct ep2_conf *);
 const char *config_orchestrator_name(enum orchestrator);
 const char *config_update_type_name(enum update_type);
 const char *config_key(size_t, const char **, int *);	/* the key table */
-int	 config_nbackends(const struct ep2_conf *);	/* 1 + extra */
-void	 config_backend(const struct ep2_conf *, uint32_t,
-	    struct ep2_conf *);
 
 /*
  * A server set: what one orchestrator says a backend should hold.
@@ -277,13 +285,12 @@ struct tmpl_slot {
 	char		 name[32];	/* "node1" ... */
 };
 int	 template_render(const char *, size_t, const char *,
-	    const struct ep2_conf *, const struct tmpl_slot *, size_t,
+	    const struct backend_conf *, const struct tmpl_slot *, size_t,
 	    char **, size_t *);
 int	 template_check(const char *, size_t, const char *);
 /* several backends: {{ nodes }} is label "", {{ nodes.NAME }} NAME's */
 struct tmpl_backend {
-	const char		*label;
-	const struct ep2_conf	*conf;		/* the backend's view */
+	const struct backend_conf *be;		/* its label, its keys */
 	const struct tmpl_slot	*slots;
 	size_t			 nslots;
 };
@@ -436,7 +443,7 @@ int	 sandbox_fetcher(const char *);
 int	 sandbox_fetcher_allow(const char *);
 int	 sandbox_parent(const struct ep2_conf *);
 int	 sandbox_reloader(void);
-int	 sandbox_runner(const struct ep2_conf *);
+int	 sandbox_runner(const struct run_conf *);
 int	 sandbox_execve(const char *, char *const [], char *const []);
 int	 sandbox_connector(void);
 
@@ -444,7 +451,7 @@ int	 sandbox_connector(void);
  * connector.c; connector_serve and connector_attach are its two ends,
  * apart for the unit tests.
  */
-int	 connector_start(const struct ep2_conf *const *, int);
+int	 connector_start(const struct ep2_conf *);
 int	 connector_attach(int);
 __attribute__((__noreturn__)) void connector_serve(int);
 int	 connector_connect(const char *, int *);
@@ -467,9 +474,9 @@ struct runner_res {
 	char		 msg[EP2D_HAPROXY_MSG_MAX];
 };
 
-int	 runner_start(const struct ep2_conf *);
+int	 runner_start(const struct run_conf *);
 int	 runner_attach(int);
-__attribute__((__noreturn__)) void runner_serve(const struct ep2_conf *,
+__attribute__((__noreturn__)) void runner_serve(const struct run_conf *,
 	    int);
 int	 runner_call(uint32_t, struct runner_res *);
 void	 runner_idle(void);
@@ -488,7 +495,7 @@ struct event_base;
 struct source {
 	uint32_t		 backend;	/* index; 0 is [haproxy] */
 	enum orchestrator	 type;
-	const struct ep2_conf	*conf;
+	const struct backend_conf *be;		/* be->conf: the shared keys */
 	struct event_base	*evb;
 	void			*ctx;		/* the kind's own state */
 	struct source_state	 state;

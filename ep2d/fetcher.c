@@ -48,11 +48,10 @@
 #include "log.h"
 #include "proc.h"
 
-static struct ep2_conf	 conf;
+static struct ep2_conf	*conf;
 static struct imsgev	 iev_parent;
-static struct source	 srcs[EP2D_MAX_BACKENDS];
-static struct ep2_conf	*views[EP2D_MAX_BACKENDS];	/* srcs[i].conf */
-static const struct source_ops *ops[EP2D_MAX_BACKENDS];
+static struct source	*srcs;		/* one per backend */
+static const struct source_ops **ops;
 static int		 nsrcs;
 static uint32_t		 generation;
 
@@ -88,8 +87,7 @@ src_name(const struct source *s)
 		    config_orchestrator_name(s->type));
 	else
 		snprintf(buf, sizeof(buf), "%s source of [backend %s]",
-		    config_orchestrator_name(s->type),
-		    s->conf->backend_label);
+		    config_orchestrator_name(s->type), s->be->label);
 	return (buf);
 }
 
@@ -207,66 +205,62 @@ source_fail(struct source *s, const char *fmt, ...)
 static void
 fetcher_reconf(int fd)
 {
-	struct ep2_conf	*nconf, *nview;
+	const struct backend_conf *nb, *ob;
+	struct ep2_conf	*nconf;
 	FILE		*fp;
-	int		 r, i;
+	int		 i;
 
 	if ((fp = fdopen(fd, "r")) == NULL) {
 		log_warn("fdopen");
 		close(fd);
 		return;
 	}
-	if ((nconf = malloc(sizeof(*nconf))) == NULL ||
-	    (nview = malloc(sizeof(*nview))) == NULL)
-		fatal("%s: malloc", __func__);
 	log_quiet(1);
-	r = config_parse_fp(fp, conf.conf_path, nconf);
+	nconf = config_parse_fp(fp, conf->conf_path);
 	log_quiet(0);
 	fclose(fp);
-	if (r == -1) {
+	if (nconf == NULL) {
 		log_warnx("new configuration refused; keeping the old one");
-		goto done;
+		return;
 	}
 	/* the sources were set up before the sandbox closed */
-	if (config_nbackends(nconf) != nsrcs) {
+	if (nconf->nbackends != nsrcs) {
 		log_warnx("backends added or removed: restart ep2d to use "
 		    "them; keeping the old sources");
 		goto done;
 	}
 	for (i = 0; i < nsrcs; i++) {
-		config_backend(nconf, i, nview);
-		if (nview->orchestrator != views[i]->orchestrator ||
-		    strcmp(nview->backend_label, views[i]->backend_label) !=
-		    0 || strcmp(nview->file.path, views[i]->file.path) != 0) {
+		nb = nconf->backends[i];
+		ob = conf->backends[i];
+		if (nb->orchestrator != ob->orchestrator ||
+		    strcmp(nb->label, ob->label) != 0 ||
+		    strcmp(nb->file.path, ob->file.path) != 0) {
 			log_warnx("orchestrator or servers file changed: "
 			    "restart ep2d to use the new one; keeping the old "
 			    "source");
 			goto done;
 		}
 	}
-	if (strcmp(nconf->consul.ca_file, conf.consul.ca_file) != 0 ||
-	    strcmp(nconf->consul.cert_file, conf.consul.cert_file) != 0 ||
-	    strcmp(nconf->consul.key_file, conf.consul.key_file) != 0) {
+	if (strcmp(nconf->consul.ca_file, conf->consul.ca_file) != 0 ||
+	    strcmp(nconf->consul.cert_file, conf->consul.cert_file) != 0 ||
+	    strcmp(nconf->consul.key_file, conf->consul.key_file) != 0) {
 		/* read before the sandbox closed; unreachable from here */
 		log_warnx("[CONSUL] ca_file, cert_file or key_file changed: "
 		    "restart ep2d to use the new files; keeping the old ones");
-		memcpy(nconf->consul.ca_file, conf.consul.ca_file,
+		memcpy(nconf->consul.ca_file, conf->consul.ca_file,
 		    sizeof(nconf->consul.ca_file));
-		memcpy(nconf->consul.cert_file, conf.consul.cert_file,
+		memcpy(nconf->consul.cert_file, conf->consul.cert_file,
 		    sizeof(nconf->consul.cert_file));
-		memcpy(nconf->consul.key_file, conf.consul.key_file,
+		memcpy(nconf->consul.key_file, conf->consul.key_file,
 		    sizeof(nconf->consul.key_file));
 	}
-	memcpy(&conf, nconf, sizeof(conf));
-	for (i = 0; i < nsrcs; i++)
-		config_backend(&conf, i, views[i]);
+	/* in place: the sources keep their pointers */
+	config_replace(conf, nconf);
 	log_info("configuration reloaded");
 	fetch_all();
+	return;
 done:
-	explicit_bzero(nconf, sizeof(*nconf));
-	explicit_bzero(nview, sizeof(*nview));
-	free(nconf);
-	free(nview);
+	config_free(nconf);
 }
 
 static void
@@ -313,7 +307,8 @@ fetcher_main(const char *conffile, int debug, int verbose)
 {
 	struct event		 ev_sigterm, ev_sigint;
 	struct event_base	*evb;
-	int			 r, i, need_http = 0;
+	const struct backend_conf *be;
+	int			 i, need_http = 0;
 
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
@@ -322,32 +317,32 @@ fetcher_main(const char *conffile, int debug, int verbose)
 	setproctitle("%s", "fetcher");
 
 	log_quiet(1);
-	r = config_parse(conffile, &conf);
+	conf = config_parse(conffile);
 	log_quiet(0);
-	if (r == -1)
+	if (conf == NULL)
 		fatalx("%s: configuration refused", conffile);
 	/* when it cannot be opened, the parent has said why */
-	if (conf.log_file[0] != '\0')
-		(void)log_file_open(conf.log_file);
+	if (conf->log_file[0] != '\0')
+		(void)log_file_open(conf->log_file);
 	if (fcntl(PROC_PARENT_SOCK_FILENO, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("fcntl");
 
 	evb = event_init();
-	nsrcs = config_nbackends(&conf);
+	nsrcs = conf->nbackends;
+	if ((srcs = calloc(nsrcs, sizeof(*srcs))) == NULL ||
+	    (ops = calloc(nsrcs, sizeof(*ops))) == NULL)
+		fatal("calloc");
 	for (i = 0; i < nsrcs; i++) {
-		if ((views[i] = malloc(sizeof(*views[i]))) == NULL)
-			fatal("malloc");
-		config_backend(&conf, i, views[i]);
-		if ((ops[i] = source_ops_for(views[i]->orchestrator)) == NULL)
+		be = conf->backends[i];
+		if ((ops[i] = source_ops_for(be->orchestrator)) == NULL)
 			fatalx("no source for orchestrator %d",
-			    views[i]->orchestrator);
-		memset(&srcs[i], 0, sizeof(srcs[i]));
+			    be->orchestrator);
 		srcs[i].backend = i;
-		srcs[i].type = views[i]->orchestrator;
-		srcs[i].conf = views[i];
+		srcs[i].type = be->orchestrator;
+		srcs[i].be = be;
 		srcs[i].evb = evb;
 		set_init(&srcs[i].last);
-		if (views[i]->orchestrator != ORCH_FILE)
+		if (be->orchestrator != ORCH_FILE)
 			need_http = 1;
 	}
 
@@ -367,9 +362,9 @@ fetcher_main(const char *conffile, int debug, int verbose)
 	for (i = 0; i < nsrcs; i++) {
 		char	 dir[PATH_MAX];
 
-		if (views[i]->orchestrator != ORCH_FILE)
+		if (srcs[i].type != ORCH_FILE)
 			continue;
-		if (strlcpy(dir, views[i]->file.path, sizeof(dir)) >=
+		if (strlcpy(dir, srcs[i].be->file.path, sizeof(dir)) >=
 		    sizeof(dir) || sandbox_fetcher_allow(dirname(dir)) == -1)
 			fatalx("%s: sandbox", src_name(&srcs[i]));
 	}

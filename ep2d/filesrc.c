@@ -181,7 +181,7 @@ filesrc_init(struct source *src)
 {
 	struct filesrc	*fs;
 	char		 dir[PATH_MAX];
-	const char	*path = src->conf->file.path, *slash;
+	const char	*path = src->be->file.path, *slash;
 
 	if ((fs = calloc(1, sizeof(*fs))) == NULL)
 		fatal("%s: calloc", __func__);
@@ -377,7 +377,7 @@ filesrc_read(struct filesrc *fs)
 	if (filesrc_load(fs, &buf, &len) == -1)
 		return;
 	set_init(&set);
-	bad = servers_parse(buf, len, fs->path, fs->src->conf->backend_port,
+	bad = servers_parse(buf, len, fs->path, fs->src->be->backend_port,
 	    &set);
 	free(buf);
 	if (bad == -1)
@@ -394,7 +394,7 @@ filesrc_read(struct filesrc *fs)
 	}
 	if (set.count == 0)
 		log_warnx("servers file %s: no servers: %s", fs->path,
-		    fs->src->conf->keep_on_empty ? "the servers stay "
+		    fs->src->be->conf->keep_on_empty ? "the servers stay "
 		    "(keep_on_empty)" : "the backend is emptied");
 	else if (bad > 0)
 		log_warnx("servers file %s: %d entries refused, %zu apply",

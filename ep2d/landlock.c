@@ -57,13 +57,14 @@
  * beneath those directories and the chroot's etc, and nothing else, and
  * write, make or execute nothing at all.
  */
-static char	*fetcher_dirs[EP2D_MAX_BACKENDS];
+static char	**fetcher_dirs;
 static size_t	 nfetcher_dirs;
 
 int
 sandbox_fetcher_allow(const char *dir)
 {
-	size_t	 i;
+	char	**nd;
+	size_t	  i;
 
 	for (i = 0; i < nfetcher_dirs; i++)
 		if (strcmp(fetcher_dirs[i], dir) == 0)
@@ -73,6 +74,12 @@ sandbox_fetcher_allow(const char *dir)
 		    EP2D_MAX_BACKENDS);
 		return (-1);
 	}
+	if ((nd = reallocarray(fetcher_dirs, nfetcher_dirs + 1,
+	    sizeof(*nd))) == NULL) {
+		log_warn("%s: reallocarray", __func__);
+		return (-1);
+	}
+	fetcher_dirs = nd;
 	if ((fetcher_dirs[nfetcher_dirs] = strdup(dir)) == NULL) {
 		log_warn("%s: strdup", __func__);
 		return (-1);
@@ -415,21 +422,26 @@ landlock_nothing(const char *who)
 int
 landlock_fetcher(const char *root, int *rfdp)
 {
-	struct sandbox_place	 pl[EP2D_MAX_BACKENDS + 1];
+	struct sandbox_place	*pl;
 	char			 etc[PATH_MAX];
 	size_t			 i;
+	int			 r;
 
 	if ((size_t)snprintf(etc, sizeof(etc), "%s/etc", root) >= sizeof(etc))
 		return (-1);
-	memset(pl, 0, sizeof(pl));
+	if ((pl = calloc(nfetcher_dirs + 1, sizeof(*pl))) == NULL) {
+		log_warn("%s: calloc", __func__);
+		return (-1);
+	}
 	pl[0].path = etc;
 	pl[0].access = LL_READ;
 	for (i = 0; i < nfetcher_dirs; i++) {
 		pl[i + 1].path = fetcher_dirs[i];
 		pl[i + 1].access = LL_READ;
 	}
-	return (landlock_fs_rules("fetcher", pl, nfetcher_dirs + 1,
-	    rfdp));
+	r = landlock_fs_rules("fetcher", pl, nfetcher_dirs + 1, rfdp);
+	free(pl);
+	return (r);
 }
 
 /*
@@ -445,12 +457,12 @@ sandbox_parent_fs(const struct ep2_conf *conf)
 {
 	char			ctl[PATH_MAX];
 	struct sandbox_place	pl[] = {
-		{ conf->haproxy_config_file, 1, LL_READ | LL_WRITE },
+		{ conf->run.haproxy_config_file, 1, LL_READ | LL_WRITE },
 		{ conf->log_file, 1, LL_READ | LL_WRITE },
 		{ conf->metrics_file, 1, LL_READ | LL_WRITE },
 		{ conf->conf_path, 1, LL_READ },
 		{ conf->template_file, 1, LL_READ },
-		{ conf->pid_file, 1, LL_READ },
+		{ conf->run.pid_file, 1, LL_READ },
 		{ "/proc", 0, LL_READ },
 		{ NULL, 1, LL_READ | LANDLOCK_ACCESS_FS_REMOVE_FILE },
 	};

@@ -156,7 +156,7 @@ metrics_text(size_t *lenp)
 	    "When ep2d started, seconds since the epoch.");
 	fprintf(fp, "ep2d_start_time_seconds %lld\n",
 	    (long long)parent_started());
-	pid = apply_haproxy_pid(conf);
+	pid = apply_haproxy_pid(&conf->run);
 	metrics_head(fp, "ep2d_haproxy_up", "gauge",
 	    "1 when the process of HAProxy's pid file runs.");
 	fprintf(fp, "ep2d_haproxy_up %d\n", pid > 0);

@@ -49,7 +49,7 @@
 #include "log.h"
 #include "proc.h"
 
-static struct ep2_conf	 conf;		/* of the start: the runner's */
+static struct ep2_conf	*conf;		/* of the start: the runner's */
 static struct imsgev	 iev_parent;
 static int		 runner_fd = -1;
 
@@ -214,7 +214,6 @@ void
 reloader_main(const char *conffile, int debug, int verbose)
 {
 	struct event	 ev_sigterm, ev_sigint, ev_sigchld, ev_runner;
-	int		 r;
 
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
@@ -223,17 +222,17 @@ reloader_main(const char *conffile, int debug, int verbose)
 	setproctitle("%s", "reloader");
 
 	log_quiet(1);
-	r = config_parse(conffile, &conf);
+	conf = config_parse(conffile);
 	log_quiet(0);
-	if (r == -1)
+	if (conf == NULL)
 		fatalx("%s: configuration refused", conffile);
 	/* when it cannot be opened, the parent has said why */
-	if (conf.log_file[0] != '\0')
-		(void)log_file_open(conf.log_file);
+	if (conf->log_file[0] != '\0')
+		(void)log_file_open(conf->log_file);
 	if (fcntl(PROC_PARENT_SOCK_FILENO, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("fcntl");
 
-	if ((runner_fd = runner_start(&conf)) == -1)
+	if ((runner_fd = runner_start(&conf->run)) == -1)
 		fatalx("cannot start the runner");
 	if (sandbox_reloader() == -1)
 		fatalx("sandbox");

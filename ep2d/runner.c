@@ -71,7 +71,7 @@ enum runner_imsg {
 	IMSG_RUNNER_RESULT,		/* struct runner_res */
 };
 
-static const struct ep2_conf *rconf;	/* in the runner */
+static const struct run_conf *rconf;	/* in the runner */
 static struct imsgbuf	 runner_ibuf;	/* in the reloader, its end */
 static int		 runner_fd = -1;
 
@@ -616,7 +616,7 @@ runner_request(struct imsgbuf *ibuf, struct imsg *imsg)
  * keeps for its life.  The reloader closing its end ends it.
  */
 void
-runner_serve(const struct ep2_conf *conf, int fd)
+runner_serve(const struct run_conf *conf, int fd)
 {
 	struct imsgbuf	 ibuf;
 	struct imsg	 imsg;
@@ -652,7 +652,7 @@ runner_serve(const struct ep2_conf *conf, int fd)
  * runner loads libsystemd before its sandbox closes.
  */
 int
-runner_start(const struct ep2_conf *conf)
+runner_start(const struct run_conf *conf)
 {
 	char	 msg[256];
 	int	 fd;

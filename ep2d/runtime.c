@@ -60,6 +60,7 @@ static void	 rt_after_op(struct runtime *);
 static uint32_t	 rt_allbits(struct runtime *);
 static void	 rt_no_runtime(struct runtime *);
 static struct hap_batch *rt_batch_new(struct runtime *, const char *);
+static const char *rt_path(const struct runtime *, int);
 
 /*
  * The slots of the haproxy.cfg written last (ep2d restarted, HAProxy
@@ -164,8 +165,8 @@ runtime_bootstrap(struct runtime *rt, const struct server_set *set)
 		fatal("%s: reallocarray", __func__);
 	for (i = 0; i < set->count; i++)
 		slotof[i] = -1;
-	high = rt_file_slots(rt->conf->haproxy_config_file,
-	    rt->conf->nbackends > 0 ? rt->conf->backend_name : NULL, set,
+	high = rt_file_slots(rt->be->conf->run.haproxy_config_file,
+	    rt->be->conf->nbackends > 1 ? rt->be->backend_name : NULL, set,
 	    slotof, EP2D_MAX_SERVERS * 2);
 	runtime_assign(rt, set, slotof, high);
 	free(slotof);
@@ -183,9 +184,9 @@ runtime_apply(struct runtime *rt, const struct server_set *set)
 {
 	if (!rt->started)
 		return (RUNTIME_NEED_RELOAD);
-	if (!hap_name_ok(rt->conf->backend_name)) {
+	if (!hap_name_ok(rt->be->backend_name)) {
 		log_warnx("backend_name \"%s\" cannot be used on the runtime "
-		    "socket", rt->conf->backend_name);
+		    "socket", rt->be->backend_name);
 		return (-1);
 	}
 	if (rt->op != RT_OP_NONE) {
@@ -205,7 +206,7 @@ rt_apply_now(struct runtime *rt, const struct server_set *set)
 	int	 r;
 
 	r = runtime_plan(rt, set, time(NULL));
-	if (r != -1 && rt->conf->nsockets == 0) {
+	if (r != -1 && rt->be->conf->run.nsockets == 0) {
 		/* nothing to talk to: the file and a reload do it all */
 		log_warnx("update_by_runtime without haproxy_socket_file: "
 		    "reloading instead");
@@ -249,8 +250,7 @@ rt_start_batches(struct runtime *rt, enum rt_op op)
 
 	if (op == RT_OP_APPLY) {
 		for (k = 0; k < rt->nsocks; k++) {
-			if ((b = rt_batch_new(rt, rt->conf->sockets[k])) ==
-			    NULL)
+			if ((b = rt_batch_new(rt, rt_path(rt, k))) == NULL)
 				goto fail;
 			rt->socks[k].b = b;
 			for (i = 0; i < rt->nslots; i++) {
@@ -485,7 +485,7 @@ rt_timer(int fd, short ev, void *arg)
 {
 	struct runtime		*rt = arg;
 	struct hap_batch	*b;
-	const char		*be = rt->conf->backend_name;
+	const char		*be = rt->be->backend_name;
 	int			 k;
 
 	if (rt->op != RT_OP_NONE) {
@@ -496,9 +496,9 @@ rt_timer(int fd, short ev, void *arg)
 		rt_schedule_idle(rt, 0);
 		return;
 	}
-	rt->nsocks = rt->conf->nsockets;
+	rt->nsocks = rt->be->conf->run.nsockets;
 	for (k = 0; k < rt->nsocks; k++) {
-		if ((b = rt_batch_new(rt, rt->conf->sockets[k])) == NULL ||
+		if ((b = rt_batch_new(rt, rt_path(rt, k))) == NULL ||
 		    hap_batch_add(b, HAP_TEXT, "show info") == -1 ||
 		    hap_batch_add(b, HAP_TEXT, "show servers state %s",
 		    be) == -1 ||
@@ -537,6 +537,13 @@ rt_timer(int fd, short ev, void *arg)
 }
 
 /* A batch for one of our sockets, connected the owner's way. */
+/* Runtime socket k, of the start (reconf_pin keeps them). */
+static const char *
+rt_path(const struct runtime *rt, int k)
+{
+	return (rt->be->conf->run.sockets[k]);
+}
+
 static struct hap_batch *
 rt_batch_new(struct runtime *rt, const char *path)
 {
@@ -579,8 +586,8 @@ rt_poll_done(struct runtime *rt)
 			continue;
 		if (hap_parse_info(b->cmds[0].answer, &info) == -1 ||
 		    hap_parse_servers_state(b->cmds[1].answer,
-		    rt->conf->backend_name, &rows[k], &nrows[k]) == -1 ||
-		    hap_parse_stat(b->cmds[2].answer, rt->conf->backend_name,
+		    rt->be->backend_name, &rows[k], &nrows[k]) == -1 ||
+		    hap_parse_stat(b->cmds[2].answer, rt->be->backend_name,
 		    rows[k], nrows[k]) == -1) {
 			log_warnx("runtime socket %s: answers not understood",
 			    b->path);
@@ -624,7 +631,7 @@ rt_poll_done(struct runtime *rt)
 		rt->socks[k].b = NULL;
 		if (!ok[k])
 			continue;
-		if ((b = rt_batch_new(rt, rt->conf->sockets[k])) == NULL ||
+		if ((b = rt_batch_new(rt, rt_path(rt, k))) == NULL ||
 		    runtime_reconcile(rt, k, rows[k], nrows[k], b) == -1) {
 			hap_batch_free(b);
 			b = NULL;
@@ -673,6 +680,6 @@ runtime_reloaded(struct runtime *rt)
 		rt->socks[k].pid = 0;
 		rt->socks[k].down = 0;
 	}
-	rt->nsocks = rt->conf->nsockets;
+	rt->nsocks = rt->be->conf->run.nsockets;
 	rt_schedule(rt, 0);
 }

@@ -94,7 +94,7 @@ struct runtime_cbs {
 };
 
 struct runtime {
-	const struct ep2_conf	*conf;
+	const struct backend_conf *be;		/* be->conf: the shared keys */
 	const struct runtime_cbs *cbs;
 	struct rt_slot		*slots;
 	size_t			 nslots;
@@ -124,13 +124,13 @@ struct runtime {
 
 /*
  * runtime_plan.c: the slots and the plan, no I/O.
- * runtime_init: once at start; conf stays valid (the parent's copy,
+ * runtime_init: once at start; the backend stays valid (the parent's,
  * updated in place), cbs too (they are called by runtime.c only).
  */
-void	 runtime_init(struct runtime *, const struct ep2_conf *,
+void	 runtime_init(struct runtime *, const struct backend_conf *,
 	    const struct runtime_cbs *);
-/* SIGHUP: conf changed in place (node_slots, drain_timeout, sockets...) */
-void	 runtime_reconf(struct runtime *, const struct ep2_conf *);
+/* SIGHUP: the backend changed in place (node_slots, drain_timeout...) */
+void	 runtime_reconf(struct runtime *, const struct backend_conf *);
 /* the first set's slots: slotof[i] the last file's slot of server i */
 void	 runtime_assign(struct runtime *, const struct server_set *,
 	    ssize_t *, size_t);

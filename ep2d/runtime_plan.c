@@ -53,24 +53,24 @@ static void	 rt_resize(struct runtime *, size_t);
 static const char *rt_weight(const struct server *, char *, size_t);
 
 void
-runtime_init(struct runtime *rt, const struct ep2_conf *conf,
+runtime_init(struct runtime *rt, const struct backend_conf *be,
     const struct runtime_cbs *cbs)
 {
 	memset(rt, 0, sizeof(*rt));
-	rt->conf = conf;
+	rt->be = be;
 	rt->cbs = cbs;
-	rt->nsocks = conf->nsockets;
+	rt->nsocks = be->conf->run.nsockets;
 	set_init(&rt->queued);
 }
 
 void
-runtime_reconf(struct runtime *rt, const struct ep2_conf *conf)
+runtime_reconf(struct runtime *rt, const struct backend_conf *be)
 {
-	rt->conf = conf;
+	rt->be = be;
 	if (rt->op == RT_OP_NONE)
-		rt->nsocks = conf->nsockets;
-	if (rt->started && (size_t)conf->node_slots > rt->nslots)
-		rt_resize(rt, conf->node_slots);
+		rt->nsocks = be->conf->run.nsockets;
+	if (rt->started && (size_t)be->node_slots > rt->nslots)
+		rt_resize(rt, be->node_slots);
 }
 
 static void
@@ -129,8 +129,8 @@ runtime_assign(struct runtime *rt, const struct server_set *set,
 	rt->slots = NULL;
 	rt->nslots = 0;
 	rt->live_nslots = 0;
-	n = runtime_grow_count(0, set->count, rt->conf->slot_growth,
-	    rt->conf->node_slots);
+	n = runtime_grow_count(0, set->count, rt->be->conf->slot_growth,
+	    rt->be->node_slots);
 	if (high > n)
 		n = high;
 	rt_resize(rt, n);
@@ -151,14 +151,14 @@ runtime_assign(struct runtime *rt, const struct server_set *set,
 		rt->slots[j].srv = set->servers[i];
 		rt->slots[j].state = RT_READY;
 	}
-	rt->nsocks = rt->conf->nsockets;
+	rt->nsocks = rt->be->conf->run.nsockets;
 	rt->started = 1;
 	if (kept > 0)
 		log_info("%zu servers kept their slots from %s", kept,
-		    rt->conf->haproxy_config_file);
-	if (n > (size_t)rt->conf->node_slots)
+		    rt->be->conf->run.haproxy_config_file);
+	if (n > (size_t)rt->be->node_slots)
 		log_info("%zu servers: %zu slots (node_slots %d)",
-		    set->count, n, rt->conf->node_slots);
+		    set->count, n, rt->be->node_slots);
 }
 
 void
@@ -240,7 +240,7 @@ runtime_plan(struct runtime *rt, const struct server_set *set, time_t now)
 		}
 		if (sl->state == RT_DRAIN)
 			continue;
-		if (sl->state == RT_WARM || rt->conf->drain_timeout == 0) {
+		if (sl->state == RT_WARM || rt->be->conf->drain_timeout == 0) {
 			sl->todo = RT_TODO_MAINT;
 			sl->state = RT_FREE;
 		} else {
@@ -257,7 +257,7 @@ runtime_plan(struct runtime *rt, const struct server_set *set, time_t now)
 			nfree++;
 	if (nnew > nfree) {
 		j = runtime_grow_count(rt->nslots, rt->nslots + nnew - nfree,
-		    rt->conf->slot_growth, rt->conf->node_slots);
+		    rt->be->conf->slot_growth, rt->be->node_slots);
 		log_info("%zu new servers, %zu free slots: growing from %zu "
 		    "to %zu slots (a reload)", nnew, nfree, rt->nslots, j);
 		rt_resize(rt, j);
@@ -297,7 +297,7 @@ int
 runtime_slot_cmds(struct runtime *rt, struct rt_slot *sl,
     struct hap_batch *b)
 {
-	const char	*be = rt->conf->backend_name, *n = sl->name;
+	const char	*be = rt->be->backend_name, *n = sl->name;
 	char		 w[16];
 
 	if (sl->todo & RT_TODO_FILL) {
@@ -396,7 +396,7 @@ runtime_drain_check(struct runtime *rt, time_t now)
 			continue;
 		if (sl->sessions == 0)
 			log_info("%s: %s drained", sl->name, sl->srv.host);
-		else if (now - sl->drain_start >= rt->conf->drain_timeout)
+		else if (now - sl->drain_start >= rt->be->conf->drain_timeout)
 			log_warnx("%s: %s: drain_timeout with %u sessions "
 			    "left", sl->name, sl->srv.host, sl->sessions);
 		else
@@ -417,7 +417,7 @@ runtime_reconcile(struct runtime *rt, int k, const struct hap_srv *rows,
 	struct rt_slot		*sl;
 	const struct hap_srv	*r;
 	const struct hap_srv	**ix;
-	const char		*be = rt->conf->backend_name;
+	const char		*be = rt->be->backend_name;
 	uint32_t		 bit = (uint32_t)1 << k;
 	size_t			 i;
 	int			 ip, maint, drain, same;
@@ -519,7 +519,7 @@ runtime_ctl_slots(struct runtime *rt, struct ctl_slot **rows)
 		return (0);
 	for (i = 0; i < rt->nslots; i++) {
 		sl = &rt->slots[i];
-		strlcpy(r[i].backend, rt->conf->backend_name,
+		strlcpy(r[i].backend, rt->be->backend_name,
 		    sizeof(r[i].backend));
 		strlcpy(r[i].name, sl->name, sizeof(r[i].name));
 		switch (sl->state) {

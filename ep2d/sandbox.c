@@ -244,7 +244,7 @@ sandbox_parent(const struct ep2_conf *conf)
  * haproxy_binary needs a restart.
  */
 int
-sandbox_runner(const struct ep2_conf *conf)
+sandbox_runner(const struct run_conf *conf)
 {
 	size_t	 ncaps = sizeof(runner_caps) / sizeof(runner_caps[0]);
 

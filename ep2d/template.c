@@ -59,7 +59,7 @@ static void	 tmpl_undefined(const char *, int, const char *, size_t,
 		    const char *, const char *);
 static int	 tmpl_sections(const char *, size_t, const char *,
 		    const struct ep2_conf *);
-static int	 tmpl_nodes(const char *, int, const struct ep2_conf *,
+static int	 tmpl_nodes(const char *, int, const struct backend_conf *,
 		    const struct tmpl_slot *, size_t, struct tbuf *);
 static int	 tb_add(struct tbuf *, const char *, size_t);
 static int	 tb_line(struct tbuf *);
@@ -67,18 +67,18 @@ static void	 tb_rtrim(struct tbuf *);
 static int	 is_ident(const char *, size_t);
 static int	 is_jspace(char);
 
+/* One backend's servers, the only ones: where {{ nodes }} is. */
 int
 template_render(const char *tmpl, size_t len, const char *name,
-    const struct ep2_conf *conf, const struct tmpl_slot *slots,
+    const struct backend_conf *be, const struct tmpl_slot *slots,
     size_t nslots, char **out, size_t *outlen)
 {
-	struct tmpl_backend	 be;
+	struct tmpl_backend	 tb;
 
-	be.label = "";
-	be.conf = conf;
-	be.slots = slots;
-	be.nslots = nslots;
-	return (template_render_backends(tmpl, len, name, &be, 1, out,
+	tb.be = be;
+	tb.slots = slots;
+	tb.nslots = nslots;
+	return (template_render_backends(tmpl, len, name, &tb, 1, out,
 	    outlen));
 }
 
@@ -106,7 +106,7 @@ template_render_map(const char *tmpl, size_t len, const char *name,
     int **lmap, size_t *nlines)
 {
 	struct tbuf	 b;
-	int		 counts[EP2D_MAX_BACKENDS];
+	int		*counts;
 	size_t		 i;
 
 	*out = NULL;
@@ -123,22 +123,25 @@ template_render_map(const char *tmpl, size_t len, const char *name,
 	b.map = lmap != NULL;
 	b.line = 1;
 	/* the output holds the template and every server line */
-	if (tb_add(&b, "", 0) == -1)
+	if (tb_add(&b, "", 0) == -1 ||
+	    (counts = calloc(nbes, sizeof(*counts))) == NULL)
 		fatal("%s: malloc", __func__);
 	if (tmpl_walk(tmpl, len, name, bes, nbes, counts, &b) == -1)
 		goto fail;
 	for (i = 0; i < nbes; i++) {
 		if (counts[i] > 0)
 			continue;
-		if (bes[i].label[0] == '\0')
+		if (bes[i].be->label[0] == '\0')
 			log_warnx("%s: no {{ nodes }} in the template: the "
 			    "servers would never reach haproxy.cfg", name);
 		else
 			log_warnx("%s: no {{ nodes.%s }} in the template: the "
 			    "servers of [backend %s] would never reach "
-			    "haproxy.cfg", name, bes[i].label, bes[i].label);
+			    "haproxy.cfg", name, bes[i].be->label,
+			    bes[i].be->label);
 		goto fail;
 	}
+	free(counts);
 	*out = b.p;
 	*outlen = b.len;
 	if (lmap != NULL) {
@@ -147,6 +150,7 @@ template_render_map(const char *tmpl, size_t len, const char *name,
 	}
 	return (0);
 fail:
+	free(counts);
 	free(b.p);
 	free(b.lmap);
 	return (-1);
@@ -162,17 +166,20 @@ int
 template_check_backends(const char *tmpl, size_t len, const char *name,
     const struct ep2_conf *conf)
 {
-	struct tmpl_backend	 bes[EP2D_MAX_BACKENDS];
-	int			 counts[EP2D_MAX_BACKENDS];
+	struct tmpl_backend	*bes;
+	int			*counts;
 	int			 i, nb, errors = 0;
 
-	nb = config_nbackends(conf);
-	memset(bes, 0, sizeof(bes));
-	bes[0].label = "";
-	for (i = 1; i < nb; i++)
-		bes[i].label = conf->backends[i - 1].label;
-	if (tmpl_walk(tmpl, len, name, bes, nb, counts, NULL) == -1)
-		return (-1);
+	nb = conf->nbackends;
+	if ((bes = calloc(nb, sizeof(*bes))) == NULL ||
+	    (counts = calloc(nb, sizeof(*counts))) == NULL)
+		fatal("%s: calloc", __func__);
+	for (i = 0; i < nb; i++)
+		bes[i].be = conf->backends[i];
+	if (tmpl_walk(tmpl, len, name, bes, nb, counts, NULL) == -1) {
+		errors++;
+		goto done;
+	}
 	for (i = 0; i < nb; i++) {
 		if (counts[i] > 0)
 			continue;
@@ -181,7 +188,8 @@ template_check_backends(const char *tmpl, size_t len, const char *name,
 			    "servers would never reach haproxy.cfg", name);
 		else
 			log_warnx("%s: no {{ nodes.%s }} in the template for "
-			    "[backend %s]", name, bes[i].label, bes[i].label);
+			    "[backend %s]", name, conf->backends[i]->label,
+			    conf->backends[i]->label);
 		errors++;
 	}
 	/*
@@ -189,9 +197,13 @@ template_check_backends(const char *tmpl, size_t len, const char *name,
 	 * ep2d uses (as in EP2).  With update_by_runtime every change goes
 	 * to backend_name's slots: they must be where {{ nodes }} is.
 	 */
-	if (errors == 0 && (nb > 1 || conf->update_type == UPDATE_RUNTIME) &&
+	if (errors == 0 && (nb > 1 ||
+	    conf->backends[0]->update_type == UPDATE_RUNTIME) &&
 	    tmpl_sections(tmpl, len, name, conf) == -1)
 		errors++;
+done:
+	free(bes);
+	free(counts);
 	return (errors > 0 ? -1 : 0);
 }
 
@@ -322,8 +334,8 @@ tmpl_walk(const char *t, size_t len, const char *name,
 			if (bes == NULL)
 				continue;
 			for (k = 0; k < nbes; k++)
-				if (strlen(bes[k].label) == llen &&
-				    memcmp(bes[k].label, label, llen) == 0)
+				if (strlen(bes[k].be->label) == llen &&
+				    memcmp(bes[k].be->label, label, llen) == 0)
 					break;
 			if (k == nbes) {
 				if (llen == 0)
@@ -342,7 +354,7 @@ tmpl_walk(const char *t, size_t len, const char *name,
 			counts[k]++;
 			if (b != NULL)
 				b->line = start;
-			if (b != NULL && tmpl_nodes(name, start, bes[k].conf,
+			if (b != NULL && tmpl_nodes(name, start, bes[k].be,
 			    bes[k].slots, bes[k].nslots, b) == -1)
 				errors++;
 		} else if (is_ident(s, e - s)) {
@@ -458,11 +470,12 @@ tmpl_sections(const char *t, size_t len, const char *name,
 				    "mailers", "program", "cache", "ring",
 				    "http-errors" };
 	char			 cur[EP2D_NAME_MAX];
-	const char		*l, *end, *w, *x, *label, *want;
+	const struct backend_conf *be = NULL;
+	const char		*l, *end, *w, *x, *label;
 	size_t			 wl, i, llen, xl;
 	int			 line = 0, errors = 0, k, nb, in = 0, cin = 0;
 
-	nb = config_nbackends(conf);
+	nb = conf->nbackends;
 	cur[0] = '\0';
 	for (l = t; l < t + len; l = end + 1) {
 		line++;
@@ -517,24 +530,21 @@ tmpl_sections(const char *t, size_t len, const char *name,
 			if (tmpl_label(x, xl, &label, &llen) == -1)
 				continue;
 			for (k = 0; k < nb; k++) {
-				if (k == 0 ? llen == 0 : strlen(conf->
-				    backends[k - 1].label) == llen && memcmp(
-				    conf->backends[k - 1].label, label,
-				    llen) == 0)
+				be = conf->backends[k];
+				if (strlen(be->label) == llen &&
+				    memcmp(be->label, label, llen) == 0)
 					break;
 			}
 			if (k == nb)
 				continue;
-			want = k == 0 ? conf->backend_name :
-			    conf->backends[k - 1].backend_name;
-			if (in && strcmp(cur, want) == 0)
+			if (in && strcmp(cur, be->backend_name) == 0)
 				continue;
 			log_warnx("%s:%d: {{ nodes%s%.*s }} is not in "
 			    "\"backend %s\" (its backend_name)%s%s%s", name,
-			    line, llen ? "." : "", (int)llen, label, want,
-			    in ? " but in " : "", in ? cur : "",
-			    (k == 0 ? conf->update_type : conf->backends[k -
-			    1].update_type) == UPDATE_RUNTIME ? ": "
+			    line, llen ? "." : "", (int)llen, label,
+			    be->backend_name, in ? " but in " : "",
+			    in ? cur : "",
+			    be->update_type == UPDATE_RUNTIME ? ": "
 			    "update_by_runtime would change the servers of "
 			    "a backend that has none of these slots" : "");
 			errors++;
@@ -549,7 +559,7 @@ tmpl_sections(const char *t, size_t len, const char *name,
  * got wrong, no text but a valid address and port reaches the file.
  */
 static int
-tmpl_nodes(const char *name, int line, const struct ep2_conf *conf,
+tmpl_nodes(const char *name, int line, const struct backend_conf *be,
     const struct tmpl_slot *slots, size_t nslots, struct tbuf *b)
 {
 	const struct server	*srv;
@@ -560,21 +570,21 @@ tmpl_nodes(const char *name, int line, const struct ep2_conf *conf,
 	int			 n;
 
 	opts[0] = '\0';
-	if (conf->check_interval[0] != '\0') {
-		if (memchr(conf->check_interval, '\0',
-		    sizeof(conf->check_interval)) == NULL ||
-		    strspn(conf->check_interval, "0123456789usmhd") !=
-		    strlen(conf->check_interval)) {
+	if (be->check_interval[0] != '\0') {
+		if (memchr(be->check_interval, '\0',
+		    sizeof(be->check_interval)) == NULL ||
+		    strspn(be->check_interval, "0123456789usmhd") !=
+		    strlen(be->check_interval)) {
 			log_warnx("%s:%d: bad check_interval", name, line);
 			return (-1);
 		}
 		strlcat(opts, " inter ", sizeof(opts));
-		strlcat(opts, conf->check_interval, sizeof(opts));
+		strlcat(opts, be->check_interval, sizeof(opts));
 	}
-	if (conf->backend_maxconn >= 0) {
+	if (be->backend_maxconn >= 0) {
 		n = strlen(opts);
 		snprintf(opts + n, sizeof(opts) - n, " maxconn %d",
-		    conf->backend_maxconn);
+		    be->backend_maxconn);
 	}
 
 	for (i = 0; i < nslots; i++) {

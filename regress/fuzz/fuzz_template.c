@@ -32,21 +32,22 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	static int		 init;
-	static struct ep2_conf	 conf;
+	static struct ep2_conf	*conf;	/* once: kept for every run */
+	struct backend_conf	*be;
 	struct server		 srv[2];
 	struct tmpl_slot	 slots[3];
 	char			*out = NULL;
 	size_t			 outlen = 0;
 
 	fuzz_log_init();
-	if (!init) {
-		config_defaults(&conf);
-		strlcpy(conf.check_interval, "2s",
-		    sizeof(conf.check_interval));
-		conf.backend_maxconn = 100;
-		init = 1;
+	if (conf == NULL) {
+		if ((conf = config_new()) == NULL)
+			abort();
+		be = conf->backends[0];
+		strlcpy(be->check_interval, "2s", sizeof(be->check_interval));
+		be->backend_maxconn = 100;
 	}
+	be = conf->backends[0];
 	memset(srv, 0, sizeof(srv));
 	strlcpy(srv[0].host, "10.0.0.1", sizeof(srv[0].host));
 	srv[0].port = 80;
@@ -61,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	strlcpy(slots[2].name, "node3", sizeof(slots[2].name));
 
 	(void)template_check((const char *)data, len, "fuzz.tmpl");
-	if (template_render((const char *)data, len, "fuzz.tmpl", &conf,
+	if (template_render((const char *)data, len, "fuzz.tmpl", be,
 	    slots, 3, &out, &outlen) == 0)
 		free(out);
 	return (0);

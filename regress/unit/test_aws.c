@@ -750,6 +750,7 @@ test_source(void)
 {
 	struct event_base	*evb;
 	struct ep2_conf		 conf;
+	struct backend_conf	 be;
 	struct source		 src;
 	char			*asg, *p1, *p2, *thr, *empty;
 	size_t			 l;
@@ -766,17 +767,19 @@ test_source(void)
 
 	evb = event_init();
 	memset(&conf, 0, sizeof(conf));
-	conf.backend_port = 6003;
+	memset(&be, 0, sizeof(be));
+	be.conf = &conf;
+	be.backend_port = 6003;
 	conf.sleep_before_next_run = 1;
-	strcpy(conf.aws.asg_names[0], "my-asg");
-	conf.aws.nasg = 1;
-	strcpy(conf.aws.region, "us-east-1");
+	strcpy(be.aws.asg_names[0], "my-asg");
+	be.aws.nasg = 1;
+	strcpy(be.aws.region, "us-east-1");
 	conf.aws.ip_type = IP_PRIVATE;
 	strcpy(conf.aws.autoscaling_endpoint, "http://127.0.0.1:1");
 	strcpy(conf.aws.ec2_endpoint, "http://127.0.0.1:2");
 	memset(&src, 0, sizeof(src));
 	src.type = ORCH_AWS;
-	src.conf = &conf;
+	src.be = &be;
 	src.evb = evb;
 
 	/* the environment's keys, with a session token */
@@ -863,8 +866,8 @@ test_source(void)
 	ok(sr.good == n + 1 && sr.count == 0, "scaled to zero: empty set");
 
 	/* a group that does not answer is an error */
-	strcpy(conf.aws.asg_names[1], "no-such-asg");
-	conf.aws.nasg = 2;
+	strcpy(be.aws.asg_names[1], "no-such-asg");
+	be.aws.nasg = 2;
 	n = sr.good;
 	aws_ops.fetch_now(&src);
 	loop_once(evb);
@@ -875,7 +878,7 @@ test_source(void)
 	    "missing group: failure (%s)", sr.error);
 
 	/* ep2.conf's keys win over the environment */
-	conf.aws.nasg = 1;
+	be.aws.nasg = 1;
 	strcpy(conf.aws.access_key_id, "AKIDCONF");
 	strcpy(conf.aws.secret_access_key, "confsecret");
 	aws_ops.fetch_now(&src);

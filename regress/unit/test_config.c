@@ -39,20 +39,55 @@
 #define MIN_CONF	"[haproxy]\norchestrator = file\n" \
 			"[FILE]\npath = /srv/servers\n"
 
-static struct ep2_conf	 conf;
+/* [haproxy]'s keys of a backend: backend 0's */
+#define BE(c)	((c)->backends[0])
+
+static struct ep2_conf	*conf;
+
+/* A good parse replaces *cp; a bad one leaves it as it was. */
+static int
+take(struct ep2_conf *n, struct ep2_conf **cp)
+{
+	if (n == NULL)
+		return (-1);
+	config_free(*cp);
+	*cp = n;
+	return (0);
+}
 
 static int
-parse(const char *text, struct ep2_conf *c)
+parse(const char *text, struct ep2_conf **cp)
 {
-	FILE	*fp;
-	int	 r;
+	struct ep2_conf	*n;
+	FILE		*fp;
 
 	cap_start();
 	if ((fp = fmemopen((void *)text, strlen(text), "r")) == NULL)
 		fatal("fmemopen");
-	r = config_parse_fp(fp, NAME, c);
+	n = config_parse_fp(fp, NAME);
 	fclose(fp);
-	return (r);
+	return (take(n, cp));
+}
+
+/*
+ * Two configurations alike, key for key: the shared keys, then each
+ * backend's (all but where they point to).
+ */
+static int
+conf_same(const struct ep2_conf *a, const struct ep2_conf *b)
+{
+	size_t	 off = offsetof(struct backend_conf, index);
+	int	 i;
+
+	if (memcmp(a, b, offsetof(struct ep2_conf, nbackends)) != 0 ||
+	    a->nbackends != b->nbackends)
+		return (0);
+	for (i = 0; i < a->nbackends; i++)
+		if (memcmp((const char *)a->backends[i] + off,
+		    (const char *)b->backends[i] + off,
+		    sizeof(struct backend_conf) - off) != 0)
+			return (0);
+	return (1);
 }
 
 /*
@@ -61,7 +96,7 @@ parse(const char *text, struct ep2_conf *c)
  * file valid are left out when LINE sets the same key.
  */
 static int
-parse_line(const char *sec, const char *line, struct ep2_conf *c,
+parse_line(const char *sec, const char *line, struct ep2_conf **c,
     int *lineno)
 {
 	static const struct {
@@ -119,13 +154,12 @@ test_empty_defaults(void)
 		"consul_ip", "consul_port", "only_passing", "scheme", "stale",
 		"wait", "max_response_size", "weights", "on_warning",
 	};
-	struct ep2_conf	 d, *c;
+	struct ep2_conf	*d, *c = NULL;
 	char		 buf[4096];
 	size_t		 i;
 
-	if ((c = malloc(sizeof(*c))) == NULL)
-		fatal("malloc");
-	config_defaults(&d);
+	if ((d = config_new()) == NULL)
+		fatal("config_new");
 	/* every [haproxy] key at once, each empty; the file orchestrator */
 	snprintf(buf, sizeof(buf), "[haproxy]\n");
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -137,20 +171,22 @@ test_empty_defaults(void)
 		strlcat(buf, ckeys[i], sizeof(buf));
 		strlcat(buf, " =\n", sizeof(buf));
 	}
-	ok(parse(buf, c) == 0, "every key with a default taken empty");
+	ok(parse(buf, &c) == 0, "every key with a default taken empty");
 	if (cap_lines() > 0)
 		printf("# log: %s", cap_log());
-	ok(strcmp(c->haproxy_config_file, d.haproxy_config_file) == 0 &&
-	    strcmp(c->template_file, d.template_file) == 0 &&
-	    c->backend_port == 6003 &&
-	    strcmp(c->haproxy_binary, "/usr/sbin/haproxy") == 0 &&
-	    c->start_by == START_BINARY && c->nsockets == 1 &&
-	    strcmp(c->sockets[0], "/var/run/haproxy/haproxy.sock") == 0 &&
-	    strcmp(c->pid_file, "/run/haproxy.pid") == 0 &&
-	    strcmp(c->backend_name, "haproxynode") == 0 &&
-	    c->update_type == UPDATE_RUNTIME && c->node_slots == 50 &&
-	    strcmp(c->service_name, "haproxy") == 0 &&
-	    strcmp(c->lock_dir, "/run") == 0 && c->orchestrator == ORCH_AWS &&
+	ok(strcmp(c->run.haproxy_config_file,
+	    d->run.haproxy_config_file) == 0 &&
+	    strcmp(c->template_file, d->template_file) == 0 &&
+	    BE(c)->backend_port == 6003 &&
+	    strcmp(c->run.haproxy_binary, "/usr/sbin/haproxy") == 0 &&
+	    c->run.start_by == START_BINARY && c->run.nsockets == 1 &&
+	    strcmp(c->run.sockets[0], "/var/run/haproxy/haproxy.sock") == 0 &&
+	    strcmp(c->run.pid_file, "/run/haproxy.pid") == 0 &&
+	    strcmp(BE(c)->backend_name, "haproxynode") == 0 &&
+	    BE(c)->update_type == UPDATE_RUNTIME && BE(c)->node_slots == 50 &&
+	    strcmp(c->run.service_name, "haproxy") == 0 &&
+	    strcmp(c->lock_dir, "/run") == 0 &&
+	    BE(c)->orchestrator == ORCH_AWS &&
 	    c->sleep_before_next_run == 5 &&
 	    c->sleep_before_next_lock_attempt == 5,
 	    "EP2's sixteen [haproxy] defaults");
@@ -159,88 +195,94 @@ test_empty_defaults(void)
 	ok(c->drain_timeout == 30 && c->slot_growth == 0 &&
 	    c->keep_on_empty == 0, "ep2d's own [haproxy] keys: defaults");
 	ok(strcmp(c->consul.consul_ip, "127.0.0.1") == 0 &&
-	    c->consul.consul_port == 8500 && c->consul.only_passing == 1 &&
+	    c->consul.consul_port == 8500 && BE(c)->consul.only_passing == 1 &&
 	    c->consul.https == 0 && c->consul.stale == 0 &&
-	    c->consul.wait == 300 && c->consul.max_body == d.consul.max_body &&
-	    c->consul.weights == 1 && c->consul.on_warning == WARN_DEFAULT,
+	    c->consul.wait == 300 && c->consul.max_body == d->consul.max_body &&
+	    BE(c)->consul.weights == 1 &&
+	    BE(c)->consul.on_warning == WARN_DEFAULT,
 	    "[CONSUL] keys: defaults");
 	ok(parse("[haproxy]\norchestrator = file\nlog_file = none\n[FILE]\n"
-	    "path = /s\n", c) == 0 && c->log_file[0] == '\0',
+	    "path = /s\n", &c) == 0 && c->log_file[0] == '\0',
 	    "log_file = none: no file");
 	ok(parse("[haproxy]\norchestrator = file\nbackend_port = 80\n"
-	    "backend_port =\n[FILE]\npath = /s\n", c) == -1 &&
+	    "backend_port =\n[FILE]\npath = /s\n", &c) == -1 &&
 	    cap_has("t.conf:4: backend_port: given twice"),
 	    "an empty duplicate is still a duplicate");
 	ok(parse("[haproxy]\norchestrator = file\nnode_slots = 7\n"
 	    "backend_port = 81\nupdate_type = update_by_config\n[FILE]\n"
 	    "path = /s\n[backend b]\nbackend_name =\nnode_slots =\n"
-	    "backend_port =\nupdate_type =\norchestrator =\n", c) == 0 &&
-	    strcmp(c->backends[0].backend_name, "b") == 0 &&
-	    c->backends[0].node_slots == 7 && c->backends[0].backend_port == 81
-	    && c->backends[0].update_type == UPDATE_CONFIG &&
-	    c->backends[0].orchestrator == ORCH_FILE,
+	    "backend_port =\nupdate_type =\norchestrator =\n", &c) == 0 &&
+	    strcmp(c->backends[1]->backend_name, "b") == 0 &&
+	    c->backends[1]->node_slots == 7 &&
+	    c->backends[1]->backend_port == 81 &&
+	    c->backends[1]->update_type == UPDATE_CONFIG &&
+	    c->backends[1]->orchestrator == ORCH_FILE,
 	    "[backend NAME] key =: inherited as if not given");
-	ok(parse("[haproxy]\norchestrator = file\n[FILE]\npath =\n", c) ==
+	ok(parse("[haproxy]\norchestrator = file\n[FILE]\npath =\n", &c) ==
 	    -1 && cap_has("t.conf:4: path"),
 	    "a key without a default (path) is still refused empty");
-	free(c);
+	config_free(c);
+	config_free(d);
 }
 
 static void
 test_defaults(void)
 {
-	struct ep2_conf	 c;
+	struct ep2_conf	*c;
 
-	config_defaults(&c);
-	is_str(c.haproxy_config_file, "/etc/haproxy/haproxy.cfg",
+	if ((c = config_new()) == NULL)
+		fatal("config_new");
+	is_str(c->run.haproxy_config_file, "/etc/haproxy/haproxy.cfg",
 	    "default haproxy_config_file");
-	is_str(c.template_file, "/etc/ep2/ep2.template",
+	is_str(c->template_file, "/etc/ep2/ep2.template",
 	    "default template_file");
-	is_int(c.backend_port, 6003, "default backend_port");
-	is_str(c.haproxy_binary, "/usr/sbin/haproxy", "default haproxy_binary");
-	is_int(c.start_by, START_BINARY, "default start_by binary");
-	is_int(c.nsockets, 1, "default: one socket");
-	is_str(c.sockets[0], "/var/run/haproxy/haproxy.sock",
+	is_int(BE(c)->backend_port, 6003, "default backend_port");
+	is_str(c->run.haproxy_binary, "/usr/sbin/haproxy",
+	    "default haproxy_binary");
+	is_int(c->run.start_by, START_BINARY, "default start_by binary");
+	is_int(c->run.nsockets, 1, "default: one socket");
+	is_str(c->run.sockets[0], "/var/run/haproxy/haproxy.sock",
 	    "default haproxy_socket_file");
-	is_str(c.pid_file, "/run/haproxy.pid", "default pid_file");
-	is_str(c.backend_name, "haproxynode", "default backend_name");
-	is_int(c.backend_maxconn, -1, "default backend_maxconn unset");
-	is_str(c.check_interval, "", "default check_interval unset");
-	is_int(c.update_type, UPDATE_RUNTIME,
+	is_str(c->run.pid_file, "/run/haproxy.pid", "default pid_file");
+	is_str(BE(c)->backend_name, "haproxynode", "default backend_name");
+	is_int(BE(c)->backend_maxconn, -1, "default backend_maxconn unset");
+	is_str(BE(c)->check_interval, "", "default check_interval unset");
+	is_int(BE(c)->update_type, UPDATE_RUNTIME,
 	    "default update_type update_by_runtime");
-	is_int(c.node_slots, 50, "default node_slots");
-	is_str(c.service_name, "haproxy", "default service_name");
-	is_str(c.lock_dir, "/run", "default lock_dir");
-	is_int(c.orchestrator, ORCH_AWS, "default orchestrator aws");
-	is_int(c.sleep_before_next_run, 5, "default sleep_before_next_run");
-	is_int(c.sleep_before_next_lock_attempt, 5,
+	is_int(BE(c)->node_slots, 50, "default node_slots");
+	is_str(c->run.service_name, "haproxy", "default service_name");
+	is_str(c->lock_dir, "/run", "default lock_dir");
+	is_int(BE(c)->orchestrator, ORCH_AWS, "default orchestrator aws");
+	is_int(c->sleep_before_next_run, 5, "default sleep_before_next_run");
+	is_int(c->sleep_before_next_lock_attempt, 5,
 	    "default sleep_before_next_lock_attempt");
-	is_str(c.log_file, "/var/log/ep2/ep2.log", "default log_file");
-	is_int(c.drain_timeout, 30, "default drain_timeout 30");
-	is_int(c.slot_growth, 0, "default slot_growth double");
-	is_str(c.consul.consul_ip, "127.0.0.1", "default consul_ip");
-	is_int(c.consul.consul_port, 8500, "default consul_port");
-	is_int(c.consul.only_passing, 1, "default only_passing True");
-	is_int(c.consul.ntags, 0, "default: no tags");
-	is_int(c.consul.https, 0, "default scheme http");
-	is_int(c.consul.stale, 0, "default stale no");
-	is_int(c.consul.wait, 300, "default wait 5m");
-	is_int(c.consul.max_body, 16 * 1024 * 1024,
+	is_str(c->log_file, "/var/log/ep2/ep2.log", "default log_file");
+	is_int(c->drain_timeout, 30, "default drain_timeout 30");
+	is_int(c->slot_growth, 0, "default slot_growth double");
+	is_str(c->consul.consul_ip, "127.0.0.1", "default consul_ip");
+	is_int(c->consul.consul_port, 8500, "default consul_port");
+	is_int(BE(c)->consul.only_passing, 1, "default only_passing True");
+	is_int(BE(c)->consul.ntags, 0, "default: no tags");
+	is_int(c->consul.https, 0, "default scheme http");
+	is_int(c->consul.stale, 0, "default stale no");
+	is_int(c->consul.wait, 300, "default wait 5m");
+	is_int(c->consul.max_body, 16 * 1024 * 1024,
 	    "default max_response_size 16M");
-	is_str(c.consul.token, "", "default: no token");
-	is_int(c.aws.ip_type, IP_PUBLIC, "default ip_type public");
-	is_int(c.aws.ip_type_set, 0, "default ip_type implicit");
-	is_int(c.aws.nasg, 0, "default: no asg_name");
-	is_str(c.file.path, "", "default: no servers file");
+	is_str(c->consul.token, "", "default: no token");
+	is_int(c->aws.ip_type, IP_PUBLIC, "default ip_type public");
+	is_int(c->aws.ip_type_set, 0, "default ip_type implicit");
+	is_int(BE(c)->aws.nasg, 0, "default: no asg_name");
+	is_str(BE(c)->file.path, "", "default: no servers file");
 
 	/* a file that sets nothing but what it must keeps every default */
 	ok(parse(MIN_CONF, &conf) == 0, "minimal file parses");
-	c.orchestrator = ORCH_FILE;
-	strlcpy(c.file.path, "/srv/servers", sizeof(c.file.path));
-	strlcpy(c.conf_path, NAME, sizeof(c.conf_path));
-	ok(memcmp(&c, &conf, sizeof(c)) == 0,
+	BE(c)->orchestrator = ORCH_FILE;
+	strlcpy(BE(c)->file.path, "/srv/servers", sizeof(BE(c)->file.path));
+	strlcpy(c->conf_path, NAME, sizeof(c->conf_path));
+	ok(conf_same(c, conf),
 	    "minimal file: everything else is EP2's default");
 	is_int(cap_lines(), 0, "minimal file: nothing logged");
+	config_free(c);
 }
 
 /* An EP2 file with every key of every section, as EP2 users write it. */
@@ -288,51 +330,52 @@ test_full(void)
 {
 	ok(parse(ep2_full, &conf) == 0, "EP2 file with every key parses");
 	is_int(cap_lines(), 0, "EP2 file: nothing logged");
-	is_str(conf.haproxy_config_file, "/etc/haproxy/hap.cfg",
+	is_str(conf->run.haproxy_config_file, "/etc/haproxy/hap.cfg",
 	    "haproxy_config_file");
-	is_str(conf.template_file, "/etc/ep2/hap.template", "template_file");
-	is_int(conf.backend_port, 8080, "backend_port");
-	is_str(conf.haproxy_binary, "/usr/local/sbin/haproxy",
+	is_str(conf->template_file, "/etc/ep2/hap.template", "template_file");
+	is_int(BE(conf)->backend_port, 8080, "backend_port");
+	is_str(conf->run.haproxy_binary, "/usr/local/sbin/haproxy",
 	    "haproxy_binary");
-	is_int(conf.start_by, START_SYSTEMD, "start_by systemd");
-	is_int(conf.nsockets, 2, "haproxy_socket_file: two sockets");
-	is_str(conf.sockets[0], "/run/haproxy/a.sock", "socket 1");
-	is_str(conf.sockets[1], "/run/haproxy/b.sock", "socket 2");
-	is_str(conf.pid_file, "/run/hap.pid", "pid_file");
-	is_str(conf.backend_name, "web_nodes", "backend_name");
-	is_int(conf.backend_maxconn, 200, "backend_maxconn");
-	is_str(conf.check_interval, "2000", "check_interval");
-	is_int(conf.update_type, UPDATE_CONFIG, "update_type");
-	is_int(conf.node_slots, 20, "node_slots");
-	is_str(conf.service_name, "haproxy.service", "[haproxy] service_name");
-	is_str(conf.lock_dir, "/var/lock", "lock_dir");
-	is_int(conf.orchestrator, ORCH_CONSUL, "orchestrator consul");
-	is_int(conf.sleep_before_next_run, 10, "sleep_before_next_run");
-	is_int(conf.sleep_before_next_lock_attempt, 3,
+	is_int(conf->run.start_by, START_SYSTEMD, "start_by systemd");
+	is_int(conf->run.nsockets, 2, "haproxy_socket_file: two sockets");
+	is_str(conf->run.sockets[0], "/run/haproxy/a.sock", "socket 1");
+	is_str(conf->run.sockets[1], "/run/haproxy/b.sock", "socket 2");
+	is_str(conf->run.pid_file, "/run/hap.pid", "pid_file");
+	is_str(BE(conf)->backend_name, "web_nodes", "backend_name");
+	is_int(BE(conf)->backend_maxconn, 200, "backend_maxconn");
+	is_str(BE(conf)->check_interval, "2000", "check_interval");
+	is_int(BE(conf)->update_type, UPDATE_CONFIG, "update_type");
+	is_int(BE(conf)->node_slots, 20, "node_slots");
+	is_str(conf->run.service_name, "haproxy.service",
+	    "[haproxy] service_name");
+	is_str(conf->lock_dir, "/var/lock", "lock_dir");
+	is_int(BE(conf)->orchestrator, ORCH_CONSUL, "orchestrator consul");
+	is_int(conf->sleep_before_next_run, 10, "sleep_before_next_run");
+	is_int(conf->sleep_before_next_lock_attempt, 3,
 	    "sleep_before_next_lock_attempt");
-	is_str(conf.log_file, "/var/log/ep2.log", "log_file");
-	is_str(conf.aws.access_key_id, "AKIDEXAMPLE", "aws_access_key_id");
-	is_str(conf.aws.secret_access_key,
+	is_str(conf->log_file, "/var/log/ep2.log", "log_file");
+	is_str(conf->aws.access_key_id, "AKIDEXAMPLE", "aws_access_key_id");
+	is_str(conf->aws.secret_access_key,
 	    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
 	    "aws_secret_access_key");
-	is_int(conf.aws.nasg, 1, "asg_name: one group");
-	is_str(conf.aws.asg_names[0], "web-asg", "asg_name");
-	is_str(conf.aws.region, "eu-west-1", "region_name");
-	is_int(conf.aws.ip_type, IP_PRIVATE, "ip_type private");
-	is_int(conf.aws.ip_type_set, 1, "ip_type explicit");
-	is_str(conf.consul.service_name, "web", "[CONSUL] service_name");
-	is_str(conf.consul.consul_ip, "10.1.2.3", "consul_ip");
-	is_int(conf.consul.consul_port, 8501, "consul_port");
-	is_int(conf.consul.only_passing, 0, "only_passing False");
-	is_int(conf.consul.ntags, 2, "tags: two");
-	is_str(conf.consul.tags[0], "prod", "tag 1");
-	is_str(conf.consul.tags[1], "v2", "tag 2");
-	is_str(conf.file.path, "/srv/ep2/servers", "[FILE] path");
+	is_int(BE(conf)->aws.nasg, 1, "asg_name: one group");
+	is_str(BE(conf)->aws.asg_names[0], "web-asg", "asg_name");
+	is_str(BE(conf)->aws.region, "eu-west-1", "region_name");
+	is_int(conf->aws.ip_type, IP_PRIVATE, "ip_type private");
+	is_int(conf->aws.ip_type_set, 1, "ip_type explicit");
+	is_str(BE(conf)->consul.service_name, "web", "[CONSUL] service_name");
+	is_str(conf->consul.consul_ip, "10.1.2.3", "consul_ip");
+	is_int(conf->consul.consul_port, 8501, "consul_port");
+	is_int(BE(conf)->consul.only_passing, 0, "only_passing False");
+	is_int(BE(conf)->consul.ntags, 2, "tags: two");
+	is_str(BE(conf)->consul.tags[0], "prod", "tag 1");
+	is_str(BE(conf)->consul.tags[1], "v2", "tag 2");
+	is_str(BE(conf)->file.path, "/srv/ep2/servers", "[FILE] path");
 
 	/* the same, written as CRLF */
 	{
 		char	 crlf[sizeof(ep2_full) * 2];
-		struct ep2_conf	 c2;
+		struct ep2_conf	*c2 = NULL;
 		size_t	 i, o = 0;
 
 		for (i = 0; ep2_full[i] != '\0'; i++) {
@@ -342,9 +385,9 @@ test_full(void)
 		}
 		crlf[o] = '\0';
 		ok(parse(crlf, &c2) == 0, "CRLF file parses");
-		strlcpy(c2.conf_path, conf.conf_path, sizeof(c2.conf_path));
-		ok(memcmp(&c2, &conf, sizeof(c2)) == 0,
-		    "CRLF file: same configuration");
+		strlcpy(c2->conf_path, conf->conf_path, sizeof(c2->conf_path));
+		ok(conf_same(c2, conf), "CRLF file: same configuration");
+		config_free(c2);
 	}
 }
 
@@ -373,36 +416,36 @@ test_new_keys(void)
 	    "autoscaling_endpoint = http://127.0.0.1:9000\n"
 	    "ec2_endpoint = https://ec2.example.com/\n", &conf) == 0,
 	    "every new key parses");
-	is_int(conf.drain_timeout, 45, "drain_timeout 45s");
-	is_int(conf.slot_growth, 25, "slot_growth 25");
-	is_str(conf.consul.token, "0e1c9f3a-6a8e-4c1d-b2a4-000000000001",
+	is_int(conf->drain_timeout, 45, "drain_timeout 45s");
+	is_int(conf->slot_growth, 25, "slot_growth 25");
+	is_str(conf->consul.token, "0e1c9f3a-6a8e-4c1d-b2a4-000000000001",
 	    "token");
 	ok(!cap_has("0e1c9f3a"), "the token is not logged");
-	is_int(conf.consul.https, 1, "scheme https");
-	is_str(conf.consul.ca_file, "/etc/consul/ca.pem", "ca_file");
-	is_str(conf.consul.cert_file, "/etc/consul/cert.pem", "cert_file");
-	is_str(conf.consul.key_file, "/etc/consul/key.pem", "key_file");
-	is_str(conf.consul.tls_server_name, "consul.example.com",
+	is_int(conf->consul.https, 1, "scheme https");
+	is_str(conf->consul.ca_file, "/etc/consul/ca.pem", "ca_file");
+	is_str(conf->consul.cert_file, "/etc/consul/cert.pem", "cert_file");
+	is_str(conf->consul.key_file, "/etc/consul/key.pem", "key_file");
+	is_str(conf->consul.tls_server_name, "consul.example.com",
 	    "tls_server_name");
-	is_str(conf.consul.datacenter, "dc-1", "datacenter");
-	is_int(conf.consul.stale, 1, "stale yes");
-	is_int(conf.consul.wait, 90, "wait 1m30s");
-	is_int(conf.consul.max_body, 4 * 1024 * 1024, "max_response_size 4M");
-	is_str(conf.aws.autoscaling_endpoint, "http://127.0.0.1:9000",
+	is_str(conf->consul.datacenter, "dc-1", "datacenter");
+	is_int(conf->consul.stale, 1, "stale yes");
+	is_int(conf->consul.wait, 90, "wait 1m30s");
+	is_int(conf->consul.max_body, 4 * 1024 * 1024, "max_response_size 4M");
+	is_str(conf->aws.autoscaling_endpoint, "http://127.0.0.1:9000",
 	    "autoscaling_endpoint");
-	is_str(conf.aws.ec2_endpoint, "https://ec2.example.com/",
+	is_str(conf->aws.ec2_endpoint, "https://ec2.example.com/",
 	    "ec2_endpoint");
 
 	ok(parse("[haproxy]\norchestrator = file\ndrain_timeout = 0\n"
 	    "slot_growth = double\n[FILE]\npath = /s\n[CONSUL]\nwait = 300\n"
 	    "max_response_size = 1024\n", &conf) == 0 &&
-	    conf.drain_timeout == 0 && conf.slot_growth == 0 &&
-	    conf.consul.wait == 300 && conf.consul.max_body == 1024,
+	    conf->drain_timeout == 0 && conf->slot_growth == 0 &&
+	    conf->consul.wait == 300 && conf->consul.max_body == 1024,
 	    "drain_timeout 0, slot_growth double, wait 300, size 1024");
 	ok(parse("[haproxy]\norchestrator = file\n[FILE]\npath = /s\n"
 	    "[CONSUL]\nwait = 10m\nmax_response_size = 1024KiB\n",
-	    &conf) == 0 && conf.consul.wait == 600 &&
-	    conf.consul.max_body == 1024 * 1024, "wait 10m, size 1024KiB");
+	    &conf) == 0 && conf->consul.wait == 600 &&
+	    conf->consul.max_body == 1024 * 1024, "wait 10m, size 1024KiB");
 }
 
 static void
@@ -428,11 +471,11 @@ test_booleans(void)
 	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		snprintf(line, sizeof(line), "only_passing = %s", forms[i].s);
 		ok(parse_line("CONSUL", line, &conf, &n) == 0 &&
-		    conf.consul.only_passing == forms[i].v,
+		    BE(conf)->consul.only_passing == forms[i].v,
 		    "boolean %s is %d", forms[i].s, forms[i].v);
 		snprintf(line, sizeof(line), "stale = %s", forms[i].s);
 		ok(parse_line("CONSUL", line, &conf, &n) == 0 &&
-		    conf.consul.stale == forms[i].v,
+		    conf->consul.stale == forms[i].v,
 		    "stale %s is %d", forms[i].s, forms[i].v);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -449,13 +492,13 @@ test_lists(void)
 	int	 n;
 
 	ok(parse_line("haproxy", "haproxy_socket_file = /a.sock , /b.sock,"
-	    "/c.sock", &conf, &n) == 0 && conf.nsockets == 3 &&
-	    strcmp(conf.sockets[0], "/a.sock") == 0 &&
-	    strcmp(conf.sockets[1], "/b.sock") == 0 &&
-	    strcmp(conf.sockets[2], "/c.sock") == 0,
+	    "/c.sock", &conf, &n) == 0 && conf->run.nsockets == 3 &&
+	    strcmp(conf->run.sockets[0], "/a.sock") == 0 &&
+	    strcmp(conf->run.sockets[1], "/b.sock") == 0 &&
+	    strcmp(conf->run.sockets[2], "/c.sock") == 0,
 	    "haproxy_socket_file: three, spaces around commas");
 	ok(parse_line("haproxy", "haproxy_socket_file = /a.sock", &conf,
-	    &n) == 0 && conf.nsockets == 1, "haproxy_socket_file: one");
+	    &n) == 0 && conf->run.nsockets == 1, "haproxy_socket_file: one");
 	ok(parse_line("haproxy", "haproxy_socket_file = /a.sock,", &conf,
 	    &n) == -1 && cap_has("t.conf:2: haproxy_socket_file"),
 	    "haproxy_socket_file: empty entry refused");
@@ -463,38 +506,41 @@ test_lists(void)
 	    &n) == -1, "haproxy_socket_file: relative path refused");
 	ok(parse_line("haproxy", "haproxy_socket_file = /1,/2,/3,/4,/5,/6,"
 	    "/7,/8,/9,/10,/11,/12,/13,/14,/15,/16", &conf, &n) == 0 &&
-	    conf.nsockets == 16, "haproxy_socket_file: 16 sockets");
+	    conf->run.nsockets == 16, "haproxy_socket_file: 16 sockets");
 	ok(parse_line("haproxy", "haproxy_socket_file = /1,/2,/3,/4,/5,/6,"
 	    "/7,/8,/9,/10,/11,/12,/13,/14,/15,/16,/17", &conf, &n) == -1,
 	    "haproxy_socket_file: 17 sockets refused");
 	ok(parse("[haproxy]\norchestrator = file\nupdate_type = "
 	    "update_by_config\nhaproxy_socket_file = none\n[FILE]\npath = "
-	    "/s\n", &conf) == 0 && conf.nsockets == 0,
+	    "/s\n", &conf) == 0 && conf->run.nsockets == 0,
 	    "haproxy_socket_file none: no socket with update_by_config");
 	ok(parse("[haproxy]\norchestrator = file\nhaproxy_socket_file = none\n"
 	    "[FILE]\npath = /s\n", &conf) == -1 &&
 	    cap_has("t.conf:3: haproxy_socket_file"),
 	    "haproxy_socket_file none: refused with update_by_runtime");
 	ok(parse("[haproxy]\norchestrator = file\nhaproxy_socket_file =\n"
-	    "[FILE]\npath = /s\n", &conf) == 0 && conf.nsockets == 1 &&
-	    strcmp(conf.sockets[0], "/var/run/haproxy/haproxy.sock") == 0,
+	    "[FILE]\npath = /s\n", &conf) == 0 && conf->run.nsockets == 1 &&
+	    strcmp(conf->run.sockets[0], "/var/run/haproxy/haproxy.sock") == 0,
 	    "haproxy_socket_file empty: EP2's default socket");
 
 	ok(parse("[haproxy]\n[AWS]\nasg_name = web-a, web-b ,web-c\n",
-	    &conf) == 0 && conf.orchestrator == ORCH_AWS &&
-	    conf.aws.nasg == 3 && strcmp(conf.aws.asg_names[0], "web-a") ==
-	    0 && strcmp(conf.aws.asg_names[1], "web-b") == 0 &&
-	    strcmp(conf.aws.asg_names[2], "web-c") == 0,
+	    &conf) == 0 && BE(conf)->orchestrator == ORCH_AWS &&
+	    BE(conf)->aws.nasg == 3 &&
+	    strcmp(BE(conf)->aws.asg_names[0], "web-a") == 0 &&
+	    strcmp(BE(conf)->aws.asg_names[1], "web-b") == 0 &&
+	    strcmp(BE(conf)->aws.asg_names[2], "web-c") == 0,
 	    "asg_name: comma-separated list of three");
 	ok(parse("[haproxy]\n[AWS]\nasg_name = a,,b\n", &conf) == -1 &&
 	    cap_has("t.conf:3: asg_name"), "asg_name: empty entry refused");
 	ok(parse_line("CONSUL", "tags = a", &conf, &n) == 0 &&
-	    conf.consul.ntags == 1 && strcmp(conf.consul.tags[0], "a") == 0,
+	    BE(conf)->consul.ntags == 1 &&
+	    strcmp(BE(conf)->consul.tags[0], "a") == 0,
 	    "tags: one");
 	ok(parse_line("CONSUL", "tags = ", &conf, &n) == 0 &&
-	    conf.consul.ntags == 0, "tags: empty is none");
+	    BE(conf)->consul.ntags == 0, "tags: empty is none");
 	ok(parse_line("CONSUL", "tags = a, b c ,d", &conf, &n) == 0 &&
-	    conf.consul.ntags == 3 && strcmp(conf.consul.tags[1], "b c") == 0,
+	    BE(conf)->consul.ntags == 3 &&
+	    strcmp(BE(conf)->consul.tags[1], "b c") == 0,
 	    "tags: inner space kept, outer stripped");
 	ok(parse_line("CONSUL", "tags = a,\"b\"", &conf, &n) == -1,
 	    "tags: quote refused");
@@ -585,14 +631,14 @@ test_bad_values(void)
 		{ "haproxy", "log_file = /var/log/100%.log" },
 		{ "haproxy", "log_file = /var/log/%(name)s.log" },
 	};
-	struct ep2_conf	 sentinel, before;
+	struct ep2_conf	*before;
 	char		 want[128];
 	size_t		 i, klen;
 	int		 n;
 
-	memset(&sentinel, 0xa5, sizeof(sentinel));
+	ok(parse(MIN_CONF, &conf) == 0, "a good file first");
+	before = conf;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		memcpy(&conf, &sentinel, sizeof(conf));
 		klen = strcspn(bad[i].line, " =");
 		snprintf(want, sizeof(want), "%s:", NAME);
 		ok(parse_line(bad[i].sec, bad[i].line, &conf, &n) == -1,
@@ -602,17 +648,17 @@ test_bad_values(void)
 		if (!ok(cap_has(want), "[%s] %s: error names %s",
 		    bad[i].sec, bad[i].line, want))
 			printf("# log: %s", cap_log());
-		ok(memcmp(&conf, &sentinel, sizeof(conf)) == 0,
-		    "[%s] %s: nothing applied", bad[i].sec, bad[i].line);
+		ok(conf == before, "[%s] %s: nothing applied", bad[i].sec,
+		    bad[i].line);
 	}
 
 	/* a bad file after a good one: the good one stays whole */
 	ok(parse(ep2_full, &conf) == 0, "good file");
-	memcpy(&before, &conf, sizeof(before));
+	before = conf;
 	ok(parse("[haproxy]\norchestrator = file\nbackend_port = 9000\n"
 	    "node_slots = 7\n[FILE]\npath = /srv/other\n[CONSUL]\n"
-	    "consul_port = 0\n", &conf) == -1 &&
-	    memcmp(&conf, &before, sizeof(conf)) == 0,
+	    "consul_port = 0\n", &conf) == -1 && conf == before &&
+	    BE(conf)->backend_port == 8080,
 	    "bad file: the previous configuration is untouched");
 	ok(cap_has("t.conf:8: consul_port: \"0\""),
 	    "the error quotes the bad value");
@@ -652,50 +698,55 @@ test_syntax(void)
 	ok(parse("[haproxy]\n  check_interval   =   3s   \n"
 	    "  orchestrator: file\n  backend_port:8080\n"
 	    "node_slots=9\n[FILE]\npath : /srv/servers\n", &conf) == 0 &&
-	    conf.backend_port == 8080 && conf.node_slots == 9 &&
-	    strcmp(conf.check_interval, "3s") == 0 &&
-	    strcmp(conf.file.path, "/srv/servers") == 0,
+	    BE(conf)->backend_port == 8080 && BE(conf)->node_slots == 9 &&
+	    strcmp(BE(conf)->check_interval, "3s") == 0 &&
+	    strcmp(BE(conf)->file.path, "/srv/servers") == 0,
 	    "key: value, key=value, white space around key and value");
 	ok(parse("[haproxy]\nOrchestrator = file\nBACKEND_PORT = 81\n"
-	    "[file]\nPath = /s\n", &conf) == 0 && conf.backend_port == 81 &&
-	    strcmp(conf.file.path, "/s") == 0,
+	    "[file]\nPath = /s\n", &conf) == 0 &&
+	    BE(conf)->backend_port == 81 &&
+	    strcmp(BE(conf)->file.path, "/s") == 0,
 	    "keys and section names in any case");
 	ok(parse("# comment\n; comment\n[haproxy]\n  # indented comment\n"
 	    "orchestrator = file\n\t; tab comment\n\n   \n[FILE]\n#path = /x\n"
-	    "path = /s\n", &conf) == 0 && strcmp(conf.file.path, "/s") == 0,
+	    "path = /s\n", &conf) == 0 &&
+	    strcmp(BE(conf)->file.path, "/s") == 0,
 	    "comments # and ;, blank lines");
 	ok(parse("[haproxy]\norchestrator = file\nlog_file = /var/log/a.log "
 	    "; not a comment\n[FILE]\npath = /s\n", &conf) == 0 &&
-	    strcmp(conf.log_file, "/var/log/a.log ; not a comment") == 0,
+	    strcmp(conf->log_file, "/var/log/a.log ; not a comment") == 0,
 	    "inline ';' is part of the value, as configparser");
 	ok(parse("[haproxy]\norchestrator = file\nlog_file = /var/log/100%%"
 	    ".log\n[FILE]\npath = /s\n", &conf) == 0 &&
-	    strcmp(conf.log_file, "/var/log/100%.log") == 0,
+	    strcmp(conf->log_file, "/var/log/100%.log") == 0,
 	    "%%%% is a %%, as configparser's interpolation");
 	ok(parse("[haproxy]\norchestrator = file\n[FILE]\npath = /a=b:c\n",
-	    &conf) == 0 && strcmp(conf.file.path, "/a=b:c") == 0,
+	    &conf) == 0 && strcmp(BE(conf)->file.path, "/a=b:c") == 0,
 	    "the key ends at the first = or :");
 	ok(parse("[haproxy]\norchestrator = file\nbackend_maxconn = 0\n"
-	    "[FILE]\npath = /s\n", &conf) == 0 && conf.backend_maxconn == 0,
+	    "[FILE]\npath = /s\n", &conf) == 0 &&
+	    BE(conf)->backend_maxconn == 0,
 	    "backend_maxconn 0: HAProxy's no limit, as EP2 wrote it");
 	ok(parse("[haproxy]\norchestrator = file\nnode_slots = 0\n"
 	    "update_type = update_by_config\n[FILE]\npath = /s\n", &conf) ==
-	    0 && conf.node_slots == 0, "node_slots 0 with update_by_config");
+	    0 && BE(conf)->node_slots == 0,
+	    "node_slots 0 with update_by_config");
 	ok(parse("[haproxy]\norchestrator = file\nnode_slots = 0\n"
 	    "[FILE]\npath = /s\n", &conf) == -1 &&
 	    cap_has("t.conf:3: node_slots"),
 	    "node_slots 0 refused with update_by_runtime");
 	ok(parse("[haproxy]\norchestrator = file\nbackend_maxconn =\n"
 	    "check_interval =\n[FILE]\npath = /s\n", &conf) == 0 &&
-	    conf.backend_maxconn == -1 && conf.check_interval[0] == '\0',
+	    BE(conf)->backend_maxconn == -1 &&
+	    BE(conf)->check_interval[0] == '\0',
 	    "empty backend_maxconn, check_interval: unset");
 	ok(parse("\xef\xbb\xbf[haproxy]\norchestrator = file\n[FILE]\n"
 	    "path = /s\n", &conf) == 0, "UTF-8 byte order mark");
 	ok(parse("[haproxy]\norchestrator = file\n[FILE]\npath = /s", &conf)
-	    == 0 && strcmp(conf.file.path, "/s") == 0,
+	    == 0 && strcmp(BE(conf)->file.path, "/s") == 0,
 	    "no newline at the end");
 	ok(parse("[haproxy]\r\norchestrator = file\r\n[FILE]\r\npath = "
-	    "/s\r\n", &conf) == 0 && strcmp(conf.file.path, "/s") == 0,
+	    "/s\r\n", &conf) == 0 && strcmp(BE(conf)->file.path, "/s") == 0,
 	    "CRLF line ends");
 
 	/* configparser's errors */
@@ -731,24 +782,24 @@ test_syntax(void)
 	    "key given twice refused, both lines named");
 	ok(parse("[haproxy]\norchestrator = consul\nservice_name = hap\n"
 	    "[CONSUL]\nservice_name = web\n", &conf) == 0 &&
-	    strcmp(conf.service_name, "hap") == 0 &&
-	    strcmp(conf.consul.service_name, "web") == 0,
+	    strcmp(conf->run.service_name, "hap") == 0 &&
+	    strcmp(BE(conf)->consul.service_name, "web") == 0,
 	    "service_name in [haproxy] and [CONSUL] are two keys");
 
 	/* unknown: a warning, not an error */
 	ok(parse("[haproxy]\norchestrator = file\nbackend_prot = 80\n"
 	    "[FILE]\npath = /s\n", &conf) == 0 &&
 	    cap_has("t.conf:3:") && cap_has("backend_prot") &&
-	    conf.backend_port == 6003, "unknown key: a warning naming it");
+	    BE(conf)->backend_port == 6003, "unknown key: a warning naming it");
 	ok(parse(MIN_CONF "[extra]\nfoo = bar\nbackend_port = 1\n",
 	    &conf) == 0 && cap_has("t.conf:5:") && cap_has("extra") &&
-	    conf.backend_port == 6003,
+	    BE(conf)->backend_port == 6003,
 	    "unknown section: a warning, its keys ignored");
 	ok(parse(MIN_CONF "\x1b[2Jkey = 1\n", &conf) == 0 &&
 	    cap_has("t.conf:5:") && strchr(cap_log(), '\x1b') == NULL,
 	    "unknown key with an escape byte: not logged raw");
 	ok(parse(MIN_CONF "[AWS]\npath = /x\n", &conf) == 0 &&
-	    cap_has("t.conf:6:") && strcmp(conf.file.path, "/srv/servers")
+	    cap_has("t.conf:6:") && strcmp(BE(conf)->file.path, "/srv/servers")
 	    == 0, "a key of another section: unknown there");
 
 	/* no crash on garbage */
@@ -767,7 +818,7 @@ test_syntax(void)
 		    sizeof(MIN_CONF) + 18);
 		cap_start();
 		fp = fmemopen(buf, sizeof(MIN_CONF) + 18, "r");
-		ok(config_parse_fp(fp, NAME, &conf) == -1 &&
+		ok(take(config_parse_fp(fp, NAME), &conf) == -1 &&
 		    cap_has("t.conf:5:"), "NUL byte in a line refused");
 		fclose(fp);
 	}
@@ -811,17 +862,17 @@ test_checks(void)
 
 	/* ip_type: EP2 used the public address when it was unset */
 	ok(parse("[haproxy]\n[AWS]\nasg_name = a\n", &conf) == 0 &&
-	    conf.aws.ip_type == IP_PUBLIC && conf.aws.ip_type_set == 0,
+	    conf->aws.ip_type == IP_PUBLIC && conf->aws.ip_type_set == 0,
 	    "ip_type unset: public, marked implicit");
 	ok(parse("[haproxy]\n[AWS]\nasg_name = a\nip_type =\n", &conf) == 0 &&
-	    conf.aws.ip_type == IP_PUBLIC && conf.aws.ip_type_set == 0,
+	    conf->aws.ip_type == IP_PUBLIC && conf->aws.ip_type_set == 0,
 	    "ip_type empty: public, implicit");
 	ok(parse("[haproxy]\n[AWS]\nasg_name = a\nip_type = public\n",
-	    &conf) == 0 && conf.aws.ip_type == IP_PUBLIC &&
-	    conf.aws.ip_type_set == 1, "ip_type public: explicit");
+	    &conf) == 0 && conf->aws.ip_type == IP_PUBLIC &&
+	    conf->aws.ip_type_set == 1, "ip_type public: explicit");
 	ok(parse("[haproxy]\n[AWS]\nasg_name = a\nip_type = private\n",
-	    &conf) == 0 && conf.aws.ip_type == IP_PRIVATE &&
-	    conf.aws.ip_type_set == 1, "ip_type private");
+	    &conf) == 0 && conf->aws.ip_type == IP_PRIVATE &&
+	    conf->aws.ip_type_set == 1, "ip_type private");
 }
 
 static void
@@ -834,7 +885,7 @@ test_path(void)
 	ok(mkdtemp(dir) != NULL, "temporary directory");
 	snprintf(path, sizeof(path), "%s/ep2.conf", dir);
 	cap_start();
-	ok(config_parse(path, &conf) == -1 && cap_has(path),
+	ok(take(config_parse(path), &conf) == -1 && cap_has(path),
 	    "missing file: an error naming it");
 	if ((fp = fopen(path, "w")) == NULL)
 		fatal("%s", path);
@@ -845,13 +896,14 @@ test_path(void)
 	if (getcwd(cwd, sizeof(cwd)) == NULL || chdir(dir) == -1)
 		fatal("chdir");
 	cap_start();
-	ok(config_parse("ep2.conf", &conf) == 0, "relative path parses");
-	is_str(conf.conf_path, path, "conf_path is kept absolute");
+	ok(take(config_parse("ep2.conf"), &conf) == 0,
+	    "relative path parses");
+	is_str(conf->conf_path, path, "conf_path is kept absolute");
 	ok(cap_has("readable by everyone"),
 	    "secrets in a world-readable file: a warning");
 	chmod(path, 0600);
 	cap_start();
-	ok(config_parse("ep2.conf", &conf) == 0 &&
+	ok(take(config_parse("ep2.conf"), &conf) == 0 &&
 	    !cap_has("readable by everyone"), "mode 0600: no warning");
 	if (chdir(cwd) == -1)
 		fatal("chdir");
@@ -863,7 +915,8 @@ test_path(void)
 static void
 test_backends(void)
 {
-	static struct ep2_conf	 c, v;
+	struct ep2_conf		*c = NULL;
+	const struct backend_conf *v;
 	static const char	*base =
 	    "[haproxy]\norchestrator = file\nbackend_port = 7000\n"
 	    "update_type = update_by_config\ncheck_interval = 2s\n"
@@ -872,46 +925,46 @@ test_backends(void)
 	    "service_name = web\nweights = no\n";
 	char			 buf[4096];
 
-	ok(parse(MIN_CONF, &c) == 0 && c.nbackends == 0 &&
-	    config_nbackends(&c) == 1, "no [backend]: one backend, as EP2");
-	config_backend(&c, 0, &v);
-	ok(v.backend_index == 0 && v.backend_label[0] == '\0' &&
-	    strcmp(v.backend_name, "haproxynode") == 0,
+	ok(parse(MIN_CONF, &c) == 0 && c->nbackends == 1,
+	    "no [backend]: one backend, as EP2");
+	v = c->backends[0];
+	ok(v->index == 0 && v->label[0] == '\0' && v->conf == c &&
+	    strcmp(v->backend_name, "haproxynode") == 0,
 	    "backend 0 is [haproxy]");
 
 	snprintf(buf, sizeof(buf), "%s[backend api]\norchestrator = consul\n"
 	    "service_name = api\nbackend_port = 7100\non_warning = drain\n"
 	    "[backend files2]\npath = /srv/two\nbackend_name = be2\n"
 	    "update_type = update_by_runtime\nnode_slots = 8\n", base);
-	ok(parse(buf, &c) == 0 && c.nbackends == 2 &&
-	    config_nbackends(&c) == 3, "two [backend NAME] sections");
-	config_backend(&c, 1, &v);
-	ok(v.backend_index == 1 && strcmp(v.backend_label, "api") == 0 &&
-	    strcmp(v.backend_name, "api") == 0 &&
-	    v.orchestrator == ORCH_CONSUL &&
-	    strcmp(v.consul.service_name, "api") == 0 &&
-	    v.backend_port == 7100 && v.consul.consul_port == 8600 &&
-	    v.consul.ntags == 2 && strcmp(v.consul.tags[1], "b") == 0 &&
-	    v.consul.only_passing == 0 && v.update_type == UPDATE_CONFIG &&
-	    v.consul.weights == 0 && v.consul.on_warning == WARN_DRAIN &&
-	    strcmp(v.check_interval, "2s") == 0,
+	ok(parse(buf, &c) == 0 && c->nbackends == 3,
+	    "two [backend NAME] sections");
+	v = c->backends[1];
+	ok(v->index == 1 && strcmp(v->label, "api") == 0 && v->conf == c &&
+	    strcmp(v->backend_name, "api") == 0 &&
+	    v->orchestrator == ORCH_CONSUL &&
+	    strcmp(v->consul.service_name, "api") == 0 &&
+	    v->backend_port == 7100 && v->conf->consul.consul_port == 8600 &&
+	    v->consul.ntags == 2 && strcmp(v->consul.tags[1], "b") == 0 &&
+	    v->consul.only_passing == 0 && v->update_type == UPDATE_CONFIG &&
+	    v->consul.weights == 0 && v->consul.on_warning == WARN_DRAIN &&
+	    strcmp(v->check_interval, "2s") == 0,
 	    "[backend api]: its keys, the rest from [haproxy] and [CONSUL], "
 	    "backend_name defaults to NAME");
-	config_backend(&c, 2, &v);
-	ok(strcmp(v.backend_name, "be2") == 0 &&
-	    v.orchestrator == ORCH_FILE &&
-	    strcmp(v.file.path, "/srv/two") == 0 && v.backend_port == 7000 &&
-	    v.update_type == UPDATE_RUNTIME && v.node_slots == 8,
+	v = c->backends[2];
+	ok(strcmp(v->backend_name, "be2") == 0 &&
+	    v->orchestrator == ORCH_FILE &&
+	    strcmp(v->file.path, "/srv/two") == 0 && v->backend_port == 7000 &&
+	    v->update_type == UPDATE_RUNTIME && v->node_slots == 8,
 	    "[backend files2]: orchestrator file inherited, its own path");
-	config_backend(&c, 0, &v);
-	ok(strcmp(v.file.path, "/srv/servers") == 0 &&
-	    v.orchestrator == ORCH_FILE && v.backend_port == 7000,
-	    "[haproxy]'s view unchanged");
+	v = c->backends[0];
+	ok(strcmp(v->file.path, "/srv/servers") == 0 &&
+	    v->orchestrator == ORCH_FILE && v->backend_port == 7000,
+	    "[haproxy]'s keys unchanged");
 
 	/* sections in any order: [backend] before [haproxy] */
 	snprintf(buf, sizeof(buf), "[backend x]\npath = /srv/x\n%s", base);
-	ok(parse(buf, &c) == 0 && (config_backend(&c, 1, &v),
-	    v.orchestrator == ORCH_FILE && v.backend_port == 7000),
+	ok(parse(buf, &c) == 0 && (v = c->backends[1],
+	    v->orchestrator == ORCH_FILE && v->backend_port == 7000),
 	    "a [backend] before [haproxy] inherits all the same");
 
 	snprintf(buf, sizeof(buf), "%s[backend api]\npath = /a\n"
@@ -951,6 +1004,7 @@ test_backends(void)
 	    "update_by_runtime\nnode_slots = 0\n", base);
 	ok(parse(buf, &c) == -1 && cap_has("needs at least one slot"),
 	    "runtime backend without slots: refused");
+	config_free(c);
 }
 
 /*
@@ -1081,5 +1135,6 @@ main(void)
 	test_path();
 	test_backends();
 	test_man_keys();
+	config_free(conf);
 	return (done_testing());
 }

@@ -400,7 +400,7 @@ run_ask(struct imsgbuf *ib, uint32_t type, int fd, const void *data,
 static void
 t_runner_serve(void)
 {
-	static struct ep2_conf	 conf;
+	static struct run_conf	 conf;
 	struct runner_res	 rs;
 	struct imsgbuf		 ib;
 	char			 notes[1024];
@@ -581,14 +581,12 @@ static void
 t_connector_start(void)
 {
 	static struct ep2_conf	 conf;
-	const struct ep2_conf	*confs[1];
 	struct sockaddr_un	 sun;
 	int			 fd, r;
 
 	memset(&conf, 0, sizeof(conf));
-	strlcpy(conf.sockets[0], lsock, sizeof(conf.sockets[0]));
-	conf.nsockets = 1;
-	confs[0] = &conf;
+	strlcpy(conf.run.sockets[0], lsock, sizeof(conf.run.sockets[0]));
+	conf.run.nsockets = 1;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -601,7 +599,7 @@ t_connector_start(void)
 	}
 	/* the listener stays open for the tests that follow */
 
-	if (connector_start(confs, 1) == -1)
+	if (connector_start(&conf) == -1)
 		exit(2);
 	r = connector_connect(lsock, &fd);
 	ok((r == 0 || errno == EINPROGRESS) && fd != -1 &&

@@ -302,7 +302,18 @@ test_parsers(void)
 	    !hap_addr_equal("10.0.0.1", "::1"), "addr_equal");
 }
 
-static struct ep2_conf	 conf;
+static struct ep2_conf	*conf;
+static struct backend_conf *be;		/* conf's backend 0 */
+
+/* Every key's default, as a file that sets none. */
+static void
+defaults(void)
+{
+	config_free(conf);
+	if ((conf = config_new()) == NULL)
+		exit(1);
+	be = conf->backends[0];
+}
 
 static const char *
 slot_host(struct runtime *rt, size_t i)
@@ -335,13 +346,13 @@ test_bootstrap_file(void)
 	    "    server node07 10.0.0.2:80 check\n"
 	    "    server node3 10.0.0.2:80 check\n");
 	fclose(fp);
-	config_defaults(&conf);
-	strlcpy(conf.backend_name, "be", sizeof(conf.backend_name));
-	strlcpy(conf.haproxy_config_file, path,
-	    sizeof(conf.haproxy_config_file));
-	conf.node_slots = 4;
-	conf.slot_growth = 0;
-	runtime_init(&rt, &conf, NULL);
+	defaults();
+	strlcpy(be->backend_name, "be", sizeof(be->backend_name));
+	strlcpy(conf->run.haproxy_config_file, path,
+	    sizeof(conf->run.haproxy_config_file));
+	be->node_slots = 4;
+	conf->slot_growth = 0;
+	runtime_init(&rt, be, NULL);
 	set_init(&set);
 	set_add(&set, "10.0.0.1", 80);
 	set_add(&set, "10.0.0.2", 80);
@@ -360,8 +371,8 @@ test_bootstrap_file(void)
 	ok(rt.slots[4].state == RT_FREE && rt.slots[5].state == RT_FREE,
 	    "file: a server gone from the set leaves its slot free");
 	unlink(path);
-	strlcpy(conf.haproxy_config_file, "/nonexistent/haproxy.cfg",
-	    sizeof(conf.haproxy_config_file));
+	strlcpy(conf->run.haproxy_config_file, "/nonexistent/haproxy.cfg",
+	    sizeof(conf->run.haproxy_config_file));
 	set_free(&set);
 	free(rt.slots);
 }
@@ -379,5 +390,6 @@ main(void)
 	test_parsers();
 	test_bootstrap_file();
 	unlink(sockpath);
+	config_free(conf);
 	return (done_testing());
 }

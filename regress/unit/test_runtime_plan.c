@@ -34,7 +34,18 @@
 #include "runtime.h"
 #include "tap.h"
 
-static struct ep2_conf	 conf;
+static struct ep2_conf	*conf;
+static struct backend_conf *be;		/* conf's backend 0 */
+
+/* Every key's default, as a file that sets none. */
+static void
+defaults(void)
+{
+	config_free(conf);
+	if ((conf = config_new()) == NULL)
+		exit(1);
+	be = conf->backends[0];
+}
 
 static void
 mkset(struct server_set *set, const char *hosts)
@@ -80,16 +91,17 @@ test_plan(void)
 	size_t			 n, i;
 	int			 r;
 
-	config_defaults(&conf);
-	conf.node_slots = 4;
-	conf.drain_timeout = 30;
-	conf.slot_growth = 0;
-	conf.nsockets = 1;
-	strlcpy(conf.sockets[0], "/nonexistent", sizeof(conf.sockets[0]));
-	strlcpy(conf.backend_name, "be", sizeof(conf.backend_name));
-	strlcpy(conf.haproxy_config_file, "/nonexistent/haproxy.cfg",
-	    sizeof(conf.haproxy_config_file));
-	runtime_init(&rt, &conf, NULL);
+	defaults();
+	be->node_slots = 4;
+	conf->drain_timeout = 30;
+	conf->slot_growth = 0;
+	conf->run.nsockets = 1;
+	strlcpy(conf->run.sockets[0], "/nonexistent",
+	    sizeof(conf->run.sockets[0]));
+	strlcpy(be->backend_name, "be", sizeof(be->backend_name));
+	strlcpy(conf->run.haproxy_config_file, "/nonexistent/haproxy.cfg",
+	    sizeof(conf->run.haproxy_config_file));
+	runtime_init(&rt, be, NULL);
 	set_init(&set);
 
 	ok(runtime_grow_count(4, 5, 0, 4) == 8, "grow: double");
@@ -200,12 +212,12 @@ test_plan(void)
 	for (i = 0; i < rt.nslots; i++)
 		if (rt.slots[i].state == RT_WARM)
 			rt.slots[i].state = RT_READY;
-	conf.drain_timeout = 0;
+	conf->drain_timeout = 0;
 	mkset(&set, "10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6");
 	r = runtime_plan(&rt, &set, 400);
 	ok(r == 0 && rt.slots[1].state == RT_FREE &&
 	    rt.slots[1].todo == RT_TODO_MAINT, "drain_timeout 0: maint");
-	conf.drain_timeout = 30;
+	conf->drain_timeout = 30;
 
 	/* a host name cannot be set at runtime: reload */
 	mkset(&set, "10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6 web-1.example");
@@ -215,14 +227,14 @@ test_plan(void)
 	    "host name: a reload, rendered live");
 
 	/* growth by +3 */
-	conf.slot_growth = 3;
+	conf->slot_growth = 3;
 	rt.live_nslots = rt.nslots;
 	mkset(&set, "10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6 web-1.example "
 	    "10.1.0.1 10.1.0.2 10.1.0.3 10.1.0.4");
 	r = runtime_plan(&rt, &set, 600);
 	ok(r == RUNTIME_NEED_RELOAD && rt.nslots == 11,
 	    "growth +3: 8 -> 11 slots");
-	conf.slot_growth = 0;
+	conf->slot_growth = 0;
 
 	set_free(&set);
 	free(rt.slots);
@@ -238,8 +250,8 @@ test_reconcile(void)
 	struct hap_srv		 rows[4];
 	size_t			 i;
 
-	conf.drain_timeout = 30;
-	runtime_init(&rt, &conf, NULL);
+	conf->drain_timeout = 30;
+	runtime_init(&rt, be, NULL);
 	set_init(&set);
 	mkset(&set, "10.0.0.1 10.0.0.2 10.0.0.3");
 	bootstrap(&rt, &set);
@@ -308,7 +320,7 @@ test_ctl(void)
 	struct ctl_slot		*rows;
 	size_t			 n;
 
-	runtime_init(&rt, &conf, NULL);
+	runtime_init(&rt, be, NULL);
 	set_init(&set);
 	mkset(&set, "10.0.0.1");
 	bootstrap(&rt, &set);
@@ -339,14 +351,15 @@ test_weights(void)
 	size_t			 i;
 	int			 r;
 
-	config_defaults(&conf);
-	conf.node_slots = 2;
-	conf.nsockets = 1;
-	strlcpy(conf.sockets[0], "/nonexistent", sizeof(conf.sockets[0]));
-	strlcpy(conf.backend_name, "be", sizeof(conf.backend_name));
-	strlcpy(conf.haproxy_config_file, "/nonexistent/haproxy.cfg",
-	    sizeof(conf.haproxy_config_file));
-	runtime_init(&rt, &conf, NULL);
+	defaults();
+	be->node_slots = 2;
+	conf->run.nsockets = 1;
+	strlcpy(conf->run.sockets[0], "/nonexistent",
+	    sizeof(conf->run.sockets[0]));
+	strlcpy(be->backend_name, "be", sizeof(be->backend_name));
+	strlcpy(conf->run.haproxy_config_file, "/nonexistent/haproxy.cfg",
+	    sizeof(conf->run.haproxy_config_file));
+	runtime_init(&rt, be, NULL);
 	set_init(&set);
 	mkset(&set, "10.0.0.1");
 	set.servers[0].weight = 10;
@@ -399,5 +412,6 @@ main(void)
 	test_reconcile();
 	test_ctl();
 	test_weights();
+	config_free(conf);
 	return (done_testing());
 }

@@ -465,20 +465,22 @@ p_landlock(void)
 	if (dup2(cap_fd, STDERR_FILENO) == -1)
 		return (100);
 	memset(&conf, 0, sizeof(conf));
-	snprintf(conf.haproxy_config_file, sizeof(conf.haproxy_config_file),
+	snprintf(conf.run.haproxy_config_file,
+	    sizeof(conf.run.haproxy_config_file),
 	    "%s/cfg/haproxy.cfg", dir);
 	snprintf(conf.conf_path, sizeof(conf.conf_path), "%s/etc/ep2.conf",
 	    dir);
 	snprintf(conf.template_file, sizeof(conf.template_file),
 	    "%s/etc/ep2.tmpl", dir);
-	snprintf(conf.pid_file, sizeof(conf.pid_file), "%s/run/h.pid", dir);
+	snprintf(conf.run.pid_file, sizeof(conf.run.pid_file), "%s/run/h.pid",
+	    dir);
 	if (sandbox_parent_fs(&conf) == -1)
 		return (101);
 	snprintf(path, sizeof(path), "%s/cfg/haproxy.cfg.new", dir);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1)
 		return (1);
 	close(fd);
-	if (rename(path, conf.haproxy_config_file) == -1)
+	if (rename(path, conf.run.haproxy_config_file) == -1)
 		return (2);
 	if ((fd = open(conf.conf_path, O_RDONLY)) == -1)
 		return (3);
@@ -548,7 +550,7 @@ p_child(void)
 static int
 r_child(void)
 {
-	struct ep2_conf		 conf;
+	struct run_conf		 conf;
 	char			 v[64];
 	unsigned long long	 bnd;
 	pid_t			 pid;
@@ -606,7 +608,7 @@ r_child(void)
 static int
 r_ldso(void)
 {
-	struct ep2_conf	 conf;
+	struct run_conf	 conf;
 	char		*const argv[] = { ldso, "/bin/sh", "-c", "exit 7", NULL };
 	pid_t		 pid;
 	int		 status;
@@ -690,7 +692,7 @@ static char	 script[128];
 static int
 r_script(void)
 {
-	struct ep2_conf	 conf;
+	struct run_conf	 conf;
 	pid_t		 pid;
 	int		 status;
 
@@ -721,7 +723,7 @@ r_script(void)
 static int
 r_missing(void)
 {
-	struct ep2_conf	 conf;
+	struct run_conf	 conf;
 
 	if (dup2(cap_fd, STDERR_FILENO) == -1)
 		return (100);
@@ -779,7 +781,7 @@ f_service(void)
 static int
 r_service(void)
 {
-	struct ep2_conf	 conf;
+	struct run_conf	 conf;
 
 	if (service_manager() == -1)
 		return (100);
@@ -971,17 +973,15 @@ static int
 c_pair(void)
 {
 	struct ep2_conf		*conf;
-	const struct ep2_conf	*confs[1];
 	int			 fd, r;
 
 	if (dup2(cap_fd, STDERR_FILENO) == -1)
 		return (100);
 	if ((conf = calloc(1, sizeof(*conf))) == NULL)
 		return (99);
-	strlcpy(conf->sockets[0], lsock, sizeof(conf->sockets[0]));
-	conf->nsockets = 1;
-	confs[0] = conf;
-	if (connector_start(confs, 1) == -1)
+	strlcpy(conf->run.sockets[0], lsock, sizeof(conf->run.sockets[0]));
+	conf->run.nsockets = 1;
+	if (connector_start(conf) == -1)
 		return (101);
 	if (connector_pid() <= 0)
 		return (1);

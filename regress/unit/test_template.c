@@ -36,11 +36,22 @@
 
 #define NAME	"t.tmpl"
 
-static struct ep2_conf	 conf;
+static struct ep2_conf	*conf;
+static struct backend_conf *be;		/* conf's backend 0 */
 static struct server	 srv[8];
 static struct tmpl_slot	 slots[8];
 static char		*out;
 static size_t		 outlen;
+
+/* Every key's default, as a file that sets none. */
+static void
+defaults(void)
+{
+	config_free(conf);
+	if ((conf = config_new()) == NULL)
+		fatal("config_new");
+	be = conf->backends[0];
+}
 
 static void
 slot(size_t i, const char *host, uint16_t port)
@@ -63,7 +74,7 @@ render_len(const char *t, size_t len, size_t nslots)
 	free(out);
 	out = NULL;
 	cap_start();
-	return (template_render(t, len, NAME, &conf, slots, nslots, &out,
+	return (template_render(t, len, NAME, be, slots, nslots, &out,
 	    &outlen));
 }
 
@@ -91,7 +102,7 @@ render_is(const char *t, size_t nslots, const char *want)
 static void
 test_nodes(void)
 {
-	config_defaults(&conf);
+	defaults();
 	slot(0, "10.0.0.1", 6003);
 	slot(1, "web-2.example.com", 8080);
 	slot(2, "2001:db8::7", 6003);
@@ -108,24 +119,24 @@ test_nodes(void)
 	ok(render_is("{{\tnodes  }}", 1, "    server node1 10.0.0.1:6003 "
 	    "check"), "{{ nodes }} with a tab");
 
-	strlcpy(conf.check_interval, "2000", sizeof(conf.check_interval));
+	strlcpy(be->check_interval, "2000", sizeof(be->check_interval));
 	ok(render_is("{{nodes}}", 1, "    server node1 10.0.0.1:6003 check "
 	    "inter 2000"), "check_interval only");
-	conf.backend_maxconn = 100;
+	be->backend_maxconn = 100;
 	ok(render_is("{{nodes}}", 2,
 	    "    server node1 10.0.0.1:6003 check inter 2000 maxconn 100\n"
 	    "    server node2 web-2.example.com:8080 check inter 2000 "
 	    "maxconn 100"), "check_interval and backend_maxconn");
-	conf.check_interval[0] = '\0';
+	be->check_interval[0] = '\0';
 	ok(render_is("{{nodes}}", 1, "    server node1 10.0.0.1:6003 check "
 	    "maxconn 100"), "backend_maxconn only");
-	conf.backend_maxconn = 0;
+	be->backend_maxconn = 0;
 	ok(render_is("{{nodes}}", 1, "    server node1 10.0.0.1:6003 check "
 	    "maxconn 0"), "backend_maxconn 0 is written");
-	conf.backend_maxconn = 100;
+	be->backend_maxconn = 100;
 
 	/* free runtime slots: disabled servers with their own names */
-	strlcpy(conf.check_interval, "2s", sizeof(conf.check_interval));
+	strlcpy(be->check_interval, "2s", sizeof(be->check_interval));
 	slot(1, NULL, 0);
 	slot(3, NULL, 0);
 	ok(render_is("{{nodes}}\n", 4,
@@ -159,9 +170,9 @@ test_nodes(void)
 	memset(slots[0].name, 'a', sizeof(slots[0].name));
 	ok(render("{{nodes}}", 1) == -1, "a slot name without NUL: refused");
 	slot(0, "10.0.0.1", 80);
-	strlcpy(conf.check_interval, "2s\nx", sizeof(conf.check_interval));
+	strlcpy(be->check_interval, "2s\nx", sizeof(be->check_interval));
 	ok(render("{{nodes}}", 1) == -1, "a hostile check_interval: refused");
-	strlcpy(conf.check_interval, "2s", sizeof(conf.check_interval));
+	strlcpy(be->check_interval, "2s", sizeof(be->check_interval));
 }
 
 static void
@@ -186,7 +197,7 @@ test_verbatim(void)
 	char	 buf[1024];
 	size_t	 i;
 
-	config_defaults(&conf);
+	defaults();
 	slot(0, "10.0.0.1", 6003);
 	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
 		snprintf(buf, sizeof(buf), "%s{{nodes}}%s", same[i], same[i]);
@@ -215,7 +226,7 @@ test_verbatim(void)
 static void
 test_other_tags(void)
 {
-	config_defaults(&conf);
+	defaults();
 	slot(0, "10.0.0.1", 6003);
 
 	ok(render_is("a\nb {{ backend }} c\n{{nodes}}\n", 1,
@@ -293,9 +304,9 @@ render_file(int argc, char *argv[])
 		fatal("malloc");
 	len = fread(t, 1, 1 << 20, fp);
 	fclose(fp);
-	config_defaults(&conf);
-	strlcpy(conf.check_interval, "2s", sizeof(conf.check_interval));
-	conf.backend_maxconn = 100;
+	defaults();
+	strlcpy(be->check_interval, "2s", sizeof(be->check_interval));
+	be->backend_maxconn = 100;
 	for (n = 0, i = 1; i < (size_t)argc && n < 6; i++, n++) {
 		if (addr_parse_hostport(argv[i], 6003, host, sizeof(host),
 		    &port, &why) == -1)
@@ -304,7 +315,7 @@ render_file(int argc, char *argv[])
 	}
 	slot(n++, NULL, 0);
 	slot(n++, NULL, 0);
-	if (template_render(t, len, in, &conf, slots, n, &out, &outlen) ==
+	if (template_render(t, len, in, be, slots, n, &out, &outlen) ==
 	    -1)
 		return (1);
 	if ((fp = fopen(outp, "w")) == NULL ||
@@ -319,22 +330,23 @@ render_file(int argc, char *argv[])
 static void
 test_backends(void)
 {
-	static struct ep2_conf	 c2;
+	struct ep2_conf		*c2;
 	struct tmpl_backend	 bes[2];
 	const char		*t;
 
 	slot(0, "10.0.0.1", 6003);
 	slot(1, "10.0.0.2", 7000);
-	config_defaults(&c2);
-	bes[0].label = "";
-	bes[0].conf = &conf;
+	if ((c2 = config_new()) == NULL)
+		fatal("config_new");
+	bes[0].be = be;
 	bes[0].slots = &slots[0];
 	bes[0].nslots = 1;
-	bes[1].label = "api";
-	bes[1].conf = &c2;
+	strlcpy(c2->backends[0]->label, "api",
+	    sizeof(c2->backends[0]->label));
+	bes[1].be = c2->backends[0];
 	bes[1].slots = &slots[1];
 	bes[1].nslots = 1;
-	c2.backend_maxconn = 5;
+	c2->backends[0]->backend_maxconn = 5;
 
 	t = "backend a\n{{ nodes }}\nbackend b\n{{ nodes.api }}\n";
 	free(out);
@@ -364,25 +376,25 @@ test_backends(void)
 	cap_start();
 	ok(template_check("{{ nodes.api-x }}", 17, NAME) == -1,
 	    "{{ nodes.NAME }}: NAME a Jinja name only");
+	config_free(c2);
 }
 
 /* The line map: each output line names the template line it came from. */
 static int
 map_is(const char *t, size_t nslots, const int *want, size_t nwant)
 {
-	struct tmpl_backend	 be;
+	struct tmpl_backend	 tb;
 	int			*lmap = NULL;
 	size_t			 n = 0, i;
 	int			 good;
 
-	be.label = "";
-	be.conf = &conf;
-	be.slots = slots;
-	be.nslots = nslots;
+	tb.be = be;
+	tb.slots = slots;
+	tb.nslots = nslots;
 	free(out);
 	out = NULL;
 	cap_start();
-	if (template_render_map(t, strlen(t), NAME, &be, 1, &out, &outlen,
+	if (template_render_map(t, strlen(t), NAME, &tb, 1, &out, &outlen,
 	    &lmap, &n) == -1)
 		return (0);
 	good = n == nwant;
@@ -408,7 +420,7 @@ test_line_map(void)
 	static const int	 m3[] = { 1, 3, 4 };
 	static const int	 m4[] = { 1, 2 };
 
-	config_defaults(&conf);
+	defaults();
 	slot(0, "10.0.0.1", 6003);
 	slot(1, "10.0.0.2", 6003);
 	slot(2, NULL, 0);
@@ -429,7 +441,7 @@ test_line_map(void)
 static void
 test_rule_hint(void)
 {
-	config_defaults(&conf);
+	defaults();
 	slot(0, "10.0.0.1", 6003);
 
 	ok(render("frontend f\n    http-request redirect scheme https if "
@@ -472,5 +484,6 @@ main(int argc, char *argv[])
 	test_line_map();
 	test_rule_hint();
 	free(out);
+	config_free(conf);
 	return (done_testing());
 }
