@@ -54,6 +54,7 @@ static void	 rt_op_done(struct runtime *);
 static void	 rt_poll_done(struct runtime *);
 static void	 rt_schedule(struct runtime *, int);
 static void	 rt_schedule_idle(struct runtime *, int);
+static int	 rt_warm_ms(const struct runtime *);
 static void	 rt_timer(int, short, void *);
 static void	 rt_free_batches(struct runtime *);
 static void	 rt_after_op(struct runtime *);
@@ -412,10 +413,12 @@ rt_after_op(struct runtime *rt)
 	size_t	 i;
 	int	 busy = 0, r;
 
-	for (i = 0; i < rt->nslots; i++)
-		if (rt->slots[i].state == RT_WARM ||
-		    rt->slots[i].state == RT_DRAIN)
-			busy = 1;
+	for (i = 0; i < rt->nslots; i++) {
+		if (rt->slots[i].state == RT_DRAIN)
+			busy = RUNTIME_POLL_FAST_MS;
+		else if (rt->slots[i].state == RT_WARM && busy == 0)
+			busy = rt_warm_ms(rt);
+	}
 	rt_schedule_idle(rt, busy);
 	if (rt->changed) {
 		rt->changed = 0;
@@ -428,7 +431,42 @@ rt_after_op(struct runtime *rt)
 	}
 }
 
-/* Nothing in flight: poll soon while something is, else maybe never. */
+/*
+ * A warming server changes state only when HAProxy checks it: polling
+ * faster than a quarter of its check interval ("check inter", HAProxy's
+ * 2 s by default) costs CPU and tells nothing new.
+ */
+static int
+rt_warm_ms(const struct runtime *rt)
+{
+	const char	*s = rt->be->check_interval;
+	char		*end;
+	long long	 v, ms;
+
+	if (s[0] == '\0')
+		return (2000 / 4);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || v < 0)
+		return (RUNTIME_POLL_FAST_MS);
+	if (strcmp(end, "us") == 0)
+		ms = v / 1000;
+	else if (*end == '\0' || strcmp(end, "ms") == 0)
+		ms = v;
+	else if (strcmp(end, "s") == 0)
+		ms = v * 1000;
+	else
+		ms = 1000 * 4;		/* minutes and more: the cap */
+	ms /= 4;
+	if (ms < RUNTIME_POLL_FAST_MS)
+		return (RUNTIME_POLL_FAST_MS);
+	return (ms > 1000 ? 1000 : (int)ms);
+}
+
+/*
+ * Nothing in flight: poll in `busy' ms while something is (a drain, a
+ * warm-up), soon after a poke, else maybe never.
+ */
 static void
 rt_schedule_idle(struct runtime *rt, int busy)
 {
@@ -436,9 +474,9 @@ rt_schedule_idle(struct runtime *rt, int busy)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (timespeccmp(&now, &rt->poke_until, <))
-		busy = 1;
+		busy = RUNTIME_POLL_FAST_MS;
 	if (busy)
-		rt_schedule(rt, RUNTIME_POLL_FAST_MS);
+		rt_schedule(rt, busy);
 	else if (!rt_watched)
 		rt_schedule(rt, RUNTIME_POLL_SLOW_MS);
 	else if (rt->timer_init)
