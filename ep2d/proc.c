@@ -120,13 +120,13 @@ proc_check(const char *self)
 }
 
 /*
- * fork + execv(self, "-P name -f conf [-d] [-v]"), or ep2d-fetcher for
- * the fetcher.  The child's end of the socketpair becomes fd 3; every
- * other descriptor is close-on-exec.
+ * fork + execv(self, "-P name [-d] [-v]"), or ep2d-fetcher for the
+ * fetcher.  The child's end of the socketpair becomes fd 3; every other
+ * descriptor is close-on-exec.  The child reads no file: its
+ * configuration comes on fd 3 (config_imsg.c).
  */
 pid_t
-proc_spawn(const char *self, int proc, int fd, const char *conf, int debug,
-    int verbose)
+proc_spawn(const char *self, int proc, int fd, int debug, int verbose)
 {
 	const char	*argv[10];
 	int		 argc = 0;
@@ -154,8 +154,6 @@ proc_spawn(const char *self, int proc, int fd, const char *conf, int debug,
 	argv[argc++] = "ep2d";
 	argv[argc++] = "-P";
 	argv[argc++] = proc_name(proc);
-	argv[argc++] = "-f";
-	argv[argc++] = conf;
 	if (debug)
 		argv[argc++] = "-d";
 	if (verbose)

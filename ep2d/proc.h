@@ -42,7 +42,7 @@ void	 imsgev_clear(struct imsgev *);
 void	 imsgev_dispatch_shared(struct imsg *, const char *);
 
 const char *proc_name(int);
-pid_t	 proc_spawn(const char *, int, int, const char *, int, int);
+pid_t	 proc_spawn(const char *, int, int, int, int);
 pid_t	 proc_helper(const char *, int *);
 int	 proc_self_exe(char *, size_t);
 int	 proc_check(const char *);
