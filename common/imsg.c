@@ -61,6 +61,9 @@ ibuf_free(struct ibuf *b)
 		return;
 	if (b->fd != -1)
 		close(b->fd);
+	/* a message may carry a secret (the configuration's) */
+	if (b->buf != NULL)
+		explicit_bzero(b->buf, b->size);
 	free(b->buf);
 	free(b);
 }
@@ -256,6 +259,7 @@ imsg_get(struct imsgbuf *ib, struct imsg *imsg)
 	ib->rlen -= hdr.len;
 	if (ib->rlen > 0)
 		memmove(ib->rbuf, ib->rbuf + hdr.len, ib->rlen);
+	explicit_bzero(ib->rbuf + ib->rlen, hdr.len);
 	return (1);
 }
 
@@ -309,6 +313,8 @@ imsg_free(struct imsg *imsg)
 {
 	if (imsg->fd != -1)
 		close(imsg->fd);
+	if (imsg->data != NULL)
+		explicit_bzero(imsg->data, imsg->datalen);
 	free(imsg->data);
 	imsg->data = NULL;
 	imsg->fd = -1;

@@ -181,9 +181,9 @@ log_file_setfd(int fd)
 }
 
 /*
- * The children parse the configuration the parent has already checked
- * and reported on: they keep quiet meanwhile, so that each warning is
- * logged once.
+ * Work done again that has already been reported on (ep2d -n renders
+ * the template it checked on reading): quiet meanwhile, so that each
+ * warning is logged once.
  */
 void
 log_quiet(int q)

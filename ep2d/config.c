@@ -350,6 +350,7 @@ static void	 cf_error(struct parse *, int, const char *, const char *,
 static void	 cf_show(char *, size_t, const char *);
 static char	*cf_strip(char *);
 static void	 store_int(void *, size_t, long long);
+static long long load_int(const void *, size_t);
 static int	 parse_name(const struct cf_name *, const char *, int *);
 static int	 parse_bool(const char *, int *);
 static int	 parse_uint(const char *, long long, long long, long long *);
@@ -526,6 +527,164 @@ config_key(size_t i, const char **section, int *per_backend)
 	*section = section_names[cf_keys[i].sec];
 	*per_backend = cf_keys[i].backend;
 	return (cf_keys[i].name);
+}
+
+/* A value one of names gives. */
+static int
+name_is(const struct cf_name *names, long long v)
+{
+	for (; names->name != NULL; names++)
+		if (names->value == v)
+			return (1);
+	return (0);
+}
+
+/* A string of at most len - 1 bytes, as the parser may leave one. */
+static int
+cf_valid_str(const char *f, size_t len, int empty_ok)
+{
+	if (memchr(f, '\0', len) == NULL)
+		return (-1);
+	return (*f != '\0' || empty_ok ? 0 : -1);
+}
+
+/*
+ * One key's field as the parser could have left it, for a part of a
+ * configuration that came over imsg: strings ended within the field
+ * and of the key's characters, numbers within the key's bounds, lists
+ * within theirs.  base is where a per-backend field's struct starts.
+ */
+static int
+cf_valid(const struct cf_key *kw, const char *f, const char *base)
+{
+	const char	*e;
+	const int	*n;
+	long long	 v = 0;
+	int		 i, empty_ok;
+
+	empty_ok = (kw->flags & (CF_EMPTY | CF_NONE)) != 0;
+	if (kw->type != T_PATH && kw->type != T_STR &&
+	    kw->type != T_LIST && kw->type != T_CUSTOM) {
+		v = load_int(f, kw->size);
+		/* a key not given keeps its default, a value none writes */
+		if (v == kw->idef)
+			return (0);
+	}
+	switch (kw->type) {
+	case T_PATH:
+		if (cf_valid_str(f, kw->size, empty_ok || kw->sdef == NULL) ==
+		    -1)
+			return (-1);
+		return (*f == '\0' || *f == '/' ? 0 : -1);
+	case T_STR:
+		if (cf_valid_str(f, kw->size, empty_ok) == -1)
+			return (-1);
+		if (*f == '\0')
+			return (0);
+		return ((kw->valid != NULL ? kw->valid(f) :
+		    valid_chars(f, kw->charset)) ? 0 : -1);
+	case T_INT:
+		if (kw->names != NULL && name_is(kw->names, v))
+			return (0);
+		/* FALLTHROUGH */
+	case T_TIME:
+		return (v >= kw->min && v <= kw->max ? 0 : -1);
+	case T_ENUM:
+		return (name_is(kw->names, v) ? 0 : -1);
+	case T_BOOL:
+		return (v == 0 || v == 1 ? 0 : -1);
+	case T_PORT:
+		return (v > 0 && v <= UINT16_MAX ? 0 : -1);
+	case T_SIZE:
+		return (v >= CONF_BODY_MIN && v <= (long long)CONF_BODY_MAX ?
+		    0 : -1);
+	case T_LIST:
+		n = (const int *)(const void *)(base + kw->noff);
+		if (*n < 0 || *n > kw->max)
+			return (-1);
+		for (i = 0; i < *n; i++) {
+			e = f + (size_t)i * EP2D_NAME_MAX;
+			if (cf_valid_str(e, EP2D_NAME_MAX, 0) == -1 ||
+			    !valid_list_item(e))
+				return (-1);
+		}
+		return (0);
+	case T_CUSTOM:
+		break;
+	}
+	if (kw->parse == set_sockets) {
+		n = (const int *)(const void *)(f +
+		    offsetof(struct run_conf, nsockets) -
+		    offsetof(struct run_conf, sockets));
+		if (*n < 0 || *n > EP2D_MAX_SOCKETS)
+			return (-1);
+		for (i = 0; i < *n; i++) {
+			e = f + (size_t)i * EP2D_SOCKPATH_MAX;
+			if (cf_valid_str(e, EP2D_SOCKPATH_MAX, 0) == -1 ||
+			    *e != '/')
+				return (-1);
+		}
+		return (0);
+	}
+	if (kw->parse == set_ip_type) {
+		n = (const int *)(const void *)(f +
+		    offsetof(struct aws_conf, ip_type_set) -
+		    offsetof(struct aws_conf, ip_type));
+		v = load_int(f, kw->size);
+		return ((v == IP_PUBLIC || v == IP_PRIVATE) &&
+		    (*n == 0 || *n == 1) ? 0 : -1);
+	}
+	return (-1);
+}
+
+/*
+ * A part of the shared keys that came over imsg: the bytes from offset
+ * off of struct ep2_conf, len of them, at part.  Every key of the table
+ * wholly in it must hold what the parser could have left; the first
+ * that does not is named in *key.
+ */
+int
+config_valid(const void *part, size_t off, size_t len, const char **key)
+{
+	const struct cf_key	*kw;
+
+	for (kw = cf_keys; kw < cf_keys + NKEYS; kw++) {
+		if (kw->backend || kw->off < off ||
+		    kw->off + kw->size > off + len)
+			continue;
+		if (cf_valid(kw, (const char *)part + (kw->off - off),
+		    NULL) == -1) {
+			*key = kw->name;
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* The same for a backend, and its NAME: none for backend 0. */
+int
+config_valid_backend(const struct backend_conf *b, const char **key)
+{
+	const struct cf_key	*kw;
+	const char		*l = b->label;
+	size_t			 n;
+
+	*key = "[backend NAME]";
+	if ((n = strnlen(l, sizeof(b->label))) == sizeof(b->label) ||
+	    (b->index == 0) != (n == 0) || (n > 0 &&
+	    ((!isalpha((unsigned char)l[0]) && l[0] != '_') ||
+	    strspn(l, ALNUM "_") != n)))
+		return (-1);
+	for (kw = cf_keys; kw < cf_keys + NKEYS; kw++) {
+		if (!kw->backend)
+			continue;
+		if (cf_valid(kw, (const char *)b + kw->off,
+		    (const char *)b) == -1) {
+			*key = kw->name;
+			return (-1);
+		}
+	}
+	return (0);
 }
 
 /*
@@ -1278,6 +1437,28 @@ store_int(void *dst, size_t size, long long v)
 	default:
 		fatalx("%s: a field of %zu bytes", __func__, size);
 	}
+}
+
+/* The same, read. */
+static long long
+load_int(const void *src, size_t size)
+{
+	uint16_t	 u16;
+	int		 i;
+	int64_t		 i64;
+
+	switch (size) {
+	case sizeof(u16):
+		memcpy(&u16, src, size);
+		return (u16);
+	case sizeof(i):
+		memcpy(&i, src, size);
+		return (i);
+	case sizeof(i64):
+		memcpy(&i64, src, size);
+		return (i64);
+	}
+	fatalx("%s: a field of %zu bytes", __func__, size);
 }
 
 /* One of the words of names, exactly. */

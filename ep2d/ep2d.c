@@ -54,8 +54,15 @@
 #include "notify.h"
 #include "proc.h"
 
+/* What a backend's source in the fetcher was set up with, at start. */
+struct source_start {
+	enum orchestrator	 orchestrator;
+	char			*path;		/* the servers file */
+};
+
 struct parent {
 	struct ep2_conf		*conf;
+	struct source_start	*sources;	/* conf->nbackends of them */
 	char			*tmpl;
 	size_t			 tmpllen;
 	char			 self[PATH_MAX];
@@ -81,6 +88,8 @@ static void		 lock_write_pid(void);
 static void		 send_log_fd(void);
 static void		 watchdog_init(void);
 static void		 reconf_pin(struct ep2_conf *);
+static int		 reconf_fetcher(struct ep2_conf *);
+static void		 send_conf(int, int);
 
 /*
  * ep2d's processes: for each its title, who starts it (and reaps it,
@@ -178,7 +187,7 @@ main(int argc, char *argv[])
 	if (procname != NULL) {
 		/* the fetcher is ep2d-fetcher (proc.c) */
 		if (strcmp(procname, "reloader") == 0)
-			reloader_main(conffile, p.debug, p.verbose);
+			reloader_main(p.debug, p.verbose);
 		errx(1, "unknown process %s", procname);
 	}
 
@@ -189,6 +198,15 @@ main(int argc, char *argv[])
 	if (apply_file_safe(conffile, "configuration") == -1 ||
 	    (p.conf = config_parse(conffile)) == NULL)
 		start_fail("%s: configuration refused", conffile);
+	if ((p.sources = calloc(p.conf->nbackends, sizeof(*p.sources))) ==
+	    NULL)
+		fatal("calloc");
+	for (i = 0; i < p.conf->nbackends; i++) {
+		p.sources[i].orchestrator = p.conf->backends[i]->orchestrator;
+		if ((p.sources[i].path =
+		    strdup(p.conf->backends[i]->file.path)) == NULL)
+			fatal("strdup");
+	}
 	if (apply_load_template(p.conf, &p.tmpl, &p.tmpllen) == -1 ||
 	    template_check_backends(p.tmpl, p.tmpllen, p.conf->template_file,
 	    p.conf) == -1)
@@ -236,7 +254,7 @@ main(int argc, char *argv[])
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0, sp[i]) == -1)
 			fatal("socketpair");
-		(void)proc_spawn(p.self, i, sp[i][1], conffile, p.debug,
+		(void)proc_spawn(p.self, i, sp[i][1], p.debug,
 		    p.verbose);
 		close(sp[i][1]);
 	}
@@ -260,9 +278,12 @@ main(int argc, char *argv[])
 
 	for (i = 0; i < PROC_MAX; i++) {
 		pr = &procs[i];
-		if (PARENT_PEER(pr) && imsgev_init(&pr->iev, sp[i][0],
-		    pr->title, parent_dispatch, pr) == -1)
+		if (!PARENT_PEER(pr))
+			continue;
+		if (imsgev_init(&pr->iev, sp[i][0], pr->title,
+		    parent_dispatch, pr) == -1)
 			fatal("imsgbuf_init");
+		send_conf(i, 1);
 	}
 	if (control_listen() == -1)
 		fatalx("control socket");
@@ -472,24 +493,28 @@ send_log_fd(void)
 	}
 }
 
-/* Send each child a fresh descriptor of the new file. */
+/*
+ * Child proc's part of the configuration, which waits for it at its
+ * start, with a descriptor of log_file then; on SIGHUP the fetcher's
+ * (the reloader keeps the start's).  The children cannot open the file
+ * themselves: the fetcher is chrooted, the reloader confined.
+ */
 static void
-send_conf_fd(const char *path)
+send_conf(int proc, int start)
 {
-	struct proc	*pr;
-	int		 fd;
+	int	 fd = -1, r;
 
-	for (pr = procs; pr < procs + PROC_MAX; pr++) {
-		if (!PARENT_PEER(pr))
-			continue;
-		if ((fd = file_open(path, FILE_READ, 0)) == -1) {
-			log_warnx("%s: %s", path, file_strerror(errno));
-			continue;
-		}
-		if (imsgev_compose(&pr->iev, IMSG_CONF_RELOAD, 0, fd, NULL,
-		    0) == -1)
-			fatal("%s: compose", __func__);
-	}
+	if (start && p.conf->log_file[0] != '\0' &&
+	    (fd = file_open(p.conf->log_file, FILE_APPEND, 0640)) == -1)
+		log_debug("log_file %s: %s", p.conf->log_file,
+		    file_strerror(errno));
+	if (proc == PROC_FETCHER)
+		r = config_setfetcher(&procs[proc].iev.ibuf, p.conf, fd);
+	else
+		r = config_setreloader(&procs[proc].iev.ibuf, p.conf, fd);
+	if (r == -1)
+		fatal("%s: compose", __func__);
+	imsgev_add(&procs[proc].iev);
 }
 
 /*
@@ -533,6 +558,44 @@ reconf_pin(struct ep2_conf *n)
 }
 
 /*
+ * What the fetcher set up before its sandbox closed stays: the kind of
+ * each backend's source and its servers file, as at start (the new
+ * configuration is not sent: the fetcher keeps the one it has, whole),
+ * and the Consul TLS files it read (the start's stay in n, as in every
+ * configuration since).  0 when the fetcher is to keep its own.
+ */
+static int
+reconf_fetcher(struct ep2_conf *n)
+{
+	const struct backend_conf	*nb;
+	int				 i, tls, same = 1;
+
+	for (i = 0; same && i < n->nbackends; i++) {
+		nb = n->backends[i];
+		same = nb->orchestrator == p.sources[i].orchestrator &&
+		    strcmp(nb->label, p.conf->backends[i]->label) == 0 &&
+		    strcmp(nb->file.path, p.sources[i].path) == 0;
+	}
+	if (!same)
+		log_warnx("orchestrator or servers file changed: restart ep2d "
+		    "to use the new one; keeping the old source");
+	tls = strcmp(n->consul.ca_file, p.conf->consul.ca_file) != 0 ||
+	    strcmp(n->consul.cert_file, p.conf->consul.cert_file) != 0 ||
+	    strcmp(n->consul.key_file, p.conf->consul.key_file) != 0;
+	/* read before the sandbox closed; unreachable from there */
+	if (tls && same)
+		log_warnx("[CONSUL] ca_file, cert_file or key_file changed: "
+		    "restart ep2d to use the new files; keeping the old ones");
+	memcpy(n->consul.ca_file, p.conf->consul.ca_file,
+	    sizeof(n->consul.ca_file));
+	memcpy(n->consul.cert_file, p.conf->consul.cert_file,
+	    sizeof(n->consul.cert_file));
+	memcpy(n->consul.key_file, p.conf->consul.key_file,
+	    sizeof(n->consul.key_file));
+	return (same);
+}
+
+/*
  * SIGHUP: read ep2.conf and the template again.  A bad new file is
  * refused with a log line and the old configuration keeps running.
  */
@@ -542,6 +605,7 @@ parent_reconf(void)
 	struct ep2_conf	*nconf;
 	char		*ntmpl;
 	size_t		 ntmpllen;
+	int		 to_fetcher;
 
 	log_info("SIGHUP: reloading %s", p.conf->conf_path);
 	if (apply_file_safe(p.conf->conf_path, "configuration") == -1 ||
@@ -578,13 +642,15 @@ parent_reconf(void)
 		config_free(nconf);
 		return;
 	}
+	to_fetcher = reconf_fetcher(nconf);
 	/* in place: the engine, the metrics keep their pointers */
 	config_replace(p.conf, nconf);
 	free(p.tmpl);
 	p.tmpl = ntmpl;
 	p.tmpllen = ntmpllen;
 	engine_reconf(p.tmpl, p.tmpllen);
-	send_conf_fd(p.conf->conf_path);
+	if (to_fetcher)
+		send_conf(PROC_FETCHER, 0);
 	log_info("configuration reloaded");
 	/* the template may have changed: render, and reload if it did */
 	engine_apply();

@@ -78,9 +78,10 @@ enum ep2d_proc {
 
 /*
  * Configuration: EP2's ep2.conf.  Keys keep EP2's names; see ep2.conf.5.
- * Each process parses the file itself (config.c); on SIGHUP the parent
- * checks the new file first and passes an open descriptor of it to the
- * children, so that the chrooted fetcher can read it too.
+ * Only the parent parses the file (config.c), at start and on SIGHUP;
+ * each child gets its part over imsg (config_imsg.c): the fetcher what
+ * its sources need, the reloader its runner's struct run_conf, at start
+ * only.
  */
 enum orchestrator {
 	ORCH_AWS,
@@ -233,9 +234,38 @@ int	 config_read(FILE *, const char *, struct ep2_conf *);
 void	 config_replace(struct ep2_conf *, struct ep2_conf *);
 void	 config_clear(struct ep2_conf *);
 void	 config_free(struct ep2_conf *);
+int	 config_valid(const void *, size_t, size_t, const char **);
+int	 config_valid_backend(const struct backend_conf *, const char **);
 const char *config_orchestrator_name(enum orchestrator);
 const char *config_update_type_name(enum update_type);
 const char *config_key(size_t, const char **, int *);	/* the key table */
+
+/*
+ * config_imsg.c.  The parent composes a child's part (config_set*); the
+ * child takes it one message at a time (config_get: 1 when whole, in
+ * g->conf or g->run; 0 for more; -1 refused, g->why says why, and what
+ * follows of it is dropped), or at its start waits for it (config_wait).
+ */
+struct imsg;
+struct imsgbuf;
+
+struct conf_get {
+	enum ep2d_proc	 proc;		/* whose part: fetcher, reloader */
+	int		 state;
+	uint32_t	 want;		/* backends announced */
+	uint32_t	 got;		/* backends taken */
+	struct ep2_conf	*conf;		/* the fetcher's, whole */
+	struct run_conf	*run;		/* the reloader's, whole */
+	int		 fd;		/* IMSG_CONF_START's, or -1 */
+	const char	*why;		/* a refusal */
+};
+
+int	 config_setfetcher(struct imsgbuf *, const struct ep2_conf *, int);
+int	 config_setreloader(struct imsgbuf *, const struct ep2_conf *, int);
+void	 config_getinit(struct conf_get *, enum ep2d_proc);
+int	 config_get(struct conf_get *, struct imsg *);
+void	 config_getclear(struct conf_get *);
+void	 config_wait(struct imsgbuf *, struct conf_get *);
 
 /*
  * A server set: what one orchestrator says a backend should hold.
@@ -335,7 +365,7 @@ enum imsg_type {
 	IMSG_CTL_METRICS,		/* Prometheus text, a piece of it */
 
 	/* parent -> children */
-	IMSG_CONF_RELOAD,		/* fd: the new ep2.conf, opened */
+	IMSG_CONF_START,		/* struct conf_fetcher, conf_reloader */
 	IMSG_FETCH_NOW,
 	IMSG_VERBOSE,			/* int */
 	IMSG_LOG_REOPEN,		/* fd: log_file, reopened */
@@ -350,6 +380,34 @@ enum imsg_type {
 	IMSG_HAPROXY_CHECK,		/* haproxy -c -f CFG.new */
 	IMSG_HAPROXY_RELOAD,		/* start HAProxy, or reload it */
 	IMSG_HAPROXY_RESULT,		/* struct haproxy_result */
+
+	/*
+	 * parent -> children, after IMSG_CONF_START; last, so that the
+	 * numbers above stay (regress/fakes and tests name some)
+	 */
+	IMSG_CONF_BACKEND,		/* struct backend_conf, conf NULL */
+	IMSG_CONF_END,			/* uint32_t backends sent */
+};
+
+/*
+ * A child's part of the configuration (config_imsg.c): IMSG_CONF_START
+ * with one of these (and at start a descriptor of the log file, if
+ * any), one IMSG_CONF_BACKEND per backend, IMSG_CONF_END with their
+ * count.  The fetcher gets what its sources need, the secrets with
+ * them, and nothing of the parent's paths; the reloader its runner's
+ * run_conf and no backend, at start only.
+ */
+struct conf_fetcher {
+	uint32_t	 nbackends;	/* IMSG_CONF_BACKEND to follow */
+	int32_t		 sleep_before_next_run;
+	int32_t		 keep_on_empty;
+	struct consul_conf consul;	/* token: secret */
+	struct aws_conf	 aws;		/* keys: secret */
+};
+
+struct conf_reloader {
+	uint32_t	 nbackends;	/* none */
+	struct run_conf	 run;
 };
 
 struct set_begin {
@@ -521,7 +579,7 @@ extern const struct source_ops aws_ops;
 extern const struct source_ops filesrc_ops;
 
 /* fetcher.c, reloader.c: entry points of the children */
-__attribute__((__noreturn__)) void fetcher_main(const char *, int, int);
-__attribute__((__noreturn__)) void reloader_main(const char *, int, int);
+__attribute__((__noreturn__)) void fetcher_main(int, int);
+__attribute__((__noreturn__)) void reloader_main(int, int);
 
 #endif /* EP2D_H */

@@ -48,7 +48,8 @@
 #include "log.h"
 #include "proc.h"
 
-static struct ep2_conf	*conf;
+static struct ep2_conf	*conf;		/* the parent's part for us */
+static struct conf_get	 cget;		/* the next one, arriving */
 static struct imsgev	 iev_parent;
 static struct source	*srcs;		/* one per backend */
 static const struct source_ops **ops;
@@ -58,7 +59,7 @@ static uint32_t		 generation;
 static void	 fetcher_dispatch_parent(int, short, void *);
 static void	 fetcher_sig(int, short, void *);
 static void	 fetcher_send_state(struct source *);
-static void	 fetcher_reconf(int);
+static void	 fetcher_reconf(struct ep2_conf *);
 static void	 fetch_all(void);
 static const char *src_name(const struct source *);
 
@@ -197,70 +198,39 @@ source_fail(struct source *s, const char *fmt, ...)
 }
 
 /*
- * SIGHUP reached the parent, which checked the new file and sends it
- * open, since this process cannot open it from its chroot.  What the
- * sandbox fixed (the kind of source, the servers file's directory,
- * TLS files) needs a restart; everything else applies now.
+ * SIGHUP: the parent parsed the new file and decided what the sources
+ * can take.  What the sandbox fixed (each backend's kind of source, its
+ * servers file, the TLS files) it keeps as at start, or sends nothing;
+ * all the rest applies now, in place, the sources keeping their
+ * pointers.  A configuration for other sources is the parent's mistake:
+ * refused.
  */
 static void
-fetcher_reconf(int fd)
+fetcher_reconf(struct ep2_conf *nconf)
 {
 	const struct backend_conf *nb, *ob;
-	struct ep2_conf	*nconf;
-	FILE		*fp;
-	int		 i;
+	int			 i, same;
 
-	if ((fp = fdopen(fd, "r")) == NULL) {
-		log_warn("fdopen");
-		close(fd);
-		return;
-	}
-	log_quiet(1);
-	nconf = config_parse_fp(fp, conf->conf_path);
-	log_quiet(0);
-	fclose(fp);
-	if (nconf == NULL) {
-		log_warnx("new configuration refused; keeping the old one");
-		return;
-	}
-	/* the sources were set up before the sandbox closed */
-	if (nconf->nbackends != nsrcs) {
-		log_warnx("backends added or removed: restart ep2d to use "
-		    "them; keeping the old sources");
-		goto done;
-	}
-	for (i = 0; i < nsrcs; i++) {
+	same = nconf->nbackends == nsrcs &&
+	    strcmp(nconf->consul.ca_file, conf->consul.ca_file) == 0 &&
+	    strcmp(nconf->consul.cert_file, conf->consul.cert_file) == 0 &&
+	    strcmp(nconf->consul.key_file, conf->consul.key_file) == 0;
+	for (i = 0; same && i < nsrcs; i++) {
 		nb = nconf->backends[i];
 		ob = conf->backends[i];
-		if (nb->orchestrator != ob->orchestrator ||
-		    strcmp(nb->label, ob->label) != 0 ||
-		    strcmp(nb->file.path, ob->file.path) != 0) {
-			log_warnx("orchestrator or servers file changed: "
-			    "restart ep2d to use the new one; keeping the old "
-			    "source");
-			goto done;
-		}
+		same = nb->orchestrator == ob->orchestrator &&
+		    strcmp(nb->label, ob->label) == 0 &&
+		    strcmp(nb->file.path, ob->file.path) == 0;
 	}
-	if (strcmp(nconf->consul.ca_file, conf->consul.ca_file) != 0 ||
-	    strcmp(nconf->consul.cert_file, conf->consul.cert_file) != 0 ||
-	    strcmp(nconf->consul.key_file, conf->consul.key_file) != 0) {
-		/* read before the sandbox closed; unreachable from here */
-		log_warnx("[CONSUL] ca_file, cert_file or key_file changed: "
-		    "restart ep2d to use the new files; keeping the old ones");
-		memcpy(nconf->consul.ca_file, conf->consul.ca_file,
-		    sizeof(nconf->consul.ca_file));
-		memcpy(nconf->consul.cert_file, conf->consul.cert_file,
-		    sizeof(nconf->consul.cert_file));
-		memcpy(nconf->consul.key_file, conf->consul.key_file,
-		    sizeof(nconf->consul.key_file));
+	if (!same) {
+		log_warnx("a new configuration for other sources than those "
+		    "of the start: refused; keeping the old one");
+		config_free(nconf);
+		return;
 	}
-	/* in place: the sources keep their pointers */
 	config_replace(conf, nconf);
 	log_info("configuration reloaded");
 	fetch_all();
-	return;
-done:
-	config_free(nconf);
 }
 
 static void
@@ -268,7 +238,6 @@ fetcher_dispatch_parent(int fd, short event, void *arg)
 {
 	struct imsg	 imsg;
 	ssize_t		 n;
-	int		 nfd;
 
 	if (imsgev_dispatch_io(&iev_parent, event) == -1)
 		exit(0);	/* the parent is gone; it reports */
@@ -282,11 +251,24 @@ fetcher_dispatch_parent(int fd, short event, void *arg)
 			log_debug("fetch requested");
 			fetch_all();
 			break;
-		case IMSG_CONF_RELOAD:
-			if ((nfd = imsg_get_fd(&imsg)) == -1)
-				log_warnx("config reload without a file");
-			else
-				fetcher_reconf(nfd);
+		case IMSG_CONF_START:
+		case IMSG_CONF_BACKEND:
+		case IMSG_CONF_END:
+			switch (config_get(&cget, &imsg)) {
+			case -1:
+				log_warnx("the parent's new configuration "
+				    "refused: %s; keeping the old one",
+				    cget.why);
+				break;
+			case 1:
+				/* the log file comes with the start only */
+				if (cget.fd != -1)
+					close(cget.fd);
+				cget.fd = -1;
+				fetcher_reconf(cget.conf);
+				cget.conf = NULL;
+				break;
+			}
 			break;
 		default:
 			imsgev_dispatch_shared(&imsg, __func__);
@@ -303,7 +285,7 @@ fetcher_sig(int sig, short event, void *arg)
 }
 
 void
-fetcher_main(const char *conffile, int debug, int verbose)
+fetcher_main(int debug, int verbose)
 {
 	struct event		 ev_sigterm, ev_sigint;
 	struct event_base	*evb;
@@ -316,18 +298,25 @@ fetcher_main(const char *conffile, int debug, int verbose)
 	log_procinit("fetcher");
 	setproctitle("%s", "fetcher");
 
-	log_quiet(1);
-	conf = config_parse(conffile);
-	log_quiet(0);
-	if (conf == NULL)
-		fatalx("%s: configuration refused", conffile);
-	/* when it cannot be opened, the parent has said why */
-	if (conf->log_file[0] != '\0')
-		(void)log_file_open(conf->log_file);
 	if (fcntl(PROC_PARENT_SOCK_FILENO, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("fcntl");
-
 	evb = event_init();
+	if (imsgev_init(&iev_parent, PROC_PARENT_SOCK_FILENO, "parent",
+	    fetcher_dispatch_parent, NULL) == -1)
+		fatal("imsgbuf_init");
+	/* the parent passes the log file's descriptor */
+	imsgbuf_allow_fdpass(&iev_parent.ibuf);
+
+	/* the configuration first: the parent's part for the sources */
+	config_getinit(&cget, PROC_FETCHER);
+	config_wait(&iev_parent.ibuf, &cget);
+	conf = cget.conf;
+	cget.conf = NULL;
+	/* no descriptor: none, or the parent could not open it and said */
+	if (cget.fd != -1)
+		log_file_setfd(cget.fd);
+	cget.fd = -1;
+
 	nsrcs = conf->nbackends;
 	if ((srcs = calloc(nsrcs, sizeof(*srcs))) == NULL ||
 	    (ops = calloc(nsrcs, sizeof(*ops))) == NULL)
@@ -380,15 +369,12 @@ fetcher_main(const char *conffile, int debug, int verbose)
 	signal_set(&ev_sigint, SIGINT, fetcher_sig, NULL);
 	signal_add(&ev_sigterm, NULL);
 	signal_add(&ev_sigint, NULL);
-	if (imsgev_init(&iev_parent, PROC_PARENT_SOCK_FILENO, "parent",
-	    fetcher_dispatch_parent, NULL) == -1)
-		fatal("imsgbuf_init");
-	/* the parent passes config and log file descriptors */
-	imsgbuf_allow_fdpass(&iev_parent.ibuf);
 
 	for (i = 0; i < nsrcs; i++)
 		if (ops[i]->start(&srcs[i]) == -1)
 			fatalx("%s: start failed", src_name(&srcs[i]));
+	/* what came with the configuration waits in the buffer: read it */
+	event_active(&iev_parent.ev, EV_READ, 1);
 	event_dispatch();
 	exit(0);
 }

@@ -18,8 +18,8 @@
  * ep2d-fetcher: the fetcher, a program of its own so that only it loads
  * libcurl, json-c, expat and their libraries; the parent and the
  * reloader stay small.  ep2d starts it (proc_spawn) with its end of the
- * socketpair on descriptor 3 and the parent's arguments: it is not run
- * by hand.
+ * socketpair on descriptor 3, -P fetcher and the parent's -d and -v, and
+ * sends it its configuration there: it is not run by hand.
  */
 
 #include <err.h>
@@ -32,16 +32,14 @@
 int
 main(int argc, char *argv[])
 {
-	const char	*conffile = EP2D_CONF, *procname = NULL;
+	const char	*procname = NULL;
 	int		 ch, debug = 0, verbose = 0;
 
-	while ((ch = getopt(argc, argv, "df:P:v")) != -1) {
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "dP:v")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
-			break;
-		case 'f':
-			conffile = optarg;
 			break;
 		case 'P':
 			procname = optarg;
@@ -50,11 +48,11 @@ main(int argc, char *argv[])
 			verbose = 1;
 			break;
 		default:
-			exit(1);
+			errx(1, "ep2d-fetcher is started by ep2d, not by hand");
 		}
 	}
 	if (procname == NULL || strcmp(procname, "fetcher") != 0 ||
 	    optind != argc)
 		errx(1, "ep2d-fetcher is started by ep2d, not by hand");
-	fetcher_main(conffile, debug, verbose);
+	fetcher_main(debug, verbose);
 }

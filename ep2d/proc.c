@@ -263,13 +263,14 @@ proc_check(const char *self)
 }
 
 /*
- * fork + execv(self, "-P name -f conf [-d] [-v]"), or ep2d-fetcher for
- * the fetcher, as the table says.  The child's end of the socketpair
- * becomes fd 3; every other descriptor is close-on-exec.
+ * fork + execv(self, "-P name [-d] [-v]"), or ep2d-fetcher for the
+ * fetcher, as the table says.  The child's end of the socketpair becomes
+ * fd 3; every other descriptor is close-on-exec.  The child reads no
+ * file: its configuration comes on fd 3 (config_imsg.c).
  */
 pid_t
-proc_spawn(const char *self, enum ep2d_proc id, int fd, const char *conf,
-    int debug, int verbose)
+proc_spawn(const char *self, enum ep2d_proc id, int fd, int debug,
+    int verbose)
 {
 	struct proc	*pr;
 	const char	*argv[10];
@@ -301,8 +302,6 @@ proc_spawn(const char *self, enum ep2d_proc id, int fd, const char *conf,
 	argv[argc++] = "ep2d";
 	argv[argc++] = "-P";
 	argv[argc++] = pr->title;
-	argv[argc++] = "-f";
-	argv[argc++] = conf;
 	if (debug)
 		argv[argc++] = "-d";
 	if (verbose)

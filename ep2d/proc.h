@@ -72,8 +72,7 @@ void	 proc_init(struct proc *, size_t);
 struct proc *proc_get(enum ep2d_proc);
 const char *proc_name(enum ep2d_proc);
 pid_t	 proc_pid(enum ep2d_proc);
-pid_t	 proc_spawn(const char *, enum ep2d_proc, int, const char *, int,
-	    int);
+pid_t	 proc_spawn(const char *, enum ep2d_proc, int, int, int);
 pid_t	 proc_helper(enum ep2d_proc, int *);
 int	 proc_reap(void);
 int	 proc_gone(enum ep2d_proc);

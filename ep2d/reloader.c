@@ -20,11 +20,12 @@
  *	haproxy -c -f CFG.new			(validate)
  *	haproxy -D -f CFG -p PID [-x SOCK -sf OLDPIDS]	(start, reload)
  * run, or systemd asked to start or reload service_name.  Every path
- * and the binary come from ep2.conf as this process read it: an imsg
- * says only what to do, never with what.  No shell is involved at any
- * point.  The running itself is its runner's (runner.c), forked before
- * the reloader confines itself to an allow-list: what starts HAProxy
- * cannot wear one without HAProxy wearing it too.
+ * and the binary come from the run_conf the parent sent at start, and
+ * from nothing later: an imsg says only what to do, never with what.
+ * No shell is involved at any point.  The running itself is its
+ * runner's (runner.c), forked before the reloader confines itself to an
+ * allow-list: what starts HAProxy cannot wear one without HAProxy
+ * wearing it too.
  */
 
 #include <sys/types.h>
@@ -49,7 +50,7 @@
 #include "log.h"
 #include "proc.h"
 
-static struct ep2_conf	*conf;		/* of the start: the runner's */
+static struct run_conf	*run;		/* of the start: the runner's */
 static struct imsgev	 iev_parent;
 static int		 runner_fd = -1;
 
@@ -150,7 +151,6 @@ reloader_dispatch_parent(int fd, short event, void *arg)
 {
 	struct imsg	 imsg;
 	ssize_t		 n;
-	int		 nfd;
 
 	if (imsgev_dispatch_io(&iev_parent, event) == -1) {
 		/* the parent is gone: nothing left to do */
@@ -168,16 +168,19 @@ reloader_dispatch_parent(int fd, short event, void *arg)
 				fatalx("%s: bad message length", __func__);
 			reloader_do(imsg_get_type(&imsg));
 			break;
-		case IMSG_CONF_RELOAD:
+		case IMSG_CONF_START:
 			/*
 			 * Nothing here follows a SIGHUP: the runner keeps the
 			 * configuration of the start (the parent says what
-			 * changes need a restart), so the file is not even
-			 * parsed.
+			 * changes need a restart) and the parent sends no
+			 * other.  One that comes anyway is not even read.
 			 */
-			if ((nfd = imsg_get_fd(&imsg)) != -1)
-				close(nfd);
+			log_warnx("a configuration after the start: refused; "
+			    "the runner keeps the one of the start");
 			break;
+		case IMSG_CONF_BACKEND:
+		case IMSG_CONF_END:
+			break;		/* the rest of it */
 		default:
 			imsgev_dispatch_shared(&imsg, __func__);
 		}
@@ -211,9 +214,10 @@ reloader_sig(int sig, short event, void *arg)
 }
 
 void
-reloader_main(const char *conffile, int debug, int verbose)
+reloader_main(int debug, int verbose)
 {
 	struct event	 ev_sigterm, ev_sigint, ev_sigchld, ev_runner;
+	struct conf_get	 g;
 
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
@@ -221,23 +225,29 @@ reloader_main(const char *conffile, int debug, int verbose)
 	log_procinit("reloader");
 	setproctitle("%s", "reloader");
 
-	log_quiet(1);
-	conf = config_parse(conffile);
-	log_quiet(0);
-	if (conf == NULL)
-		fatalx("%s: configuration refused", conffile);
-	/* when it cannot be opened, the parent has said why */
-	if (conf->log_file[0] != '\0')
-		(void)log_file_open(conf->log_file);
 	if (fcntl(PROC_PARENT_SOCK_FILENO, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("fcntl");
+	/* libevent's descriptors are close-on-exec: not the runner's */
+	event_init();
+	if (imsgev_init(&iev_parent, PROC_PARENT_SOCK_FILENO, "parent",
+	    reloader_dispatch_parent, NULL) == -1)
+		fatal("imsgbuf_init");
+	/* the parent passes the log file's descriptor */
+	imsgbuf_allow_fdpass(&iev_parent.ibuf);
 
-	if ((runner_fd = runner_start(&conf->run)) == -1)
+	/* the configuration first: the runner's, for its life */
+	config_getinit(&g, PROC_RELOADER);
+	config_wait(&iev_parent.ibuf, &g);
+	run = g.run;
+	/* no descriptor: none, or the parent could not open it and said */
+	if (g.fd != -1)
+		log_file_setfd(g.fd);
+
+	if ((runner_fd = runner_start(run)) == -1)
 		fatalx("cannot start the runner");
 	if (sandbox_reloader() == -1)
 		fatalx("sandbox");
 
-	event_init();
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
@@ -250,12 +260,8 @@ reloader_main(const char *conffile, int debug, int verbose)
 	event_set(&ev_runner, runner_fd, EV_READ | EV_PERSIST,
 	    reloader_runner_ev, NULL);
 	event_add(&ev_runner, NULL);
-	if (imsgev_init(&iev_parent, PROC_PARENT_SOCK_FILENO, "parent",
-	    reloader_dispatch_parent, NULL) == -1)
-		fatal("imsgbuf_init");
-	/* the parent passes config and log file descriptors */
-	imsgbuf_allow_fdpass(&iev_parent.ibuf);
-
+	/* what came with the configuration waits in the buffer: read it */
+	event_active(&iev_parent.ev, EV_READ, 1);
 	event_dispatch();
 	exit(0);
 }

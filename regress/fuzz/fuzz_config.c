@@ -16,6 +16,7 @@
 
 /* ep2.conf: any file gives a parsed config or an error, nothing else. */
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,24 @@
 static struct ep2_conf	 conf;
 static char		 iobuf[BUFSIZ];
 
+/*
+ * What the parser takes, a child takes too: config_valid() holds every
+ * value the parser leaves (the parent's configuration over imsg).
+ */
+static void
+check(const struct ep2_conf *c)
+{
+	const char	*key;
+	int		 i;
+
+	if (config_valid(c, 0, offsetof(struct ep2_conf, nbackends),
+	    &key) == -1)
+		abort();
+	for (i = 0; i < c->nbackends; i++)
+		if (config_valid_backend(c->backends[i], &key) == -1)
+			abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -43,8 +62,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		return (0);
 	if ((fp = fmemopen((void *)data, len, "r")) != NULL) {
 		setvbuf(fp, iobuf, _IOFBF, sizeof(iobuf));
-		if (config_read(fp, "fuzz.conf", &conf) == 0)
+		if (config_read(fp, "fuzz.conf", &conf) == 0) {
+			check(&conf);
 			config_clear(&conf);
+		}
 		fclose(fp);
 	}
 	return (0);
