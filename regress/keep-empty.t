@@ -71,7 +71,13 @@ last_fetch() {
 fetched_after() {
 	[ "$(last_fetch)" -gt "$1" ]
 }
-lf=$(last_fetch)
+# a control answer lost under load must not leave lf empty: then no
+# later fetch could be "after" it
+lf= i=0
+while [ -z "$lf" ] && [ $i -lt 20 ]; do
+	lf=$(last_fetch 2>/dev/null)
+	i=$((i + 1))
+done
 wait_for 5 sh -c "[ \$(date +%s) -gt $lf ]"
 echo "" > "$T/servers"
 wait_for 10 fetched_after "$lf"

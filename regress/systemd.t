@@ -81,6 +81,9 @@ n0=$(grep -c "Unit" "$T/systemd.log")
 cp "$T/haproxy.tmpl" "$T/good.tmpl"
 echo "    bogus-directive here" >> "$T/haproxy.tmpl"
 kill -HUP "$EP2D_PID"
+# the change must come after the new template: a change read before the
+# SIGHUP would be applied, rightly, with the good one
+wait_for 15 log_has "configuration reloaded"
 echo "127.0.0.1:$B2" > "$T/servers"
 wait_for 15 log_has "refused by haproxy -c"
 ok $? "a bad config is refused by haproxy -c"
