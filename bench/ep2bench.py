@@ -1121,6 +1121,24 @@ def cmd_idle(a):
     """CPU (ms) and wake-ups (times put on a CPU, schedstat) of each
     process over a.seconds of nothing changing, and their sums"""
     procs = side_procs(a)
+    if a.settle > 0:
+        # a start or a change ends with a few seconds of watching (the
+        # warm-up poll, the watch after HAProxy's pid file was written):
+        # idle begins when no process woke in a whole 2 s window.  A
+        # poll of 2 s or faster never settles: measured as it is.
+        t0, quiet = now(), False
+        while now() - t0 < a.settle:
+            w0 = {r: task_stat(p) for r, p in procs.items()}
+            time.sleep(2)
+            w1 = {r: task_stat(p) for r, p in procs.items()}
+            if all(w0[r] is not None and w1[r] is not None and
+                   w1[r][1] == w0[r][1] for r in procs):
+                quiet = True
+                break
+        bench(a.name + "_settle", now() - t0, "s", "-")
+        if not quiet:
+            note("%s: never quiet for 2 s within %d s" %
+                 (a.name, a.settle))
     st0 = {r: task_stat(p) for r, p in procs.items()}
     time.sleep(a.seconds)
     st1 = {r: task_stat(p) for r, p in procs.items()}
@@ -1264,6 +1282,8 @@ def main():
     sp.add_argument("--t-cpu", default="-", help="target of the sum")
     sp.add_argument("--t-cpu-each", default="-")
     sp.add_argument("--t-wake", default="-", help="target of each")
+    sp.add_argument("--settle", type=float, default=0,
+                    help="first wait up to this long for 2 s of quiet")
     procs_args(sp)
     sp = sub.add_parser("churn")
     common(sp)
