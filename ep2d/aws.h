@@ -42,6 +42,16 @@
 #define AWS_CREDS_BODY_MAX	(64 * 1024)
 #define AWS_REFRESH_MARGIN	300	/* renew temporary keys this early */
 
+#define AWS_STATE_MAX		32	/* "Terminating:Wait", with room */
+
+/* An instance listed that is not InService and Healthy */
+struct aws_asg_inst {
+	char		 id[AWS_ID_MAX];
+	char		 state[AWS_STATE_MAX];	/* LifecycleState */
+	int		 group;			/* in groups[]; -1: none */
+	int		 healthy;
+};
+
 /* DescribeAutoScalingGroups, one page */
 struct aws_asg_page {
 	char		(*ids)[AWS_ID_MAX];	/* InService and Healthy */
@@ -52,6 +62,9 @@ struct aws_asg_page {
 	char		(*groups)[256];		/* group names answered */
 	size_t		 ngroups;
 	size_t		 groupcap;
+	struct aws_asg_inst *others;		/* the rest of those listed */
+	size_t		 nothers;
+	size_t		 othercap;
 	char		 next[AWS_NEXT_MAX];	/* "": last page */
 };
 

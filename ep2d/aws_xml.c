@@ -274,6 +274,7 @@ struct asg_parse {
 	int			 seen_groups;
 	int			 group_named;
 	char			 id[AWS_ID_MAX];
+	char			 state[AWS_STATE_MAX];
 	int			 in_service, healthy, has_id, has_state;
 };
 
@@ -312,9 +313,38 @@ asg_start(struct xml_ctx *x, const char *path)
 	else if (strcmp(path, ASG_GROUP) == 0)
 		a->group_named = 0;
 	else if (strcmp(path, ASG_INST) == 0) {
-		a->id[0] = '\0';
+		a->id[0] = a->state[0] = '\0';
 		a->in_service = a->healthy = a->has_id = a->has_state = 0;
 	}
+}
+
+/*
+ * An instance that is not InService and Healthy: its state and group,
+ * for the lifecycle hooks (aws_hook.c: Pending:Wait, Terminating:Wait).
+ */
+static void
+asg_other(struct xml_ctx *x, struct asg_parse *a)
+{
+	struct aws_asg_page	*p = a->page;
+	struct aws_asg_inst	*o;
+	void			*n;
+
+	if (p->nothers >= EP2D_MAX_SERVERS) {
+		xml_fail(x, "more than %d instances", EP2D_MAX_SERVERS);
+		return;
+	}
+	if (p->nothers == p->othercap) {
+		if ((n = reallocarray(p->others, p->othercap + 16,
+		    sizeof(*p->others))) == NULL)
+			fatal("%s: reallocarray", __func__);
+		p->others = n;
+		p->othercap += 16;
+	}
+	o = &p->others[p->nothers++];
+	strlcpy(o->id, a->id, sizeof(o->id));
+	strlcpy(o->state, a->state, sizeof(o->state));
+	o->group = a->group_named ? (int)p->ngroups - 1 : -1;
+	o->healthy = a->healthy;
 }
 
 static void
@@ -352,6 +382,8 @@ asg_end(struct xml_ctx *x, const char *path, const char *text)
 	} else if (strcmp(path, ASG_INST "/LifecycleState") == 0) {
 		a->has_state = 1;
 		a->in_service = strcmp(text, "InService") == 0;
+		/* longer than any state AWS names: none we act on */
+		strlcpy(a->state, text, sizeof(a->state));
 	} else if (strcmp(path, ASG_INST "/HealthStatus") == 0)
 		a->healthy = strcmp(text, "Healthy") == 0;
 	else if (strcmp(path, ASG_INST) == 0) {
@@ -361,8 +393,10 @@ asg_end(struct xml_ctx *x, const char *path, const char *text)
 			return;
 		}
 		p->nlisted++;
-		if (!a->in_service || !a->healthy)
+		if (!a->in_service || !a->healthy) {
+			asg_other(x, a);
 			return;
+		}
 		if (p->nids >= EP2D_MAX_SERVERS) {
 			xml_fail(x, "more than %d instances", EP2D_MAX_SERVERS);
 			return;
@@ -389,6 +423,7 @@ aws_asg_page_free(struct aws_asg_page *p)
 {
 	free(p->ids);
 	free(p->groups);
+	free(p->others);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -205,6 +205,13 @@ test_asg(void)
 	is_int(p.ngroups, 1, "asg: one group");
 	is_str(p.ngroups ? p.groups[0] : "", "my-asg", "asg: my-asg");
 	is_str(p.next, "", "asg: no NextToken");
+	/* the others, with their state and group: the lifecycle hooks' */
+	is_int(p.nothers, 2, "asg: two instances not in service");
+	ok(p.nothers == 2 && strcmp(p.others[1].id,
+	    "i-0c9d8e7f6a5b4c3d2") == 0 && strcmp(p.others[1].state,
+	    "Terminating:Wait") == 0 && p.others[1].group == 0 &&
+	    strcmp(p.others[0].state, "Pending") == 0,
+	    "asg: i-0c9d8e7f6a5b4c3d2 Terminating:Wait in my-asg");
 
 	/* a second page appends; its NextToken is read */
 	s = strdup(buf);
