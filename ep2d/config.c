@@ -295,6 +295,17 @@ static const struct cf_key cf_keys[] = {
 	    .why = "not an http:// or https:// URL" },
 	{ SEC_AWS, "ec2_endpoint", T_STR, CF_EMPTY, F(aws.ec2_endpoint),
 	    .valid = valid_url, .why = "not an http:// or https:// URL" },
+	{ SEC_AWS, "lifecycle_queue_url", T_STR, CF_EMPTY,
+	    F(aws.lifecycle_queue_url), .valid = valid_url,
+	    .why = "not an http:// or https:// URL" },
+	{ SEC_AWS, "lifecycle_hook_name", T_LIST, 0,
+	    F(aws.lifecycle_hooks), .noff = offsetof(struct ep2_conf,
+	    aws.nlifecycle_hooks), .max = EP2D_MAX_HOOKS },
+	{ SEC_AWS, "lifecycle_complete", T_BOOL, CF_DEFAULT,
+	    F(aws.lifecycle_complete), .idef = 1, .why = WHY_BOOL },
+	{ SEC_AWS, "lifecycle_heartbeat_timeout", T_TIME, CF_DEFAULT,
+	    F(aws.lifecycle_heartbeat), .idef = 3600, .min = 1, .max = 7200,
+	    .why = "not a number of seconds from 1 to 7200" },
 };
 
 #define NKEYS	(sizeof(cf_keys) / sizeof(cf_keys[0]))
@@ -332,7 +343,8 @@ static int	 cf_seen(const struct parse *, int, enum section,
 		    const char *);
 static void	*cf_field(const struct cf_key *, struct ep2_conf *,
 		    struct backend_conf *);
-static int	*cf_count(const struct cf_key *, struct backend_conf *);
+static int	*cf_count(const struct cf_key *, struct ep2_conf *,
+		    struct backend_conf *);
 static void	 cf_copy(const struct cf_key *, struct backend_conf *,
 		    const struct backend_conf *);
 static int	 cf_line(struct parse *, struct ep2_conf *, char *, size_t);
@@ -599,7 +611,9 @@ cf_valid(const struct cf_key *kw, const char *f, const char *base)
 		return (v >= CONF_BODY_MIN && v <= (long long)CONF_BODY_MAX ?
 		    0 : -1);
 	case T_LIST:
-		n = (const int *)(const void *)(base + kw->noff);
+		/* the count is in the list's struct: a backend's, or this */
+		n = (const int *)(const void *)(kw->backend ? base +
+		    kw->noff : f + (kw->noff - kw->off));
 		if (*n < 0 || *n > kw->max)
 			return (-1);
 		for (i = 0; i < *n; i++) {
@@ -829,13 +843,15 @@ cf_field(const struct cf_key *kw, struct ep2_conf *c, struct backend_conf *b)
 	return ((char *)c + kw->off);
 }
 
-/* T_LIST: where the count of entries lives. */
+/* T_LIST: where the count of entries lives, by the list's struct. */
 static int *
-cf_count(const struct cf_key *kw, struct backend_conf *b)
+cf_count(const struct cf_key *kw, struct ep2_conf *c, struct backend_conf *b)
 {
 	if (kw->type != T_LIST)
 		return (NULL);
-	return ((int *)(void *)((char *)b + kw->noff));
+	if (kw->backend)
+		return ((int *)(void *)((char *)b + kw->noff));
+	return ((int *)(void *)((char *)c + kw->noff));
 }
 
 /*
@@ -863,7 +879,7 @@ cf_copy(const struct cf_key *kw, struct backend_conf *dst,
 		    kw->noff);
 		for (i = 0; i < *sn; i++)
 			strlcpy(dl[i], sl[i], EP2D_NAME_MAX);
-		*cf_count(kw, dst) = *sn;
+		*cf_count(kw, NULL, dst) = *sn;
 		break;
 	case T_CUSTOM:
 		fatalx("%s: %s", __func__, kw->name);
@@ -1286,7 +1302,7 @@ cf_set(const struct cf_key *kw, struct ep2_conf *c, struct backend_conf *b,
 		store_int(dst, kw->size, (long long)sz);
 		return (0);
 	case T_LIST:
-		return (set_list(dst, kw->max, cf_count(kw, b), v, why));
+		return (set_list(dst, kw->max, cf_count(kw, c, b), v, why));
 	case T_CUSTOM:
 		return (kw->parse(c, v, why));
 	}

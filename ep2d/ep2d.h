@@ -42,6 +42,7 @@
 #define EP2D_SOCKPATH_MAX	108	/* a unix socket's path: sun_path */
 #define EP2D_MAX_TAGS		16	/* [CONSUL] tags */
 #define EP2D_MAX_ASG		16	/* [AWS] asg_name list */
+#define EP2D_MAX_HOOKS		8	/* [AWS] lifecycle_hook_name list */
 /*
  * The most servers ep2d takes (ep2d.8 LIMITS).  haproxy -c grows faster
  * than the servers of one backend (0.5 s for 10,000 here, 2 s for
@@ -136,6 +137,16 @@ struct aws_conf {
 	int		 ip_type_set;		/* EP2: unset means public */
 	char		 autoscaling_endpoint[512];
 	char		 ec2_endpoint[512];
+	/*
+	 * lifecycle hooks (aws_hook.c): "" is none, the poll alone.  An
+	 * SQS queue's URL is under 200 bytes; 256 keeps struct conf_fetcher
+	 * in one imsg.
+	 */
+	char		 lifecycle_queue_url[256];
+	char		 lifecycle_hooks[EP2D_MAX_HOOKS][EP2D_NAME_MAX];
+	int		 nlifecycle_hooks;
+	int		 lifecycle_complete;	/* CompleteLifecycleAction */
+	int		 lifecycle_heartbeat;	/* the hooks' timeout, s */
 };
 
 /* A backend's [CONSUL] keys: which service, which instances */

@@ -71,6 +71,10 @@ static const char full[] =
     "ip_type = private\n"
     "autoscaling_endpoint = http://127.0.0.1:9000\n"
     "ec2_endpoint = https://ec2.example.com/\n"
+    "lifecycle_queue_url = https://sqs.eu-west-1.amazonaws.com/1/q\n"
+    "lifecycle_hook_name = web-out,web-in\n"
+    "lifecycle_complete = no\n"
+    "lifecycle_heartbeat_timeout = 10m\n"
     "[CONSUL]\n"
     "service_name = web\n"
     "consul_ip = 10.1.2.3\n"
@@ -210,6 +214,12 @@ test_roundtrip(struct ep2_conf *c)
 	    memcmp(&f->aws, &c->aws, sizeof(c->aws)) == 0 &&
 	    f->sleep_before_next_run == 10 && f->keep_on_empty == 1,
 	    "the shared keys the sources read: equal, secrets with them");
+	ok(strcmp(f->aws.lifecycle_queue_url,
+	    "https://sqs.eu-west-1.amazonaws.com/1/q") == 0 &&
+	    f->aws.nlifecycle_hooks == 2 &&
+	    strcmp(f->aws.lifecycle_hooks[1], "web-in") == 0 &&
+	    f->aws.lifecycle_complete == 0 && f->aws.lifecycle_heartbeat == 600,
+	    "the lifecycle keys: the queue, the hooks, complete, heartbeat");
 	/* nothing else of the parent's: the defaults stand in */
 	d = config_new();
 	ok(strcmp(f->run.haproxy_binary, d->run.haproxy_binary) == 0 &&
@@ -383,6 +393,24 @@ test_refused(struct ep2_conf *c)
 	ok((why = refused(&g)) != NULL && strstr(why, "consul_port") !=
 	    NULL, "a shared key out of bounds: refused");
 	cf.consul = c->consul;
+
+	cf.aws.nlifecycle_hooks = EP2D_MAX_HOOKS + 1;
+	raw(IMSG_CONF_START, &cf, sizeof(cf));
+	raw(IMSG_CONF_BACKEND, &b, sizeof(b));
+	raw(IMSG_CONF_END, &n, sizeof(n));
+	ok((why = refused(&g)) != NULL && strstr(why,
+	    "lifecycle_hook_name") != NULL,
+	    "a shared list past its bound: refused");
+	cf.aws = c->aws;
+
+	cf.aws.lifecycle_heartbeat = 0;
+	raw(IMSG_CONF_START, &cf, sizeof(cf));
+	raw(IMSG_CONF_BACKEND, &b, sizeof(b));
+	raw(IMSG_CONF_END, &n, sizeof(n));
+	ok((why = refused(&g)) != NULL && strstr(why,
+	    "lifecycle_heartbeat_timeout") != NULL,
+	    "a heartbeat of 0 s: refused");
+	cf.aws = c->aws;
 
 	memset(cf.consul.token, 'a', sizeof(cf.consul.token));
 	raw(IMSG_CONF_START, &cf, sizeof(cf));
