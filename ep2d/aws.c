@@ -107,6 +107,12 @@ struct aws_ctx {
 	size_t			 cachecap;
 	enum ip_type		 cache_type;
 
+	/* the last good poll's instances, sorted: the hooks change the set */
+	char			(*live)[AWS_ID_MAX];
+	size_t			 nlive;
+	int			 have_live;
+	struct timespec		 poll_start;	/* this poll's, monotonic */
+
 	uint64_t		 said[2];	/* last poll's notes, hashed */
 	int			 failures; /* since the last good poll */
 	char			 lasterr[EP2D_ERR_MAX];
@@ -128,6 +134,8 @@ static void	 aws_ec2_next_batch(struct aws_ctx *);
 static void	 aws_ec2_request(struct aws_ctx *, const char *);
 static void	 aws_ec2_done(void *, const struct http_resp *);
 static void	 aws_finish(struct aws_ctx *);
+static void	 aws_build(struct aws_ctx *, struct server_set *,
+		    struct refused *);
 static void	 aws_wipe_request(struct aws_ctx *);
 
 static int
@@ -368,6 +376,7 @@ aws_poll(struct aws_ctx *c)
 		c->cache_type = ac->ip_type;
 	}
 	c->phase = PHASE_CREDS;
+	clock_gettime(CLOCK_MONOTONIC, &c->poll_start);
 	switch (creds_get(c->chain, ac, &cr, aws_creds_done, c, err,
 	    sizeof(err))) {
 	case 0:
@@ -721,7 +730,6 @@ aws_finish(struct aws_ctx *c)
 {
 	const struct backend_conf *be = c->src->be;
 	const struct ep2_conf	*conf = be->conf;
-	const char		*type;
 	struct server_set	 set;
 	struct refused		 ref;
 	struct aws_addr		*a, *n;
@@ -729,7 +737,6 @@ aws_finish(struct aws_ctx *c)
 	size_t			 i, j, need, added = 0, dup = 0;
 
 	refused_init(&ref);
-	type = conf->aws.ip_type == IP_PRIVATE ? "private" : "public";
 	need = c->ncache + c->ec2.naddrs;
 	if (need > c->cachecap) {
 		if ((n = reallocarray(c->cache, need, sizeof(*n))) == NULL)
@@ -768,24 +775,19 @@ aws_finish(struct aws_ctx *c)
 			c->cache[j++] = c->cache[i];
 	c->ncache = j;
 
+	/* the instances of this poll, kept for the hooks' changes */
+	free(c->live);
+	if ((c->live = reallocarray(NULL, c->asg.nids + 1,
+	    sizeof(*c->live))) == NULL)
+		fatal("%s: reallocarray", __func__);
+	if (c->asg.nids > 0)
+		memcpy(c->live, c->asg.ids, c->asg.nids * sizeof(*c->live));
+	c->nlive = c->asg.nids;
+	c->have_live = 1;
+	hook_poll_seen(c->src, &c->asg, &c->poll_start);
+
 	set_init(&set);
-	for (i = 0; i < c->asg.nids; i++) {
-		if ((a = cache_find(c, c->asg.ids[i])) == NULL) {
-			refused_add(&ref, "%s not in DescribeInstances' "
-			    "answer", c->asg.ids[i]);
-			continue;
-		}
-		if (a->ip[0] == '\0') {
-			refused_add(&ref, "%s has no %s IP address", a->id,
-			    type);
-			continue;
-		}
-		if (set_add(&set, a->ip, be->backend_port) == -1) {
-			refused_add(&ref, "%s: %s", a->id, errno == E2BIG ?
-			    "too many instances" : strerror(errno));
-			continue;
-		}
-	}
+	aws_build(c, &set, &ref);
 	/* one line a poll, and only when it reads differently */
 	refused_text(&ref, "aws", "instance", text, sizeof(text));
 	aws_note(c, 0, text);
@@ -826,6 +828,86 @@ aws_finish(struct aws_ctx *c)
 		aws_schedule_next(c);
 }
 
+/*
+ * The set: the last poll's instances with their addresses, less those a
+ * lifecycle hook terminates, plus those it launches (aws_hook.c).
+ */
+static void
+aws_build(struct aws_ctx *c, struct server_set *set, struct refused *ref)
+{
+	const struct backend_conf *be = c->src->be;
+	const char		*type;
+	struct aws_addr		*a;
+	size_t			 i;
+
+	type = be->conf->aws.ip_type == IP_PRIVATE ? "private" : "public";
+	for (i = 0; i < c->nlive; i++) {
+		if (hook_leaving(c->src, c->live[i]))
+			continue;
+		if ((a = cache_find(c, c->live[i])) == NULL) {
+			refused_add(ref, "%s not in DescribeInstances' "
+			    "answer", c->live[i]);
+			continue;
+		}
+		if (a->ip[0] == '\0') {
+			refused_add(ref, "%s has no %s IP address", a->id,
+			    type);
+			continue;
+		}
+		if (set_add(set, a->ip, be->backend_port) == -1) {
+			refused_add(ref, "%s: %s", a->id, errno == E2BIG ?
+			    "too many instances" : strerror(errno));
+			continue;
+		}
+	}
+	hook_joining(c->src, set);
+}
+
+/*
+ * A lifecycle hook changed what the source holds: the set again, from
+ * the last poll, at once.  Before the first good poll there is none to
+ * change; that poll will count the hooks.
+ */
+void
+aws_source_refresh(struct source *src)
+{
+	struct aws_ctx		*c = src->ctx;
+	struct server_set	 set;
+	struct refused		 ref;
+
+	if (c == NULL || !c->have_live)
+		return;
+	refused_init(&ref);
+	set_init(&set);
+	aws_build(c, &set, &ref);
+	source_good(src, &set);
+	set_free(&set);
+}
+
+/* An instance's address as the last polls learnt it: 0, or -1. */
+int
+aws_source_addr(struct source *src, const char *id, char *ip, size_t len)
+{
+	struct aws_ctx	*c = src->ctx;
+	struct aws_addr	*a;
+
+	if (c == NULL || (a = cache_find(c, id)) == NULL || a->ip[0] == '\0')
+		return (-1);
+	return (strlcpy(ip, a->ip, len) < len ? 0 : -1);
+}
+
+int
+aws_source_has_group(const struct source *src, const char *group)
+{
+	const struct aws_backend *ab = &src->be->aws;
+	int			 i;
+
+	for (i = 0; i < ab->nasg; i++)
+		if (strcmp(ab->asg_names[i], group) == 0)
+			return (1);
+	return (0);
+}
+
 /* As root, before the sandbox: what the credential chain must read. */
 static int
 aws_init(struct source *src)
@@ -846,6 +928,7 @@ aws_init(struct source *src)
 	if (src->evb != NULL)
 		event_base_set(src->evb, &c->ev_poll);
 	src->ctx = c;
+	hook_register(src);
 	return (0);
 }
 
@@ -857,6 +940,7 @@ aws_start(struct source *src)
 	if (c == NULL)
 		return (-1);
 	aws_schedule(c, 0);
+	hook_start();
 	return (0);
 }
 
@@ -867,6 +951,8 @@ aws_fetch_now(struct source *src)
 
 	if (c == NULL)
 		return;
+	/* a new configuration may name a queue: the hooks look again */
+	hook_start();
 	if (c->phase != PHASE_IDLE) {
 		c->again = 1;
 		return;
@@ -888,7 +974,9 @@ aws_stop(struct source *src)
 	creds_cancel(c->chain);
 	aws_end_poll(c);
 	creds_free(c->chain);
+	hook_unregister(src);
 	free(c->cache);
+	free(c->live);
 	free(c);
 	src->ctx = NULL;
 }

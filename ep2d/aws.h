@@ -152,4 +152,27 @@ int	 creds_container_url(const char *, const char *, char *, size_t,
 int	 creds_check(const struct aws_creds *, char *, size_t);
 void	 creds_wipe(struct aws_creds *);
 
+/*
+ * aws.c and aws_hook.c: the poll and the lifecycle hooks of one
+ * source.  aws.c keeps the instances of the last poll; the set it
+ * sends is those, less the instances a hook terminates, plus those a
+ * hook launches (with their address), so that a notification changes
+ * the set at once.
+ */
+struct timespec;
+struct imsg;
+
+int	 aws_source_addr(struct source *, const char *, char *, size_t);
+void	 aws_source_refresh(struct source *);
+int	 aws_source_has_group(const struct source *, const char *);
+
+void	 hook_register(struct source *);
+void	 hook_unregister(struct source *);
+void	 hook_start(void);
+int	 hook_leaving(const struct source *, const char *);
+void	 hook_joining(const struct source *, struct server_set *);
+void	 hook_poll_seen(struct source *, const struct aws_asg_page *,
+	    const struct timespec *);
+void	 hook_parent_msg(struct imsg *);
+
 #endif /* EP2D_AWS_H */

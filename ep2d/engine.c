@@ -1007,6 +1007,9 @@ engine_from_fetcher(struct imsg *imsg)
 	case IMSG_SOURCE_STATE:
 		fetcher_source_state(imsg);
 		break;
+	case IMSG_HOOK_WATCH:
+		hookwatch_msg(imsg);	/* hookwatch.c */
+		break;
 	default:
 		parent_stray(STRAY_UNKNOWN, imsg_get_type(imsg));
 		break;

@@ -134,6 +134,9 @@ void	 engine_result(struct haproxy_result *);
 const struct engine *engine_state(void);
 int	 be_runtime(const struct pbackend *);
 
+/* hookwatch.c: the fetcher's lifecycle watches (IMSG_HOOK_WATCH) */
+void	 hookwatch_msg(struct imsg *);
+
 /* metrics.c */
 extern const double	 metrics_le[METRICS_NBUCKETS - 1];
 void	 metrics_file_init(const struct ep2_conf *);

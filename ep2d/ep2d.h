@@ -398,6 +398,14 @@ enum imsg_type {
 	 */
 	IMSG_CONF_BACKEND,		/* struct backend_conf, conf NULL */
 	IMSG_CONF_END,			/* uint32_t backends sent */
+
+	/*
+	 * fetcher -> parent, parent -> fetcher: lifecycle hooks.  The
+	 * fetcher asks to be told when a server is drained or ready
+	 * (aws_hook.c), the parent tells when it is (hookwatch.c).
+	 */
+	IMSG_HOOK_WATCH,		/* struct hook_watch */
+	IMSG_HOOK_DONE,			/* struct hook_watch, result set */
 };
 
 /*
@@ -434,6 +442,30 @@ struct source_state {
 	int64_t		 failing_since;	/* 0 when ok */
 	uint32_t	 nservers;	/* in the last good answer */
 	char		 error[EP2D_ERR_MAX];
+};
+
+/* IMSG_HOOK_WATCH and IMSG_HOOK_DONE */
+enum hook_what {
+	HOOK_DRAINED,			/* no slot holds it any more */
+	HOOK_READY,			/* taking traffic */
+	HOOK_CANCEL			/* the watch of this id is over */
+};
+
+enum hook_result {
+	HOOK_R_NONE,			/* a watch */
+	HOOK_R_DRAINED,			/* its sessions ended */
+	HOOK_R_TIMEOUT,			/* drain_timeout passed */
+	HOOK_R_ABSENT,			/* it was not there */
+	HOOK_R_READY			/* its health check passed */
+};
+
+struct hook_watch {
+	uint32_t	 backend;
+	uint32_t	 id;		/* the fetcher's, answered back */
+	int32_t		 what;		/* enum hook_what */
+	int32_t		 result;	/* enum hook_result */
+	char		 host[EP2D_HOST_MAX];
+	uint16_t	 port;
 };
 
 struct haproxy_result {
@@ -580,6 +612,8 @@ struct source_ops {
 };
 
 void	 source_good(struct source *, struct server_set *);
+/* a message of a source's own for the parent (aws_hook.c) */
+void	 fetcher_compose(uint32_t, const void *, size_t);
 /* resolve.c: host names to addresses, in the fetcher */
 void	 resolve_set(const char *, struct server_set *);
 void	 source_fail(struct source *, const char *, ...)

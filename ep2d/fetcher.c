@@ -44,6 +44,7 @@
 #include <event.h>
 
 #include "ep2d.h"
+#include "aws.h"
 #include "http.h"
 #include "log.h"
 #include "proc.h"
@@ -179,6 +180,13 @@ source_good(struct source *s, struct server_set *set)
 	    set->count, generation);
 }
 
+void
+fetcher_compose(uint32_t type, const void *data, size_t len)
+{
+	if (imsgev_compose(&iev_parent, type, 0, -1, data, len) == -1)
+		fatal("%s: compose", __func__);
+}
+
 /* A failed fetch: record it for show status; the last set stays. */
 void
 source_fail(struct source *s, const char *fmt, ...)
@@ -269,6 +277,9 @@ fetcher_dispatch_parent(int fd, short event, void *arg)
 				cget.conf = NULL;
 				break;
 			}
+			break;
+		case IMSG_HOOK_DONE:
+			hook_parent_msg(&imsg);
 			break;
 		default:
 			imsgev_dispatch_shared(&imsg, __func__);
