@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-# A backend for the draining tests: answers "slow" to /slow after 3 s,
-# at once to anything else (health checks).
+# A backend for the draining tests: answers "slow" to /slow after 3 s
+# (/slowN: after N s), at once to anything else (health checks).
 # usage: slow_backend.py ADDRESS PORT
 import http.server
 import socketserver
@@ -12,6 +12,8 @@ class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/slow":
             time.sleep(3)
+        elif self.path.startswith("/slow") and self.path[5:].isdigit():
+            time.sleep(int(self.path[5:]))
         b = b"slow\n"
         try:
             self.send_response(200)
