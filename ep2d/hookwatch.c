@@ -65,26 +65,65 @@ struct hw {
 	time_t			 drain_start;	/* runtime: its slot's drain */
 };
 
+/*
+ * A backend's live slots by address, made once a check: a hostile
+ * fetcher's HW_MAX watches cost a search each, not a walk of the slots.
+ */
+struct hw_index {
+	const struct rt_slot	**slots;
+	size_t			 n;
+	int			 made;	/* this check's */
+};
+
 static TAILQ_HEAD(, hw)	 watches = TAILQ_HEAD_INITIALIZER(watches);
+static struct hw_index	 ix[EP2D_MAX_BACKENDS];
 static size_t		 nwatches;
 static struct event	 ev_check;
 static int		 ev_init, refused_said;
 
 static void	 hw_check(int, short, void *);
 
+static int
+slot_cmp(const void *a, const void *b)
+{
+	const struct rt_slot	*x = *(const struct rt_slot * const *)a;
+	const struct rt_slot	*y = *(const struct rt_slot * const *)b;
+	int			 r;
+
+	if ((r = strcmp(x->srv.host, y->srv.host)) != 0)
+		return (r);
+	return ((int)x->srv.port - (int)y->srv.port);
+}
+
 static const struct rt_slot *
 hw_slot(const struct pbackend *b, const struct hook_watch *w)
 {
-	const struct rt_slot	*sl;
+	struct hw_index		*x = &ix[b->idx];
+	struct rt_slot		 key;
+	const struct rt_slot	*kp = &key, **r;
 	size_t			 i;
 
-	for (i = 0; i < b->rt.nslots; i++) {
-		sl = &b->rt.slots[i];
-		if (sl->state != RT_FREE && sl->srv.port == w->port &&
-		    strcmp(sl->srv.host, w->host) == 0)
-			return (sl);
+	if (!x->made) {
+		free(x->slots);
+		x->slots = NULL;
+		x->n = 0;
+		if (b->rt.nslots > 0 && (x->slots = reallocarray(NULL,
+		    b->rt.nslots, sizeof(*x->slots))) == NULL)
+			fatal("%s: reallocarray", __func__);
+		for (i = 0; i < b->rt.nslots; i++)
+			if (b->rt.slots[i].state != RT_FREE)
+				x->slots[x->n++] = &b->rt.slots[i];
+		if (x->n > 1)
+			qsort(x->slots, x->n, sizeof(*x->slots), slot_cmp);
+		x->made = 1;
 	}
-	return (NULL);
+	if (x->n == 0)
+		return (NULL);
+	memset(&key, 0, sizeof(key));
+	strlcpy(key.srv.host, w->host, sizeof(key.srv.host));
+	key.srv.port = w->port;
+	r = bsearch(&kp, x->slots, x->n, sizeof(*x->slots), slot_cmp);
+	return (r == NULL ? NULL : *r);
 }
 
 /* HOOK_R_NONE: not yet; otherwise the answer. */
@@ -138,10 +177,11 @@ hw_done(struct hw *x, time_t now)
 	return (drain > 0 ? HOOK_R_TIMEOUT : HOOK_R_DRAINED);
 }
 
+/* The next check: soon (now: when this turn of the loop is over). */
 static void
-hw_arm(void)
+hw_arm(int now)
 {
-	struct timeval	 tv = { 0, HW_CHECK_MS * 1000 };
+	struct timeval	 tv = { 0, now ? 0 : HW_CHECK_MS * 1000 };
 
 	if (!ev_init) {
 		evtimer_set(&ev_check, hw_check, NULL);
@@ -149,8 +189,10 @@ hw_arm(void)
 	}
 	if (TAILQ_EMPTY(&watches))
 		evtimer_del(&ev_check);
-	else if (!evtimer_pending(&ev_check, NULL))
+	else if (now || !evtimer_pending(&ev_check, NULL)) {
+		evtimer_del(&ev_check);
 		evtimer_add(&ev_check, &tv);
+	}
 }
 
 static void
@@ -161,27 +203,41 @@ hw_free(struct hw *x)
 	free(x);
 }
 
-/* Each open watch: answered and gone when done. */
+/* A watch done is answered and forgotten: 1; 0 when not yet. */
+static int
+hw_answer(struct hw *x, time_t now)
+{
+	struct proc	*fetcher = proc_get(PROC_FETCHER);
+	int		 r;
+
+	if ((r = hw_done(x, now)) == HOOK_R_NONE)
+		return (0);
+	x->w.result = r;
+	log_debug("lifecycle: %s port %u: %s", x->w.host, x->w.port,
+	    x->w.what == HOOK_READY ? "ready" : "drained");
+	if (fetcher == NULL || imsgev_compose(&fetcher->iev, IMSG_HOOK_DONE,
+	    0, -1, &x->w, sizeof(x->w)) == -1)
+		fatal("%s: compose", __func__);
+	hw_free(x);
+	return (1);
+}
+
+/*
+ * Each open watch: answered and gone when done.  The slots' index is
+ * made again each time: the slots move between two turns of the loop.
+ */
 static void
 hw_check(int fd, short event, void *arg)
 {
-	struct proc	*fetcher = proc_get(PROC_FETCHER);
 	struct hw	*x, *n;
 	time_t		 now = time(NULL);
-	int		 r;
+	int		 i;
 
-	TAILQ_FOREACH_SAFE(x, &watches, entry, n) {
-		if ((r = hw_done(x, now)) == HOOK_R_NONE)
-			continue;
-		x->w.result = r;
-		log_debug("lifecycle: %s port %u: %s", x->w.host, x->w.port,
-		    x->w.what == HOOK_READY ? "ready" : "drained");
-		if (fetcher == NULL || imsgev_compose(&fetcher->iev,
-		    IMSG_HOOK_DONE, 0, -1, &x->w, sizeof(x->w)) == -1)
-			fatal("%s: compose", __func__);
-		hw_free(x);
-	}
-	hw_arm();
+	for (i = 0; i < EP2D_MAX_BACKENDS; i++)
+		ix[i].made = 0;
+	TAILQ_FOREACH_SAFE(x, &watches, entry, n)
+		(void)hw_answer(x, now);
+	hw_arm(0);
 }
 
 /* IMSG_HOOK_WATCH: untrusted, checked field by field. */
@@ -202,7 +258,7 @@ hookwatch_msg(struct imsg *imsg)
 		TAILQ_FOREACH_SAFE(x, &watches, entry, n)
 			if (x->w.backend == w.backend && x->w.id == w.id)
 				hw_free(x);
-		hw_arm();
+		hw_arm(0);
 		return;
 	}
 	if ((w.what != HOOK_DRAINED && w.what != HOOK_READY) ||
@@ -223,6 +279,9 @@ hookwatch_msg(struct imsg *imsg)
 	x->w = w;
 	TAILQ_INSERT_TAIL(&watches, x, entry);
 	nwatches++;
-	/* at once: a server already gone is not held back a tick */
-	hw_check(-1, 0, NULL);
+	/*
+	 * Looked at once this turn of the loop is over, after the other
+	 * messages that came with it (a burst of watches: one look).
+	 */
+	hw_arm(1);
 }
