@@ -284,7 +284,14 @@ hook_register(struct source *src)
 	if (h.nsrcs == 0) {
 		TAILQ_INIT(&h.actions);
 		TAILQ_INIT(&h.dels);
-		if ((h.chain = creds_init(&src->be->conf->aws)) == NULL)
+		/*
+		 * A chain of its own (one callback each); not made when no
+		 * queue is named, or its notes would be said twice.  A queue
+		 * named first by a reload makes it in the sandbox, where no
+		 * credentials file can be read.
+		 */
+		if (src->be->conf->aws.lifecycle_queue_url[0] != '\0' &&
+		    (h.chain = creds_init(&src->be->conf->aws)) == NULL)
 			fatalx("%s: credentials", __func__);
 		/*
 		 * MD5OfBody is checked with OpenSSL's MD5, which finds its
@@ -414,6 +421,11 @@ hook_creds(const struct aws_creds **cr, char *err, size_t errlen)
 {
 	if (h.creds_wait)
 		return (1);
+	if (h.chain == NULL && (h.chain = creds_init(&hconf()->aws)) ==
+	    NULL) {
+		snprintf(err, errlen, "no memory for the credential chain");
+		return (-1);
+	}
 	switch (creds_get(h.chain, &hconf()->aws, cr, hook_creds_done, NULL,
 	    err, errlen)) {
 	case 0:
@@ -511,7 +523,8 @@ hook_answer(const char *action, const struct http_resp *r, char *code,
 	if (strcmp(code, "ExpiredToken") == 0 ||
 	    strcmp(code, "ExpiredTokenException") == 0 ||
 	    strcmp(code, "RequestExpired") == 0) {
-		creds_expire(h.chain);
+		if (h.chain != NULL)
+			creds_expire(h.chain);
 		return (1);
 	}
 	if (r->status >= 500 || strcmp(code, "Throttling") == 0 ||

@@ -63,6 +63,7 @@ struct source_start {
 struct parent {
 	struct ep2_conf		*conf;
 	struct source_start	*sources;	/* conf->nbackends of them */
+	int			 hook_queue;	/* a lifecycle queue at start */
 	char			*tmpl;
 	size_t			 tmpllen;
 	char			 self[PATH_MAX];
@@ -207,6 +208,7 @@ main(int argc, char *argv[])
 		    strdup(p.conf->backends[i]->file.path)) == NULL)
 			fatal("strdup");
 	}
+	p.hook_queue = p.conf->aws.lifecycle_queue_url[0] != '\0';
 	if (apply_load_template(p.conf, &p.tmpl, &p.tmpllen) == -1 ||
 	    template_check_backends(p.tmpl, p.tmpllen, p.conf->template_file,
 	    p.conf) == -1)
@@ -592,6 +594,18 @@ reconf_fetcher(struct ep2_conf *n)
 	    sizeof(n->consul.cert_file));
 	memcpy(n->consul.key_file, p.conf->consul.key_file,
 	    sizeof(n->consul.key_file));
+	/*
+	 * The lifecycle keys are taken as they come (aws_hook.c reads
+	 * them at each turn), but a queue the start did not name gets its
+	 * credential chain in the sandbox, past the shared credentials
+	 * file.
+	 */
+	if (same && !p.hook_queue && n->aws.lifecycle_queue_url[0] != '\0' &&
+	    strcmp(n->aws.lifecycle_queue_url,
+	    p.conf->aws.lifecycle_queue_url) != 0)
+		log_info("[AWS] lifecycle_queue_url named by a reload: its "
+		    "calls take no keys from the shared credentials file, "
+		    "read at start only (restart ep2d for them)");
 	return (same);
 }
 

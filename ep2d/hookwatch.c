@@ -61,7 +61,7 @@ struct hw {
 	TAILQ_ENTRY(hw)		 entry;
 	struct hook_watch	 w;
 	int			 seen;		/* held while watched */
-	time_t			 removed;	/* config mode: left the file */
+	struct timespec		 removed;	/* config: left the file */
 	time_t			 drain_start;	/* runtime: its slot's drain */
 };
 
@@ -134,6 +134,7 @@ hw_done(struct hw *x, time_t now)
 	const struct pbackend	*b = &e->be[x->w.backend];
 	const struct rt_slot	*sl;
 	const char		*host = x->w.host;
+	struct timespec		 mono, d;
 	uint16_t		 port = x->w.port;
 	int			 held, drain = e->conf->drain_timeout;
 
@@ -165,14 +166,17 @@ hw_done(struct hw *x, time_t now)
 	    set_find(&b->applied, host, port) >= 0;
 	if (held) {
 		x->seen = 1;
-		x->removed = 0;
+		timespecclear(&x->removed);
 		return (HOOK_R_NONE);
 	}
 	if (!x->seen)
 		return (HOOK_R_ABSENT);
-	if (x->removed == 0)
-		x->removed = now;
-	if (now - x->removed < drain)
+	/* to the millisecond: time(3)'s seconds would cut it short */
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	if (!timespecisset(&x->removed))
+		x->removed = mono;
+	timespecsub(&mono, &x->removed, &d);
+	if (d.tv_sec < drain)
 		return (HOOK_R_NONE);
 	return (drain > 0 ? HOOK_R_TIMEOUT : HOOK_R_DRAINED);
 }
