@@ -25,6 +25,13 @@
  * into polling.  Any failure (no answer, an HTTP error, no leader, a
  * body that is not the documented shape) keeps the last good set and
  * retries with a capped, jittered exponential backoff.
+ *
+ * One blocking query is one connection held open, and Consul closes a
+ * client past limits.http_max_conns_per_client (200): past
+ * CONSUL_MAX_WATCHES backends on one agent, they share one watch
+ * instead (consul_agent.c), and this file only reads a service when
+ * the watch says so; each backend keeps its own set, failure state,
+ * backoff and bucket.
  */
 
 #include <sys/types.h>
@@ -49,78 +56,27 @@
 #include "ep2d.h"
 #include "consul.h"
 #include "http.h"
+#include "consul_agent.h"
 #include "log.h"
 
-#define CONSUL_BACKOFF_MIN	1	/* seconds */
-#define CONSUL_BACKOFF_MAX	60
 #define CONSUL_TIMEOUT_MARGIN	15000	/* ms beyond wait + wait/16 */
-#define CONSUL_URL_MAX		4096
 #define CONSUL_DEFAULT_PORT	8500
-
-struct consul_env {
-	/* CONSUL_HTTP_ADDR */
-	char		 host[EP2D_HOST_MAX];
-	uint16_t	 port;
-	int		 https;
-	int		 has_addr;
-	int		 ssl;		/* CONSUL_HTTP_SSL */
-	char		 token[512];	/* CONSUL_HTTP_TOKEN, secret */
-	/* CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY */
-	char		 ca_file[PATH_MAX];
-	char		 cert_file[PATH_MAX];
-	char		 key_file[PATH_MAX];
-	char		 server_name[EP2D_HOST_MAX]; /* CONSUL_TLS_... */
-};
-
-/* What a query uses: ep2.conf, and the environment where it is silent. */
-struct consul_eff {
-	const char	*host;
-	uint16_t	 port;
-	int		 https;
-	const char	*token;
-	const char	*ca_file;
-	const char	*cert_file;
-	const char	*key_file;
-	const char	*server_name;
-};
-
-struct consul {
-	struct source		*src;
-	struct consul_env	 env;
-	struct http_req		*req;
-	struct event		*ev_next;
-	struct consul_bucket	 bucket;
-	uint64_t		 index;		/* last X-Consul-Index */
-	int			 have_index;
-	int			 block;	/* next query blocks */
-	int			 failing;
-	int			 nfail;
-	time_t			 failing_since;
-	int			 was_empty;
-	int			 noleader_hdr;	/* said: no KnownLeader */
-	int			 started;
-};
 
 static int	 consul_init(struct source *);
 static int	 consul_start(struct source *);
 static void	 consul_fetch_now(struct source *);
 static void	 consul_stop(struct source *);
 static void	 consul_env_load(struct consul_env *);
-static void	 consul_effective(struct consul *, struct consul_eff *);
-static void	 consul_query(struct consul *);
 static void	 consul_next(int, short, void *);
 static void	 consul_done(void *, const struct http_resp *);
 static void	 consul_schedule(struct consul *, long);
-static void	 consul_fail(struct consul *, const char *, ...)
-		    __attribute__((__format__ (printf, 2, 3)));
 static int	 consul_url(struct consul *, const struct consul_eff *,
 		    char *, size_t, long);
+static void	 consul_done_cb(void *, const struct http_resp *);
 static int	 url_add(char *, size_t, const char *, const char *);
-static int64_t	 now_ms(void);
 static int	 consul_ask_passing(const struct consul_backend *);
 static int	 consul_health_of(struct json_object *);
 static uint16_t	 consul_weight_of(struct json_object *, const char *);
-static long	 jitter(long, long);
 
 const struct source_ops consul_ops = {
 	consul_init,
@@ -224,7 +180,7 @@ consul_env_load(struct consul_env *env)
  * Consul's tools.  consul_ip and consul_port have defaults, so the
  * address from CONSUL_HTTP_ADDR applies while both keep theirs.
  */
-static void
+void
 consul_effective(struct consul *c, struct consul_eff *eff)
 {
 	const struct consul_conf	*cc = &c->src->be->conf->consul;
@@ -263,10 +219,12 @@ consul_start(struct source *src)
 {
 	struct consul	*c = src->ctx;
 
-	consul_bucket_init(&c->bucket, now_ms());
+	consul_bucket_init(&c->bucket, consul_now_ms());
 	c->started = 1;
 	c->block = 0;
-	consul_query(c);
+	/* the first query waits until every backend on the agent counts */
+	c->want = 1;
+	consul_agent_attach(c);
 	return (0);
 }
 
@@ -278,6 +236,13 @@ consul_fetch_now(struct source *src)
 
 	if (c == NULL || !c->started)
 		return;
+	/* a new ep2.conf may name another agent */
+	if (consul_agent_move(c))
+		return;
+	if (consul_agent_shared(c)) {
+		consul_agent_read(c);
+		return;
+	}
 	if (c->req != NULL) {
 		http_cancel(c->req);
 		c->req = NULL;
@@ -294,6 +259,7 @@ consul_stop(struct source *src)
 
 	if (c == NULL)
 		return;
+	consul_agent_leave(c);
 	if (c->req != NULL)
 		http_cancel(c->req);
 	if (c->ev_next != NULL)
@@ -306,7 +272,14 @@ consul_stop(struct source *src)
 static void
 consul_next(int fd, short event, void *arg)
 {
-	consul_query(arg);
+	struct consul	*c = arg;
+
+	/* shared, a read waits for its turn */
+	if (consul_agent_shared(c)) {
+		consul_agent_read(c);
+		return;
+	}
+	consul_query(c);
 }
 
 static void
@@ -315,7 +288,7 @@ consul_schedule(struct consul *c, long ms)
 	struct timeval	 tv;
 
 	if (ms <= 0) {
-		consul_query(c);
+		consul_next(-1, 0, c);
 		return;
 	}
 	tv.tv_sec = ms / 1000;
@@ -323,34 +296,56 @@ consul_schedule(struct consul *c, long ms)
 	evtimer_add(c->ev_next, &tv);
 }
 
-static void
+void
 consul_query(struct consul *c)
 {
 	const struct consul_conf	*cc = &c->src->be->conf->consul;
 	struct consul_eff		 eff;
-	struct http_opts		 o;
+	const char			*why;
 	char				 url[CONSUL_URL_MAX];
-	char				 hdr[600];
 	long				 wait_ms = 0;
 
 	consul_effective(c, &eff);
-	/* wait less up to 1/16: many ep2d do not all ask again together */
-	if (c->block) {
-		wait_ms = (long)(cc->wait > 0 ? cc->wait : 300) * 1000;
-		wait_ms = jitter(wait_ms - wait_ms / 32, wait_ms / 16);
-	}
+	if (c->block)
+		wait_ms = consul_wait_ms(cc);
 	if (consul_url(c, &eff, url, sizeof(url), wait_ms) == -1) {
 		consul_fail(c, "the query URL is too long");
 		return;
 	}
+	log_debug("consul: GET %s", url);
+	if ((c->req = consul_get(cc, &eff, url, wait_ms, consul_done_cb, c,
+	    &why)) == NULL)
+		consul_fail(c, "%s", why);
+}
+
+/* wait less up to 1/16: many ep2d do not all ask again together */
+long
+consul_wait_ms(const struct consul_conf *cc)
+{
+	long	 ms;
+
+	ms = (long)(cc->wait > 0 ? cc->wait : CONSUL_WAIT_DEFAULT) * 1000;
+	return (consul_jitter(ms - ms / 32, ms / 16));
+}
+
+/* One GET to the agent with its token and TLS; NULL says *why not. */
+struct http_req *
+consul_get(const struct consul_conf *cc, const struct consul_eff *eff,
+    const char *url, long wait_ms, http_cb cb, void *arg, const char **why)
+{
+	struct http_opts	 o;
+	struct http_req		*req;
+	char			 hdr[600];
+
 	memset(&o, 0, sizeof(o));
 	o.url = url;
-	if (eff.token != NULL) {
+	if (eff->token != NULL) {
 		/* a header, never the URL: URLs end up in logs */
 		if ((size_t)snprintf(hdr, sizeof(hdr), "X-Consul-Token: %s",
-		    eff.token) >= sizeof(hdr)) {
-			consul_fail(c, "token too long");
-			return;
+		    eff->token) >= sizeof(hdr)) {
+			explicit_bzero(hdr, sizeof(hdr));
+			*why = "token too long";
+			return (NULL);
 		}
 		o.headers[0] = hdr;
 	}
@@ -358,16 +353,16 @@ consul_query(struct consul *c)
 	/* Consul may hold the answer for wait + wait/16 */
 	if (wait_ms > 0)
 		o.timeout_ms = wait_ms + wait_ms / 16 + CONSUL_TIMEOUT_MARGIN;
-	o.ca_file = eff.ca_file;
-	o.cert_file = eff.cert_file;
-	o.key_file = eff.key_file;
-	o.tls_server_name = eff.server_name;
+	o.ca_file = eff->ca_file;
+	o.cert_file = eff->cert_file;
+	o.key_file = eff->key_file;
+	o.tls_server_name = eff->server_name;
 
-	log_debug("consul: GET %s", url);
-	c->req = http_request(&o, consul_done, c);
+	req = http_request(&o, cb, arg);
 	explicit_bzero(hdr, sizeof(hdr));
-	if (c->req == NULL)
-		consul_fail(c, "the request could not be made");
+	if (req == NULL)
+		*why = "the request could not be made";
+	return (req);
 }
 
 /*
@@ -382,19 +377,14 @@ consul_url(struct consul *c, const struct consul_eff *eff, char *url,
 {
 	const struct consul_conf	*cc = &c->src->be->conf->consul;
 	const struct consul_backend	*cb = &c->src->be->consul;
-	char				*name, num[32];
-	int				 n, i;
+	char				*name;
+	int				 rv, i;
 
 	if ((name = curl_easy_escape(NULL, cb->service_name, 0)) == NULL)
 		fatalx("%s: curl_easy_escape", __func__);
-	if (addr_is_ipv6(eff->host))
-		n = snprintf(url, len, "%s://[%s]:%u/v1/health/service/%s",
-		    eff->https ? "https" : "http", eff->host, eff->port, name);
-	else
-		n = snprintf(url, len, "%s://%s:%u/v1/health/service/%s",
-		    eff->https ? "https" : "http", eff->host, eff->port, name);
+	rv = consul_url_base(eff, "/v1/health/service/", name, url, len);
 	curl_free(name);
-	if (n < 0 || (size_t)n >= len)
+	if (rv == -1)
 		return (-1);
 	if (consul_ask_passing(cb) && url_add(url, len, "passing", NULL) ==
 	    -1)
@@ -402,6 +392,36 @@ consul_url(struct consul *c, const struct consul_eff *eff, char *url,
 	for (i = 0; i < cb->ntags; i++)
 		if (url_add(url, len, "tag", cb->tags[i]) == -1)
 			return (-1);
+	return (consul_url_tail(cc, c->index, url, len, wait_ms));
+}
+
+/* scheme://host:port, then path and name (already escaped) */
+int
+consul_url_base(const struct consul_eff *eff, const char *path,
+    const char *name, char *url, size_t len)
+{
+	int	 n;
+
+	if (addr_is_ipv6(eff->host))
+		n = snprintf(url, len, "%s://[%s]:%u%s%s",
+		    eff->https ? "https" : "http", eff->host, eff->port, path,
+		    name);
+	else
+		n = snprintf(url, len, "%s://%s:%u%s%s",
+		    eff->https ? "https" : "http", eff->host, eff->port, path,
+		    name);
+	if (n < 0 || (size_t)n >= len)
+		return (-1);
+	return (0);
+}
+
+/* dc=, stale, and index= with wait= when blocking */
+int
+consul_url_tail(const struct consul_conf *cc, uint64_t index, char *url,
+    size_t len, long wait_ms)
+{
+	char	 num[32];
+
 	if (cc->datacenter[0] != '\0' && url_add(url, len, "dc",
 	    cc->datacenter) == -1)
 		return (-1);
@@ -409,7 +429,7 @@ consul_url(struct consul *c, const struct consul_eff *eff, char *url,
 		return (-1);
 	if (wait_ms > 0) {
 		snprintf(num, sizeof(num), "%" PRIu64,
-		    consul_index_query(c->index));
+		    consul_index_query(index));
 		if (url_add(url, len, "index", num) == -1)
 			return (-1);
 		snprintf(num, sizeof(num), "%ldms", wait_ms);
@@ -447,47 +467,24 @@ consul_done(void *arg, const struct http_resp *resp)
 	struct server_set	 set;
 	const char		*h;
 	char			 err[EP2D_ERR_MAX];
-	char			 shown[LOG_VISIBLE_LEN];
 	uint64_t		 index;
-	size_t			 n;
-	int			 bad, reset;
+	int64_t			 now;
+	int			 bad, reset, nohdr;
 	long			 delay;
 
 	c->req = NULL;
-	if (resp->error != NULL) {
-		consul_fail(c, "%s", resp->error);
+	if (consul_check_answer(resp, "health", &index, &nohdr, err,
+	    sizeof(err)) == -1) {
+		consul_fail(c, "%s", err);
 		return;
 	}
-	if (resp->status != 200) {
-		/* Consul says why in a line of text: "ACL not found" */
-		n = strcspn(resp->body, "\r\n");
-		log_visible(shown, sizeof(shown), resp->body, n);
-		consul_fail(c, "HTTP status %ld%s%s", resp->status,
-		    n > 0 ? ": " : "", shown);
-		return;
-	}
-	if ((h = http_header(resp, "X-Consul-Index")) == NULL ||
-	    consul_parse_index(h, &index) == -1) {
-		consul_fail(c, "no valid X-Consul-Index header: not a Consul "
-		    "health answer");
-		return;
-	}
-	/*
-	 * Only Consul's own "false" means no leader.  An answer without
-	 * the header (HashiCorp's API double sends none, and so may a
-	 * proxy in between) is taken, and said once.
-	 */
-	if ((h = http_header(resp, "X-Consul-KnownLeader")) == NULL) {
+	if (nohdr) {
 		if (!c->noleader_hdr)
 			log_info("consul %s: the answer has no "
 			    "X-Consul-KnownLeader header: taken as it is (only "
 			    "\"false\" means no leader)",
 			    cc->service_name);
 		c->noleader_hdr = 1;
-	} else if (strcasecmp(h, "true") != 0) {
-		consul_fail(c, "Consul knows no leader (X-Consul-KnownLeader: "
-		    "%s)", strcasecmp(h, "false") == 0 ? "false" : "invalid");
-		return;
 	}
 
 	/* a token that may not read every node gets a partial list */
@@ -525,7 +522,8 @@ consul_done(void *arg, const struct http_resp *resp)
 	c->nfail = 0;
 	c->index = consul_index_update(c->have_index ? c->index : 0, index,
 	    &reset);
-	if (reset && c->have_index)
+	/* shared, the watch's index is the one that counts, and says it */
+	if (reset && c->have_index && !consul_agent_shared(c))
 		log_info("consul %s: X-Consul-Index went backwards to %"
 		    PRIu64 ": starting over",
 		    cc->service_name, index);
@@ -551,12 +549,20 @@ consul_done(void *arg, const struct http_resp *resp)
 	source_good(c->src, &set);
 	set_free(&set);
 
+	if (consul_agent_shared(c)) {
+		/* the watch says when to read again, the bucket how soon */
+		now = consul_now_ms();
+		c->block = 0;
+		c->hold_until = now + consul_bucket_take(&c->bucket, now);
+		return;
+	}
+
 	/*
 	 * Block next time.  A quiet service is asked again at once (its
 	 * answer waits in Consul); a churning one is paced by the bucket.
 	 */
 	c->block = 1;
-	delay = consul_bucket_take(&c->bucket, now_ms());
+	delay = consul_bucket_take(&c->bucket, consul_now_ms());
 	if (delay > 0)
 		log_debug("consul: rate limited, next query in %ld ms", delay);
 	consul_schedule(c, delay);
@@ -567,7 +573,7 @@ consul_done(void *arg, const struct http_resp *resp)
  * later ones only in debug; the next attempt does not block, so that
  * recovery is seen as soon as Consul answers.
  */
-static void
+void
 consul_fail(struct consul *c, const char *fmt, ...)
 {
 	char	 msg[EP2D_ERR_MAX];
@@ -594,8 +600,69 @@ consul_fail(struct consul *c, const char *fmt, ...)
 		d = CONSUL_BACKOFF_MAX;
 	c->nfail++;
 	c->block = 0;
+	/* shared, while the watch fails: its recovery reads every one */
+	if (consul_agent_shared(c) && consul_agent_failing(c))
+		return;
 	/* 80% to 120% of the step: many ep2d do not come back together */
-	consul_schedule(c, jitter(d * 800, d * 400));
+	consul_schedule(c, consul_jitter(d * 800, d * 400));
+}
+
+/*
+ * What every answer of the agent must be: no transport error, status
+ * 200 (else Consul's line of text says why: "ACL not found"), a valid
+ * X-Consul-Index, a leader.  Only Consul's own "false" means no
+ * leader: an answer without the header (HashiCorp's API double sends
+ * none, and so may a proxy in between) is taken, *nohdr set so that
+ * the caller says it once.  -1: err says what was wrong.
+ */
+int
+consul_check_answer(const struct http_resp *resp, const char *what,
+    uint64_t *index, int *nohdr, char *err, size_t errlen)
+{
+	const char	*h;
+	char		 shown[LOG_VISIBLE_LEN];
+	size_t		 n;
+
+	*nohdr = 0;
+	if (resp->error != NULL) {
+		snprintf(err, errlen, "%s", resp->error);
+		return (-1);
+	}
+	if (resp->status != 200) {
+		n = strcspn(resp->body, "\r\n");
+		log_visible(shown, sizeof(shown), resp->body, n);
+		/* cut as consul_fail() would cut it */
+		if (snprintf(err, errlen, "HTTP status %ld%s%s", resp->status,
+		    n > 0 ? ": " : "", shown) >= (int)errlen)
+			err[errlen - 1] = '\0';
+		return (-1);
+	}
+	if ((h = http_header(resp, "X-Consul-Index")) == NULL ||
+	    consul_parse_index(h, index) == -1) {
+		snprintf(err, errlen, "no valid X-Consul-Index header: not a "
+		    "Consul %s answer", what);
+		return (-1);
+	}
+	if ((h = http_header(resp, "X-Consul-KnownLeader")) == NULL)
+		*nohdr = 1;
+	else if (strcasecmp(h, "true") != 0) {
+		snprintf(err, errlen, "Consul knows no leader "
+		    "(X-Consul-KnownLeader: %s)", strcasecmp(h, "false") == 0 ?
+		    "false" : "invalid");
+		return (-1);
+	}
+	return (0);
+}
+
+/* A read is over; shared, the next ones may start. */
+static void
+consul_done_cb(void *arg, const struct http_resp *resp)
+{
+	struct consul	*c = arg;
+
+	consul_agent_read_end(c);
+	consul_done(c, resp);
+	consul_agent_read_next(c);
 }
 
 /*
@@ -950,8 +1017,8 @@ consul_parse_http_addr(const char *s, char *host, size_t hostlen,
 	return (0);
 }
 
-static int64_t
-now_ms(void)
+int64_t
+consul_now_ms(void)
 {
 	struct timespec	 ts;
 
@@ -960,8 +1027,8 @@ now_ms(void)
 }
 
 /* base - spread/2 .. base + spread/2 */
-static long
-jitter(long base, long spread)
+long
+consul_jitter(long base, long spread)
 {
 	if (spread <= 0)
 		return (base);

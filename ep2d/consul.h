@@ -17,7 +17,8 @@
 /*
  * consul.c's pure parts, exposed for the unit tests: the health
  * answer's parser, Consul's blocking-query index rules, the token
- * bucket that paces the query loop and CONSUL_HTTP_ADDR.
+ * bucket that paces the query loop and CONSUL_HTTP_ADDR; and
+ * consul_watch.c's, the shared watch's choice of what to read again.
  */
 
 #ifndef EP2D_CONSUL_H
@@ -30,6 +31,15 @@ struct server_set;
 
 #define CONSUL_BURST		2	/* Consul's own suggestion */
 #define CONSUL_REFILL_MS	50	/* churn: at most 20 queries/s */
+/*
+ * Up to CONSUL_MAX_WATCHES backends on one agent, each has a blocking
+ * query of its own (one connection each); past it, all of them share
+ * one watch: two blocking queries and at most CONSUL_REREAD_MAX reads
+ * at a time, so that ep2d keeps below Consul's
+ * limits.http_max_conns_per_client (200) whatever the backends.
+ */
+#define CONSUL_MAX_WATCHES	8
+#define CONSUL_REREAD_MAX	4
 
 struct consul_bucket {
 	double		 tokens;
@@ -59,5 +69,19 @@ void	 consul_bucket_init(struct consul_bucket *, int64_t);
 long	 consul_bucket_take(struct consul_bucket *, int64_t);
 int	 consul_parse_http_addr(const char *, char *, size_t, uint16_t *,
 	    int *);
+
+/*
+ * consul_watch.c: one watched service.  digest: in, the last answer's;
+ * out, this one's.  changed: out, set when it moved (read it again).
+ */
+struct consul_watched {
+	const char	*name;
+	uint64_t	 digest;
+	int		 changed;
+};
+int	 consul_state_select(const char *, size_t, struct consul_watched *,
+	    size_t, char *, size_t);
+int	 consul_catalog_select(const char *, size_t, struct consul_watched *,
+	    size_t, char *, size_t);
 
 #endif /* EP2D_CONSUL_H */

@@ -16,7 +16,10 @@
 
 /*
  * Consul's health answer: whatever arrives, the set that comes out holds
- * only servers that pass the one address check.
+ * only servers that pass the one address check.  The same bytes as a
+ * health/state or catalog answer of the shared watch (consul_watch.c):
+ * read twice, the second reading changes nothing, or everything when
+ * an entry could be anyone's.
  */
 
 #include <stdio.h>
@@ -29,6 +32,32 @@
 #include "consul.h"
 #include "log.h"
 #include "fuzz.h"
+
+typedef int	(*select_fn)(const char *, size_t, struct consul_watched *,
+		    size_t, char *, size_t);
+
+static void
+watch_twice(const char *buf, size_t len, select_fn fn)
+{
+	struct consul_watched	 w[3];
+	char			 err[256];
+	int			 i, n = 0;
+
+	memset(w, 0, sizeof(w));
+	w[0].name = "web";
+	w[1].name = "redis";
+	w[2].name = "web";
+	if (fn(buf, len, w, 3, err, sizeof(err)) == -1)
+		return;
+	if (w[0].digest != w[2].digest)
+		abort();
+	if (fn(buf, len, w, 3, err, sizeof(err)) == -1)
+		abort();
+	for (i = 0; i < 3; i++)
+		n += w[i].changed;
+	if (n != 0 && n != 3)
+		abort();
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
@@ -51,6 +80,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 				abort();
 	}
 	set_free(&set);
+	watch_twice(buf, len, consul_state_select);
+	watch_twice(buf, len, consul_catalog_select);
 	free(buf);
 	return (0);
 }
