@@ -545,7 +545,8 @@ test_lifecycle(void)
 	ok(parse("[haproxy]\n[AWS]\nasg_name = a\n[backend b]\n"
 	    "asg_name = b\nlifecycle_queue_url = https://sqs.x/1/q\n",
 	    &conf) == -1 && cap_has("t.conf:6: lifecycle_queue_url: not a key "
-	    "of [backend b]"), "lifecycle_queue_url in [backend NAME]: refused");
+	    "of [backend b]"),
+	    "lifecycle_queue_url in [backend NAME]: refused");
 	ok(parse("[haproxy]\n[AWS]\nasg_name = a\n[backend b]\n"
 	    "asg_name = b\nlifecycle_hook_name = h\n", &conf) == -1 &&
 	    cap_has("t.conf:6: lifecycle_hook_name: not a key"),
@@ -712,7 +713,7 @@ test_bad_values(void)
 		{ "AWS", "lifecycle_queue_url = ftp://sqs.example.com/1/q" },
 		{ "AWS", "lifecycle_queue_url = https://" },
 		{ "AWS", "lifecycle_queue_url = https:///1/q" },
-		{ "AWS", "lifecycle_queue_url = sqs.us-east-1.amazonaws.com/1/q" },
+		{ "AWS", "lifecycle_queue_url = sqs.amazonaws.com/1/q" },
 		{ "AWS", "lifecycle_queue_url = https://sqs.x/1/a q" },
 		{ "AWS", "lifecycle_queue_url = https://sqs.x/1/<q>" },
 		{ "AWS", "lifecycle_hook_name = a,,b" },
