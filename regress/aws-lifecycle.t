@@ -97,7 +97,7 @@ fake_cfg "{\"groups\": {\"my-asg\": [
     $(inst i-0000000000000e002 InService 127.0.0.2),
     $(inst i-0000000000000e007 InService 127.0.0.7)],
     \"other-asg\": [$(inst i-0000000000000f009 InService 127.0.0.9)]},
-    \"queues\": {\"my-queue\": {\"visibility_timeout\": 5,
+    \"queues\": {\"my-queue\": {\"visibility_timeout\": 1,
     \"wait_time_seconds\": 0}}}"
 admin hook '{"group": "my-asg", "name": "ep2d-out", "transition": "autoscaling:EC2_INSTANCE_TERMINATING", "queue": "my-queue", "heartbeat_timeout": 2, "default_result": "CONTINUE"}' >/dev/null &&
 admin hook '{"group": "my-asg", "name": "ep2d-in", "transition": "autoscaling:EC2_INSTANCE_LAUNCHING", "queue": "my-queue", "heartbeat_timeout": 30, "default_result": "ABANDON"}' >/dev/null &&

@@ -74,8 +74,6 @@ import json
 import os
 import re
 import secrets
-import select
-import socket
 import socketserver
 import sys
 import threading
@@ -613,36 +611,16 @@ class Handler(fakehttp.Handler):
                       "Must be >= 0 and <= 43200, if provided.")
         attrs = [v for k, v in p.items() if re.match(
             r"^(AttributeName|MessageSystemAttributeName)\.[0-9]+$", k)]
-        # long polling: the answer waits for a message or the time.  A
-        # client that hung up meanwhile (an ep2d stopped in the middle
-        # of its poll) is given nothing: the message it would have
-        # taken stays for the next reader, instead of hiding for the
-        # visibility timeout behind an answer no one reads, a race the
-        # tests that restart ep2d would otherwise lose now and then
+        # long polling: the answer waits for a message or the time
         end = time.time() + wait
         while True:
             now = time.time()
-            if self.client_gone():
-                got = []
-                break
             lc.tick(now)
             got = lc.receive(name, n, vis, now)
             if got or now >= end:
                 break
             st.cond.wait(min(0.1, end - now))
         return lc.receive_xml(got, attrs)
-
-    def client_gone(self):
-        """The client closed its end: readable with nothing to read (it
-        sent its whole request; ep2d does not pipeline)."""
-        try:
-            r, _, _ = select.select([self.connection], [], [], 0)
-            return bool(r) and self.connection.recv(1, socket.MSG_PEEK) \
-                == b""
-        except OSError:
-            return True
-        except ValueError:	# a TLS socket has no MSG_PEEK: never gone
-            return False
 
     # -- IMDSv2
     def imds(self, method, path):
