@@ -919,6 +919,120 @@ def cmd_aws(a):
     return 0
 
 
+def cmd_aws_lifecycle(a):
+    """Issue 17 target 7, message -> HAProxy: a.changes launches into a
+    group with a launching and a terminating hook on the fake's queue,
+    one at a time, then their terminations.  The clock starts at the
+    fake's own timestamp of the notification put in the queue (visible
+    at once: the queue has no delay) and stops at the receive time of
+    the first stats socket answer (`show servers state`, polled in a
+    tight loop) in which the instance takes traffic (launch: out of
+    MAINT and DRAIN, weight and health not considered, as part 1) or
+    no longer does (termination: drained, or its slot freed).  Between
+    two, the instance is waited for InService (its check passed,
+    CompleteLifecycleAction CONTINUE) or gone (its drain over), so that
+    no call of the last one is in flight."""
+    base_url = a.url.rstrip("/")
+
+    def admin(path, d=None):
+        req = urllib.request.Request(
+            base_url + "/_admin/" + path, data=None if d is None else
+            json.dumps(d).encode(), method="GET" if d is None else "POST")
+        return urllib.request.urlopen(req, timeout=5).read().decode()
+
+    def lifecycle(iid):
+        for g in json.loads(admin("config"))["groups"].values():
+            for i in g:
+                if i["id"] == iid:
+                    return i["lifecycle"]
+        return "gone"
+
+    def sent(iid, transition):
+        for m in json.loads(admin("sqs/messages?queue=" + a.queue)):
+            if iid in m["body"] and transition in m["body"]:
+                return m["sent"]
+        return None
+
+    def until(cond, secs):
+        end = time.time() + secs
+        while time.time() < end:
+            if cond():
+                return True
+            time.sleep(0.005)
+        return False
+
+    def wait_addr(addr, serving, secs):
+        """the wall-clock receive time of the first answer in which addr
+        takes traffic (serving) or does not, or None"""
+        end = time.time() + secs
+        while True:
+            st = hap.state()
+            t = time.time()
+            if st is not None:
+                up = any(ad == addr and not adm & NOT_SERVING
+                         for ad, adm, op in st.values())
+                if up == serving:
+                    return t
+            if t > end:
+                return None
+            time.sleep(0.0002)
+
+    hap = Hap(a.sock, a.backend)
+    for name, tr in (("bench-in", "autoscaling:EC2_INSTANCE_LAUNCHING"),
+                     ("bench-out", "autoscaling:EC2_INSTANCE_TERMINATING")):
+        admin("hook", {"group": a.asg, "name": name, "transition": tr,
+                       "queue": a.queue, "heartbeat_timeout": 60,
+                       "default_result": "CONTINUE"})
+    # ep2d reads the queue: the hooks' test notifications deleted
+    if not until(lambda: all(m["deleted"] for m in json.loads(
+            admin("sqs/messages?queue=" + a.queue))), 30):
+        skipped("aws-lifecycle: the queue's test notifications not "
+                "deleted within 30 s (ep2d does not read the queue)")
+        return 1
+    up, down, ids = [], [], []
+    for k in range(a.changes):
+        ip = "127.0.%d.%d" % (a.net, k + 1)
+        addr = "%s:%d" % (ip, a.port)
+        iid = json.loads(admin("launch", {"group": a.asg,
+                                          "ips": [ip]}))["ids"][0]
+        t = wait_addr(addr, True, a.timeout)
+        t0 = sent(iid, "EC2_INSTANCE_LAUNCHING")
+        if t is None or t0 is None:
+            note("aws-lifecycle: launch %d not in HAProxy within %.0f s"
+                 % (k, a.timeout))
+            continue
+        up.append((t - t0) * 1000.0)
+        if not until(lambda: lifecycle(iid) == "InService", a.timeout):
+            note("aws-lifecycle: launch %d not InService within %.0f s "
+                 "(%s)" % (k, a.timeout, lifecycle(iid)))
+            continue
+        ids.append((iid, addr))
+    for k, (iid, addr) in enumerate(ids):
+        admin("terminate", {"group": a.asg, "ids": [iid]})
+        t = wait_addr(addr, False, a.timeout)
+        t0 = sent(iid, "EC2_INSTANCE_TERMINATING")
+        if t is None or t0 is None:
+            note("aws-lifecycle: termination %d still in HAProxy after "
+                 "%.0f s" % (k, a.timeout))
+            continue
+        down.append((t - t0) * 1000.0)
+        if not until(lambda: lifecycle(iid) == "gone", a.timeout):
+            note("aws-lifecycle: termination %d not over within %.0f s "
+                 "(%s)" % (k, a.timeout, lifecycle(iid)))
+    if not up:
+        skipped("aws-lifecycle: no launch reached HAProxy")
+        return 1
+    for what, v in (("launch", up), ("terminate", down)):
+        if not v:
+            continue
+        v.sort()
+        bench("aws_lifecycle_%s_n" % what, len(v), "changes")
+        bench("aws_lifecycle_%s_p50" % what, pct(v, 50), "ms", "<=20")
+        bench("aws_lifecycle_%s_p99" % what, pct(v, 99), "ms")
+        bench("aws_lifecycle_%s_max" % what, v[-1], "ms")
+    return 0
+
+
 def cmd_set(a):
     """Put a.base servers (the base set) at the orchestrator."""
     make_orch(a).set(set(addrs(1, a.base, a.port)))
@@ -1248,6 +1362,13 @@ def main():
     sp.add_argument("--asg", default="my-asg")
     sp.add_argument("--seconds", type=float, default=6)
     sp.add_argument("--changes", type=int, default=5)
+    sp = sub.add_parser("aws-lifecycle")
+    common(sp)
+    sp.add_argument("--asg", default="my-asg")
+    sp.add_argument("--queue", default="my-queue")
+    sp.add_argument("--net", type=int, default=10,
+                    help="the instances are 127.0.NET.1 ...")
+    sp.add_argument("--changes", type=int, default=20)
     sp = sub.add_parser("consul-floor")
     common(sp)
     sp.add_argument("--changes", type=int, default=100)
@@ -1294,6 +1415,7 @@ def main():
     sp.add_argument("--weighted", action="store_true")
     a = p.parse_args()
     return {"latency": cmd_latency, "probe": cmd_probe, "set": cmd_set, "aws": cmd_aws,
+            "aws-lifecycle": cmd_aws_lifecycle,
             "consul-floor": cmd_consul_floor,
             "multi-set": cmd_multi_set, "multi": cmd_multi,
             "scale": cmd_scale, "limit": cmd_limit, "mem": cmd_mem,

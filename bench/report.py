@@ -149,7 +149,24 @@ PARTS = [
      "to HAProxy having the instance (the whole poll: both calls, "
      "parsing, the imsg to the parent, the runtime commands), and the "
      "calls of that poll (target 2: the group, then DescribeInstances "
-     "for the new instance only)."),
+     "for the new instance only).  "
+     "Lifecycle hooks (issue 17 target 7, message -> HAProxy p50 "
+     "<= 20 ms): ep2d again, with `[AWS] lifecycle_queue_url` on the "
+     "fake's SQS queue, a launching and a terminating hook on the "
+     "group, and the poll slowed to 30 s, so that only the queue "
+     "explains a change; 20 launches one at a time (each into a server "
+     "that passes its check, waited for InService, i.e. "
+     "CompleteLifecycleAction CONTINUE, before the next), then their 20 "
+     "terminations (each waited for until terminated, after its "
+     "drain).  The clock starts at the fake's timestamp of the "
+     "notification put in the queue (visible at once; ep2d's "
+     "ReceiveMessage long poll is woken by it) and stops at the receive "
+     "time of the first `show servers state` answer (polled in a tight "
+     "loop) in which the instance takes traffic, out of MAINT and DRAIN "
+     "as in part 1 (`aws_lifecycle_launch_*`: the receive, "
+     "DescribeInstances for its address, the imsg to the parent, the "
+     "runtime commands), or no longer does (`aws_lifecycle_terminate_*`: "
+     "drained)."),
     ("6. Many backends on one Consul", ["many-10", "many-16", "many-100",
                                         "many-500"],
      "N backends in one ep2d: [haproxy]'s own on Consul service `web`, "

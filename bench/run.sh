@@ -38,7 +38,7 @@ footprint		95	bench/footprint.sh
 hitless-runtime		70	bench/hitless.sh runtime
 hitless-config		70	bench/hitless.sh config
 hitless-idleclose	45	bench/hitless.sh idleclose
-aws			45	bench/aws.sh
+aws			75	bench/aws.sh
 many-10			45	bench/many.sh 10
 many-16			50	bench/many.sh 16
 many-100		60	bench/many.sh 100

@@ -54,7 +54,8 @@
 #   POST /_admin/terminate JSON       {"group": G, "ids": [ID...]}: those
 #                                     InService instances, Terminating
 #   POST /_admin/sqs/send JSON        {"queue": Q, "body": B}: a message
-#   GET  /_admin/sqs/messages?queue=Q the queue's messages, JSON
+#   GET  /_admin/sqs/messages?queue=Q the queue's messages, JSON (id, body,
+#                                     receives, deleted, visible_at, sent)
 #   GET  /_admin/actions              the lifecycle actions waiting, JSON
 #   GET  /_admin/events               what moved (sent, received, deleted,
 #                                     state, timeout...), JSON lines
@@ -776,7 +777,8 @@ class Handler(fakehttp.Handler):
             elif what == "sqs/messages":
                 lc.tick()
                 out = [{k: m[k] for k in ("id", "body", "receives",
-                                          "deleted", "visible_at")}
+                                          "deleted", "visible_at",
+                                          "sent")}
                        for m in lc.queue(qs.get("queue", "my-queue"))]
             elif what == "actions":
                 lc.tick()

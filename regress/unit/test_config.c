@@ -173,8 +173,7 @@ test_empty_defaults(void)
 	}
 	ok(parse(buf, &c) == 0, "every key with a default taken empty");
 	if (cap_lines() > 0)
-		printf("# log: %s", cap_log());
-	ok(strcmp(c->run.haproxy_config_file,
+		ok(strcmp(c->run.haproxy_config_file,
 	    d->run.haproxy_config_file) == 0 &&
 	    strcmp(c->template_file, d->template_file) == 0 &&
 	    BE(c)->backend_port == 6003 &&
@@ -448,6 +447,112 @@ test_new_keys(void)
 	    conf->consul.max_body == 1024 * 1024, "wait 10m, size 1024KiB");
 }
 
+/*
+ * [AWS]'s lifecycle keys: their defaults (no queue, any hook, complete
+ * yes, 3600 s), "key =" as not given, the bounds the man page gives
+ * (8 hooks, 1 to 7200 s), a queue URL that does not fit, and that they
+ * are shared: a [backend NAME] may not set them.
+ */
+static void
+test_lifecycle(void)
+{
+	char	 line[600];
+	int	 n;
+
+	ok(parse(MIN_CONF, &conf) == 0 &&
+	    conf->aws.lifecycle_queue_url[0] == '\0' &&
+	    conf->aws.nlifecycle_hooks == 0 &&
+	    conf->aws.lifecycle_complete == 1 &&
+	    conf->aws.lifecycle_heartbeat == 3600,
+	    "lifecycle defaults: no queue, no hook named, complete, 3600 s");
+	ok(parse("[haproxy]\n[AWS]\nasg_name = web\n"
+	    "lifecycle_queue_url = https://sqs.eu-west-1.amazonaws.com/"
+	    "111122223333/ep2d-lb1\n"
+	    "lifecycle_hook_name = ep2d-lb1-out, ep2d-lb1-in\n"
+	    "lifecycle_complete = no\n"
+	    "lifecycle_heartbeat_timeout = 300\n", &conf) == 0,
+	    "the man page's lifecycle example parses");
+	is_str(conf->aws.lifecycle_queue_url,
+	    "https://sqs.eu-west-1.amazonaws.com/111122223333/ep2d-lb1",
+	    "lifecycle_queue_url");
+	ok(conf->aws.nlifecycle_hooks == 2 &&
+	    strcmp(conf->aws.lifecycle_hooks[0], "ep2d-lb1-out") == 0 &&
+	    strcmp(conf->aws.lifecycle_hooks[1], "ep2d-lb1-in") == 0,
+	    "lifecycle_hook_name: two, spaces stripped");
+	is_int(conf->aws.lifecycle_complete, 0, "lifecycle_complete no");
+	is_int(conf->aws.lifecycle_heartbeat, 300,
+	    "lifecycle_heartbeat_timeout 300");
+	ok(parse_line("AWS", "lifecycle_complete = yes", &conf, &n) == 0 &&
+	    conf->aws.lifecycle_complete == 1, "lifecycle_complete yes");
+	ok(parse_line("AWS", "lifecycle_complete = False", &conf, &n) == 0 &&
+	    conf->aws.lifecycle_complete == 0, "lifecycle_complete False");
+
+	/* "key =": the default */
+	ok(parse("[haproxy]\norchestrator = file\n[FILE]\npath = /s\n"
+	    "[AWS]\nlifecycle_queue_url =\nlifecycle_hook_name =\n"
+	    "lifecycle_complete =\nlifecycle_heartbeat_timeout =\n",
+	    &conf) == 0 && conf->aws.lifecycle_queue_url[0] == '\0' &&
+	    conf->aws.nlifecycle_hooks == 0 &&
+	    conf->aws.lifecycle_complete == 1 &&
+	    conf->aws.lifecycle_heartbeat == 3600,
+	    "lifecycle keys empty: their defaults");
+
+	/* the bounds */
+	ok(parse_line("AWS", "lifecycle_heartbeat_timeout = 1", &conf, &n) ==
+	    0 && conf->aws.lifecycle_heartbeat == 1, "heartbeat 1 s: taken");
+	ok(parse_line("AWS", "lifecycle_heartbeat_timeout = 2h", &conf, &n) ==
+	    0 && conf->aws.lifecycle_heartbeat == 7200,
+	    "heartbeat 2h (7200 s): taken");
+	ok(parse_line("AWS", "lifecycle_heartbeat_timeout = 5m", &conf, &n) ==
+	    0 && conf->aws.lifecycle_heartbeat == 300, "heartbeat 5m: 300 s");
+	ok(parse_line("AWS", "lifecycle_hook_name = 1,2,3,4,5,6,7,8", &conf,
+	    &n) == 0 && conf->aws.nlifecycle_hooks == EP2D_MAX_HOOKS,
+	    "8 hooks: taken");
+	ok(parse_line("AWS", "lifecycle_hook_name = 1,2,3,4,5,6,7,8,9", &conf,
+	    &n) == -1 && n == 4 && cap_has("t.conf:4: lifecycle_hook_name: ") &&
+	    cap_has("more than 8") && cap_lines() == 1,
+	    "9 hooks: refused, one line");
+	printf("# log: %s", cap_log());
+	ok(parse_line("AWS", "lifecycle_queue_url = http://127.0.0.1:9/1/q",
+	    &conf, &n) == 0 &&
+	    strcmp(conf->aws.lifecycle_queue_url, "http://127.0.0.1:9/1/q") ==
+	    0, "a queue on http://, as the tests' fake");
+
+	/* a URL the field cannot hold: refused, not cut */
+	snprintf(line, sizeof(line), "lifecycle_queue_url = https://sqs.x/1/");
+	n = strlen(line);
+	memset(line + n, 'q', sizeof(conf->aws.lifecycle_queue_url));
+	line[n + sizeof(conf->aws.lifecycle_queue_url)] = '\0';
+	ok(parse_line("AWS", line, &conf, &n) == -1 && n == 4 &&
+	    cap_has("t.conf:4: lifecycle_queue_url: ") && cap_lines() == 1,
+	    "a queue URL longer than %zu bytes: refused, one line",
+	    sizeof(conf->aws.lifecycle_queue_url) - 1);
+	if (cap_lines() != 1)
+		printf("# log: %s", cap_log());
+	snprintf(line, sizeof(line), "lifecycle_queue_url = https://sqs.x/");
+	n = strlen(line);
+	memset(line + n, 'q', sizeof(conf->aws.lifecycle_queue_url) - 1 -
+	    strlen("https://sqs.x/"));
+	line[n + sizeof(conf->aws.lifecycle_queue_url) - 1 -
+	    strlen("https://sqs.x/")] = '\0';
+	ok(parse_line("AWS", line, &conf, &n) == 0 &&
+	    strlen(conf->aws.lifecycle_queue_url) ==
+	    sizeof(conf->aws.lifecycle_queue_url) - 1,
+	    "a queue URL of %zu bytes: taken",
+	    sizeof(conf->aws.lifecycle_queue_url) - 1);
+
+	/* shared: not a [backend NAME] key */
+	ok(parse("[haproxy]\n[AWS]\nasg_name = a\n[backend b]\n"
+	    "asg_name = b\nlifecycle_queue_url = https://sqs.x/1/q\n",
+	    &conf) == -1 && cap_has("t.conf:6: lifecycle_queue_url: not a key "
+	    "of [backend b]"),
+	    "lifecycle_queue_url in [backend NAME]: refused");
+	ok(parse("[haproxy]\n[AWS]\nasg_name = a\n[backend b]\n"
+	    "asg_name = b\nlifecycle_hook_name = h\n", &conf) == -1 &&
+	    cap_has("t.conf:6: lifecycle_hook_name: not a key"),
+	    "lifecycle_hook_name in [backend NAME]: refused");
+}
+
 static void
 test_booleans(void)
 {
@@ -605,6 +710,22 @@ test_bad_values(void)
 		{ "AWS", "autoscaling_endpoint = ftp://x" },
 		{ "AWS", "autoscaling_endpoint = http://" },
 		{ "AWS", "ec2_endpoint = http://a b/" },
+		{ "AWS", "lifecycle_queue_url = ftp://sqs.example.com/1/q" },
+		{ "AWS", "lifecycle_queue_url = https://" },
+		{ "AWS", "lifecycle_queue_url = https:///1/q" },
+		{ "AWS", "lifecycle_queue_url = sqs.amazonaws.com/1/q" },
+		{ "AWS", "lifecycle_queue_url = https://sqs.x/1/a q" },
+		{ "AWS", "lifecycle_queue_url = https://sqs.x/1/<q>" },
+		{ "AWS", "lifecycle_hook_name = a,,b" },
+		{ "AWS", "lifecycle_hook_name = a,\"b\"" },
+		{ "AWS", "lifecycle_complete = maybe" },
+		{ "AWS", "lifecycle_complete = 2" },
+		{ "AWS", "lifecycle_heartbeat_timeout = 0" },
+		{ "AWS", "lifecycle_heartbeat_timeout = 7201" },
+		{ "AWS", "lifecycle_heartbeat_timeout = 2h1s" },
+		{ "AWS", "lifecycle_heartbeat_timeout = 500ms" },
+		{ "AWS", "lifecycle_heartbeat_timeout = -1" },
+		{ "AWS", "lifecycle_heartbeat_timeout = forever" },
 		{ "CONSUL", "service_name = web/x" },
 		{ "CONSUL", "consul_ip = 10.0.0.1:8500" },
 		{ "CONSUL", "consul_ip = a b" },
@@ -1127,6 +1248,7 @@ main(void)
 	test_empty_defaults();
 	test_full();
 	test_new_keys();
+	test_lifecycle();
 	test_booleans();
 	test_lists();
 	test_bad_values();

@@ -468,6 +468,126 @@ test_refused(struct ep2_conf *c)
 	config_getclear(&g);
 }
 
+/*
+ * The lifecycle keys ([AWS], shared): the fetcher's part carries them
+ * as the file set them, or as their defaults when it did not (the
+ * parent reads its own parse, the reloader's part has no [AWS]).  A
+ * parent that sent one the file could not hold is refused with one
+ * line naming the key, and the next good one taken.
+ */
+static void
+test_lifecycle(struct ep2_conf *c)
+{
+	static const char plain[] =
+	    "[haproxy]\norchestrator = aws\n[AWS]\nasg_name = web-asg\n";
+	static const char edges[] =
+	    "[haproxy]\norchestrator = aws\n[AWS]\nasg_name = a\n"
+	    "lifecycle_queue_url = http://127.0.0.1:9/123456789012/q\n"
+	    "lifecycle_hook_name = h1,h2,h3,h4,h5,h6,h7,h8\n"
+	    "lifecycle_complete = yes\n"
+	    "lifecycle_heartbeat_timeout = 2h\n";
+	struct conf_fetcher	 cf;
+	struct backend_conf	 b;
+	struct ep2_conf		*p, *d;
+	struct conf_get		 g;
+	const char		*why;
+	uint32_t		 n = 1;
+	int			 nref;
+
+	config_getinit(&g, PROC_FETCHER);
+	p = parse(plain);
+	d = config_new();
+	ok(config_setfetcher(&wr, p, -1) == 0 && deliver(&g, &nref) == 1 &&
+	    nref == 0 && g.conf != NULL, "no lifecycle key: taken whole");
+	ok(g.conf != NULL && g.conf->aws.lifecycle_queue_url[0] == '\0' &&
+	    g.conf->aws.nlifecycle_hooks == 0 &&
+	    g.conf->aws.lifecycle_complete == 1 &&
+	    g.conf->aws.lifecycle_heartbeat == 3600 &&
+	    memcmp(&g.conf->aws, &d->aws, sizeof(d->aws)) == 0,
+	    "no lifecycle key: no queue, no hook, complete yes, 3600 s");
+	config_getclear(&g);
+	config_free(p);
+	config_free(d);
+
+	p = parse(edges);
+	ok(config_setfetcher(&wr, p, -1) == 0 && deliver(&g, &nref) == 1 &&
+	    nref == 0 && g.conf != NULL, "the lifecycle keys at their bounds: "
+	    "taken");
+	ok(g.conf != NULL && strcmp(g.conf->aws.lifecycle_queue_url,
+	    "http://127.0.0.1:9/123456789012/q") == 0 &&
+	    g.conf->aws.nlifecycle_hooks == EP2D_MAX_HOOKS &&
+	    strcmp(g.conf->aws.lifecycle_hooks[0], "h1") == 0 &&
+	    strcmp(g.conf->aws.lifecycle_hooks[7], "h8") == 0 &&
+	    g.conf->aws.lifecycle_complete == 1 &&
+	    g.conf->aws.lifecycle_heartbeat == 7200,
+	    "8 hooks, a heartbeat of 7200 s, complete yes: intact");
+	config_getclear(&g);
+	config_free(p);
+
+	/* broken ones: each refused whole, in one line naming the key */
+	config_getinit(&g, PROC_FETCHER);
+	memset(&cf, 0, sizeof(cf));
+	cf.nbackends = 1;
+	cf.sleep_before_next_run = 5;
+	cf.consul = c->consul;
+	memcpy(&b, c->backends[0], sizeof(b));
+	b.conf = NULL;
+
+#define LC_REFUSED(key, what) do {					\
+	raw(IMSG_CONF_START, &cf, sizeof(cf));				\
+	raw(IMSG_CONF_BACKEND, &b, sizeof(b));				\
+	raw(IMSG_CONF_END, &n, sizeof(n));				\
+	ok((why = refused(&g)) != NULL && strstr(why, key) != NULL &&	\
+	    strchr(why, '\n') == NULL,					\
+	    "%s: refused, one line naming %s", what, key);		\
+	if (why != NULL)						\
+		printf("# %s\n", why);					\
+	cf.aws = c->aws;						\
+} while (0)
+
+	cf.aws = c->aws;
+	memset(cf.aws.lifecycle_queue_url, 'a',
+	    sizeof(cf.aws.lifecycle_queue_url));
+	memcpy(cf.aws.lifecycle_queue_url, "https://", 8);
+	LC_REFUSED("lifecycle_queue_url", "a queue URL without its NUL");
+	strlcpy(cf.aws.lifecycle_queue_url, "ftp://sqs.example.com/1/q",
+	    sizeof(cf.aws.lifecycle_queue_url));
+	LC_REFUSED("lifecycle_queue_url", "a queue URL not http(s)");
+	strlcpy(cf.aws.lifecycle_queue_url, "https://sqs.example.com/1/a q",
+	    sizeof(cf.aws.lifecycle_queue_url));
+	LC_REFUSED("lifecycle_queue_url", "a queue URL with a space");
+	strlcpy(cf.aws.lifecycle_queue_url, "https://",
+	    sizeof(cf.aws.lifecycle_queue_url));
+	LC_REFUSED("lifecycle_queue_url", "a queue URL without its host");
+	memset(cf.aws.lifecycle_hooks[1], 'h', EP2D_NAME_MAX);
+	LC_REFUSED("lifecycle_hook_name", "a hook name without its NUL");
+	strlcpy(cf.aws.lifecycle_hooks[0], "ep2d\"in", EP2D_NAME_MAX);
+	LC_REFUSED("lifecycle_hook_name", "a hook name with a quote");
+	cf.aws.lifecycle_hooks[1][0] = '\0';
+	LC_REFUSED("lifecycle_hook_name", "an empty hook name in the count");
+	cf.aws.nlifecycle_hooks = -1;
+	LC_REFUSED("lifecycle_hook_name", "a count of hooks below 0");
+	cf.aws.lifecycle_complete = 2;
+	LC_REFUSED("lifecycle_complete", "lifecycle_complete 2");
+	cf.aws.lifecycle_complete = -1;
+	LC_REFUSED("lifecycle_complete", "lifecycle_complete -1");
+	cf.aws.lifecycle_heartbeat = 7201;
+	LC_REFUSED("lifecycle_heartbeat_timeout", "a heartbeat of 7201 s");
+	cf.aws.lifecycle_heartbeat = -3600;
+	LC_REFUSED("lifecycle_heartbeat_timeout", "a heartbeat below 0");
+#undef LC_REFUSED
+
+	cf.aws = c->aws;
+	raw(IMSG_CONF_START, &cf, sizeof(cf));
+	raw(IMSG_CONF_BACKEND, &b, sizeof(b));
+	raw(IMSG_CONF_END, &n, sizeof(n));
+	ok(deliver(&g, &nref) == 1 && nref == 0 && g.conf != NULL &&
+	    strcmp(g.conf->aws.lifecycle_hooks[0], "web-out") == 0 &&
+	    g.conf->aws.lifecycle_heartbeat == 600,
+	    "then a good one: taken, its lifecycle keys intact");
+	config_getclear(&g);
+}
+
 int
 main(void)
 {
@@ -485,6 +605,7 @@ main(void)
 	c = parse(full);
 	test_roundtrip(c);
 	test_refused(c);
+	test_lifecycle(c);
 	config_free(c);
 	imsgbuf_clear(&wr);
 	imsgbuf_clear(&rd);
