@@ -76,6 +76,7 @@ static void	 consul_env_load(struct consul_env *);
  */
 static struct consul_env	 consul_envs;
 static int			 consul_env_users;
+static int			 consul_said;	/* "consul: service" lines */
 static void	 consul_next(int, short, void *);
 static void	 consul_done(void *, const struct http_resp *);
 static void	 consul_schedule(struct consul *, long);
@@ -105,6 +106,7 @@ consul_init(struct source *src)
 	const struct consul_backend	*cc = &src->be->consul;
 	struct consul			*c;
 	struct consul_eff		 eff;
+	char				 where[EP2D_HOST_MAX + 64];
 
 	if (cc->service_name[0] == '\0') {
 		log_warnx("[CONSUL] service_name is not set");
@@ -130,10 +132,20 @@ consul_init(struct source *src)
 	}
 	if ((c->ev_next = evtimer_new(src->evb, consul_next, c)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
-	log_info("consul: service %s at %s://%s:%u%s%s", cc->service_name,
+	/*
+	 * A line a backend for the first few; past them the shared
+	 * watch's line says how many ask (consul_agent.c), and 500 such
+	 * lines would only fill the log's flood bound (log.c) before it.
+	 */
+	snprintf(where, sizeof(where), "%s://%s:%u%s%s",
 	    eff.https ? "https" : "http", eff.host, eff.port,
 	    eff.token != NULL ? ", with a token" : "",
 	    cc->only_passing ? ", passing instances only" : "");
+	if (consul_said++ < CONSUL_MAX_WATCHES)
+		log_info("consul: service %s at %s", cc->service_name, where);
+	else
+		log_debug("consul: service %s at %s", cc->service_name,
+		    where);
 	return (0);
 }
 
