@@ -1173,6 +1173,7 @@ test_many_backends(void)
 	    cap_has("33 backends on orchestrator aws, lifecycle hooks "
 	    "follow at most 32"), "lifecycle hooks: 33 aws backends refused, "
 	    "one line");
+	config_free(c);
 	free(buf);
 }
 
