@@ -775,6 +775,7 @@ def cmd_multi(a):
     # from ep2d's start (the shell's clock: wall time)
     bench(a.name + "_start", (time.time() - a.since) * 1000.0, "ms")
     procs = {r: p for r, p in side_procs(a).items() if r in ROLES}
+    multi_mem(a.name + "_settled", procs)
     st0 = {r: task_stat(p) for r, p in procs.items()}
     q0 = len(fake_get(a, "/_fake/log").splitlines())
     lat, lost = [], 0
@@ -814,8 +815,27 @@ def cmd_multi(a):
         bench(a.name + "_cpu_per_change",
               sum(st1[r][0] - st0[r][0] for r in procs) / 1e6 / n, "ms",
               fmt="%.3f")
+    multi_mem(a.name, procs)
     conns_report(a)
     return 0
+
+
+def multi_mem(name, procs):
+    """the RSS and PSS sums of ep2d's processes, and the parent's and
+    the fetcher's own RSS: what grows with the backends (issue 15
+    item 6: by the servers, not by copies of the configuration)"""
+    rs = ps = 0
+    for role, pid in procs.items():
+        rss, pss, uss = mem_kb(pid)
+        if rss is None:
+            continue
+        rs += rss
+        ps += pss or 0
+        if role in ("parent", "fetcher"):
+            bench("%s_rss_%s" % (name, role), rss / 1024.0, "MB", "-",
+                  "%.2f")
+    bench(name + "_rss_sum", rs / 1024.0, "MB", "-", "%.2f")
+    bench(name + "_pss_sum", ps / 1024.0, "MB", "-", "%.2f")
 
 
 def conns_report(a):

@@ -185,9 +185,14 @@ PARTS = [
      "latency measured as in part 1 on that backend; the fake's health "
      "queries per change; ep2d's CPU per change; `_conns_peak`: the "
      "most connections ep2d had open to the fake at once over the "
-     "whole run.  A count ep2d's configuration check (`ep2d -n`) "
-     "refuses is SKIPPED with its reason (today at most 16 backends: "
-     "[haproxy] and 15 sections)."),
+     "whole run; `_settled_rss_sum`, `_rss_sum`, `_pss_sum`: the "
+     "memory of ep2d's processes once HAProxy has every backend and "
+     "after the changes (issue 15 item 6: with more backends memory "
+     "grows by what each holds, not by copies of the configuration; "
+     "RSS counts the pages the connector and the runner share with "
+     "the process they are forks of, PSS shares them out).  A count "
+     "ep2d's configuration check (`ep2d -n`) refuses is SKIPPED with "
+     "its reason (at most 512 backends: [haproxy] and 511 sections)."),
 ]
 
 
@@ -343,15 +348,19 @@ def issue15(figs, skips):
         lost = num(figs, k + "_lost")
         ref = num(figs, k + "_conns_refused_429")
         ok = lost == 0 and ref == 0
+        rss = num(figs, k + "_settled_rss_sum")
+        pss = num(figs, k + "_settled_pss_sum")
+        mem = (", RSS sum %.1f MB (PSS %.1f MB)" % (rss, pss or 0)
+               if rss is not None else "")
         rows.append(("%d backends on one Consul" % n,
                      "p50 %s, p99 %s, start %s, peak %d connections, "
                      "%d refused (429), %d changes lost, %.2f queries "
-                     "per change" % (
+                     "per change%s" % (
                          fmt(num(figs, k + "_p50")),
                          fmt(num(figs, k + "_p99")),
                          fmt(num(figs, k + "_start")), peak or 0, ref or 0,
                          lost or 0, num(figs, k + "_queries_per_change")
-                         or 0),
+                         or 0, mem),
                      "http_max_conns_per_client %s; none lost, none "
                      "refused" % lim.lstrip("<="), "-", verdict(ok)))
     return rows, derived

@@ -146,7 +146,7 @@ struct hook_learned {
 };
 
 static struct {
-	struct source		*srcs[EP2D_MAX_BACKENDS];
+	struct source		*srcs[EP2D_MAX_HOOK_BACKENDS]; /* a mask's bits */
 	int			 nsrcs;
 	struct aws_chain	*chain;
 	int			 creds_wait;	/* creds_get answers later */
@@ -279,7 +279,11 @@ hook_register(struct source *src)
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen;
 
-	if (h.nsrcs >= EP2D_MAX_BACKENDS)
+	/*
+	 * Only without a queue (config.c refuses more with one): the
+	 * hooks are idle then, and a reload cannot name one for them.
+	 */
+	if (h.nsrcs >= EP2D_MAX_HOOK_BACKENDS)
 		return;
 	if (h.nsrcs == 0) {
 		TAILQ_INIT(&h.actions);

@@ -333,6 +333,7 @@ struct parse {
 	int		 cap;		/* of pb and c->backends */
 	int		 key_open;	/* a key line was last: indent counts */
 	size_t		 key_indent;
+	int		 too_many;	/* [backend NAME]s past the limit */
 };
 
 static void	 cf_defaults(struct ep2_conf *);
@@ -917,8 +918,13 @@ cf_backend_header(struct parse *p, struct ep2_conf *c, const char *label)
 		}
 	}
 	if (c->nbackends >= EP2D_MAX_BACKENDS) {
-		cf_error(p, 0, NULL, "more than %d [backend NAME] sections",
-		    EP2D_MAX_BACKENDS - 1);
+		/* said once: a file of 10,000 sections is one mistake */
+		if (p->too_many++ == 0)
+			cf_error(p, 0, NULL, "more than %d [backend NAME] "
+			    "sections: [backend %s] and any after it refused",
+			    EP2D_MAX_BACKENDS - 1, label);
+		else
+			p->errors++;
 		return (-1);
 	}
 	if ((b = cf_backend_new(c, p)) == NULL)
@@ -1007,6 +1013,15 @@ cf_check_backends(struct parse *p, struct ep2_conf *c)
 				    "[backend %s]'s too", b->label, bn,
 				    c->backends[j]->label);
 	}
+	for (k = 0, j = 0; k < c->nbackends; k++)
+		if (c->backends[k]->orchestrator == ORCH_AWS)
+			j++;
+	if (c->aws.lifecycle_queue_url[0] != '\0' &&
+	    j > EP2D_MAX_HOOK_BACKENDS)
+		cf_error(p, cf_seen(p, 0, SEC_AWS, "lifecycle_queue_url"),
+		    NULL, "lifecycle_queue_url: %d backends on orchestrator "
+		    "aws, lifecycle hooks follow at most %d", j,
+		    EP2D_MAX_HOOK_BACKENDS);
 }
 
 /*

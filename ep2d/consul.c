@@ -67,6 +67,16 @@ static int	 consul_start(struct source *);
 static void	 consul_fetch_now(struct source *);
 static void	 consul_stop(struct source *);
 static void	 consul_env_load(struct consul_env *);
+
+/*
+ * The environment is the process's, the same for every backend: read
+ * once, kept once (13 kB of paths; 500 backends would hold 500 copies
+ * of it), said once when a variable is wrong, and wiped when the last
+ * Consul source stops.
+ */
+static struct consul_env	 consul_envs;
+static int			 consul_env_users;
+static int			 consul_said;	/* "consul: service" lines */
 static void	 consul_next(int, short, void *);
 static void	 consul_done(void *, const struct http_resp *);
 static void	 consul_schedule(struct consul *, long);
@@ -96,6 +106,7 @@ consul_init(struct source *src)
 	const struct consul_backend	*cc = &src->be->consul;
 	struct consul			*c;
 	struct consul_eff		 eff;
+	char				 where[EP2D_HOST_MAX + 64];
 
 	if (cc->service_name[0] == '\0') {
 		log_warnx("[CONSUL] service_name is not set");
@@ -104,24 +115,37 @@ consul_init(struct source *src)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		fatal("%s: calloc", __func__);
 	c->src = src;
-	consul_env_load(&c->env);
+	if (consul_env_users++ == 0)
+		consul_env_load(&consul_envs);
+	c->env = &consul_envs;
 	src->ctx = c;
 	consul_effective(c, &eff);
 	if ((eff.ca_file != NULL && http_preload(eff.ca_file) == -1) ||
 	    (eff.cert_file != NULL && http_preload(eff.cert_file) == -1) ||
 	    (eff.key_file != NULL && http_preload(eff.key_file) == -1)) {
 		log_warnx("consul: TLS files cannot be read");
-		explicit_bzero(&c->env, sizeof(c->env));
+		if (--consul_env_users == 0)
+			explicit_bzero(&consul_envs, sizeof(consul_envs));
 		free(c);
 		src->ctx = NULL;
 		return (-1);
 	}
 	if ((c->ev_next = evtimer_new(src->evb, consul_next, c)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
-	log_info("consul: service %s at %s://%s:%u%s%s", cc->service_name,
+	/*
+	 * A line a backend for the first few; past them the shared
+	 * watch's line says how many ask (consul_agent.c), and 500 such
+	 * lines would only fill the log's flood bound (log.c) before it.
+	 */
+	snprintf(where, sizeof(where), "%s://%s:%u%s%s",
 	    eff.https ? "https" : "http", eff.host, eff.port,
 	    eff.token != NULL ? ", with a token" : "",
 	    cc->only_passing ? ", passing instances only" : "");
+	if (consul_said++ < CONSUL_MAX_WATCHES)
+		log_info("consul: service %s at %s", cc->service_name, where);
+	else
+		log_debug("consul: service %s at %s", cc->service_name,
+		    where);
 	return (0);
 }
 
@@ -184,7 +208,7 @@ void
 consul_effective(struct consul *c, struct consul_eff *eff)
 {
 	const struct consul_conf	*cc = &c->src->be->conf->consul;
-	const struct consul_env		*env = &c->env;
+	const struct consul_env		*env = c->env;
 
 	memset(eff, 0, sizeof(*eff));
 	eff->host = cc->consul_ip;
@@ -264,7 +288,8 @@ consul_stop(struct source *src)
 		http_cancel(c->req);
 	if (c->ev_next != NULL)
 		event_free(c->ev_next);
-	explicit_bzero(&c->env, sizeof(c->env));
+	if (--consul_env_users == 0)
+		explicit_bzero(&consul_envs, sizeof(consul_envs));
 	free(c);
 	src->ctx = NULL;
 }

@@ -85,7 +85,7 @@ struct consul {
 	int			 inflight;	/* counted in nflight */
 	int64_t			 hold_until;	/* ms, the bucket's */
 	uint64_t		 digest[LOOP_MAX];
-	struct consul_env	 env;
+	const struct consul_env	*env;		/* the process's, shared */
 	struct http_req		*req;
 	struct event		*ev_next;
 	struct consul_bucket	 bucket;

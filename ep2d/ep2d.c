@@ -113,6 +113,7 @@ static struct proc	 procs[PROC_MAX] = {
 
 /* The parent's children that speak imsg with it: those it dispatches. */
 #define PARENT_PEER(pr)	((pr)->dispatch != NULL)
+#define STARTED_SHOWN	8	/* "started:" lines, one a backend */
 
 static __dead void
 usage(void)
@@ -299,13 +300,20 @@ main(int argc, char *argv[])
 	if (sandbox_parent(p.conf) == -1)
 		fatalx("sandbox");
 
-	for (i = 0; i < p.conf->nbackends; i++) {
+	/*
+	 * A line a backend for the first few: 500 of them would fill the
+	 * log's flood bound (log.c) and hold back what follows them.
+	 */
+	for (i = 0; i < p.conf->nbackends && i < STARTED_SHOWN; i++) {
 		be = p.conf->backends[i];
 		log_info("started: orchestrator %s, %s, backend %s",
 		    config_orchestrator_name(be->orchestrator),
 		    config_update_type_name(be->update_type),
 		    be->backend_name);
 	}
+	if (p.conf->nbackends > STARTED_SHOWN)
+		log_info("started: %d backends more (ep2ctl show backends)",
+		    p.conf->nbackends - STARTED_SHOWN);
 	event_dispatch();
 	parent_shutdown(0);
 	return (0);

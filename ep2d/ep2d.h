@@ -58,7 +58,27 @@
 #define EP2D_ERR_MAX		256	/* an error text carried in an imsg */
 #define EP2D_HAPROXY_MSG_MAX	4000	/* the end of what haproxy said */
 #define EP2D_MAX_IMSGSIZE	16384
-#define EP2D_MAX_BACKENDS	16	/* [haproxy] and [backend NAME] */
+/*
+ * [haproxy] and up to 511 [backend NAME] sections (ep2.conf.5, ep2d.8
+ * LIMITS).  Issue 15 asks for 500 backends on one Consul agent; 512 is
+ * that with some room, and what was measured (bench/many.sh,
+ * regress/consul-many500.t).  Nothing is sized by it: every
+ * per-backend structure is allocated for the backends configured.
+ * What does grow with it: past CONSUL_MAX_WATCHES backends on one
+ * agent they share one watch, whose catalog move reads every member
+ * again (a request each, CONSUL_REREAD_MAX at a time: about 90 ms of
+ * the fetcher's CPU at 500); the parent's configuration, about 9 kB a
+ * backend, sent once to the fetcher at start and at each SIGHUP (a
+ * message each); `ep2ctl show status`, a row each; and HAProxy, which
+ * checks and loads the template's 500 backends in well under a second.
+ */
+#define EP2D_MAX_BACKENDS	512
+/*
+ * Lifecycle hooks follow at most this many backends on orchestrator
+ * aws (aws_hook.c keeps the sources of a group in a 32-bit mask); a
+ * configuration with lifecycle_queue_url and more is refused.
+ */
+#define EP2D_MAX_HOOK_BACKENDS	32
 #define EP2D_LABEL_MAX		64	/* NAME of [backend NAME] */
 
 /*

@@ -25,6 +25,7 @@
 
 #include <sys/types.h>
 #include <sys/inotify.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 
@@ -58,24 +59,38 @@
 				    IN_MOVE_SELF | IN_ONLYDIR)
 
 struct filesrc {
+	TAILQ_ENTRY(filesrc) entry;
 	struct source	*src;
 	const char	*path;
 	char		 base[NAME_MAX + 1];
 	int		 dirfd;
-	int		 inofd;
-	struct event	 ev_ino;
+	int		 wd;		/* its directory's watch */
 	struct event	 ev_timer;
 	int		 started;
 	int		 failing;
 	int		 dir_gone;
+	int		 ev_now, ev_later, ev_gone;	/* this read's */
 	char		 lasterr[EP2D_ERR_MAX];
 };
+
+/*
+ * One inotify instance for every servers file, a watch a directory
+ * (two files in one directory share it): the kernel allows a user 128
+ * instances (fs.inotify.max_user_instances), fewer than the backends
+ * ep2d takes, and the fetcher is still root when it makes them.
+ */
+static TAILQ_HEAD(, filesrc) ino_srcs = TAILQ_HEAD_INITIALIZER(ino_srcs);
+static int		 ino_fd = -1;
+static struct event	 ino_ev;
+static int		 ino_started;
 
 static int	 filesrc_init(struct source *);
 static int	 filesrc_start(struct source *);
 static void	 filesrc_fetch_now(struct source *);
 static void	 filesrc_stop(struct source *);
 static void	 filesrc_inotify(int, short, void *);
+static void	 filesrc_event(struct filesrc *, const struct inotify_event *);
+static void	 filesrc_after(struct filesrc *);
 static void	 filesrc_timer(int, short, void *);
 static int	 filesrc_complete(struct filesrc *);
 static void	 filesrc_read(struct filesrc *);
@@ -187,7 +202,7 @@ filesrc_init(struct source *src)
 		fatal("%s: calloc", __func__);
 	fs->src = src;
 	fs->path = path;
-	fs->dirfd = fs->inofd = -1;
+	fs->dirfd = fs->wd = -1;
 
 	if (path[0] != '/' || (slash = strrchr(path, '/')) == NULL ||
 	    slash[1] == '\0' || strcmp(slash + 1, ".") == 0 ||
@@ -208,19 +223,23 @@ filesrc_init(struct source *src)
 		log_warn("servers file directory %s", dir);
 		goto fail;
 	}
-	if ((fs->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+	if (ino_fd == -1 &&
+	    (ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
 		log_warn("inotify_init1");
 		goto fail;
 	}
-	if (inotify_add_watch(fs->inofd, dir, FILESRC_MASK) == -1) {
+	if ((fs->wd = inotify_add_watch(ino_fd, dir, FILESRC_MASK)) == -1) {
 		log_warn("inotify_add_watch %s", dir);
 		goto fail;
 	}
+	TAILQ_INSERT_TAIL(&ino_srcs, fs, entry);
 	src->ctx = fs;
 	return (0);
 fail:
-	if (fs->inofd != -1)
-		close(fs->inofd);
+	if (TAILQ_EMPTY(&ino_srcs) && ino_fd != -1) {
+		close(ino_fd);
+		ino_fd = -1;
+	}
 	if (fs->dirfd != -1)
 		close(fs->dirfd);
 	free(fs);
@@ -232,11 +251,14 @@ filesrc_start(struct source *src)
 {
 	struct filesrc	*fs = src->ctx;
 
-	event_set(&fs->ev_ino, fs->inofd, EV_READ | EV_PERSIST,
-	    filesrc_inotify, fs);
-	if (event_add(&fs->ev_ino, NULL) == -1) {
-		log_warnx("servers file %s: event_add", fs->path);
-		return (-1);
+	if (!ino_started) {
+		event_set(&ino_ev, ino_fd, EV_READ | EV_PERSIST,
+		    filesrc_inotify, NULL);
+		if (event_add(&ino_ev, NULL) == -1) {
+			log_warnx("servers file %s: event_add", fs->path);
+			return (-1);
+		}
+		ino_started = 1;
 	}
 	evtimer_set(&fs->ev_timer, filesrc_timer, fs);
 	fs->started = 1;
@@ -259,15 +281,26 @@ filesrc_fetch_now(struct source *src)
 static void
 filesrc_stop(struct source *src)
 {
-	struct filesrc	*fs = src->ctx;
+	struct filesrc	*fs = src->ctx, *o;
+	int		 shared = 0;
 
 	if (fs == NULL)
 		return;
-	if (fs->started) {
-		event_del(&fs->ev_ino);
+	if (fs->started)
 		evtimer_del(&fs->ev_timer);
+	TAILQ_REMOVE(&ino_srcs, fs, entry);
+	TAILQ_FOREACH(o, &ino_srcs, entry)
+		if (o->wd == fs->wd)
+			shared = 1;
+	if (!shared && !fs->dir_gone)
+		(void)inotify_rm_watch(ino_fd, fs->wd);
+	if (TAILQ_EMPTY(&ino_srcs)) {
+		if (ino_started)
+			event_del(&ino_ev);
+		ino_started = 0;
+		close(ino_fd);
+		ino_fd = -1;
 	}
-	close(fs->inofd);
 	close(fs->dirfd);
 	free(fs);
 	src->ctx = NULL;
@@ -285,45 +318,67 @@ filesrc_stop(struct source *src)
 static void
 filesrc_inotify(int fd, short event, void *arg)
 {
-	struct filesrc		*fs = arg;
+	struct filesrc		*fs, *n;
 	struct inotify_event	*ie;
-	struct timeval		 tv;
 	char			 buf[4096]
 	    __attribute__((__aligned__(__alignof__(struct inotify_event))));
-	ssize_t			 n;
+	ssize_t			 n_read;
 	char			*p;
-	int			 now = 0, later = 0, gone = 0;
 
 	for (;;) {
-		if ((n = read(fd, buf, sizeof(buf))) == -1) {
+		if ((n_read = read(fd, buf, sizeof(buf))) == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
-				log_warn("servers file %s: inotify", fs->path);
+				log_warn("servers files: inotify");
 			break;
 		}
-		if (n == 0)
+		if (n_read == 0)
 			break;
-		for (p = buf; p < buf + n; p += sizeof(*ie) + ie->len) {
+		for (p = buf; p < buf + n_read; p += sizeof(*ie) + ie->len) {
 			ie = (struct inotify_event *)p;
-			if (ie->mask & IN_Q_OVERFLOW)
-				now = 1;
-			else if (ie->mask & (IN_DELETE_SELF | IN_MOVE_SELF |
-			    IN_IGNORED | IN_UNMOUNT))
-				gone = 1;
-			else if (ie->len > 0 && strcmp(ie->name,
-			    fs->base) == 0) {
-				if (ie->mask & (IN_DELETE | IN_MOVED_FROM))
-					later = 1;
-				else if (!(ie->mask & IN_CREATE) ||
-				    filesrc_complete(fs))
-					now = 1;
-			}
+			/* a watch a directory: each file of it looks */
+			TAILQ_FOREACH(fs, &ino_srcs, entry)
+				if ((ie->mask & IN_Q_OVERFLOW) ||
+				    ie->wd == fs->wd)
+					filesrc_event(fs, ie);
 		}
 	}
-	if (gone && !fs->dir_gone) {
+	/* a source may fail and be stopped: the next one taken first */
+	TAILQ_FOREACH_SAFE(fs, &ino_srcs, entry, n)
+		filesrc_after(fs);
+}
+
+/* What one event of its directory means for fs's file. */
+static void
+filesrc_event(struct filesrc *fs, const struct inotify_event *ie)
+{
+	if (ie->mask & IN_Q_OVERFLOW)
+		fs->ev_now = 1;
+	else if (ie->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED |
+	    IN_UNMOUNT))
+		fs->ev_gone = 1;
+	else if (ie->len > 0 && strcmp(ie->name, fs->base) == 0) {
+		if (ie->mask & (IN_DELETE | IN_MOVED_FROM))
+			fs->ev_later = 1;
+		else if (!(ie->mask & IN_CREATE) || filesrc_complete(fs))
+			fs->ev_now = 1;
+	}
+}
+
+/* The events of one read, taken together: one read of the file. */
+static void
+filesrc_after(struct filesrc *fs)
+{
+	struct timeval	 tv;
+	int		 now = fs->ev_now, later = fs->ev_later;
+	int		 gone = fs->ev_gone;
+
+	fs->ev_now = fs->ev_later = fs->ev_gone = 0;
+	if (fs->dir_gone)
+		return;
+	if (gone) {
 		fs->dir_gone = 1;
-		event_del(&fs->ev_ino);
 		filesrc_fail(fs, "its directory was removed or moved: changes "
 		    "are no longer seen; restart ep2d");
 		return;

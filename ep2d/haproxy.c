@@ -64,6 +64,22 @@ static void	 hap_close(struct hap_batch *);
 static int	 hap_fail(struct hap_batch *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 static void	 hap_rearm(struct hap_batch *);
+static struct hap_gate *hap_gate(const char *);
+static void	 hap_gate_leave(struct hap_batch *);
+static int	 hap_go(struct hap_batch *);
+
+/*
+ * One socket's turns (HAP_PATH_CONNS), shared by every backend's
+ * batches: a few paths (haproxy_socket_file), kept for the process's
+ * life.
+ */
+struct hap_gate {
+	LIST_ENTRY(hap_gate)	 entry;
+	char			 path[PATH_MAX];
+	int			 active;
+	TAILQ_HEAD(, hap_batch)	 waiting;
+};
+static LIST_HEAD(, hap_gate) hap_gates = LIST_HEAD_INITIALIZER(hap_gates);
 
 struct hap_batch *
 hap_batch_new(const char *path)
@@ -210,6 +226,7 @@ hap_fail(struct hap_batch *b, const char *fmt, ...)
 static void
 hap_close(struct hap_batch *b)
 {
+	hap_gate_leave(b);
 	if (b->async) {
 		if (b->evflags)
 			event_del(&b->ev);
@@ -473,7 +490,8 @@ hap_timeout(int fd, short events, void *arg)
 	struct hap_batch	*b = arg;
 	size_t			 got = b->nframes ? b->nframes - 1 : 0;
 
-	hap_fail(b, "timeout: %zu of %zu answers", got, b->ncmds);
+	if (!b->start_err)
+		hap_fail(b, "timeout: %zu of %zu answers", got, b->ncmds);
 	hap_close(b);
 	b->cb(b, b->arg);
 }
@@ -488,20 +506,97 @@ hap_batch_start(struct hap_batch *b, int timeout_ms, hap_cb cb, void *arg)
 {
 	struct timeval	 tv;
 
-	if (hap_connect(b) == -1) {
-		hap_close(b);
+	if ((b->gate = hap_gate(b->path)) == NULL) {
+		hap_fail(b, "malloc: %s", strerror(errno));
 		return (-1);
+	}
+	b->start_err = 0;
+	if (b->gate->active < HAP_PATH_CONNS) {
+		if (hap_go(b) == -1) {
+			hap_close(b);
+			return (-1);
+		}
+	} else {
+		/* its turn comes when one of those connected is done */
+		TAILQ_INSERT_TAIL(&b->gate->waiting, b, wait_entry);
+		b->queued = 1;
 	}
 	b->cb = cb;
 	b->arg = arg;
 	b->async = 1;
 	b->evflags = 0;
+	/* the time waiting for a turn counts: a hung HAProxy, 5 s */
 	evtimer_set(&b->tev, hap_timeout, b);
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
 	evtimer_add(&b->tev, &tv);
-	hap_rearm(b);
+	if (!b->queued)
+		hap_rearm(b);
 	return (0);
+}
+
+static struct hap_gate *
+hap_gate(const char *path)
+{
+	struct hap_gate	*g;
+
+	LIST_FOREACH(g, &hap_gates, entry)
+		if (strcmp(g->path, path) == 0)
+			return (g);
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return (NULL);
+	strlcpy(g->path, path, sizeof(g->path));
+	TAILQ_INIT(&g->waiting);
+	LIST_INSERT_HEAD(&hap_gates, g, entry);
+	return (g);
+}
+
+/* b takes a turn of its socket and connects */
+static int
+hap_go(struct hap_batch *b)
+{
+	b->active = 1;
+	b->gate->active++;
+	return (hap_connect(b));
+}
+
+/*
+ * b gives its turn back, or its place in the queue: the next waiting
+ * connects.  One whose connect fails hears it from its own timer, at
+ * once, not from within whatever closed b.
+ */
+static void
+hap_gate_leave(struct hap_batch *b)
+{
+	struct hap_gate		*g = b->gate;
+	struct hap_batch	*n;
+	struct timeval		 now = { 0, 0 };
+
+	if (g == NULL)
+		return;
+	if (b->queued) {
+		TAILQ_REMOVE(&g->waiting, b, wait_entry);
+		b->queued = 0;
+	}
+	if (b->active) {
+		b->active = 0;
+		g->active--;
+	}
+	b->gate = NULL;
+	while (g->active < HAP_PATH_CONNS &&
+	    (n = TAILQ_FIRST(&g->waiting)) != NULL) {
+		TAILQ_REMOVE(&g->waiting, n, wait_entry);
+		n->queued = 0;
+		if (hap_go(n) == 0) {
+			hap_rearm(n);
+			continue;
+		}
+		n->active = 0;
+		g->active--;
+		n->start_err = 1;
+		evtimer_del(&n->tev);
+		evtimer_add(&n->tev, &now);
+	}
 }
 
 /* Two IP literals, compared as addresses ("::1" = "0::1"). */

@@ -25,6 +25,7 @@
 #define EP2D_HAPROXY_H
 
 #include <sys/types.h>
+#include <sys/queue.h>
 
 #include <limits.h>
 #include <stdint.h>
@@ -34,6 +35,14 @@
 #include "addr.h"
 
 #define HAP_TIMEOUT_MS		5000	/* a whole batch, connect included */
+/*
+ * Batches on the event loop connected to one socket at once; the
+ * others wait their turn.  HAProxy serves a stats socket 10
+ * connections at a time (stats maxconn) and its listen queue is short:
+ * 500 backends polling or applying at once got EAGAIN from connect(2)
+ * by the hundred.  4 leaves room for an admin and for ep2ctl's peers.
+ */
+#define HAP_PATH_CONNS		4
 #define HAP_ERR_MAX		256
 #define HAP_NAME_MAX		32	/* a slot's server name */
 
@@ -80,6 +89,11 @@ struct hap_batch {
 	size_t		 nframes;	/* 0 is the answer to "prompt" */
 
 	int		 async;
+	struct hap_gate	*gate;		/* its socket's turns */
+	int		 active;	/* holds a turn */
+	int		 queued;	/* waits for one */
+	int		 start_err;	/* its turn came; connect failed */
+	TAILQ_ENTRY(hap_batch) wait_entry;
 	struct event	 ev;
 	struct event	 tev;
 	short		 evflags;

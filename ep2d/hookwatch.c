@@ -76,7 +76,8 @@ struct hw_index {
 };
 
 static TAILQ_HEAD(, hw)	 watches = TAILQ_HEAD_INITIALIZER(watches);
-static struct hw_index	 ix[EP2D_MAX_BACKENDS];
+static struct hw_index	*ix;		/* one a backend, made at need */
+static size_t		 nix;
 static size_t		 nwatches;
 static struct event	 ev_check;
 static int		 ev_init, refused_said;
@@ -233,11 +234,19 @@ hw_answer(struct hw *x, time_t now)
 static void
 hw_check(int fd, short event, void *arg)
 {
-	struct hw	*x, *n;
-	time_t		 now = time(NULL);
-	int		 i;
+	const struct engine	*e = engine_state();
+	struct hw		*x, *n;
+	time_t			 now = time(NULL);
+	size_t			 i;
 
-	for (i = 0; i < EP2D_MAX_BACKENDS; i++)
+	/* as many as the backends configured (a SIGHUP adds none) */
+	if (nix < (size_t)e->nbe) {
+		if ((ix = recallocarray(ix, nix, e->nbe,
+		    sizeof(*ix))) == NULL)
+			fatal("%s: recallocarray", __func__);
+		nix = e->nbe;
+	}
+	for (i = 0; i < nix; i++)
 		ix[i].made = 0;
 	TAILQ_FOREACH_SAFE(x, &watches, entry, n)
 		(void)hw_answer(x, now);

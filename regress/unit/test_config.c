@@ -1240,6 +1240,64 @@ test_man_keys(void)
 	    "table (%d, %d of them per backend)", n, nkeys, nback);
 }
 
+/*
+ * The limit (ep2d.h EP2D_MAX_BACKENDS): [haproxy] and 511 [backend
+ * NAME] sections parse; one more is refused, with one line.  And
+ * lifecycle hooks follow at most EP2D_MAX_HOOK_BACKENDS aws backends.
+ */
+static void
+test_many_backends(void)
+{
+	struct ep2_conf	*c = NULL;
+	char		*buf;
+	size_t		 cap = 600 * 80, len;
+	int		 k, n;
+
+	if ((buf = malloc(cap)) == NULL)
+		fatal("%s: malloc", __func__);
+	len = strlcpy(buf, "[haproxy]\norchestrator = consul\n"
+	    "[CONSUL]\nservice_name = web\n", cap);
+	for (k = 1; k < EP2D_MAX_BACKENDS; k++)
+		len += snprintf(buf + len, cap - len, "[backend s%d]\n"
+		    "service_name = s%d\n", k, k);
+	ok(parse(buf, &c) == 0 && c->nbackends == EP2D_MAX_BACKENDS &&
+	    strcmp(c->backends[EP2D_MAX_BACKENDS - 1]->backend_name,
+	    "s511") == 0 && cap_lines() == 0,
+	    "[haproxy] and 511 [backend NAME]: taken, nothing logged");
+	snprintf(buf + len, cap - len, "[backend s%d]\nservice_name = s%d\n",
+	    EP2D_MAX_BACKENDS, EP2D_MAX_BACKENDS);
+	ok(parse(buf, &c) == -1 && cap_lines() == 1 &&
+	    cap_has("more than 511 [backend NAME] sections"),
+	    "512 [backend NAME]: refused with one line");
+	if (cap_lines() != 1)
+		printf("# log: %s", cap_log());
+	/* every section past the limit: still the one line */
+	for (k = EP2D_MAX_BACKENDS + 1; k < 560; k++)
+		len += snprintf(buf + len, cap - len, "[backend s%d]\n"
+		    "service_name = s%d\n", k, k);
+	ok(parse(buf, &c) == -1 && cap_lines() == 1,
+	    "560 [backend NAME]: refused with one line");
+	if (cap_lines() != 1)
+		printf("# log: %s", cap_log());
+
+	/* lifecycle hooks: 32 aws backends, not 33 */
+	len = strlcpy(buf, "[haproxy]\norchestrator = aws\n[AWS]\n"
+	    "asg_name = g0\nlifecycle_queue_url = "
+	    "https://sqs.eu-west-1.amazonaws.com/1/q\n", cap);
+	for (k = 1, n = 1; n < EP2D_MAX_HOOK_BACKENDS; k++, n++)
+		len += snprintf(buf + len, cap - len, "[backend g%d]\n"
+		    "asg_name = g%d\n", k, k);
+	ok(parse(buf, &c) == 0, "lifecycle hooks: 32 aws backends taken");
+	snprintf(buf + len, cap - len, "[backend g%d]\nasg_name = g%d\n",
+	    k, k);
+	ok(parse(buf, &c) == -1 && cap_lines() == 1 &&
+	    cap_has("33 backends on orchestrator aws, lifecycle hooks "
+	    "follow at most 32"), "lifecycle hooks: 33 aws backends refused, "
+	    "one line");
+	config_free(c);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -1256,6 +1314,7 @@ main(void)
 	test_checks();
 	test_path();
 	test_backends();
+	test_many_backends();
 	test_man_keys();
 	config_free(conf);
 	return (done_testing());
