@@ -16,7 +16,9 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 
 CC	?= cc
-PKGS	 = libevent libcurl json-c expat libbsd-overlay libbsd-ctor \
+# libevent_core: the event loop only; libevent is core and extra (HTTP,
+# DNS, RPC), which nothing here calls, mapped in every process.
+PKGS	 = libevent_core libcurl json-c expat libbsd-overlay libbsd-ctor \
 	   libcrypto libsystemd
 # Asked when a recipe runs, not when this file is read: on a fresh
 # machine the packages arrive by make deps, after the Makefile was read.
@@ -31,7 +33,7 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 # --as-needed: each program keeps only the libraries it calls, so that
 # libcurl and its twenty-odd libraries load in the fetcher alone.
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,--as-needed
-LDLIBS	+= $(PKG_LIBS) -levent_core
+LDLIBS	+= $(PKG_LIBS)
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
