@@ -35,10 +35,14 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	   -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wformat=2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 	   -D_GNU_SOURCE -Icommon -Iep2d $(PKG_CFLAGS)
+# A section per function and object, so that --gc-sections leaves out
+# of each program what it never calls (the fetcher links the parent's
+# objects too): text every process maps and pages in.
+CFLAGS	+= -ffunction-sections -fdata-sections
 # --as-needed: each program keeps only the libraries it calls, so that
 # libcurl and its twenty-odd libraries load in the fetcher alone (and
 # there only for a source that makes requests, see FETCHER_LIBS).
-LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,--as-needed -Wl,--gc-sections
 LDLIBS	+= $(PKG_LIBS)
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
