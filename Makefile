@@ -16,29 +16,41 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 
 CC	?= cc
-PKGS	 = libevent libcurl json-c expat libbsd-overlay libbsd-ctor \
+# libevent_core: the event loop only; libevent is core and extra (HTTP,
+# DNS, RPC), which nothing here calls, mapped in every process.
+PKGS	 = libevent_core libcurl json-c expat libbsd-overlay libbsd-ctor \
 	   libcrypto libsystemd
 # Asked when a recipe runs, not when this file is read: on a fresh
 # machine the packages arrive by make deps, after the Makefile was read.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The fetcher loads libcurl and libcrypto only when a source needs them
+# (ep2d/curl_dl.c): they are not on its link line, so that nothing in
+# it binds to them at start.
+FETCHER_PKGS = $(filter-out libcurl libcrypto,$(PKGS))
+FETCHER_LIBS = $(shell pkg-config --libs $(FETCHER_PKGS) 2>/dev/null)
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	   -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wformat=2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 	   -D_GNU_SOURCE -Icommon -Iep2d $(PKG_CFLAGS)
+# A section per function and object, so that --gc-sections leaves out
+# of each program what it never calls (the fetcher links the parent's
+# objects too): text every process maps and pages in.
+CFLAGS	+= -ffunction-sections -fdata-sections
 # --as-needed: each program keeps only the libraries it calls, so that
-# libcurl and its twenty-odd libraries load in the fetcher alone.
-LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,--as-needed
-LDLIBS	+= $(PKG_LIBS) -levent_core
+# libcurl and its twenty-odd libraries load in the fetcher alone (and
+# there only for a source that makes requests, see FETCHER_LIBS).
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,--as-needed -Wl,--gc-sections
+LDLIBS	+= $(PKG_LIBS)
 
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
 
 COMMON_SRCS = $(sort $(wildcard common/*.c))
-EP2D_SRCS   = $(sort $(filter-out ep2d/ep2d.c ep2d/fetcher_main.c, \
-	      $(wildcard ep2d/*.c)))
+EP2D_SRCS   = $(sort $(filter-out ep2d/ep2d.c ep2d/fetcher_main.c \
+	      ep2d/curl_dl.c, $(wildcard ep2d/*.c)))
 EP2CTL_SRCS = $(sort $(wildcard ep2ctl/*.c))
 UNIT_SRCS   = $(sort $(wildcard regress/unit/*.c))
 UNIT_BINS   = $(UNIT_SRCS:.c=)
@@ -75,8 +87,9 @@ ep2d/libep2d.a: $(EP2D_OBJS)
 ep2d/ep2d: ep2d/ep2d.o ep2d/libep2d.a common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-ep2d/ep2d-fetcher: ep2d/fetcher_main.o ep2d/libep2d.a common/libcommon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+ep2d/ep2d-fetcher: ep2d/fetcher_main.o ep2d/curl_dl.o ep2d/libep2d.a \
+    common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(FETCHER_LIBS)
 
 ep2d/proc.o: CFLAGS += -DEP2D_LIBEXECDIR=\"$(LIBEXECDIR)\"
 # The version, in one place: the top entry of debian/changelog.

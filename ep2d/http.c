@@ -200,8 +200,8 @@ static int
 http_read_file(const char *path, struct http_file *f)
 {
 	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 len = 0;
+	char		*buf = NULL, *nbuf;
+	size_t		 len = 0, cap = 0, ncap;
 	ssize_t		 n;
 	int		 fd;
 
@@ -221,15 +221,32 @@ http_read_file(const char *path, struct http_file *f)
 		log_warnx("%s: larger than %d bytes", path, HTTP_FILE_MAX);
 		goto fail;
 	}
-	if ((buf = malloc(HTTP_FILE_MAX + 1)) == NULL)
+	/*
+	 * The file's size and a byte, not HTTP_FILE_MAX: malloc serves a
+	 * 4 MB buffer by mmap, and freeing one raised its thresholds so
+	 * that the heap was never trimmed again (200 kB and more kept
+	 * resident after the start).  One that grew since fstat has the
+	 * buffer grown, up to the limit.
+	 */
+	cap = st.st_size + 1;
+	if ((buf = malloc(cap)) == NULL)
 		fatal("%s: malloc", __func__);
 	for (;;) {
-		if (len > HTTP_FILE_MAX) {
-			log_warnx("%s: larger than %d bytes", path,
-			    HTTP_FILE_MAX);
-			goto fail;
+		if (len == cap) {
+			if (len > HTTP_FILE_MAX) {
+				log_warnx("%s: larger than %d bytes", path,
+				    HTTP_FILE_MAX);
+				goto fail;
+			}
+			ncap = cap * 2;
+			if (ncap > (size_t)HTTP_FILE_MAX + 1)
+				ncap = (size_t)HTTP_FILE_MAX + 1;
+			if ((nbuf = recallocarray(buf, cap, ncap, 1)) == NULL)
+				fatal("%s: recallocarray", __func__);
+			buf = nbuf;
+			cap = ncap;
 		}
-		n = read(fd, buf + len, HTTP_FILE_MAX + 1 - len);
+		n = read(fd, buf + len, cap - len);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -243,20 +260,17 @@ http_read_file(const char *path, struct http_file *f)
 	close(fd);
 	if (strlcpy(f->path, path, sizeof(f->path)) >= sizeof(f->path)) {
 		log_warnx("%s: path too long", path);
-		freezero(buf, HTTP_FILE_MAX + 1);
+		freezero(buf, cap);
 		return (-1);
 	}
-	/* shrink; the copy is what curl reads, the big buffer is wiped */
-	if ((f->data = malloc(len + 1)) == NULL)
-		fatal("%s: malloc", __func__);
-	memcpy(f->data, buf, len);
-	f->data[len] = '\0';
+	/* len < cap: the loop grows a full buffer before each read */
+	buf[len] = '\0';
+	f->data = buf;
 	f->len = len;
-	freezero(buf, HTTP_FILE_MAX + 1);
 	return (0);
 fail:
 	if (buf != NULL)
-		freezero(buf, HTTP_FILE_MAX + 1);
+		freezero(buf, cap);
 	close(fd);
 	return (-1);
 }
@@ -381,10 +395,11 @@ fail:
 }
 
 /*
- * Trust: a file named in the options and preloaded is given from
- * memory; one not preloaded is given by name (works outside the
- * sandbox only).  Without one, the system bundle read at init.  No
- * CA directory: nothing is looked up on disk after the chroot.
+ * Trust, for an https:// URL: a file named in the options and
+ * preloaded is given from memory; one not preloaded is given by name
+ * (works outside the sandbox only).  Without one, the system bundle
+ * read at init.  No CA directory: nothing is looked up on disk after
+ * the chroot.
  */
 static int
 http_set_tls(struct http_req *req, const struct http_opts *o)
@@ -394,6 +409,14 @@ http_set_tls(struct http_req *req, const struct http_opts *o)
 	CURL			*e = req->easy;
 	CURLcode		 rc = CURLE_OK;
 
+	/*
+	 * An http:// URL has no TLS (no redirects are followed): no trust
+	 * to give, and without a CA blob curl does not copy the system
+	 * bundle (220 kB) into each connection it opens, which the heap
+	 * kept resident once freed.
+	 */
+	if (strncasecmp(o->url, "http://", 7) == 0)
+		return (0);
 	curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
