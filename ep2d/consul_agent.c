@@ -29,10 +29,13 @@
  * query is.  When one's index moves, the services its answer shows
  * changed (consul_watch.c) are read again with the member's own
  * query, not blocking, at most CONSUL_REREAD_MAX at a time, on the
- * connections libcurl keeps open; after a catalog move every other
- * member is read too, after them, since a new address or weight shows
- * in neither answer; and every wait, all of them, for what neither
- * index shows (a node's new address).  The watch failing fails every
+ * connections libcurl keeps open.  A catalog move the health state
+ * explains (its move at the same index named the services it changed:
+ * a registration or deregistration with checks, one Raft write for
+ * both tables) reads only those; any other catalog move reads every
+ * member after them, since a new address or weight, or an instance
+ * without checks, shows in neither answer; and every wait, all of them,
+ * for what neither index shows (a node's new address).  The watch failing fails every
  * member (their last servers stay); its recovery reads them all.
  */
 
@@ -92,6 +95,7 @@ struct consul_agent {
 	struct event		*ev_sweep;
 	struct event		*ev_rest;
 	uint64_t		 rest_after;	/* rest waits for it */
+	uint64_t		 state_told;	/* its last move naming some */
 	int			 noleader_hdr;
 };
 
@@ -109,6 +113,7 @@ static void	 watch_mark(struct consul *, enum consul_rq);
 static void	 watch_mark_all(struct consul_agent *, enum consul_rq);
 static void	 watch_dispatch(struct consul_agent *);
 static void	 watch_sweep(int, short, void *);
+static void	 watch_rest_end(struct consul_agent *);
 static void	 watch_sweep_arm(struct consul_agent *);
 static void	 watch_rest(int, short, void *);
 static void	 loop_query(struct consul_loop *);
@@ -415,6 +420,7 @@ watch_start(struct consul_agent *a)
 		l->nfail = 0;
 		consul_bucket_init(&l->bucket, consul_now_ms());
 	}
+	a->state_told = 0;
 	for (i = 0; i < LOOP_MAX; i++)
 		loop_query(&a->loops[i]);
 	watch_sweep_arm(a);
@@ -511,10 +517,8 @@ watch_dispatch(struct consul_agent *a)
 	if (!a->shared || !watch_ready(a))
 		return;
 	if (a->rest_after > 0 && (a->loops[LOOP_STATE].index >=
-	    a->rest_after || a->loops[LOOP_STATE].failing)) {
-		a->rest_after = 0;
-		evtimer_del(a->ev_rest);
-	}
+	    a->rest_after || a->loops[LOOP_STATE].failing))
+		watch_rest_end(a);
 	now = consul_now_ms();
 	while (a->nflight < CONSUL_REREAD_MAX) {
 		if ((c = TAILQ_FIRST(&a->rq_told)) != NULL)
@@ -560,12 +564,31 @@ watch_sweep(int fd, short event, void *arg)
 	watch_sweep_arm(a);
 }
 
+/*
+ * The health state answered past the catalog's move, or failed: the
+ * move is explained when the state moved at its very index and named
+ * the services changed there (they are read already); else every
+ * member is read.
+ */
+static void
+watch_rest_end(struct consul_agent *a)
+{
+	if (a->loops[LOOP_STATE].failing || a->state_told != a->rest_after)
+		watch_mark_all(a, RQ_REST);
+	else
+		log_debug("consul: %s: the catalog's move at %" PRIu64
+		    " is the health state's", a->where, a->rest_after);
+	a->rest_after = 0;
+	evtimer_del(a->ev_rest);
+}
+
 /* The health state did not answer for the catalog's index in time. */
 static void
 watch_rest(int fd, short event, void *arg)
 {
 	struct consul_agent	*a = arg;
 
+	watch_mark_all(a, RQ_REST);
 	a->rest_after = 0;
 	watch_dispatch(a);
 }
@@ -744,19 +767,29 @@ loop_select(struct consul_loop *l, const struct http_resp *resp,
 		i++;
 	}
 	free(w);
+	if (!first && l->kind == LOOP_STATE && told > 0)
+		a->state_told = index;
 	if (!first && l->kind == LOOP_CATALOG) {
-		watch_mark_all(a, RQ_REST);
-		if (a->loops[LOOP_STATE].index < index) {
+		/* one still waiting is not explained by this one */
+		if (a->rest_after > 0)
+			watch_mark_all(a, RQ_REST);
+		a->rest_after = 0;
+		evtimer_del(a->ev_rest);
+		if (a->state_told == index)
+			log_debug("consul: %s: the catalog's move at %" PRIu64
+			    " is the health state's", a->where, index);
+		else if (a->loops[LOOP_STATE].index < index &&
+		    !a->loops[LOOP_STATE].failing) {
 			a->rest_after = index;
 			tv.tv_sec = 0;
 			tv.tv_usec = CONSUL_REST_WAIT_MS * 1000;
 			evtimer_add(a->ev_rest, &tv);
-		}
+		} else
+			watch_mark_all(a, RQ_REST);
 	}
 	if (!first)
-		log_debug("consul: %s moved: %d of %d services changed%s",
-		    loop_path(l), told, a->nmembers, l->kind == LOOP_CATALOG ?
-		    ", the others read after them" : "");
+		log_debug("consul: %s moved: %d of %d services changed",
+		    loop_path(l), told, a->nmembers);
 	return (0);
 }
 
