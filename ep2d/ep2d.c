@@ -671,6 +671,7 @@ parent_reconf(void)
 	p.tmpl = ntmpl;
 	p.tmpllen = ntmpllen;
 	engine_reconf(p.tmpl, p.tmpllen);
+	metrics_file_init(p.conf);
 	if (to_fetcher)
 		send_conf(PROC_FETCHER, 0);
 	log_info("configuration reloaded");

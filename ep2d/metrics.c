@@ -314,12 +314,23 @@ metrics_tick(int fd, short event, void *arg)
 	evtimer_add(&ev_metrics, &tv);
 }
 
+/*
+ * At start and after each SIGHUP: with no metrics_file there is no
+ * timer, so that an idle ep2d does not wake (issue 15 item 4); one
+ * just set is written at once.
+ */
 void
 metrics_file_init(const struct ep2_conf *c)
 {
+	static int	 set;
 	struct timeval	 tv = { 0, 0 };
 
 	conf = c;
-	evtimer_set(&ev_metrics, metrics_tick, NULL);
-	evtimer_add(&ev_metrics, &tv);
+	if (!set) {
+		evtimer_set(&ev_metrics, metrics_tick, NULL);
+		set = 1;
+	}
+	evtimer_del(&ev_metrics);
+	if (conf->metrics_file[0] != '\0')
+		evtimer_add(&ev_metrics, &tv);
 }

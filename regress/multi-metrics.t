@@ -219,6 +219,18 @@ ok $? "its errors counted, the file sources' not"
 python3 "$T/promcheck.py" < "$T/m.out" > "$T/check.out" 2>&1
 ok $? "still valid ($(cat "$T/check.out"))"
 
+# SIGHUP: no metrics_file, no timer; one set again is written at once
+# (its 15 s timer alone would take up to 15 s)
+n=$(grep -c "configuration reloaded" "$T/ep2d.out")
+multi_conf ""
+kill -HUP $EP2D_PID
+wait_for 10 sh -c "[ \$(grep -c 'configuration reloaded' '$T/ep2d.out') -gt $n ]"
+ok $? "SIGHUP without metrics_file taken"
+multi_conf "metrics_file = $T/ep2d2.prom"
+kill -HUP $EP2D_PID
+wait_for 5 test -s "$T/ep2d2.prom"
+ok $? "SIGHUP with a new metrics_file: written at once"
+
 # the checker itself refuses what breaks the rules
 printf '# TYPE a counter\na 1\n' | python3 "$T/promcheck.py" >/dev/null 2>&1
 [ $? -ne 0 ]
