@@ -40,6 +40,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,11 +82,13 @@ static struct {
 	int		 valid;
 	uint64_t	 key;
 	struct stat	 st;
+	pid_t		 pid;	/* HAProxy's, found by apply_haproxy_pid */
 } followed;
 
 static uint64_t		 render_key(const struct tmpl_backend *, int);
 static void		 followed_set(uint64_t);
 static int		 followed_same(uint64_t);
+static int		 followed_haproxy(void);
 
 static void		 runtime_applied(void);
 static void		 follow_soon(void);
@@ -107,6 +110,7 @@ engine_haproxy_moved(void)
 {
 	int	 i;
 
+	followed.pid = 0;
 	if (!hapwatch_active())
 		runtime_watched(0);
 	for (i = 0; i < e.nbe; i++)
@@ -368,7 +372,7 @@ render_and_check(int runtime_only)
 	}
 	key = render_key(bes, e.nbe);
 	if (runtime_only && e.bootstrapped && !e.ap_force &&
-	    followed_same(key) && apply_haproxy_pid(&e.conf->run) > 0)
+	    followed_same(key) && followed_haproxy())
 		r = 1;		/* the file on disk is this rendering */
 	else
 		r = template_render_backends(e.tmpl, e.tmpllen,
@@ -510,6 +514,22 @@ followed_same(uint64_t key)
 	    st.st_size == followed.st.st_size &&
 	    st.st_mtim.tv_sec == followed.st.st_mtim.tv_sec &&
 	    st.st_mtim.tv_nsec == followed.st.st_mtim.tv_nsec);
+}
+
+/*
+ * Is HAProxy running, for a file that only follows?  The pid
+ * apply_haproxy_pid found last is taken while that process lives and
+ * the pid file's watch has said nothing (engine_haproxy_moved forgets
+ * it): one kill(pid, 0) instead of the pid file and two /proc files.
+ */
+static int
+followed_haproxy(void)
+{
+	if (followed.pid > 0 && hapwatch_active() &&
+	    (kill(followed.pid, 0) == 0 || errno == EPERM))
+		return (1);
+	followed.pid = apply_haproxy_pid(&e.conf->run);
+	return (followed.pid > 0);
 }
 
 /* Did any backend in update_by_config get a new set? */
