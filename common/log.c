@@ -217,10 +217,12 @@ void
 vlog(int pri, const char *fmt, va_list ap)
 {
 	char		 msg[LOG_LINE_MAX], stamp[32], note[256];
+	char		 fline[LOG_LINE_MAX + 128];
 	char		*line, *next;
 	struct tm	 tm;
 	time_t		 now;
 	int		 saved_errno = errno;
+	ssize_t		 w;
 	int		 n, admit;
 
 	if (quiet && pri > LOG_CRIT)
@@ -257,9 +259,21 @@ vlog(int pri, const char *fmt, va_list ap)
 		now = time(NULL);
 		localtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
-		n = dprintf(log_fd, "%s ep2d[%d]: %s: %s: %s\n", stamp,
-		    (int)getpid(), log_level(pri), log_procname, msg);
-		(void)n;
+		/*
+		 * One write(2) of a line formatted here: dprintf(3) makes
+		 * a stream on the fd each time (an fstat and an lseek more
+		 * a line).  A line past the buffer goes the long way.
+		 */
+		n = snprintf(fline, sizeof(fline), "%s ep2d[%d]: %s: %s: %s\n",
+		    stamp, (int)getpid(), log_level(pri), log_procname, msg);
+		if (n >= 0 && (size_t)n < sizeof(fline)) {
+			/* a failed write has nowhere to be said */
+			w = write(log_fd, fline, n);
+			(void)w;
+		} else
+			(void)dprintf(log_fd, "%s ep2d[%d]: %s: %s: %s\n",
+			    stamp, (int)getpid(), log_level(pri), log_procname,
+			    msg);
 	}
 	errno = saved_errno;
 }

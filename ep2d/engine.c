@@ -36,9 +36,11 @@
  */
 
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,8 +64,31 @@
 #define APPLY_COALESCE_MS	20	/* sets this close: one apply */
 #define FOLLOW_MS		50	/* runtime changes, then the file */
 #define BOOT_WAIT_SECS		10	/* a silent source at start */
+#define TRIM_MIN_FREE		(256 * 1024)	/* freed bytes worth a trim */
 
 static struct engine	 e;
+
+/*
+ * What the file that follows runtime changes was rendered from, the
+ * last time haproxy.cfg was found equal to it or written from it: a
+ * key of the render's input (every backend's slots as the template
+ * sees them) and the file's stat.  A change HAProxy took over its
+ * socket often leaves the rendering as it was (a server still warming
+ * up is rendered disabled, as the free slot it took was; one taken
+ * out while warming frees its slot the same way): then the file is
+ * neither rendered nor read again.
+ */
+static struct {
+	int		 valid;
+	uint64_t	 key;
+	struct stat	 st;
+	pid_t		 pid;	/* HAProxy's, found by apply_haproxy_pid */
+} followed;
+
+static uint64_t		 render_key(const struct tmpl_backend *, int);
+static void		 followed_set(uint64_t);
+static int		 followed_same(uint64_t);
+static int		 followed_haproxy(void);
 
 static void		 runtime_applied(void);
 static void		 follow_soon(void);
@@ -85,6 +110,7 @@ engine_haproxy_moved(void)
 {
 	int	 i;
 
+	followed.pid = 0;
 	if (!hapwatch_active())
 		runtime_watched(0);
 	for (i = 0; i < e.nbe; i++)
@@ -183,6 +209,7 @@ engine_reconf(const char *tmpl, size_t tmpllen)
 
 	e.tmpl = tmpl;
 	e.tmpllen = tmpllen;
+	followed.valid = 0;	/* the template or a key may differ */
 	for (i = 0; i < e.nbe; i++)
 		runtime_reconf(&e.be[i].rt, e.be[i].conf);
 }
@@ -213,8 +240,14 @@ set_apply_result(int ok, const char *how, const char *fmt, ...)
 	notify_status();
 	metrics_file_write();
 	apply_retry_schedule(ok, how);
-	/* the sets, the rendering and the batches of this apply are freed */
-	malloc_trim(0);
+	/*
+	 * The sets, the rendering and the batches of this apply are freed:
+	 * give them back once they add up (a big set).  A small change
+	 * leaves a few pages: trimming them each time cost more CPU than
+	 * the change (madvise, then page faults for the next one).
+	 */
+	if (mallinfo2().fordblks >= TRIM_MIN_FREE)
+		malloc_trim(0);
 }
 
 /*
@@ -315,6 +348,7 @@ render_and_check(int runtime_only)
 	struct pbackend		*b;
 	char			*out = NULL;
 	size_t			 outlen, nslots;
+	uint64_t		 key;
 	int			 r, i;
 
 	if ((bes = calloc(e.nbe, sizeof(*bes))) == NULL ||
@@ -336,12 +370,29 @@ render_and_check(int runtime_only)
 		bes[i].slots = slots[i];
 		bes[i].nslots = nslots;
 	}
-	r = template_render_backends(e.tmpl, e.tmpllen, e.conf->template_file,
-	    bes, e.nbe, &out, &outlen);
+	key = render_key(bes, e.nbe);
+	if (runtime_only && e.bootstrapped && !e.ap_force &&
+	    followed_same(key) && followed_haproxy())
+		r = 1;		/* the file on disk is this rendering */
+	else
+		r = template_render_backends(e.tmpl, e.tmpllen,
+		    e.conf->template_file, bes, e.nbe, &out, &outlen);
 	for (i = 0; i < e.nbe; i++)
 		free(slots[i]);
 	free(slots);
 	free(bes);
+	if (r == 1) {
+		log_debug("haproxy.cfg unchanged; nothing to do");
+		for (i = 0; i < e.nbe; i++) {
+			if (set_copy(&e.be[i].applied, &e.be[i].applying) ==
+			    -1)
+				fatal("set_copy");
+			be_applied(&e.be[i]);
+		}
+		e.ap_state = AP_IDLE;
+		return;
+	}
+	followed.valid = 0;
 	if (r == -1 && !e.bootstrapped)
 		boot_failed("the template does not render");
 	if (r == -1) {
@@ -353,6 +404,7 @@ render_and_check(int runtime_only)
 	    out, outlen) && apply_haproxy_pid(&e.conf->run) > 0) {
 		log_debug("haproxy.cfg unchanged; nothing to do");
 		free(out);
+		followed_set(key);
 		for (i = 0; i < e.nbe; i++) {
 			if (set_copy(&e.be[i].applied, &e.be[i].applying) ==
 			    -1)
@@ -386,8 +438,10 @@ render_and_check(int runtime_only)
 			log_warn("install %s", e.conf->run.haproxy_config_file);
 			set_apply_result(0, "install", "rename: %s",
 			    strerror(errno));
-		} else
+		} else {
+			followed_set(key);
 			log_debug("haproxy.cfg follows the runtime changes");
+		}
 		e.ap_state = AP_IDLE;
 		return;
 	}
@@ -395,6 +449,87 @@ render_and_check(int runtime_only)
 	e.ap_state = AP_CHECKING;
 	if (parent_send(PROC_RELOADER, IMSG_HAPROXY_CHECK) == -1)
 		fatal("%s: compose", __func__);
+}
+
+/*
+ * FNV-1a over what the template reads of each backend: its slots'
+ * names and, for a slot rendered with its server, the address, port
+ * and weight.
+ */
+static uint64_t
+render_key(const struct tmpl_backend *bes, int nbe)
+{
+	const struct tmpl_slot	*sl;
+	uint64_t		 h = 14695981039346656037ULL;
+	size_t			 j, n;
+	int			 i;
+
+#define KEY_BYTES(p, len) do {						\
+	const unsigned char *kp_ = (const unsigned char *)(p);		\
+	size_t kn_;							\
+	for (kn_ = 0; kn_ < (len); kn_++)				\
+		h = (h ^ kp_[kn_]) * 1099511628211ULL;			\
+} while (0)
+	for (i = 0; i < nbe; i++) {
+		n = bes[i].nslots;
+		KEY_BYTES(&n, sizeof(n));
+		for (j = 0; j < n; j++) {
+			sl = &bes[i].slots[j];
+			KEY_BYTES(sl->name, strnlen(sl->name,
+			    sizeof(sl->name)) + 1);
+			if (sl->srv == NULL) {
+				KEY_BYTES("", 1);
+				continue;
+			}
+			KEY_BYTES(sl->srv->host, strnlen(sl->srv->host,
+			    sizeof(sl->srv->host)) + 1);
+			KEY_BYTES(&sl->srv->port, sizeof(sl->srv->port));
+			KEY_BYTES(&sl->srv->weight, sizeof(sl->srv->weight));
+		}
+	}
+#undef KEY_BYTES
+	return (h);
+}
+
+/* haproxy.cfg is, as of now, the rendering of key. */
+static void
+followed_set(uint64_t key)
+{
+	followed.valid = stat(e.conf->run.haproxy_config_file,
+	    &followed.st) == 0;
+	followed.key = key;
+}
+
+/* Is haproxy.cfg still the file rendered from key (no one replaced it)? */
+static int
+followed_same(uint64_t key)
+{
+	struct stat	 st;
+
+	if (!followed.valid || followed.key != key ||
+	    stat(e.conf->run.haproxy_config_file, &st) == -1)
+		return (0);
+	return (st.st_dev == followed.st.st_dev &&
+	    st.st_ino == followed.st.st_ino &&
+	    st.st_size == followed.st.st_size &&
+	    st.st_mtim.tv_sec == followed.st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == followed.st.st_mtim.tv_nsec);
+}
+
+/*
+ * Is HAProxy running, for a file that only follows?  The pid
+ * apply_haproxy_pid found last is taken while that process lives and
+ * the pid file's watch has said nothing (engine_haproxy_moved forgets
+ * it): one kill(pid, 0) instead of the pid file and two /proc files.
+ */
+static int
+followed_haproxy(void)
+{
+	if (followed.pid > 0 && hapwatch_active() &&
+	    (kill(followed.pid, 0) == 0 || errno == EPERM))
+		return (1);
+	followed.pid = apply_haproxy_pid(&e.conf->run);
+	return (followed.pid > 0);
 }
 
 /* Did any backend in update_by_config get a new set? */

@@ -398,15 +398,24 @@ imsgev_init(struct imsgev *iev, int fd, const char *peer,
 	return (0);
 }
 
-/* Re-arm: write interest only while something is queued. */
+/*
+ * Re-arm: write interest only while something is queued.  Armed as
+ * wanted already (the second and later messages of a set composed in
+ * one go): left as it is, or a set of N servers would cost 2N epoll_ctl
+ * calls for nothing.
+ */
 void
 imsgev_add(struct imsgev *iev)
 {
 	void	*arg = event_get_callback_arg(&iev->ev);
+	short	 want = EV_READ;
 
-	iev->events = EV_READ;
 	if (imsgbuf_queuelen(&iev->ibuf) > 0)
-		iev->events |= EV_WRITE;
+		want |= EV_WRITE;
+	if (want == iev->events &&
+	    event_pending(&iev->ev, EV_READ | EV_WRITE, NULL))
+		return;
+	iev->events = want;
 	event_del(&iev->ev);
 	event_set(&iev->ev, iev->ibuf.fd, iev->events, iev->handler, arg);
 	event_add(&iev->ev, NULL);
