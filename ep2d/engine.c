@@ -96,6 +96,7 @@ static int		 any_runtime(void);
 static void		 render_and_check(int);
 static void		 backends_init(void);
 static void		 be_applied(struct pbackend *);
+static void		 all_applied(void);
 static void		 apply_retry_schedule(int, const char *);
 static __dead void	 boot_failed(const char *, ...)
 			    __attribute__((__format__ (printf, 1, 2)));
@@ -383,12 +384,7 @@ render_and_check(int runtime_only)
 	free(bes);
 	if (r == 1) {
 		log_debug("haproxy.cfg unchanged; nothing to do");
-		for (i = 0; i < e.nbe; i++) {
-			if (set_copy(&e.be[i].applied, &e.be[i].applying) ==
-			    -1)
-				fatal("set_copy");
-			be_applied(&e.be[i]);
-		}
+		all_applied();
 		e.ap_state = AP_IDLE;
 		return;
 	}
@@ -405,12 +401,7 @@ render_and_check(int runtime_only)
 		log_debug("haproxy.cfg unchanged; nothing to do");
 		free(out);
 		followed_set(key);
-		for (i = 0; i < e.nbe; i++) {
-			if (set_copy(&e.be[i].applied, &e.be[i].applying) ==
-			    -1)
-				fatal("set_copy");
-			be_applied(&e.be[i]);
-		}
+		all_applied();
 		e.ap_state = AP_IDLE;
 		return;
 	}
@@ -1309,6 +1300,19 @@ parent_ctl_sync(char *err, size_t errlen)
 		if (be_runtime(&e.be[i]))
 			runtime_poke(&e.be[i].rt);
 	return (0);
+}
+
+/* haproxy.cfg as it is holds what every backend applies: applied. */
+static void
+all_applied(void)
+{
+	int	 i;
+
+	for (i = 0; i < e.nbe; i++) {
+		if (set_copy(&e.be[i].applied, &e.be[i].applying) == -1)
+			fatal("set_copy");
+		be_applied(&e.be[i]);
+	}
 }
 
 /* The backend's applied set caught up with its wanted one: how long. */

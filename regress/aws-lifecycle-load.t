@@ -12,12 +12,7 @@ t_init
 aws_env
 command -v wrk >/dev/null || skip_all "no wrk"
 
-QURL=http://127.0.0.1:$AWS_PORT/123456789012/my-queue
-ADMIN=http://127.0.0.1:$AWS_PORT/_admin
-
-admin() {
-	curl -sf -X POST --data-binary "$2" "$ADMIN/$1"
-}
+. "$(dirname "$0")/lifecycle-lib.sh"
 
 fake_aws_start
 ok $? "fake AWS up on $AWS_PORT"

@@ -15,51 +15,7 @@ t_init
 . "$(dirname "$0")/aws-lib.sh"
 aws_env
 
-QURL=http://127.0.0.1:$AWS_PORT/123456789012/my-queue
-ADMIN=http://127.0.0.1:$AWS_PORT/_admin
-
-admin() {
-	curl -sf -X POST --data-binary "$2" "$ADMIN/$1"
-}
-
-# events EVENT [FIELD=VALUE]: the fake's lifecycle events of that kind
-events() {
-	curl -sf "$ADMIN/events" | python3 -c '
-import json, sys
-want = sys.argv[1]
-kv = [a.split("=", 1) for a in sys.argv[2:]]
-for line in sys.stdin:
-    e = json.loads(line)
-    if e["event"] == want and all(str(e.get(k)) == v for k, v in kv):
-        print(json.dumps(e))' "$@"
-}
-
-# has_event EVENT [FIELD=VALUE]: at least one such event (events alone
-# succeeds whatever it finds: a wait_for on it would not wait)
-has_event() {
-	[ -n "$(events "$@")" ]
-}
-
-# state ID: the instance's LifecycleState in the fake, or "gone"
-state() {
-	curl -sf "$ADMIN/config" | python3 -c '
-import json, sys
-c = json.load(sys.stdin)
-for g in c["groups"].values():
-    for i in g:
-        if i["id"] == sys.argv[1]:
-            print(i["lifecycle"]); sys.exit(0)
-print("gone")' "$1"
-}
-
-# undeleted: the messages of my-queue not deleted, as "id receives body"
-undeleted() {
-	curl -sf "$ADMIN/sqs/messages?queue=my-queue" | python3 -c '
-import json, sys
-for m in json.load(sys.stdin):
-    if not m["deleted"]:
-        print(m["id"], m["receives"], m["body"])'
-}
+. "$(dirname "$0")/lifecycle-lib.sh"
 
 # gone_from_queue TEXT: no undeleted message of my-queue holds TEXT
 gone_from_queue() {
@@ -69,10 +25,6 @@ gone_from_queue() {
 # term_gone ID: ID's termination notice is no longer in my-queue
 term_gone() {
 	! undeleted | grep "$1" | grep -q EC2_INSTANCE_TERMINATING
-}
-
-is_state() {
-	[ "$(state "$1")" = "$2" ]
 }
 
 # completes ID: CompleteLifecycleAction CONTINUE events for ID
@@ -206,7 +158,6 @@ wait_for 5 sh -c "! \"$EP2CTL\" -s \"$CTL\" show slots | grep -q '127.0.0.7'"
 ok $? "and its slot is free"
 [ -z "$(undeleted | grep -v other-asg)" ]
 ok $? "every notification of my-asg deleted"
-
 
 # -- a notification seen twice does no harm
 n0=$(fake_count "action=CompleteLifecycleAction")
