@@ -37,10 +37,14 @@ ok $? "the new server receives traffic"
 ok $? "config mode reloads HAProxy (new master pid)"
 
 # replace the file by rename, one server fewer
+n0=$(grep -c "haproxy reloaded" "$T/ep2d.out")
 printf '127.0.0.1:%s\n127.0.0.1:%s\n' $B1 $B3 > "$T/servers.tmp"
 mv "$T/servers.tmp" "$T/servers"
 wait_for 10 hap_has 127.0.0.1:$B1 127.0.0.1:$B3
 ok $? "a server removed (file replaced by rename) leaves"
+# the new HAProxy may serve before ep2d logs its reload: the counts
+# below start after that line
+wait_for 10 sh -c "[ \$(grep -c 'haproxy reloaded' '$T/ep2d.out') -gt $n0 ]"
 
 # nothing changed: nothing written, nothing reloaded
 sum1=$(md5sum < "$T/haproxy.cfg")
