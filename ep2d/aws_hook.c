@@ -112,6 +112,7 @@ struct hook_action {
 	int			 tries;
 	int			 from_poll;
 	int			 joined;	/* a launch in the set */
+	int			 leaving;	/* a termination out of it */
 	int			 warned;	/* a heartbeat refused */
 };
 
@@ -183,6 +184,7 @@ static void	 hook_tick(int, short, void *);
 static void	 hook_tick_arm(void);
 static void	 hook_call_done(void *, const struct http_resp *);
 static void	 hook_watch(struct hook_action *);
+static void	 hook_enter(struct hook_action *);
 static void	 hook_unwatch(struct hook_action *);
 static void	 hook_end(struct hook_action *);
 static void	 hook_refresh(uint32_t, const struct source *);
@@ -726,28 +728,44 @@ hook_free(struct hook_action *a)
 }
 
 /*
- * A new action: a terminating instance leaves the set now, and either
- * kind is watched as soon as its address is known (the last polls
- * know a terminating one's, most of the time).
+ * A new action is watched as soon as its address is known: the last
+ * polls know a terminating one's most of the time, a launch's action
+ * one that joined since.  A terminating instance leaves the set only
+ * then, its watch right after the set on the same channel: a watch that
+ * came after a reload had already taken the server out would find it
+ * never served, and be answered at once, with no drain.
  */
 static void
 hook_begin(struct hook_action *a)
 {
-	int	 i;
+	struct hook_action	*l;
+	int			 i;
 
-	if (a->kind == LC_TERMINATE)
-		hook_refresh(a->srcmask, NULL);
 	for (i = 0; i < h.nsrcs; i++)
 		if ((a->srcmask & (1U << i)) && aws_source_addr(h.srcs[i],
 		    a->instance, a->ip, sizeof(a->ip)) == 0)
 			break;
-	if (a->ip[0] != '\0') {
-		if (a->kind == LC_LAUNCH) {
-			a->joined = 1;
-			hook_refresh(a->srcmask, NULL);
-		}
-		hook_watch(a);
-	}
+	if (a->ip[0] == '\0' && a->kind == LC_TERMINATE)
+		TAILQ_FOREACH(l, &h.actions, entry)
+			if (l->kind == LC_LAUNCH && l->joined &&
+			    strcmp(l->instance, a->instance) == 0) {
+				strlcpy(a->ip, l->ip, sizeof(a->ip));
+				break;
+			}
+	if (a->ip[0] != '\0')
+		hook_enter(a);
+}
+
+/* a's address is known: it joins or leaves the set, and is watched */
+static void
+hook_enter(struct hook_action *a)
+{
+	if (a->kind == LC_LAUNCH)
+		a->joined = 1;
+	else
+		a->leaving = 1;
+	hook_refresh(a->srcmask, NULL);
+	hook_watch(a);
 }
 
 /* One message of a ReceiveMessage answer. */
@@ -1009,8 +1027,8 @@ hook_leaving(const struct source *src, const char *id)
 	if (h.nactions == 0 || (i = src_index(src)) == -1)
 		return (0);
 	TAILQ_FOREACH(a, &h.actions, entry)
-		if (a->kind == LC_TERMINATE && (a->srcmask & (1U << i)) &&
-		    strcmp(a->instance, id) == 0)
+		if (a->kind == LC_TERMINATE && a->leaving &&
+		    (a->srcmask & (1U << i)) && strcmp(a->instance, id) == 0)
 			return (1);
 	return (0);
 }
@@ -1500,11 +1518,7 @@ hook_addr_done(const struct http_resp *r, int rc, const char *code,
 				continue;
 			}
 			addr_canonical(a->ip, sizeof(a->ip));
-			if (a->kind == LC_LAUNCH) {
-				a->joined = 1;
-				hook_refresh(a->srcmask, NULL);
-			}
-			hook_watch(a);
+			hook_enter(a);
 		}
 	}
 	aws_ec2_page_free(&page);
