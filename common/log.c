@@ -262,18 +262,20 @@ vlog(int pri, const char *fmt, va_list ap)
 		/*
 		 * One write(2) of a line formatted here: dprintf(3) makes
 		 * a stream on the fd each time (an fstat and an lseek more
-		 * a line).  A line past the buffer goes the long way.
+		 * a line).  msg is at most LOG_LINE_MAX: the line fits, and
+		 * would be cut, still ending in a newline, if it did not.
 		 */
 		n = snprintf(fline, sizeof(fline), "%s ep2d[%d]: %s: %s: %s\n",
 		    stamp, (int)getpid(), log_level(pri), log_procname, msg);
-		if (n >= 0 && (size_t)n < sizeof(fline)) {
+		if (n > 0) {
+			if ((size_t)n >= sizeof(fline)) {
+				n = sizeof(fline) - 1;
+				fline[n - 1] = '\n';
+			}
 			/* a failed write has nowhere to be said */
 			w = write(log_fd, fline, n);
 			(void)w;
-		} else
-			(void)dprintf(log_fd, "%s ep2d[%d]: %s: %s: %s\n",
-			    stamp, (int)getpid(), log_level(pri), log_procname,
-			    msg);
+		}
 	}
 	errno = saved_errno;
 }

@@ -1485,8 +1485,7 @@ hook_addr_done(const struct http_resp *r, int rc, const char *code,
 					    "%d attempts; its message comes "
 					    "back later", a->instance,
 					    a->tries);
-					if (a->kind == LC_TERMINATE)
-						hook_refresh(a->srcmask, NULL);
+					/* it never left the set (!leaving) */
 					hook_free(a);
 					continue;
 				}

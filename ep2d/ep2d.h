@@ -65,9 +65,10 @@
  * regress/consul-many500.t).  Nothing is sized by it: every
  * per-backend structure is allocated for the backends configured.
  * What does grow with it: past CONSUL_MAX_WATCHES backends on one
- * agent they share one watch, whose catalog move reads every member
- * again (a request each, CONSUL_REREAD_MAX at a time: about 90 ms of
- * the fetcher's CPU at 500); the parent's configuration, about 9 kB a
+ * agent they share one watch, where a catalog move the health state
+ * does not explain reads every member again (a request each,
+ * CONSUL_REREAD_MAX at a time, consul_agent.c); the parent's
+ * configuration, about 9 kB a
  * backend, sent once to the fetcher at start and at each SIGHUP (a
  * message each); `ep2ctl show status`, a row each; and HAProxy, which
  * checks and loads the template's 500 backends in well under a second.

@@ -61,7 +61,6 @@ static void	 hap_finish(struct hap_batch *);
 static void	 hap_event(int, short, void *);
 static void	 hap_timeout(int, short, void *);
 static void	 hap_close(struct hap_batch *);
-static void	 hap_detach(struct hap_batch *);
 static int	 hap_fail(struct hap_batch *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 static void	 hap_rearm(struct hap_batch *);
@@ -224,9 +223,8 @@ hap_fail(struct hap_batch *b, const char *fmt, ...)
 	return (-1);
 }
 
-/* Off the event loop; the connection stays. */
 static void
-hap_detach(struct hap_batch *b)
+hap_close(struct hap_batch *b)
 {
 	hap_gate_leave(b);
 	if (b->async) {
@@ -236,12 +234,6 @@ hap_detach(struct hap_batch *b)
 		b->async = 0;
 		b->evflags = 0;
 	}
-}
-
-static void
-hap_close(struct hap_batch *b)
-{
-	hap_detach(b);
 	if (b->fd != -1) {
 		close(b->fd);
 		b->fd = -1;
@@ -260,27 +252,14 @@ hap_connect(struct hap_batch *b)
 	b->err[0] = '\0';
 	b->woff = b->rlen = b->rscan = b->fstart = b->nframes = 0;
 	b->connected = 0;
-	b->started = 1;
-	b->done = 0;
 	len = sizeof("prompt\n") - 1;
 	for (i = 0; i < b->ncmds; i++)
 		len += strlen(b->cmds[i].line) + 1;
 	free(b->wbuf);
 	if ((b->wbuf = malloc(len + 1)) == NULL)
 		return (hap_fail(b, "malloc: %s", strerror(errno)));
-	off = 0;
-	if (b->reused && b->fd != -1) {
-		/*
-		 * In prompt mode already ("prompt" again would leave it):
-		 * the stream goes on with the first command's answer.
-		 */
-		b->nframes = 1;
-		b->connected = 1;
-	} else {
-		b->reused = 0;
-		memcpy(b->wbuf, "prompt\n", 7);
-		off = 7;
-	}
+	memcpy(b->wbuf, "prompt\n", 7);
+	off = 7;
 	for (i = 0; i < b->ncmds; i++) {
 		len = strlen(b->cmds[i].line);
 		memcpy(b->wbuf + off, b->cmds[i].line, len);
@@ -290,8 +269,6 @@ hap_connect(struct hap_batch *b)
 		b->cmds[i].answer = NULL;
 	}
 	b->wlen = off;
-	if (b->reused)
-		return (0);
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -408,8 +385,7 @@ hap_finish(struct hap_batch *b)
 	struct hap_cmd	*c;
 	size_t		 i;
 
-	hap_detach(b);
-	b->done = 1;
+	hap_close(b);
 	for (i = 0; i < b->ncmds; i++) {
 		c = &b->cmds[i];
 		b->rbuf[c->aoff + c->alen] = '\0';
@@ -423,62 +399,6 @@ hap_finish(struct hap_batch *b)
 			b->status++;
 		}
 	}
-	/* all answered, nothing left unread: the stream is at a prompt */
-	if (!b->keep || b->status != 0)
-		hap_close(b);
-}
-
-/*
- * Run the batch on fd, a connection a batch with keep set left open
- * (hap_batch_take); before hap_batch_start.
- */
-void
-hap_batch_adopt(struct hap_batch *b, int fd)
-{
-	if (b->fd != -1)
-		close(b->fd);
-	b->fd = fd;
-	b->reused = 1;
-}
-
-/*
- * The connection of a batch that ended well (every answer read) or
- * never started, for the next batch: the caller owns it now.  -1 when
- * there is none to give.
- */
-int
-hap_batch_take(struct hap_batch *b)
-{
-	int	 fd;
-
-	if (b->fd == -1 || b->async || b->status != 0 ||
-	    (b->started && !b->done))
-		return (-1);
-	fd = b->fd;
-	b->fd = -1;
-	return (fd);
-}
-
-/*
- * A kept connection HAProxy closed while it was idle (stats timeout),
- * found so before it answered anything: the commands did not run; a
- * new connection takes them.  0 when under way again.
- */
-static int
-hap_retry(struct hap_batch *b)
-{
-	if (!b->reused || b->rlen != 0)
-		return (-1);
-	if (b->evflags)
-		event_del(&b->ev);
-	b->evflags = 0;
-	close(b->fd);
-	b->fd = -1;
-	b->reused = 0;
-	if (hap_connect(b) == -1)
-		return (-1);
-	hap_rearm(b);
-	return (0);
 }
 
 /* Blocking, with poll(2): for tests and tools. */
@@ -557,8 +477,6 @@ hap_event(int fd, short events, void *arg)
 		hap_rearm(b);
 		return;
 	}
-	if (r == -1 && hap_retry(b) == 0)
-		return;
 	if (r == 1)
 		hap_finish(b);
 	else
@@ -618,8 +536,7 @@ hap_batch_start(struct hap_batch *b, int timeout_ms, hap_cb cb, void *arg)
 		 * at once: write now, and wait for the answers only (no
 		 * round of the loop, no EV_WRITE to register and take back).
 		 */
-		if (b->connected && hap_io(b, EV_WRITE) == -1 &&
-		    hap_retry(b) == -1) {
+		if (b->connected && hap_io(b, EV_WRITE) == -1) {
 			hap_close(b);
 			return (-1);
 		}

@@ -100,17 +100,6 @@ struct hap_batch {
 	hap_cb		 cb;
 	void		*arg;
 
-	/*
-	 * keep: on success the connection stays open, in prompt mode, for
-	 * hap_batch_take.  reused: the batch runs on such a connection
-	 * (hap_batch_adopt); one HAProxy closed meanwhile (its stats
-	 * timeout) before answering anything is replaced by a new one.
-	 */
-	int		 keep;
-	int		 reused;
-	int		 started;
-	int		 done;
-
 	int		 status;	/* 0; -1 I/O; N > 0 answers refused */
 	char		 err[HAP_ERR_MAX];
 	void		*udata;		/* the caller's */
@@ -122,8 +111,6 @@ int	 hap_batch_add(struct hap_batch *, enum hap_expect, const char *, ...)
 	    __attribute__((__format__ (printf, 3, 4)));
 int	 hap_batch_start(struct hap_batch *, int, hap_cb, void *);
 int	 hap_batch_run(struct hap_batch *, int);
-void	 hap_batch_adopt(struct hap_batch *, int);
-int	 hap_batch_take(struct hap_batch *);
 
 int	 hap_line_ok(const char *);
 int	 hap_answer_ok(enum hap_expect, const char *, size_t);

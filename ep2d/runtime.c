@@ -47,32 +47,6 @@
 
 static int	 rt_watched;	/* runtime_poke() tells of restarts */
 
-/*
- * The connection of the last batch that went well on each socket path,
- * kept in prompt mode for the next batch of any backend: a change, the
- * poll that follows it and the polls of a warm-up go over one
- * connection instead of one each (a round trip to the connector, a
- * connect and an accept in HAProxy).  It is dropped RUNTIME_KEEP_MS
- * after its last use, so an idle parent holds none and sleeps, and
- * whenever HAProxy may have been replaced (a reload, a poke): a
- * connection to an old process would reach it, not the new one.  At
- * most one a path: batches at the same time connect as before, so
- * HAProxy's stats maxconn sees no more connections than without it.
- */
-static struct rt_kept {
-	char		 path[PATH_MAX];
-	int		 fd;
-	int		 have;
-} rt_kept[EP2D_MAX_SOCKETS];
-static struct event	 rt_kept_ev;
-static int		 rt_kept_init;
-
-static void	 rt_kept_put(const char *, int);
-static int	 rt_kept_get(const char *);
-static void	 rt_kept_drop(void);
-static void	 rt_kept_timer(int, short, void *);
-static void	 rt_batch_release(struct hap_batch *);
-
 static int	 rt_apply_now(struct runtime *, const struct server_set *);
 static int	 rt_start_batches(struct runtime *, enum rt_op);
 static void	 rt_batch_done(struct hap_batch *, void *);
@@ -333,7 +307,7 @@ rt_free_batches(struct runtime *rt)
 	int	 k;
 
 	for (k = 0; k < EP2D_MAX_SOCKETS; k++) {
-		rt_batch_release(rt->socks[k].b);
+		hap_batch_free(rt->socks[k].b);
 		rt->socks[k].b = NULL;
 	}
 }
@@ -539,7 +513,6 @@ runtime_poke(struct runtime *rt)
 	struct timespec	 d = { RUNTIME_POKE_MS / 1000,
 			    (RUNTIME_POKE_MS % 1000) * 1000000L };
 
-	rt_kept_drop();
 	clock_gettime(CLOCK_MONOTONIC, &rt->poke_until);
 	timespecadd(&rt->poke_until, &d, &rt->poke_until);
 	if (rt->op == RT_OP_NONE)
@@ -585,7 +558,7 @@ rt_timer(int fd, short ev, void *arg)
 		    hap_batch_add(b, HAP_TEXT, "show servers state %s",
 		    be) == -1 ||
 		    hap_batch_add(b, HAP_TEXT, "show stat %s 4 -1", be) == -1) {
-			rt_batch_release(b);
+			hap_batch_free(b);
 			rt_free_batches(rt);
 			rt_schedule_idle(rt, 0);
 			return;
@@ -605,7 +578,7 @@ rt_timer(int fd, short ev, void *arg)
 				    b->err);
 			rt->socks[k].down = 1;
 			rt->socks[k].pid = 0;
-			rt_batch_release(b);
+			hap_batch_free(b);
 			rt->socks[k].b = NULL;
 			continue;
 		}
@@ -630,100 +603,10 @@ static struct hap_batch *
 rt_batch_new(struct runtime *rt, const char *path)
 {
 	struct hap_batch	*b;
-	int			 fd;
 
-	if ((b = hap_batch_new(path)) == NULL)
-		return (NULL);
-	b->connect = rt->cbs->connect;
-	/*
-	 * Not kept for now: with 512 backends starting under load, batches
-	 * on kept connections stalled until their 5 s timeout and HAProxy's
-	 * socket then refused connections (consul-many500.t, 3 of 4 runs
-	 * with the CPUs busy; 0 of 6 without keeping).  Until the cause is
-	 * found each batch has a connection of its own, as before.
-	 */
-	b->keep = 0;
-	if ((fd = rt_kept_get(path)) != -1)
-		hap_batch_adopt(b, fd);
+	if ((b = hap_batch_new(path)) != NULL)
+		b->connect = rt->cbs->connect;
 	return (b);
-}
-
-/* A batch is done with: its connection, if still good, is kept. */
-static void
-rt_batch_release(struct hap_batch *b)
-{
-	int	 fd;
-
-	if (b == NULL)
-		return;
-	if ((fd = hap_batch_take(b)) != -1)
-		rt_kept_put(b->path, fd);
-	hap_batch_free(b);
-}
-
-static void
-rt_kept_put(const char *path, int fd)
-{
-	struct timeval	 tv;
-	int		 k, slot = -1;
-
-	for (k = 0; k < EP2D_MAX_SOCKETS; k++) {
-		if (rt_kept[k].have && strcmp(rt_kept[k].path, path) == 0) {
-			/* one a path: the older goes */
-			close(rt_kept[k].fd);
-			rt_kept[k].have = 0;
-		}
-		if (!rt_kept[k].have && slot == -1)
-			slot = k;
-	}
-	if (slot == -1 || strlcpy(rt_kept[slot].path, path,
-	    sizeof(rt_kept[slot].path)) >= sizeof(rt_kept[slot].path)) {
-		close(fd);
-		return;
-	}
-	rt_kept[slot].fd = fd;
-	rt_kept[slot].have = 1;
-	if (!rt_kept_init) {
-		evtimer_set(&rt_kept_ev, rt_kept_timer, NULL);
-		rt_kept_init = 1;
-	}
-	evtimer_del(&rt_kept_ev);
-	tv.tv_sec = RUNTIME_KEEP_MS / 1000;
-	tv.tv_usec = (RUNTIME_KEEP_MS % 1000) * 1000;
-	evtimer_add(&rt_kept_ev, &tv);
-}
-
-static int
-rt_kept_get(const char *path)
-{
-	int	 k;
-
-	for (k = 0; k < EP2D_MAX_SOCKETS; k++)
-		if (rt_kept[k].have && strcmp(rt_kept[k].path, path) == 0) {
-			rt_kept[k].have = 0;
-			return (rt_kept[k].fd);
-		}
-	return (-1);
-}
-
-static void
-rt_kept_drop(void)
-{
-	int	 k;
-
-	for (k = 0; k < EP2D_MAX_SOCKETS; k++)
-		if (rt_kept[k].have) {
-			close(rt_kept[k].fd);
-			rt_kept[k].have = 0;
-		}
-	if (rt_kept_init)
-		evtimer_del(&rt_kept_ev);
-}
-
-static void
-rt_kept_timer(int fd, short ev, void *arg)
-{
-	rt_kept_drop();
 }
 
 static void
@@ -799,13 +682,13 @@ rt_poll_done(struct runtime *rt)
 
 	/* the same batches again, now carrying the repairs */
 	for (k = 0; k < rt->nsocks; k++) {
-		rt_batch_release(rt->socks[k].b);
+		hap_batch_free(rt->socks[k].b);
 		rt->socks[k].b = NULL;
 		if (!ok[k])
 			continue;
 		if ((b = rt_batch_new(rt, rt_path(rt, k))) == NULL ||
 		    runtime_reconcile(rt, k, rows[k], nrows[k], b) == -1) {
-			rt_batch_release(b);
+			hap_batch_free(b);
 			b = NULL;
 			rt->want_reload = 1;
 		}
@@ -838,7 +721,6 @@ runtime_reloaded(struct runtime *rt)
 	size_t	 i;
 	int	 k;
 
-	rt_kept_drop();
 	rt->gen++;
 	rt->live_nslots = rt->nslots;
 	rt->want_reload = 0;

@@ -37,7 +37,6 @@
 #define RUNTIME_POLL_FAST_MS	100	/* while a slot warms up or drains */
 #define RUNTIME_POLL_SLOW_MS	2000	/* no pid file watch: restarts */
 #define RUNTIME_POKE_MS		3000	/* HAProxy restarted: watch it */
-#define RUNTIME_KEEP_MS		1500	/* a connection kept after its use */
 
 enum rt_state {
 	RT_FREE,		/* maint, no server; rendered disabled */

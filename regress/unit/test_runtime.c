@@ -90,114 +90,6 @@ fake_socket(const char *reply, size_t nlines, size_t chunk, int hang)
 	_exit(0);
 }
 
-static void	 reap(pid_t);
-
-/*
- * A fake stats socket in prompt mode that keeps its one connection: for
- * each step, reads until it has seen that step's lines, then writes its
- * reply; the bytes of the second batch are kept for the test to check
- * (no second "prompt", which would leave prompt mode).
- */
-static pid_t
-fake_kept(const char *r1, size_t n1, const char *r2, size_t n2, int out)
-{
-	struct sockaddr_un	 sun;
-	char			 buf[4096];
-	size_t			 seen, need[2] = { n1, n2 }, k, got;
-	const char		*reply[2] = { r1, r2 };
-	ssize_t			 r, i;
-	int			 s, c;
-	pid_t			 pid;
-
-	unlink(sockpath);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	strlcpy(sun.sun_path, sockpath, sizeof(sun.sun_path));
-	if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
-	    bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(s, 5) == -1) {
-		perror("fake socket");
-		exit(1);
-	}
-	if ((pid = fork()) != 0) {
-		close(s);
-		return (pid);
-	}
-	if ((c = accept(s, NULL, NULL)) == -1)
-		_exit(1);
-	for (k = 0; k < 2; k++) {
-		seen = got = 0;
-		while (seen < need[k] && (r = read(c, buf + got,
-		    sizeof(buf) - got - 1)) > 0) {
-			for (i = 0; i < r; i++)
-				if (buf[got + i] == '\n')
-					seen++;
-			got += r;
-		}
-		if (k == 1 && write(out, buf, got) != (ssize_t)got)
-			_exit(1);
-		if (write(c, reply[k], strlen(reply[k])) !=
-		    (ssize_t)strlen(reply[k]))
-			_exit(1);
-	}
-	sleep(10);
-	_exit(0);
-}
-
-/* hap_batch_take, hap_batch_adopt: two batches over one connection. */
-static void
-test_kept(void)
-{
-	struct hap_batch	*b;
-	char			 sent[256];
-	ssize_t			 n;
-	pid_t			 pid;
-	int			 p[2], fd;
-
-	if (pipe(p) == -1) {
-		perror("pipe");
-		exit(1);
-	}
-	pid = fake_kept("\n> A\n\n> ", 2, "B\n\n> ", 1, p[1]);
-	close(p[1]);
-	usleep(100000);
-	b = hap_batch_new(sockpath);
-	b->keep = 1;
-	hap_batch_add(b, HAP_TEXT, "show info");
-	ok(hap_batch_run(b, 3000) == 0 && strcmp(b->cmds[0].answer, "A\n") ==
-	    0, "kept: first batch answered");
-	fd = hap_batch_take(b);
-	ok(fd != -1 && b->fd == -1, "kept: the connection is handed over");
-	hap_batch_free(b);
-
-	b = hap_batch_new(sockpath);
-	b->keep = 1;
-	hap_batch_adopt(b, fd);
-	hap_batch_add(b, HAP_TEXT, "show stat");
-	ok(hap_batch_run(b, 3000) == 0 && strcmp(b->cmds[0].answer, "B\n") ==
-	    0, "kept: second batch on the same connection");
-	n = read(p[0], sent, sizeof(sent) - 1);
-	sent[n > 0 ? n : 0] = '\0';
-	ok(strcmp(sent, "show stat\n") == 0,
-	    "kept: no second \"prompt\" (got \"%.*s\")",
-	    (int)strcspn(sent, "\n"), sent);
-	close(p[0]);
-	fd = hap_batch_take(b);
-	ok(fd != -1, "kept: handed over again");
-	if (fd != -1)
-		close(fd);
-	hap_batch_free(b);
-	reap(pid);
-
-	/* a batch that failed gives nothing back */
-	b = hap_batch_new("/nonexistent");
-	b->keep = 1;
-	hap_batch_add(b, HAP_TEXT, "show info");
-	ok(hap_batch_run(b, 500) == -1 && hap_batch_take(b) == -1,
-	    "kept: a failed batch hands no connection over");
-	hap_batch_free(b);
-}
-
 static void
 reap(pid_t pid)
 {
@@ -495,7 +387,6 @@ main(void)
 	test_lines();
 	test_answers();
 	test_framing();
-	test_kept();
 	test_parsers();
 	test_bootstrap_file();
 	unlink(sockpath);
