@@ -91,6 +91,7 @@ static int		 followed_same(uint64_t);
 static int		 followed_haproxy(void);
 
 static void		 runtime_applied(void);
+static void		 want_reload(void);
 static void		 follow_soon(void);
 static int		 any_runtime(void);
 static void		 render_and_check(int);
@@ -153,6 +154,20 @@ engine_state(void)
 }
 
 /*
+ * The next apply reloads HAProxy even if haproxy.cfg is unchanged.  An
+ * apply in flight took its input before this was asked, and its end
+ * clears ap_force: the ask waits for the apply after it.
+ */
+static void
+want_reload(void)
+{
+	if (e.ap_state == AP_IDLE)
+		e.ap_force = 1;
+	else
+		e.ap_force_next = 1;
+}
+
+/*
  * SIGHUP, the new file read and its template checked (nconf, ntmpl):
  * -1 when a backend was renamed, which needs a restart.  Otherwise note
  * what the change asks of the next apply: a reload in runtime mode when
@@ -192,7 +207,7 @@ engine_reconf_check(const struct ep2_conf *nconf, const char *ntmpl,
 		    strcmp(nview->check_interval, b->conf->check_interval) !=
 		    0 || strcmp(nview->backend_name, b->conf->backend_name) !=
 		    0))
-			e.ap_force = 1;
+			want_reload();
 		if (nview->update_type == UPDATE_CONFIG)
 			e.conf_dirty = 1;
 	}
@@ -561,6 +576,10 @@ engine_apply(void)
 		return;
 	}
 	e.ap_pending = 0;
+	if (e.ap_force_next) {
+		e.ap_force = 1;
+		e.ap_force_next = 0;
+	}
 	for (i = 0; i < e.nbe; i++)
 		if (set_copy(&e.be[i].applying, &e.be[i].wanted) == -1)
 			fatal("set_copy");
@@ -1281,7 +1300,7 @@ parent_ctl_reload(char *err, size_t errlen)
 		    "yet");
 		return (-1);
 	}
-	e.ap_force = 1;
+	want_reload();
 	engine_apply();
 	return (0);
 }

@@ -109,6 +109,7 @@ struct engine {
 	enum apply_state	 ap_state;
 	int			 ap_pending;	/* apply again when idle */
 	int			 ap_force;	/* reload even if unchanged */
+	int			 ap_force_next;	/* asked during an apply */
 	int			 bootstrapped;
 	int			 was_running;
 	int64_t			 last_apply;

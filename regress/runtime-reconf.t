@@ -2,7 +2,8 @@
 # update_by_runtime and SIGHUP: a change of the file's own text (the
 # template, node_slots, check_interval) cannot go over the socket: ep2d
 # renders, validates and reloads; a SIGHUP that changes nothing of it
-# reloads nothing.  Ports 24160-24179.
+# reloads nothing, and one read while the last one's reload is in
+# flight is not lost.  Ports 24160-24179.
 PORT_BASE=24160
 . "$(dirname "$0")/lib.sh"
 t_init
@@ -56,5 +57,33 @@ ok $? "and HAProxy is reloaded with them"
 n=$(hap "show stat" | awk -F, '$1 == "haproxynode" && $2 != "BACKEND"' | wc -l)
 [ "$n" -ge 8 ]
 ok $? "HAProxy runs $n slots"
+
+# A SIGHUP that lands while the last one's reload is still in flight:
+# its own change needs a reload too, and gets one when that apply ends.
+# The reloader is stopped (SIGSTOP) before the first SIGHUP, so that
+# its check waits in the reloader's channel until the test lets it go.
+rl=$(ep2d_pids reloader)
+[ -n "$rl" ] && kill -STOP $rl
+ok $? "the reloader is held"
+said=$(grep -c 'configuration reloaded' "$T/ep2d.out")
+sed -i 's/^    timeout server 31s$/    timeout server 32s/' "$T/haproxy.tmpl"
+kill -HUP "$EP2D_PID"
+wait_for 15 grep -q "timeout server 32s" "$T/haproxy.cfg.new"
+ok $? "a SIGHUP's new haproxy.cfg waits for its check"
+sed -i 's/^node_slots = 8$/node_slots = 12/' "$T/ep2.conf"
+kill -HUP "$EP2D_PID"
+wait_for 10 sh -c "[ \$(grep -c 'configuration reloaded' '$T/ep2d.out') -ge $((said + 2)) ]"
+ok $? "a second SIGHUP (node_slots 12), read while the first one's check waits"
+kill -CONT $rl
+slots() {
+	[ "$(hap "show stat" | awk -F, '$1 == "haproxynode" &&
+	    $2 != "BACKEND"' | wc -l)" -ge 12 ]
+}
+wait_for 15 slots
+ok $? "HAProxy is reloaded with the second SIGHUP's 12 slots"
+grep -q "timeout server 32s" "$T/haproxy.cfg"
+ok $? "and the first one's template"
+wait_for 15 hap_ready 127.0.0.1:$B1 && wait_for 15 hap_ready 127.0.0.1:$B2
+ok $? "with both servers still in"
 
 done_testing
