@@ -192,7 +192,7 @@ lint:
 # start a new make, which finds the libraries (make -j safe).
 check: deps
 	$(MAKE) all unit asan lint testuser
-	prove -r regress/
+	prove -r regress/ || { sh regress/postmortem.sh; exit 1; }
 
 # The fetcher's user; integration tests need it as an installed ep2d does.
 testuser:

@@ -10,6 +10,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/regress/host-lib.sh"
 [ "${EP2D_HOST_CHECK:-yes}" != no ] || skip_all "EP2D_HOST_CHECK=no"
 host_init
+rm -f "$HOST_DIR/fresh-check.failed"
 
 host_overlay fresh-check
 ok $? "a throw-away overlay of a fresh Debian 12 root"
@@ -30,6 +31,11 @@ ok $? "prove over regress/ says Result: PASS"
 # prove shows a test's stderr, not its comments: the reasons go there,
 # and the whole log stays in the cache directory for a post mortem.
 cp "$HR/check.log" "$HOST_DIR/fresh-check.log" 2>/dev/null
+# what regress/postmortem.sh prints at the end of a failed make check
+[ $rc -eq 0 ] || { grep -E 'Dubious|Failed [0-9]' "$HR/check.log" | head -n 20
+    sed -n '/^Test Summary Report/,$p' "$HR/check.log" | tail -n 40
+    [ -n "$(sed -n '/^Test Summary Report/p' "$HR/check.log")" ] ||
+    tail -n 20 "$HR/check.log"; } > "$HOST_DIR/fresh-check.failed"
 [ $rc -eq 0 ] || { grep -E '^not ok|Failed|Dubious|error' "$HR/check.log" |
     head -n 40 | sed 's/^/# /'; tail -n 30 "$HR/check.log" |
     sed 's/^/# /'; } >&2
