@@ -52,6 +52,7 @@ static int	 rt_start_batches(struct runtime *, enum rt_op);
 static void	 rt_batch_done(struct hap_batch *, void *);
 static void	 rt_op_done(struct runtime *);
 static void	 rt_poll_done(struct runtime *);
+static void	 rt_poll_cut(struct runtime *);
 static void	 rt_schedule(struct runtime *, int);
 static void	 rt_schedule_idle(struct runtime *, int);
 static int	 rt_warm_ms(const struct runtime *);
@@ -184,6 +185,8 @@ rt_allbits(struct runtime *rt)
 int
 runtime_apply(struct runtime *rt, const struct server_set *set)
 {
+	int	 r;
+
 	if (!rt->started)
 		return (RUNTIME_NEED_RELOAD);
 	if (!hap_name_ok(rt->be->backend_name)) {
@@ -191,14 +194,44 @@ runtime_apply(struct runtime *rt, const struct server_set *set)
 		    "socket", rt->be->backend_name);
 		return (-1);
 	}
+	/*
+	 * A poll of a big backend keeps HAProxy dumping for tens of ms
+	 * (5,000 slots: ~30 ms); the change should not wait behind it.
+	 * Once in a row only, so that a stream of changes cannot keep
+	 * the polls (warm-ups, drains, repairs) from ever ending.
+	 */
+	if (rt->op == RT_OP_POLL && !rt->poll_cut)
+		rt_poll_cut(rt);
 	if (rt->op != RT_OP_NONE) {
-		/* a poll is in flight: apply when it ends */
+		/* a poll or a repair is in flight: apply when it ends */
 		if (set_copy(&rt->queued, set) == -1)
 			return (-1);
 		rt->have_queued = 1;
 		return (RUNTIME_PENDING);
 	}
-	return (rt_apply_now(rt, set));
+	if ((r = rt_apply_now(rt, set)) != RUNTIME_PENDING && rt->poll_cut)
+		rt_schedule_idle(rt, RUNTIME_POLL_FAST_MS);
+	return (r);
+}
+
+/*
+ * Drop the poll in flight: closing its connections takes their events
+ * and timers with them (hap_batch_free), so no callback of theirs can
+ * come; the connector answered each connect already (it is waited
+ * for).  Nothing of it was used: no drain check, no repair.  The
+ * poll runs again RUNTIME_POLL_FAST_MS after the apply
+ * (rt_schedule_idle).
+ */
+static void
+rt_poll_cut(struct runtime *rt)
+{
+	log_debug("runtime: poll cut after %d of %d socket(s) for a change",
+	    rt->nsocks - rt->nwait, rt->nsocks);
+	rt_free_batches(rt);
+	rt->op = RT_OP_NONE;
+	rt->nwait = 0;
+	rt->failed = 0;
+	rt->poll_cut = 1;
 }
 
 static int
@@ -490,8 +523,8 @@ rt_schedule_idle(struct runtime *rt, int busy)
 	struct timespec	 now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (timespeccmp(&now, &rt->poke_until, <))
-		busy = RUNTIME_POLL_FAST_MS;
+	if (timespeccmp(&now, &rt->poke_until, <) || rt->poll_cut)
+		busy = RUNTIME_POLL_FAST_MS;	/* a cut poll is owed too */
 	if (busy)
 		rt_schedule(rt, busy);
 	else if (!rt_watched)
@@ -548,6 +581,7 @@ rt_timer(int fd, short ev, void *arg)
 		return;
 	}
 	if (!rt->started || rt->nslots == 0 || !hap_name_ok(be)) {
+		rt->poll_cut = 0;	/* none owed: idle stays idle */
 		rt_schedule_idle(rt, 0);
 		return;
 	}
@@ -560,6 +594,7 @@ rt_timer(int fd, short ev, void *arg)
 		    hap_batch_add(b, HAP_TEXT, "show stat %s 4 -1", be) == -1) {
 			hap_batch_free(b);
 			rt_free_batches(rt);
+			rt->poll_cut = 0;
 			rt_schedule_idle(rt, 0);
 			return;
 		}
@@ -585,6 +620,7 @@ rt_timer(int fd, short ev, void *arg)
 		rt->nwait++;
 	}
 	if (rt->nwait == 0) {
+		rt->poll_cut = 0;
 		rt_free_batches(rt);
 		rt->op = RT_OP_NONE;
 		rt_after_op(rt);
@@ -621,6 +657,7 @@ rt_poll_done(struct runtime *rt)
 	int			 k, any, ok[EP2D_MAX_SOCKETS];
 	uint32_t		 all = rt_allbits(rt);
 
+	rt->poll_cut = 0;		/* this one ran to its end */
 	if (rt->op_gen != rt->gen) {
 		/* haproxy was reloaded meanwhile: the answers are stale */
 		rt_free_batches(rt);

@@ -115,6 +115,7 @@ struct runtime {
 
 	struct server_set	 queued;	/* apply asked while busy */
 	int			 have_queued;
+	int			 poll_cut;	/* the last poll gave way */
 
 	struct event		 timer;
 	int			 timer_init;

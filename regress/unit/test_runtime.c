@@ -24,6 +24,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -377,6 +378,183 @@ test_bootstrap_file(void)
 	free(rt.slots);
 }
 
+/*
+ * A fake HAProxy for the poll/apply race: the first connection (a
+ * poll) is read from and never answered, as HAProxy dumping a big
+ * backend; the second (an apply) gets an answer to each line; the
+ * third (the poll again) hangs too.
+ */
+static pid_t
+fake_busy_socket(void)
+{
+	struct sockaddr_un	 sun;
+	char			 buf[65536], line[1024];
+	const char		*a;
+	size_t			 ll = 0;
+	ssize_t			 r, i;
+	int			 s, c1, c2, c3;
+	pid_t			 pid;
+
+	unlink(sockpath);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, sockpath, sizeof(sun.sun_path));
+	if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(s, 5) == -1) {
+		perror("fake socket");
+		exit(1);
+	}
+	if ((pid = fork()) != 0) {
+		close(s);
+		return (pid);
+	}
+	if ((c1 = accept(s, NULL, NULL)) == -1 ||
+	    (c2 = accept(s, NULL, NULL)) == -1)
+		_exit(1);
+	while ((r = read(c2, buf, sizeof(buf))) > 0)
+		for (i = 0; i < r; i++) {
+			if (buf[i] != '\n') {
+				if (ll < sizeof(line) - 1)
+					line[ll++] = buf[i];
+				continue;
+			}
+			line[ll] = '\0';
+			ll = 0;
+			a = strstr(line, " addr ") != NULL ?
+			    "IP changed from '10.0.0.1' to '10.0.1.1'\n\n> " :
+			    "\n> ";
+			if (write(c2, a, strlen(a)) != (ssize_t)strlen(a))
+				_exit(1);
+		}
+	if ((c3 = accept(s, NULL, NULL)) == -1)
+		_exit(1);
+	pause();
+	(void)c1;
+	(void)c3;
+	_exit(0);
+}
+
+static int	 busy_done_calls, busy_done_r;
+
+static void
+busy_done(struct runtime *rt, int r)
+{
+	busy_done_calls++;
+	busy_done_r = r;
+}
+
+static void
+busy_changed(struct runtime *rt)
+{
+}
+
+static void
+busy_tick(int fd, short ev, void *arg)
+{
+}
+
+/* Run the loop until *v == want (or, want < 0, rt->op == -want). */
+static int
+busy_wait(struct runtime *rt, int *v, int want, int ms)
+{
+	struct timespec	 t0, t1;
+	struct timeval	 tv = { 0, 10000 };
+	struct event	 tick;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	evtimer_set(&tick, busy_tick, NULL);
+	for (;;) {
+		if (v != NULL ? *v == want : (int)rt->op == want)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000 > ms) {
+			evtimer_del(&tick);
+			return (0);
+		}
+		evtimer_add(&tick, &tv);
+		event_loop(EVLOOP_ONCE);
+	}
+	evtimer_del(&tick);
+	return (1);
+}
+
+/*
+ * A change that comes while a poll is in flight cuts the poll (HAProxy
+ * dumps a backend of 5,000 slots for ~30 ms) instead of waiting for
+ * it; once in a row only, and the cut poll runs again soon.
+ */
+static void
+test_poll_cut(void)
+{
+	static const struct runtime_cbs cbs = { busy_done, busy_changed,
+				    NULL };
+	struct runtime		 rt;
+	struct server_set	 set;
+	struct timeval		 tv, now;
+	pid_t			 pid;
+	int			 r;
+	long			 left;
+
+	defaults();
+	strlcpy(be->backend_name, "be", sizeof(be->backend_name));
+	strlcpy(conf->run.sockets[0], sockpath, sizeof(conf->run.sockets[0]));
+	conf->run.nsockets = 1;
+	be->node_slots = 4;
+	conf->slot_growth = 0;
+	pid = fake_busy_socket();
+	runtime_init(&rt, be, &cbs);
+	set_init(&set);
+	set_add(&set, "10.0.0.1", 80);
+	set_sort(&set);
+	runtime_bootstrap(&rt, &set);
+	runtime_reloaded(&rt);		/* HAProxy has them: poll now */
+	ok(busy_wait(&rt, NULL, RT_OP_POLL, 2000), "poll cut: a poll in "
+	    "flight, unanswered");
+
+	set_add(&set, "10.0.0.2", 80);
+	set_sort(&set);
+	r = runtime_apply(&rt, &set);
+	ok(r == RUNTIME_PENDING, "poll cut: the change is under way (%d)", r);
+	/* well below HAP_TIMEOUT_MS, the poll's own end */
+	r = busy_wait(&rt, &busy_done_calls, 1, 2000);
+	ok(r && busy_done_r == 0,
+	    "poll cut: the change is applied without waiting for the poll "
+	    "(done %d, %d)", busy_done_calls, busy_done_r);
+	gettimeofday(&now, NULL);
+	left = -1;
+	if (rt.timer_init && evtimer_pending(&rt.timer, &tv))
+		left = (tv.tv_sec - now.tv_sec) * 1000 +
+		    (tv.tv_usec - now.tv_usec) / 1000;
+	ok(left >= 0 && left <= RUNTIME_POLL_FAST_MS + 50, "poll cut: the "
+	    "poll runs again RUNTIME_POLL_FAST_MS later (in %ld ms)", left);
+
+	/* the poll again, in flight: a second change in a row waits */
+	ok(busy_wait(&rt, NULL, RT_OP_POLL, 2000), "poll cut: the poll "
+	    "again");
+	set_add(&set, "10.0.0.3", 80);
+	set_sort(&set);
+	r = runtime_apply(&rt, &set);
+	ok(r == RUNTIME_PENDING && rt.op == RT_OP_POLL && rt.have_queued,
+	    "poll cut: not twice in a row; the next change waits for the "
+	    "poll");
+
+	/* HAProxy gone: the poll fails, the queued apply fails with it */
+	reap(pid);
+	r = busy_wait(&rt, &busy_done_calls, 2, 3000);
+	ok(r && busy_done_r == -1 && rt.op == RT_OP_NONE, "poll cut: the queued change runs when the "
+	    "poll ends (done %d, %d)", busy_done_calls, busy_done_r);
+	if (rt.op != RT_OP_NONE)
+		busy_wait(&rt, NULL, RT_OP_NONE, HAP_TIMEOUT_MS * 3);
+	if (rt.timer_init)
+		evtimer_del(&rt.timer);
+	conf->run.nsockets = 0;
+	set_free(&set);
+	set_free(&rt.queued);
+	free(rt.slots);
+}
+
 int
 main(void)
 {
@@ -389,6 +567,7 @@ main(void)
 	test_framing();
 	test_parsers();
 	test_bootstrap_file();
+	test_poll_cut();
 	unlink(sockpath);
 	config_free(conf);
 	return (done_testing());
