@@ -555,15 +555,27 @@ runtime_poke(struct runtime *rt)
 static void
 rt_schedule(struct runtime *rt, int ms)
 {
-	struct timeval	 tv;
+	struct timeval	 tv, due, at;
 
 	if (!rt->timer_init) {
 		evtimer_set(&rt->timer, rt_timer, rt);
 		rt->timer_init = 1;
 	}
-	evtimer_del(&rt->timer);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
+	/*
+	 * A poll due sooner stays: pushed back at the end of every apply,
+	 * changes less than RUNTIME_POLL_FAST_MS apart would keep the
+	 * warm-ups, the drains and a cut poll from ever being polled.
+	 * (libevent gives the due time on the wall clock.)
+	 */
+	if (evtimer_pending(&rt->timer, &due)) {
+		gettimeofday(&at, NULL);
+		timeradd(&at, &tv, &at);
+		if (timercmp(&due, &at, <=))
+			return;
+	}
+	evtimer_del(&rt->timer);
 	evtimer_add(&rt->timer, &tv);
 }
 

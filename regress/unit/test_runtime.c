@@ -379,10 +379,10 @@ test_bootstrap_file(void)
 }
 
 /*
- * A fake HAProxy for the poll/apply race: the first connection (a
- * poll) is read from and never answered, as HAProxy dumping a big
- * backend; the second (an apply) gets an answer to each line; the
- * third (the poll again) hangs too.
+ * A fake HAProxy for the poll/apply race: a poll (its first command is
+ * "show info") is read from and never answered, as HAProxy dumping a
+ * big backend; an apply gets an answer to each line.  Connections are
+ * taken in turn; a poll's stays open.
  */
 static pid_t
 fake_busy_socket(void)
@@ -390,9 +390,9 @@ fake_busy_socket(void)
 	struct sockaddr_un	 sun;
 	char			 buf[65536], line[1024];
 	const char		*a;
-	size_t			 ll = 0;
+	size_t			 ll;
 	ssize_t			 r, i;
-	int			 s, c1, c2, c3;
+	int			 s, c, first;
 	pid_t			 pid;
 
 	unlink(sockpath);
@@ -409,30 +409,33 @@ fake_busy_socket(void)
 		close(s);
 		return (pid);
 	}
-	if ((c1 = accept(s, NULL, NULL)) == -1 ||
-	    (c2 = accept(s, NULL, NULL)) == -1)
-		_exit(1);
-	while ((r = read(c2, buf, sizeof(buf))) > 0)
-		for (i = 0; i < r; i++) {
-			if (buf[i] != '\n') {
-				if (ll < sizeof(line) - 1)
-					line[ll++] = buf[i];
-				continue;
+	while ((c = accept(s, NULL, NULL)) != -1) {
+		ll = 0;
+		first = 1;
+		while ((r = read(c, buf, sizeof(buf))) > 0) {
+			if (first && memmem(buf, r, "show info", 9) != NULL)
+				break;		/* a poll: left hanging */
+			first = 0;
+			for (i = 0; i < r; i++) {
+				if (buf[i] != '\n') {
+					if (ll < sizeof(line) - 1)
+						line[ll++] = buf[i];
+					continue;
+				}
+				line[ll] = '\0';
+				ll = 0;
+				a = strstr(line, " addr ") != NULL ?
+				    "IP changed from '10.0.0.1' to "
+				    "'10.0.1.1'\n\n> " : "\n> ";
+				if (write(c, a, strlen(a)) !=
+				    (ssize_t)strlen(a))
+					_exit(1);
 			}
-			line[ll] = '\0';
-			ll = 0;
-			a = strstr(line, " addr ") != NULL ?
-			    "IP changed from '10.0.0.1' to '10.0.1.1'\n\n> " :
-			    "\n> ";
-			if (write(c2, a, strlen(a)) != (ssize_t)strlen(a))
-				_exit(1);
 		}
-	if ((c3 = accept(s, NULL, NULL)) == -1)
-		_exit(1);
-	pause();
-	(void)c1;
-	(void)c3;
-	_exit(0);
+		if (r <= 0)
+			close(c);
+	}
+	_exit(1);
 }
 
 static int	 busy_done_calls, busy_done_r;
@@ -555,6 +558,71 @@ test_poll_cut(void)
 	free(rt.slots);
 }
 
+/* Run the loop for ms, or until the runtime polls. */
+static int
+busy_until_poll(struct runtime *rt, int ms)
+{
+	return (busy_wait(rt, NULL, RT_OP_POLL, ms));
+}
+
+/*
+ * Changes coming faster than RUNTIME_POLL_FAST_MS: the end of each
+ * apply must not push the poll owed (a cut one here; warm-ups and
+ * drains alike) back for ever.
+ */
+static void
+test_poll_not_starved(void)
+{
+	static const struct runtime_cbs cbs = { busy_done, busy_changed,
+				    NULL };
+	struct runtime		 rt;
+	struct server_set	 set;
+	char			 host[32];
+	pid_t			 pid;
+	int			 k, polled = 0;
+
+	defaults();
+	strlcpy(be->backend_name, "be", sizeof(be->backend_name));
+	strlcpy(conf->run.sockets[0], sockpath, sizeof(conf->run.sockets[0]));
+	conf->run.nsockets = 1;
+	be->node_slots = 4;
+	conf->slot_growth = 0;
+	pid = fake_busy_socket();
+	runtime_init(&rt, be, &cbs);
+	set_init(&set);
+	set_add(&set, "10.0.0.1", 80);
+	set_sort(&set);
+	runtime_bootstrap(&rt, &set);
+	runtime_reloaded(&rt);
+	busy_done_calls = 0;
+	ok(busy_wait(&rt, NULL, RT_OP_POLL, 2000), "poll starved: a poll "
+	    "in flight");
+	/* a change every RUNTIME_POLL_FAST_MS / 3, six times */
+	for (k = 0; k < 6 && !polled; k++) {
+		set_clear(&set);
+		set_add(&set, "10.0.0.1", 80);
+		snprintf(host, sizeof(host), "10.0.2.%d", k + 1);
+		set_add(&set, host, 80);
+		set_sort(&set);
+		if (runtime_apply(&rt, &set) != RUNTIME_PENDING ||
+		    !busy_wait(&rt, &busy_done_calls, k + 1, 2000))
+			break;
+		polled = busy_until_poll(&rt, RUNTIME_POLL_FAST_MS / 3);
+	}
+	ok(polled, "poll starved: the poll runs again among changes "
+	    "RUNTIME_POLL_FAST_MS / 3 apart (after %d)", k);
+
+	reap(pid);
+	if (rt.op != RT_OP_NONE)
+		busy_wait(&rt, NULL, RT_OP_NONE, HAP_TIMEOUT_MS * 3);
+	if (rt.timer_init)
+		evtimer_del(&rt.timer);
+	conf->run.nsockets = 0;
+	set_free(&set);
+	set_free(&rt.queued);
+	free(rt.slots);
+}
+
 int
 main(void)
 {
@@ -568,6 +636,7 @@ main(void)
 	test_parsers();
 	test_bootstrap_file();
 	test_poll_cut();
+	test_poll_not_starved();
 	unlink(sockpath);
 	config_free(conf);
 	return (done_testing());
