@@ -45,19 +45,15 @@
 static char	 sockpath[128];
 
 /*
- * A fake stats socket: reads until it has seen nlines lines, then
- * writes the reply in pieces of chunk bytes (the framing must not
- * depend on how the bytes arrive), then closes (or hangs).
+ * The fake's listening socket at sockpath, and its process: returns
+ * the child's pid in the parent, 0 in the child, which has it in *sp.
  */
 static pid_t
-fake_socket(const char *reply, size_t nlines, size_t chunk, int hang)
+fake_listen(int *sp)
 {
 	struct sockaddr_un	 sun;
-	char			 buf[65536];
-	size_t			 seen = 0, off, len, n;
-	ssize_t			 r, i;
-	int			 s, c;
 	pid_t			 pid;
+	int			 s;
 
 	unlink(sockpath);
 	memset(&sun, 0, sizeof(sun));
@@ -69,10 +65,29 @@ fake_socket(const char *reply, size_t nlines, size_t chunk, int hang)
 		perror("fake socket");
 		exit(1);
 	}
-	if ((pid = fork()) != 0) {
+	if ((pid = fork()) != 0)
 		close(s);
+	else
+		*sp = s;
+	return (pid);
+}
+
+/*
+ * A fake stats socket: reads until it has seen nlines lines, then
+ * writes the reply in pieces of chunk bytes (the framing must not
+ * depend on how the bytes arrive), then closes (or hangs).
+ */
+static pid_t
+fake_socket(const char *reply, size_t nlines, size_t chunk, int hang)
+{
+	char			 buf[65536];
+	size_t			 seen = 0, off, len, n;
+	ssize_t			 r, i;
+	int			 s, c;
+	pid_t			 pid;
+
+	if ((pid = fake_listen(&s)) != 0)
 		return (pid);
-	}
 	if ((c = accept(s, NULL, NULL)) == -1)
 		_exit(1);
 	while (seen < nlines && (r = read(c, buf, sizeof(buf))) > 0)
@@ -387,7 +402,6 @@ test_bootstrap_file(void)
 static pid_t
 fake_busy_socket(void)
 {
-	struct sockaddr_un	 sun;
 	char			 buf[65536], line[1024];
 	const char		*a;
 	size_t			 ll;
@@ -395,20 +409,8 @@ fake_busy_socket(void)
 	int			 s, c, first;
 	pid_t			 pid;
 
-	unlink(sockpath);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	strlcpy(sun.sun_path, sockpath, sizeof(sun.sun_path));
-	if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
-	    bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(s, 5) == -1) {
-		perror("fake socket");
-		exit(1);
-	}
-	if ((pid = fork()) != 0) {
-		close(s);
+	if ((pid = fake_listen(&s)) != 0)
 		return (pid);
-	}
 	while ((c = accept(s, NULL, NULL)) != -1) {
 		ll = 0;
 		first = 1;
@@ -484,6 +486,45 @@ busy_wait(struct runtime *rt, int *v, int want, int ms)
 }
 
 /*
+ * A runtime of one backend ("be", 4 slots) on fake_busy_socket(),
+ * bootstrapped with 10.0.0.1:80 in set; returns the fake's pid.
+ */
+static pid_t
+busy_setup(struct runtime *rt, struct server_set *set,
+    const struct runtime_cbs *cbs)
+{
+	pid_t	 pid;
+
+	defaults();
+	strlcpy(be->backend_name, "be", sizeof(be->backend_name));
+	strlcpy(conf->run.sockets[0], sockpath, sizeof(conf->run.sockets[0]));
+	conf->run.nsockets = 1;
+	be->node_slots = 4;
+	conf->slot_growth = 0;
+	pid = fake_busy_socket();
+	runtime_init(rt, be, cbs);
+	set_init(set);
+	set_add(set, "10.0.0.1", 80);
+	set_sort(set);
+	runtime_bootstrap(rt, set);
+	return (pid);
+}
+
+/* The fake is gone: let the op in flight end, and free it all. */
+static void
+busy_teardown(struct runtime *rt, struct server_set *set)
+{
+	if (rt->op != RT_OP_NONE)
+		busy_wait(rt, NULL, RT_OP_NONE, HAP_TIMEOUT_MS * 3);
+	if (rt->timer_init)
+		evtimer_del(&rt->timer);
+	conf->run.nsockets = 0;
+	set_free(set);
+	set_free(&rt->queued);
+	free(rt->slots);
+}
+
+/*
  * A change that comes while a poll is in flight cuts the poll (HAProxy
  * dumps a backend of 5,000 slots for ~30 ms) instead of waiting for
  * it; once in a row only, and the cut poll runs again soon.
@@ -500,18 +541,7 @@ test_poll_cut(void)
 	int			 r;
 	long			 left;
 
-	defaults();
-	strlcpy(be->backend_name, "be", sizeof(be->backend_name));
-	strlcpy(conf->run.sockets[0], sockpath, sizeof(conf->run.sockets[0]));
-	conf->run.nsockets = 1;
-	be->node_slots = 4;
-	conf->slot_growth = 0;
-	pid = fake_busy_socket();
-	runtime_init(&rt, be, &cbs);
-	set_init(&set);
-	set_add(&set, "10.0.0.1", 80);
-	set_sort(&set);
-	runtime_bootstrap(&rt, &set);
+	pid = busy_setup(&rt, &set, &cbs);
 	runtime_reloaded(&rt);		/* HAProxy has them: poll now */
 	ok(busy_wait(&rt, NULL, RT_OP_POLL, 2000), "poll cut: a poll in "
 	    "flight, unanswered");
@@ -546,16 +576,9 @@ test_poll_cut(void)
 	/* HAProxy gone: the poll fails, the queued apply fails with it */
 	reap(pid);
 	r = busy_wait(&rt, &busy_done_calls, 2, 3000);
-	ok(r && busy_done_r == -1 && rt.op == RT_OP_NONE, "poll cut: the queued change runs when the "
-	    "poll ends (done %d, %d)", busy_done_calls, busy_done_r);
-	if (rt.op != RT_OP_NONE)
-		busy_wait(&rt, NULL, RT_OP_NONE, HAP_TIMEOUT_MS * 3);
-	if (rt.timer_init)
-		evtimer_del(&rt.timer);
-	conf->run.nsockets = 0;
-	set_free(&set);
-	set_free(&rt.queued);
-	free(rt.slots);
+	ok(r && busy_done_r == -1 && rt.op == RT_OP_NONE, "poll cut: the "
+	    "queued change runs when the poll ends (done %d, %d)", busy_done_calls, busy_done_r);
+	busy_teardown(&rt, &set);
 }
 
 /* Run the loop for ms, or until the runtime polls. */
@@ -581,18 +604,7 @@ test_poll_not_starved(void)
 	pid_t			 pid;
 	int			 k, polled = 0;
 
-	defaults();
-	strlcpy(be->backend_name, "be", sizeof(be->backend_name));
-	strlcpy(conf->run.sockets[0], sockpath, sizeof(conf->run.sockets[0]));
-	conf->run.nsockets = 1;
-	be->node_slots = 4;
-	conf->slot_growth = 0;
-	pid = fake_busy_socket();
-	runtime_init(&rt, be, &cbs);
-	set_init(&set);
-	set_add(&set, "10.0.0.1", 80);
-	set_sort(&set);
-	runtime_bootstrap(&rt, &set);
+	pid = busy_setup(&rt, &set, &cbs);
 	runtime_reloaded(&rt);
 	busy_done_calls = 0;
 	ok(busy_wait(&rt, NULL, RT_OP_POLL, 2000), "poll starved: a poll "
@@ -613,14 +625,7 @@ test_poll_not_starved(void)
 	    "RUNTIME_POLL_FAST_MS / 3 apart (after %d)", k);
 
 	reap(pid);
-	if (rt.op != RT_OP_NONE)
-		busy_wait(&rt, NULL, RT_OP_NONE, HAP_TIMEOUT_MS * 3);
-	if (rt.timer_init)
-		evtimer_del(&rt.timer);
-	conf->run.nsockets = 0;
-	set_free(&set);
-	set_free(&rt.queued);
-	free(rt.slots);
+	busy_teardown(&rt, &set);
 }
 
 int
