@@ -459,7 +459,7 @@ busy_tick(int fd, short ev, void *arg)
 {
 }
 
-/* Run the loop until *v == want (or, want < 0, rt->op == -want). */
+/* Run the loop until *v == want (v NULL: until rt->op == want). */
 static int
 busy_wait(struct runtime *rt, int *v, int want, int ms)
 {
@@ -581,13 +581,6 @@ test_poll_cut(void)
 	busy_teardown(&rt, &set);
 }
 
-/* Run the loop for ms, or until the runtime polls. */
-static int
-busy_until_poll(struct runtime *rt, int ms)
-{
-	return (busy_wait(rt, NULL, RT_OP_POLL, ms));
-}
-
 /*
  * Changes coming faster than RUNTIME_POLL_FAST_MS: the end of each
  * apply must not push the poll owed (a cut one here; warm-ups and
@@ -619,7 +612,8 @@ test_poll_not_starved(void)
 		if (runtime_apply(&rt, &set) != RUNTIME_PENDING ||
 		    !busy_wait(&rt, &busy_done_calls, k + 1, 2000))
 			break;
-		polled = busy_until_poll(&rt, RUNTIME_POLL_FAST_MS / 3);
+		polled = busy_wait(&rt, NULL, RT_OP_POLL,
+		    RUNTIME_POLL_FAST_MS / 3);
 	}
 	ok(polled, "poll starved: the poll runs again among changes "
 	    "RUNTIME_POLL_FAST_MS / 3 apart (after %d)", k);
