@@ -421,12 +421,18 @@ static struct {
 	unsigned long	 dropped;
 	double		 tokens;
 	struct timespec	 refill;
+	char		 held[LOG_LINE_MAX];	/* the latest not written */
+	int		 held_pri;
+	int		 armed;		/* the hook has a flush coming */
+	void		(*hook)(long);
 } rl;
 
 void
 log_ratelimit(int on)
 {
 	rl.on = on;
+	rl.repeated = rl.dropped = 0;	/* a fresh start */
+	rl.last[0] = '\0';
 	rl.tokens = LOGRL_BURST;
 	clock_gettime(CLOCK_MONOTONIC, &rl.refill);
 }
@@ -448,9 +454,12 @@ logrl_refill(void)
 	rl.refill = now;
 }
 
-/* The counts held so far, as one line in note; they start again. */
+/*
+ * The counts held so far, as one line in note; they start again.
+ * latest: the latest line held back is written right after it.
+ */
 static void
-logrl_counts(char *note, size_t len)
+logrl_counts(char *note, size_t len, int latest)
 {
 	size_t	 n = 0;
 	int	 r;
@@ -465,10 +474,28 @@ logrl_counts(char *note, size_t len)
 	}
 	if (rl.dropped > 0 && n < len) {
 		snprintf(note + n, len - n, "%s%lu line%s not logged (more "
-		    "than %d at once, then %d a second)", n > 0 ? "; " : "",
+		    "than %d at once, then %d a second)%s", n > 0 ? "; " : "",
 		    rl.dropped, rl.dropped > 1 ? "s" : "", LOGRL_BURST,
-		    LOGRL_RATE);
+		    LOGRL_RATE, latest ? "; the latest one follows" : "");
 		rl.dropped = 0;
+	}
+}
+
+/* Milliseconds until the rate lets a line through again. */
+static long
+logrl_wait_ms(void)
+{
+	if (rl.tokens >= 1)
+		return (0);
+	return ((long)((1 - rl.tokens) * 1000 / LOGRL_RATE) + 1);
+}
+
+static void
+logrl_arm(void)
+{
+	if (rl.hook != NULL && !rl.armed) {
+		rl.armed = 1;
+		rl.hook(logrl_wait_ms());
 	}
 }
 
@@ -490,20 +517,23 @@ log_admit(int pri, const char *msg, char *note, size_t notelen)
 			rl.repeat_since = now;
 		/* a line repeated for ever is still counted now and then */
 		if (now - rl.repeat_since >= LOGRL_REPEAT)
-			logrl_counts(note, notelen);
+			logrl_counts(note, notelen, 0);
 		return (0);
 	}
 	logrl_refill();
 	if (rl.tokens < 1) {
 		rl.dropped++;
+		strlcpy(rl.held, msg, sizeof(rl.held));
+		rl.held_pri = pri;
+		logrl_arm();
 		/* the repeats of the line before are not lost meanwhile */
 		if (rl.repeated > 0 && now - rl.repeat_since >= LOGRL_REPEAT)
-			logrl_counts(note, notelen);
+			logrl_counts(note, notelen, 0);
 		return (0);
 	}
 	rl.tokens -= 1;
 	strlcpy(rl.last, msg, sizeof(rl.last));
-	logrl_counts(note, notelen);
+	logrl_counts(note, notelen, 0);
 	return (1);
 }
 
@@ -512,4 +542,43 @@ void
 log_note(int in)
 {
 	rl.in_note = in;
+}
+
+/*
+ * Lines held back are otherwise said only with the next line a process
+ * logs, which may come much later: the error that mattered last would
+ * wait in here.  A process with an event loop gives a hook that calls
+ * log_held_flush() in the milliseconds asked; it is asked once for a
+ * line held back, not for each.  NULL: no hook (a forked helper).
+ */
+void
+log_held_hook(void (*hook)(long))
+{
+	rl.hook = hook;
+	rl.armed = 0;
+}
+
+/* The counts, then the latest line held back, once the rate allows. */
+void
+log_held_flush(void)
+{
+	char	 note[256];
+
+	rl.armed = 0;
+	if (!rl.on || rl.dropped == 0)
+		return;
+	logrl_refill();
+	if (rl.tokens < 1) {
+		logrl_arm();
+		return;
+	}
+	rl.tokens -= 1;
+	rl.dropped--;			/* the latest one, written now */
+	logrl_counts(note, sizeof(note), 1);
+	strlcpy(rl.last, rl.held, sizeof(rl.last));
+	log_note(1);
+	if (note[0] != '\0')
+		logit(LOG_WARNING, "%s", note);
+	logit(rl.held_pri, "%s", rl.held);
+	log_note(0);
 }

@@ -64,5 +64,7 @@ __dead void fatalx(const char *, ...)
 void	log_ratelimit(int);
 int	log_admit(int, const char *, char *, size_t);
 void	log_note(int);
+void	log_held_hook(void (*)(long));
+void	log_held_flush(void);
 
 #endif /* EP2_LOG_H */

@@ -267,6 +267,7 @@ main(int argc, char *argv[])
 		fatalx("control socket %s", p.sockpath);
 
 	event_init();
+	proc_log_held();
 	signal(SIGPIPE, SIG_IGN);
 	signal_set(&ev_sigterm, SIGTERM, parent_sig, NULL);
 	signal_set(&ev_sigint, SIGINT, parent_sig, NULL);

@@ -312,6 +312,7 @@ fetcher_main(int debug, int verbose)
 	if (fcntl(PROC_PARENT_SOCK_FILENO, F_SETFD, FD_CLOEXEC) == -1)
 		fatal("fcntl");
 	evb = event_init();
+	proc_log_held();
 	if (imsgev_init(&iev_parent, PROC_PARENT_SOCK_FILENO, "parent",
 	    fetcher_dispatch_parent, NULL) == -1)
 		fatal("imsgbuf_init");

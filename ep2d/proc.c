@@ -368,6 +368,7 @@ proc_helper(enum ep2d_proc id, int *fdp)
 	for (i = 0; i < nprocs; i++)
 		procs[i].pid = 0;
 	log_file_setfd(-1);
+	log_held_hook(NULL);	/* the caller's event loop is not ours */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
 		log_warn("%s: PR_SET_PDEATHSIG", name);
 	if (getppid() != self)
@@ -381,6 +382,36 @@ proc_helper(enum ep2d_proc id, int *fdp)
 	log_procinit(name);
 	setproctitle("%s", name);
 	return (0);
+}
+
+/*
+ * The log's lines held back by its flood guard are said on a timer of
+ * this process's event loop (after event_init()), not only with the
+ * next line it logs.
+ */
+static struct event	ev_logheld;
+
+static void
+proc_log_held_fire(int fd, short event, void *arg)
+{
+	log_held_flush();
+}
+
+static void
+proc_log_held_arm(long ms)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(&ev_logheld, &tv);
+}
+
+void
+proc_log_held(void)
+{
+	evtimer_set(&ev_logheld, proc_log_held_fire, NULL);
+	log_held_hook(proc_log_held_arm);
 }
 
 int

@@ -35,6 +35,7 @@ struct imsgev {
 int	 imsgev_init(struct imsgev *, int, const char *,
 	    void (*)(int, short, void *), void *);
 void	 imsgev_add(struct imsgev *);
+void	 proc_log_held(void);
 int	 imsgev_compose(struct imsgev *, uint32_t, uint32_t, int,
 	    const void *, size_t);
 int	 imsgev_dispatch_io(struct imsgev *, short);

@@ -229,6 +229,7 @@ reloader_main(int debug, int verbose)
 		fatal("fcntl");
 	/* libevent's descriptors are close-on-exec: not the runner's */
 	event_init();
+	proc_log_held();
 	if (imsgev_init(&iev_parent, PROC_PARENT_SOCK_FILENO, "parent",
 	    reloader_dispatch_parent, NULL) == -1)
 		fatal("imsgbuf_init");

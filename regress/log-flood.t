@@ -39,12 +39,9 @@ wait_for 30 hap_has 127.0.0.1:$B1 127.0.0.1:$B2
 ok $? "the good instances apply meanwhile"
 # Past its burst the guard lets 5 lines a second through, and answers
 # of a churning service come 20 a second: the ones with all 2000 (the
-# flood's last, web2's) may both have been held back (seen in the
-# fresh-root run, slower).  Once the guard has lines again, a second
-# on, the next answer says the whole count.
-t4=$(date +%s)
-wait_for 5 sh -c "[ \$(date +%s) -gt $((t4 + 1)) ]"
-consul_register web2 127.0.0.1 $B2 again
+# flood's last, web2's) may have been held back (seen in the fresh-root
+# run, slower).  The latest line held back is said once the rate
+# allows (log-held.t), with no further answer.
 wait_for 30 grep -q "consul: 2000 instances refused (first: instance evil" \
     "$T/ep2.log"
 ok $? "one line per answer: the count and the first ones"

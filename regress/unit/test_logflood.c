@@ -39,6 +39,17 @@ pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+static int	 nhook;
+static long	 hook_ms;
+
+/* What a process's event loop does: a timer, here called by hand. */
+static void
+hook(long ms)
+{
+	nhook++;
+	hook_ms = ms;
+}
+
 int
 main(void)
 {
@@ -92,6 +103,32 @@ main(void)
 	for (i = 0; i < 300; i++)
 		log_debug("debug %d", i);
 	is_int(cap_lines(), 300, "debug lines (asked for) pass");
+
+	/* a process with an event loop: what is held back is said on time */
+	log_ratelimit(1);
+	log_held_hook(hook);
+	cap_start();
+	for (i = 0; i < 150; i++)
+		log_warnx("flood %d", i);
+	is_int(nhook, 1, "50 lines held back: the loop is asked once for a "
+	    "timer");
+	ok(hook_ms > 0 && hook_ms <= 201, "for when the rate allows a line "
+	    "(%ld ms)", hook_ms);
+	log_held_flush();
+	is_int(cap_lines(), 100, "a flush before then writes nothing");
+	is_int(nhook, 2, "and asks for the timer again");
+	pause_ms(hook_ms);
+	log_held_flush();
+	ok(cap_has("49 lines not logged (more than 100 at once, then 5 a "
+	    "second); the latest one follows\n"), "on time: the count");
+	ok(cap_has("flood 149\n"), "and the latest line held back");
+	is_int(cap_lines(), 102, "two lines");
+	log_held_flush();
+	is_int(cap_lines(), 102, "nothing held: a flush writes nothing");
+	is_int(nhook, 2, "and asks for no timer");
+	log_warnx("flood 149");
+	is_int(cap_lines(), 102, "the latest line again is a repeat");
+	log_held_hook(NULL);
 
 	log_ratelimit(0);
 	cap_start();
