@@ -44,6 +44,7 @@
 #include <stdlib.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "ep2d.h"
@@ -84,6 +85,7 @@ static struct {
 	int		 (*evp_digest)(const void *, size_t, unsigned char *,
 			    unsigned int *, const EVP_MD *, ENGINE *);
 	const EVP_MD	*(*evp_md5)(void);
+	int		 (*init_crypto)(uint64_t, const OPENSSL_INIT_SETTINGS *);
 } dl;
 
 /*
@@ -133,6 +135,7 @@ need(void)
 	DL_SYM(curl, url_set, "curl_url_set");
 	DL_SYM(crypto, evp_digest, "EVP_Digest");
 	DL_SYM(crypto, evp_md5, "EVP_md5");
+	DL_SYM(crypto, init_crypto, "OPENSSL_init_crypto");
 #undef DL_SYM
 	dl.loaded = 1;
 }
@@ -358,4 +361,11 @@ EVP_md5(void)
 {
 	need();
 	return (dl.evp_md5());
+}
+
+int
+OPENSSL_init_crypto(uint64_t opts, const OPENSSL_INIT_SETTINGS *settings)
+{
+	need();
+	return (dl.init_crypto(opts, settings));
 }

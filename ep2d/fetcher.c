@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,6 +57,7 @@ static struct source	*srcs;		/* one per backend */
 static const struct source_ops **ops;
 static int		 nsrcs;
 static uint32_t		 generation;
+static int		 started_tls;	/* http_init set TLS up */
 
 static void	 fetcher_dispatch_parent(int, short, void *);
 static void	 fetcher_sig(int, short, void *);
@@ -76,6 +78,42 @@ source_ops_for(enum orchestrator o)
 		return (&filesrc_ops);
 	}
 	return (NULL);
+}
+
+/*
+ * Whether a source may speak TLS, so that http_init() sets OpenSSL up
+ * in full (http.c): AWS always does; Consul when scheme = https, or
+ * when Consul's variables may make it https (consul.c reads them:
+ * CONSUL_HTTP_SSL with any value, CONSUL_HTTP_ADDR beginning with
+ * https); and any source whose requests may go to a proxy over TLS
+ * (libcurl's *_proxy variables beginning with https).  Erring towards
+ * yes costs only memory; a no that was wrong makes every request of
+ * that source fail, saying why.
+ */
+static int
+src_may_tls(const struct backend_conf *be)
+{
+	static const char *const vars[] = {
+		"CONSUL_HTTP_ADDR", "http_proxy", "HTTP_PROXY", "https_proxy",
+		"HTTPS_PROXY", "all_proxy", "ALL_PROXY"
+	};
+	const char	*v;
+	size_t		 i;
+
+	switch (be->orchestrator) {
+	case ORCH_FILE:
+		return (0);
+	case ORCH_CONSUL:
+		if (be->conf->consul.https || getenv("CONSUL_HTTP_SSL") != NULL)
+			return (1);
+		for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+			if ((v = getenv(vars[i])) != NULL &&
+			    strncasecmp(v, "https", 5) == 0)
+				return (1);
+		return (0);
+	default:
+		return (1);
+	}
 }
 
 /* "consul source", or "consul source of [backend api]" */
@@ -211,7 +249,8 @@ source_fail(struct source *s, const char *fmt, ...)
  * servers file, the TLS files) it keeps as at start, or sends nothing;
  * all the rest applies now, in place, the sources keeping their
  * pointers.  A configuration for other sources is the parent's mistake:
- * refused.
+ * refused.  So is scheme = https when the start set no TLS up (http.c:
+ * OpenSSL's configuration and the CA bundle are out of reach now).
  */
 static void
 fetcher_reconf(struct ep2_conf *nconf)
@@ -236,6 +275,14 @@ fetcher_reconf(struct ep2_conf *nconf)
 		config_free(nconf);
 		return;
 	}
+	for (i = 0; !started_tls && i < nsrcs; i++)
+		if (src_may_tls(nconf->backends[i])) {
+			log_warnx("scheme = https: the start set up no TLS; "
+			    "restart ep2d to use it; keeping the old "
+			    "configuration");
+			config_free(nconf);
+			return;
+		}
 	config_replace(conf, nconf);
 	log_info("configuration reloaded");
 	fetch_all();
@@ -301,7 +348,7 @@ fetcher_main(int debug, int verbose)
 	struct event		 ev_sigterm, ev_sigint;
 	struct event_base	*evb;
 	const struct backend_conf *be;
-	int			 i, need_http = 0;
+	int			 i, need_http = 0, need_tls = 0;
 
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
@@ -345,11 +392,14 @@ fetcher_main(int debug, int verbose)
 		set_init(&srcs[i].last);
 		if (be->orchestrator != ORCH_FILE)
 			need_http = 1;
+		if (src_may_tls(be))
+			need_tls = 1;
 	}
 
 	/* Everything that needs root or a file is opened here ... */
-	if (need_http && http_init(evb) == -1)
+	if (need_http && http_init(evb, need_tls) == -1)
 		fatalx("http_init");
+	started_tls = need_http && need_tls;
 	for (i = 0; i < nsrcs; i++)
 		if (ops[i]->init(&srcs[i]) == -1)
 			fatalx("%s: initialisation failed",

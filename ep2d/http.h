@@ -65,7 +65,8 @@ struct http_resp {
 
 typedef void	(*http_cb)(void *, const struct http_resp *);
 
-int		 http_init(struct event_base *);
+/* tls: a source may speak TLS (an https URL or proxy); see http.c */
+int		 http_init(struct event_base *, int);
 void		 http_shutdown(void);
 /*
  * Read a TLS file (ca_file, cert_file, key_file) as root, before the

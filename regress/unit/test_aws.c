@@ -82,7 +82,7 @@ static struct {
 } rq;
 
 int
-http_init(struct event_base *evb)
+http_init(struct event_base *evb, int tls)
 {
 	return (0);
 }

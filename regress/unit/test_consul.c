@@ -597,7 +597,11 @@ test_http(void)
 	close(ls);
 
 	evb = event_base_new();
-	ok(http_init(evb) == 0, "http: init");
+	ok(http_init(evb, 0) == 0, "http: init, no TLS");
+	memset(&o, 0, sizeof(o));
+	o.url = "https://127.0.0.1:9/ok";
+	ok(http_request(&o, result_cb, &res) == NULL,
+	    "http: no TLS set up, an https URL is refused");
 
 	fetch(port, "/ok", NULL, &res);
 	ok(res.called == 1 && res.status == 200 && res.error[0] == '\0',

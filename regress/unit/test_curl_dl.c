@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "tap.h"
@@ -57,6 +58,8 @@ main(void)
 
 	is_int(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK,
 	    "curl_global_init: libcurl loaded");
+	is_int(OPENSSL_init_crypto(0, NULL), 1,
+	    "OPENSSL_init_crypto (http_init without TLS) through the pointer");
 
 	e = curl_easy_init();
 	ok(e != NULL, "curl_easy_init");
