@@ -124,9 +124,10 @@ static int	 http_set_server_name(struct http_req *, const char *,
  * digest: 1.5 MB of the fetcher's RSS (10.6 MB to 9.1 with 10
  * backends on Consul; 1.3 MB PSS where no other process maps
  * libcrypto) that only TLS uses.  OpenSSL does each of those steps
- * once: run first as "not wanted", they are never done.  Nor is the CA bundle read (220 kB of
- * heap), and an https URL is refused (http_request) rather than sent
- * without the system's configuration and trust.
+ * once: run first as "not wanted", they are never done.  Nor is the
+ * CA bundle read (220 kB of heap), and an https URL is refused
+ * (http_request) rather than sent without the system's configuration
+ * and trust.
  */
 int
 http_init(struct event_base *evb, int tls)
