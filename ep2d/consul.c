@@ -55,6 +55,7 @@
 
 #include "ep2d.h"
 #include "consul.h"
+#include "consul_scan.h"
 #include "http.h"
 #include "consul_agent.h"
 #include "log.h"
@@ -87,6 +88,7 @@ static int	 url_add(char *, size_t, const char *, const char *);
 static int	 consul_ask_passing(const struct consul_backend *);
 static int	 consul_health_of(struct json_object *);
 static uint16_t	 consul_weight_of(struct json_object *, const char *);
+static void	 consul_health_entry(const struct consul_entry *, void *);
 
 const struct source_ops consul_ops = {
 	consul_init,
@@ -770,6 +772,15 @@ consul_health_of(struct json_object *e)
 	return (worst);
 }
 
+/* A Weights value json-c reads as an integer; 0 (default) when bad */
+uint16_t
+consul_weight_in(int64_t n)
+{
+	if (n < 0 || n > 65535)
+		return (0);
+	return (consul_weight(n));
+}
+
 /* Service.Weights.Passing or .Warning; 0 (default) when absent or bad */
 static uint16_t
 consul_weight_of(struct json_object *svc, const char *which)
@@ -784,30 +795,213 @@ consul_weight_of(struct json_object *svc, const char *which)
 		return (0);
 	errno = 0;
 	n = json_object_get_int64(v);
-	if (errno != 0 || n < 0 || n > 65535)
+	if (errno != 0)
 		return (0);
-	return (consul_weight(n));
+	return (consul_weight_in(n));
 }
 
+/* What the parser reads of one entry, from json-c's tree. */
+static void
+consul_entry_of(struct json_object *e, struct consul_entry *ce)
+{
+	struct json_object	*svc, *node, *v;
+
+	memset(ce, 0, sizeof(*ce));
+	if (!json_object_is_type(e, json_type_object) ||
+	    !json_object_object_get_ex(e, "Service", &svc) ||
+	    !json_object_is_type(svc, json_type_object))
+		return;
+	ce->svc = 1;
+	if (json_object_object_get_ex(svc, "ID", &v) &&
+	    json_object_is_type(v, json_type_string))
+		ce->id = json_object_get_string(v);
+	if (json_object_object_get_ex(svc, "Address", &v)) {
+		ce->has_addr = 1;
+		if (json_object_is_type(v, json_type_string)) {
+			ce->addr = json_object_get_string(v);
+			ce->addr_len = json_object_get_string_len(v);
+		}
+	}
+	if (json_object_object_get_ex(e, "Node", &node) &&
+	    json_object_is_type(node, json_type_object) &&
+	    json_object_object_get_ex(node, "Address", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		ce->naddr = json_object_get_string(v);
+		ce->naddr_len = json_object_get_string_len(v);
+	}
+	if (json_object_object_get_ex(svc, "Port", &v)) {
+		ce->has_port = 1;
+		if (json_object_is_type(v, json_type_int)) {
+			ce->port_int = 1;
+			errno = 0;
+			ce->port = json_object_get_int64(v);
+			if (errno != 0)
+				ce->port = -1;	/* not in 0-65535 */
+		}
+	}
+	ce->health = consul_health_of(e);
+	ce->w_passing = consul_weight_of(svc, "Passing");
+	ce->w_warning = consul_weight_of(svc, "Warning");
+}
+
+/* One parse: where its servers go and what it refused. */
+struct health_run {
+	uint16_t			 defport;
+	const struct consul_health_opts	*o;
+	struct server_set		*set;
+	int				*nbad;
+	struct refused			 ref;
+};
+
+/* One entry, however it was read (json-c or consul_scan.c). */
+static void
+consul_health_entry(const struct consul_entry *e, void *arg)
+{
+	struct health_run	*h = arg;
+	const char		*addr = NULL, *id = NULL, *why;
+	char			 sid[LOG_VISIBLE_LEN];
+	char			 sad[LOG_VISIBLE_LEN];
+	size_t			 alen = 0;
+	int64_t			 port = 0;
+	uint16_t		 weight;
+
+	if (!e->svc) {
+		why = "no Service object";
+		goto bad;
+	}
+	id = e->id;
+	if (e->has_addr) {
+		if (e->addr == NULL) {
+			why = "Service.Address is not a string";
+			goto bad;
+		}
+		addr = e->addr;
+		alen = e->addr_len;
+	}
+	if (addr == NULL || *addr == '\0') {
+		if (e->naddr == NULL) {
+			why = "no Service.Address and no Node.Address";
+			goto bad;
+		}
+		addr = e->naddr;
+		alen = e->naddr_len;
+	}
+	if (e->has_port) {
+		if (!e->port_int) {
+			why = "Service.Port is not an integer";
+			goto bad;
+		}
+		port = e->port;
+		if (port < 0 || port > 65535) {
+			why = "Service.Port not in 0-65535";
+			goto bad;
+		}
+	}
+	if (port == 0)
+		port = h->defport;
+	/* json-c strings may hold a NUL: the check sees it all */
+	if (strlen(addr) != alen) {
+		why = "NUL byte in the address";
+		goto bad;
+	}
+	if (!addr_valid_host(addr)) {
+		why = "not an IP address or host name";
+		goto bad;
+	}
+	weight = 0;
+	if (e->health == 2 && h->o->skip_critical)
+		return;
+	if (e->health == 1 && h->o->on_warning == WARN_REMOVE)
+		return;
+	if (e->health == 1 && h->o->on_warning == WARN_DRAIN)
+		weight = EP2D_WEIGHT_ZERO;
+	else if (h->o->weights)
+		weight = e->health == 1 ? e->w_warning : e->w_passing;
+	if (set_add(h->set, addr, (uint16_t)port) == -1) {
+		if (errno != E2BIG)
+			fatal("%s: set_add", __func__);
+		return;		/* counted: the set is refused whole */
+	}
+	h->set->servers[h->set->count - 1].weight = weight;
+	return;
+bad:
+	(*h->nbad)++;
+	if (h->ref.count >= REFUSED_SHOWN) {
+		h->ref.count++;
+		return;
+	}
+	log_visible(sid, sizeof(sid), id != NULL ? id : "?",
+	    id != NULL ? strlen(id) : 1);
+	if (addr != NULL) {
+		log_visible(sad, sizeof(sad), addr, strlen(addr));
+		refused_add(&h->ref, "instance %s (address \"%s\"): %s",
+		    sid, sad, why);
+	} else
+		refused_add(&h->ref, "instance %s: %s", sid, why);
+}
+
+static void
+health_run_init(struct health_run *h, uint16_t defport,
+    const struct consul_health_opts *o, struct server_set *set, int *nbad)
+{
+	h->defport = defport;
+	h->o = o;
+	h->set = set;
+	h->nbad = nbad;
+	*nbad = 0;
+	refused_init(&h->ref);
+}
+
+static void
+health_run_end(struct health_run *h)
+{
+	/* one line for the answer, however many it refused */
+	refused_log(&h->ref, "consul", "instance");
+	/* one instance registered twice is one server */
+	set_sort(h->set);		/* sorted, duplicates merged */
+}
+
+/*
+ * The answer read by consul_scan.c in one pass; one it does not take
+ * (a bad one, or a rare spelling) is read again by json-c, which says
+ * what is wrong.  Either way the same servers and the same lines.
+ */
 int
 consul_parse_health_opts(const char *body, size_t len, uint16_t defport,
     const struct consul_health_opts *o, struct server_set *set, int *nbad,
     char *err, size_t errlen)
 {
-	struct json_tokener	*tok;
-	struct json_object	*root = NULL, *e, *svc, *node, *v, *av;
-	enum json_tokener_error	 jerr;
-	const char		*addr, *id, *why;
-	char			 sid[LOG_VISIBLE_LEN];
-	char			 sad[LOG_VISIBLE_LEN];
-	struct refused		 ref;
-	size_t			 i, n, end;
-	int64_t			 port;
-	int			 rv = -1, health;
-	uint16_t		 weight;
+	struct health_run	 h;
+	size_t			 count = set->count, overflow = set->overflow;
 
-	*nbad = 0;
-	refused_init(&ref);
+	health_run_init(&h, defport, o, set, nbad);
+	if (len <= INT_MAX &&
+	    consul_scan_health(body, len, consul_health_entry, &h) == 0) {
+		health_run_end(&h);
+		return (0);
+	}
+	/* what it had added goes */
+	set->count = count;
+	set->overflow = overflow;
+	return (consul_parse_health_json(body, len, defport, o, set, nbad,
+	    err, errlen));
+}
+
+/* The same with json-c's tree of the whole answer: the reference. */
+int
+consul_parse_health_json(const char *body, size_t len, uint16_t defport,
+    const struct consul_health_opts *o, struct server_set *set, int *nbad,
+    char *err, size_t errlen)
+{
+	struct json_tokener	*tok;
+	struct json_object	*root = NULL;
+	enum json_tokener_error	 jerr;
+	struct health_run	 h;
+	struct consul_entry	 ce;
+	size_t			 i, n, end;
+	int			 rv = -1;
+
+	health_run_init(&h, defport, o, set, nbad);
 	if (len > INT_MAX) {
 		snprintf(err, errlen, "body too large");
 		return (-1);
@@ -837,99 +1031,10 @@ consul_parse_health_opts(const char *body, size_t len, uint16_t defport,
 
 	n = json_object_array_length(root);
 	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(root, i);
-		why = NULL;
-		id = NULL;
-		addr = NULL;
-		av = NULL;
-		port = 0;
-		if (!json_object_is_type(e, json_type_object) ||
-		    !json_object_object_get_ex(e, "Service", &svc) ||
-		    !json_object_is_type(svc, json_type_object)) {
-			why = "no Service object";
-			goto bad;
-		}
-		if (json_object_object_get_ex(svc, "ID", &v) &&
-		    json_object_is_type(v, json_type_string))
-			id = json_object_get_string(v);
-		if (json_object_object_get_ex(svc, "Address", &av)) {
-			if (!json_object_is_type(av, json_type_string)) {
-				why = "Service.Address is not a string";
-				goto bad;
-			}
-			addr = json_object_get_string(av);
-		}
-		if (addr == NULL || *addr == '\0') {
-			if (!json_object_object_get_ex(e, "Node", &node) ||
-			    !json_object_is_type(node, json_type_object) ||
-			    !json_object_object_get_ex(node, "Address", &av) ||
-			    !json_object_is_type(av, json_type_string)) {
-				why = "no Service.Address and no Node.Address";
-				goto bad;
-			}
-			addr = json_object_get_string(av);
-		}
-		if (json_object_object_get_ex(svc, "Port", &v)) {
-			if (!json_object_is_type(v, json_type_int)) {
-				why = "Service.Port is not an integer";
-				goto bad;
-			}
-			errno = 0;
-			port = json_object_get_int64(v);
-			if (errno != 0 || port < 0 || port > 65535) {
-				why = "Service.Port not in 0-65535";
-				goto bad;
-			}
-		}
-		if (port == 0)
-			port = defport;
-		/* json-c strings may hold a NUL: the check sees it all */
-		if (strlen(addr) != (size_t)json_object_get_string_len(av)) {
-			why = "NUL byte in the address";
-			goto bad;
-		}
-		if (!addr_valid_host(addr)) {
-			why = "not an IP address or host name";
-			goto bad;
-		}
-		weight = 0;
-		health = consul_health_of(e);
-		if (health == 2 && o->skip_critical)
-			continue;
-		if (health == 1 && o->on_warning == WARN_REMOVE)
-			continue;
-		if (health == 1 && o->on_warning == WARN_DRAIN)
-			weight = EP2D_WEIGHT_ZERO;
-		else if (o->weights)
-			weight = consul_weight_of(svc, health == 1 ?
-			    "Warning" : "Passing");
-		if (set_add(set, addr, (uint16_t)port) == -1) {
-			if (errno != E2BIG)
-				fatal("%s: set_add", __func__);
-			continue;	/* counted: the set is refused whole */
-		}
-		set->servers[set->count - 1].weight = weight;
-		continue;
-bad:
-		(*nbad)++;
-		if (ref.count >= REFUSED_SHOWN) {
-			ref.count++;
-			continue;
-		}
-		log_visible(sid, sizeof(sid), id != NULL ? id : "?",
-		    id != NULL ? strlen(id) : 1);
-		if (addr != NULL) {
-			log_visible(sad, sizeof(sad), addr, strlen(addr));
-			refused_add(&ref, "instance %s (address \"%s\"): %s",
-			    sid, sad, why);
-		} else
-			refused_add(&ref, "instance %s: %s", sid, why);
+		consul_entry_of(json_object_array_get_idx(root, i), &ce);
+		consul_health_entry(&ce, &h);
 	}
-
-	/* one line for the answer, however many it refused */
-	refused_log(&ref, "consul", "instance");
-	/* one instance registered twice is one server */
-	set_sort(set);		/* sorted, duplicates merged */
+	health_run_end(&h);
 	rv = 0;
 done:
 	if (root != NULL)

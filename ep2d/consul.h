@@ -61,6 +61,10 @@ struct consul_health_opts {
 int	 consul_parse_health_opts(const char *, size_t, uint16_t,
 	    const struct consul_health_opts *, struct server_set *, int *,
 	    char *, size_t);
+/* the same with json-c alone: the reference consul_scan.c is held to */
+int	 consul_parse_health_json(const char *, size_t, uint16_t,
+	    const struct consul_health_opts *, struct server_set *, int *,
+	    char *, size_t);
 uint16_t consul_weight(int64_t);
 int	 consul_parse_index(const char *, uint64_t *);
 uint64_t consul_index_update(uint64_t, uint64_t, int *);
