@@ -16,7 +16,9 @@
 
 /*
  * Consul's health answer: whatever arrives, the set that comes out holds
- * only servers that pass the one address check.  The same bytes as a
+ * only servers that pass the one address check, and consul_scan.c's
+ * reading (with json-c behind it) is json-c's alone: the same servers,
+ * weights, refusals and error.  The same bytes as a
  * health/state or catalog answer of the shared watch (consul_watch.c):
  * read twice, the second reading changes nothing, or everything when
  * an entry could be anyone's.
@@ -59,6 +61,35 @@ watch_twice(const char *buf, size_t len, select_fn fn)
 		abort();
 }
 
+/* the scanner's reading against json-c's, with weights and checks */
+static void
+scan_vs_json(const char *buf, size_t len)
+{
+	struct consul_health_opts	 o = { 1, WARN_PASSING, 1 };
+	struct server_set		 a, b;
+	char				 ea[256], eb[256];
+	size_t				 i;
+	int				 ra, rb, na = 0, nb = 0;
+
+	set_init(&a);
+	set_init(&b);
+	ea[0] = eb[0] = '\0';
+	ra = consul_parse_health_opts(buf, len, 6003, &o, &a, &na, ea,
+	    sizeof(ea));
+	rb = consul_parse_health_json(buf, len, 6003, &o, &b, &nb, eb,
+	    sizeof(eb));
+	if (ra != rb || na != nb || strcmp(ea, eb) != 0 ||
+	    a.count != b.count || a.overflow != b.overflow)
+		abort();
+	for (i = 0; i < a.count; i++)
+		if (strcmp(a.servers[i].host, b.servers[i].host) != 0 ||
+		    a.servers[i].port != b.servers[i].port ||
+		    a.servers[i].weight != b.servers[i].weight)
+			abort();
+	set_free(&a);
+	set_free(&b);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -80,6 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 				abort();
 	}
 	set_free(&set);
+	scan_vs_json(buf, len);
 	watch_twice(buf, len, consul_state_select);
 	watch_twice(buf, len, consul_catalog_select);
 	free(buf);
