@@ -662,11 +662,37 @@ def cmd_latency(a):
     return 0
 
 
+def cmd_poll(a):
+    """Poll the stats socket as cmd_latency does, for a set never there,
+    until killed (or a.seconds): the load of the measuring side alone."""
+    Hap(a.sock, a.backend).wait_serving(frozenset(["none:0"]), a.seconds)
+    return 0
+
+
 def cmd_consul_floor(a):
     """What the fake Consul alone costs: a plain client holds the same
     blocking health query ep2d holds; a registration is made; the time
-    until that query answers.  a.changes times (add, then remove)."""
+    until that query answers.  a.changes times (add, then remove).
+    As ep2d is measured: the service has as many instances as ep2d's
+    (a.base, then one more or not), so that the fake makes an answer as
+    big (10 instances: 16 KB, against 1.5 KB for one; the fake's time
+    grows with it), and a second process polls HAProxy's stats socket
+    in the same tight loop as while ep2d's changes are timed, so that
+    the fake and the client share the machine as ep2d's processes do."""
     orch = ConsulOrch(a.url, a.service)
+    if a.base:
+        orch.set(orch.cur | set(addrs(6, a.base, a.port)))
+    poller = subprocess.Popen([sys.executable, os.path.abspath(__file__),
+                               "poll", "--name", "poll", "--sock", a.sock,
+                               "--backend", a.backend])
+    try:
+        return consul_floor(a, orch)
+    finally:
+        poller.kill()
+        poller.wait()
+
+
+def consul_floor(a, orch):
     u = urllib.parse.urlsplit(a.url)
     path = "/v1/health/service/%s?passing" % a.service
     c = consul_conn(u.hostname, u.port, timeout=10)
@@ -1417,6 +1443,9 @@ def main():
     sp = sub.add_parser("consul-floor")
     common(sp)
     sp.add_argument("--changes", type=int, default=100)
+    sp = sub.add_parser("poll")
+    common(sp)
+    sp.add_argument("--seconds", type=float, default=600)
     sp = sub.add_parser("multi-set")
     common(sp)
     sp.add_argument("--count", type=int, required=True)
@@ -1459,7 +1488,8 @@ def main():
     sp.add_argument("--gap", type=float, default=0.05)
     sp.add_argument("--weighted", action="store_true")
     a = p.parse_args()
-    return {"latency": cmd_latency, "probe": cmd_probe, "set": cmd_set, "aws": cmd_aws,
+    return {"latency": cmd_latency, "probe": cmd_probe, "set": cmd_set,
+            "poll": cmd_poll, "aws": cmd_aws,
             "aws-lifecycle": cmd_aws_lifecycle,
             "consul-floor": cmd_consul_floor,
             "multi-set": cmd_multi_set, "multi": cmd_multi,
