@@ -423,7 +423,8 @@ imsgev_init(struct imsgev *iev, int fd, const char *peer,
 	imsgbuf_set_maxsize(&iev->ibuf, EP2D_MAX_IMSGSIZE);
 	iev->handler = handler;
 	iev->peer = peer;
-	iev->events = EV_READ;
+	/* persistent: re-arming after each read is two epoll_ctl calls */
+	iev->events = EV_READ | EV_PERSIST;
 	event_set(&iev->ev, fd, iev->events, handler, arg);
 	event_add(&iev->ev, NULL);
 	return (0);
@@ -439,7 +440,7 @@ void
 imsgev_add(struct imsgev *iev)
 {
 	void	*arg = event_get_callback_arg(&iev->ev);
-	short	 want = EV_READ;
+	short	 want = EV_READ | EV_PERSIST;
 
 	if (imsgbuf_queuelen(&iev->ibuf) > 0)
 		want |= EV_WRITE;
