@@ -85,7 +85,10 @@ static struct {
 	pid_t		 pid;	/* HAProxy's, found by apply_haproxy_pid */
 } followed;
 
+static struct tmpl_backend *render_input(void);
+static void		 render_input_free(struct tmpl_backend *);
 static uint64_t		 render_key(const struct tmpl_backend *, int);
+static int		 follow_needed(void);
 static void		 followed_set(uint64_t);
 static int		 followed_same(uint64_t);
 static int		 followed_haproxy(void);
@@ -360,32 +363,12 @@ static void
 render_and_check(int runtime_only)
 {
 	struct tmpl_backend	*bes;
-	struct tmpl_slot	**slots;
-	struct pbackend		*b;
 	char			*out = NULL;
-	size_t			 outlen, nslots;
+	size_t			 outlen;
 	uint64_t		 key;
-	int			 r, i;
+	int			 r;
 
-	if ((bes = calloc(e.nbe, sizeof(*bes))) == NULL ||
-	    (slots = calloc(e.nbe, sizeof(*slots))) == NULL)
-		fatal("%s: calloc", __func__);
-	for (i = 0; i < e.nbe; i++) {
-		b = &e.be[i];
-		slots[i] = NULL;
-		nslots = 0;
-		if (be_runtime(b))
-			runtime_slots(&b->rt, &slots[i], &nslots);
-		else {
-			if ((slots[i] = apply_config_slots(&b->applying)) ==
-			    NULL)
-				fatal("%s: calloc", __func__);
-			nslots = b->applying.count;
-		}
-		bes[i].be = b->conf;
-		bes[i].slots = slots[i];
-		bes[i].nslots = nslots;
-	}
+	bes = render_input();
 	key = render_key(bes, e.nbe);
 	if (runtime_only && e.bootstrapped && !e.ap_force &&
 	    followed_same(key) && followed_haproxy())
@@ -393,10 +376,7 @@ render_and_check(int runtime_only)
 	else
 		r = template_render_backends(e.tmpl, e.tmpllen,
 		    e.conf->template_file, bes, e.nbe, &out, &outlen);
-	for (i = 0; i < e.nbe; i++)
-		free(slots[i]);
-	free(slots);
-	free(bes);
+	render_input_free(bes);
 	if (r == 1) {
 		log_debug("haproxy.cfg unchanged; nothing to do");
 		all_applied();
@@ -455,6 +435,49 @@ render_and_check(int runtime_only)
 	e.ap_state = AP_CHECKING;
 	if (parent_send(PROC_RELOADER, IMSG_HAPROXY_CHECK) == -1)
 		fatal("%s: compose", __func__);
+}
+
+/*
+ * What the template renders: every backend with its slots, as the
+ * runtime has them or from the set being applied.
+ */
+static struct tmpl_backend *
+render_input(void)
+{
+	struct tmpl_backend	*bes;
+	struct pbackend		*b;
+	struct tmpl_slot	*slots;
+	size_t			 nslots;
+	int			 i;
+
+	if ((bes = calloc(e.nbe, sizeof(*bes))) == NULL)
+		fatal("%s: calloc", __func__);
+	for (i = 0; i < e.nbe; i++) {
+		b = &e.be[i];
+		slots = NULL;
+		nslots = 0;
+		if (be_runtime(b))
+			runtime_slots(&b->rt, &slots, &nslots);
+		else {
+			if ((slots = apply_config_slots(&b->applying)) == NULL)
+				fatal("%s: calloc", __func__);
+			nslots = b->applying.count;
+		}
+		bes[i].be = b->conf;
+		bes[i].slots = slots;
+		bes[i].nslots = nslots;
+	}
+	return (bes);
+}
+
+static void
+render_input_free(struct tmpl_backend *bes)
+{
+	int	 i;
+
+	for (i = 0; i < e.nbe; i++)
+		free((struct tmpl_slot *)bes[i].slots);
+	free(bes);
 }
 
 /*
@@ -676,13 +699,38 @@ follow(int fd, short event, void *arg)
 		engine_apply();
 }
 
+/*
+ * Would follow() render anything?  Most runtime changes leave the
+ * rendering as it was (see followed): that is known now, from the key
+ * and a stat, so no timer wakes the parent 50 ms later to find it out.
+ */
+static int
+follow_needed(void)
+{
+	struct tmpl_backend	*bes;
+	uint64_t		 key;
+
+	if (!followed.valid || !e.bootstrapped || e.ap_force ||
+	    e.ap_state != AP_IDLE)
+		return (1);
+	bes = render_input();
+	key = render_key(bes, e.nbe);
+	render_input_free(bes);
+	return (!followed_same(key) || !followed_haproxy());
+}
+
 static void
 follow_soon(void)
 {
 	struct timeval	 tv;
 
 	if (e.following)
+		return;		/* that one renders the latest */
+	if (!follow_needed()) {
+		log_debug("haproxy.cfg unchanged; nothing to do");
+		all_applied();
 		return;
+	}
 	evtimer_set(&e.ev_follow, follow, NULL);
 	timerclear(&tv);
 	tv.tv_usec = FOLLOW_MS * 1000;
