@@ -6,8 +6,9 @@
 #   fake_consul_start [ARGS]   start (or restart) the fake
 #   consul_register ID ADDR PORT [TAG,...]   and consul_deregister ID
 #   consul_check pass|warn|fail ID, consul_mode MODE [JSON-REST]
-# The fake's state lives in $T/consul.state, so a restarted fake
-# (a Consul outage) comes back with the same services and index.
+# The fake's state lives in $T/consul.state (or $CONSUL_STATE), so a
+# restarted fake (a Consul outage) comes back with the same services
+# and index.
 
 CONSUL_PORT=$((PORT_BASE + 1))
 FAKE_CONSUL=$TOP/regress/fakes/fake_consul.py
@@ -34,7 +35,7 @@ consul_conf() {
 
 fake_consul_start() {
 	python3 "$FAKE_CONSUL" --port "$CONSUL_PORT" \
-	    --fixtures "$EP2D_FIXTURES" --state "$T/consul.state" \
+	    --fixtures "$EP2D_FIXTURES" --state "${CONSUL_STATE:-$T/consul.state}" \
 	    --pidfile "$T/fake_consul.pid" "$@" 2>> "$T/fake_consul.err" &
 	t_pids="$t_pids $!"
 	FAKE_CONSUL_PID=$!
