@@ -447,7 +447,10 @@ class Profile:
     def __init__(self, name, procs):
         self.name = name
         self.runs = []
+        self.straces = []
         procs = {r: p for r, p in procs.items() if group(r) != "haproxy"}
+        if os.environ.get("STRACE") == "1":
+            self.strace(procs)
         if os.environ.get("PROFILE") != "1" or not procs:
             return
         import tempfile
@@ -466,7 +469,45 @@ class Profile:
         time.sleep(0.5)         # perf attached
         note("%s: profiled with perf record (figures perturbed)" % name)
 
+    def strace(self, procs):
+        """STRACE=1: strace -c of each process over the changes, the
+        counts in bench/strace-NAME-ROLE.txt"""
+        here = os.path.dirname(os.path.abspath(__file__))
+        for role, pid in procs.items():
+            path = os.path.join(here, "strace-%s-%s.txt" %
+                                (self.name, group(role)))
+            try:
+                p = subprocess.Popen(["strace", "-c", "-o", path + ".new",
+                                      "-p", str(pid)],
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+            except OSError as e:
+                note("%s: STRACE=1 but no strace (%s)" % (self.name, e))
+                return
+            self.straces.append((role, pid, path, p))
+        time.sleep(0.5)         # strace attached
+        note("%s: traced with strace -c (figures perturbed)" % self.name)
+
     def stop(self, changes):
+        for role, pid, path, p in self.straces:
+            p.send_signal(signal.SIGINT)
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+            try:
+                with open(path + ".new") as f:
+                    body = f.read()
+                os.unlink(path + ".new")
+            except OSError:
+                continue
+            with open(path, "w") as f:
+                f.write("# %s, process %s (pid %d), %d changes: strace "
+                        "-c -p PID over the changes\n" %
+                        (self.name, role, pid, changes))
+                f.write(body)
+            note("%s: syscalls of %s in %s" % (self.name, role,
+                                               os.path.basename(path)))
         if not self.runs:
             return
         here = os.path.dirname(os.path.abspath(__file__))

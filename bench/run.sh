@@ -10,7 +10,8 @@
 # latency-consul-runtime (names below); the issue 15 summary of what
 # ran is printed at the end, RESULTS.md is left alone.
 # PROFILE=1 sh bench/run.sh latency-consul-runtime: perf record of
-# ep2d's processes over the changes, top symbols in bench/profile-*.txt.
+# ep2d's processes over the changes, top symbols in bench/profile-*.txt;
+# STRACE=1: their syscalls counted (strace -c) in bench/strace-*.txt.
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP" || exit 1
 OUT=$(mktemp -d /tmp/ep2d-bench.XXXXXX)
@@ -75,8 +76,8 @@ if [ $# -gt 0 ]; then
 	echo "(some parts only: bench/RESULTS.md left as it is)"
 	exit 0
 fi
-if [ "${PROFILE:-}" = 1 ]; then
-	echo "(PROFILE=1: figures perturbed by perf; bench/RESULTS.md left as it is)"
+if [ "${PROFILE:-}" = 1 ] || [ "${STRACE:-}" = 1 ]; then
+	echo "(PROFILE=1 or STRACE=1: figures perturbed; bench/RESULTS.md left as it is)"
 	exit 0
 fi
 python3 bench/report.py "$OUT" "$total" > bench/RESULTS.md.new &&
