@@ -19,10 +19,13 @@
  * ours can end gives one line, the one the integration tests and the
  * manual name; a stop is not a failure; a child not in the table is
  * collected without a word; a helper is in the table once forked.
+ * And the imsg channels of the processes (imsgev): armed for reading
+ * from one message to the next.
  */
 
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -32,7 +35,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event.h>
+
 #include "ep2d.h"
+#include "imsg.h"
 #include "logcap.h"
 #include "proc.h"
 #include "tap.h"
@@ -234,6 +240,62 @@ t_helper(void)
 	    "proc_helper: a process that is no helper is refused");
 }
 
+static int	 nread;
+
+/* A handler that reads and does not call imsgev_add. */
+static void
+t_imsgev_read(int fd, short ev, void *arg)
+{
+	struct imsgev	*iev = arg;
+	struct imsg	 imsg;
+
+	if (imsgev_dispatch_io(iev, ev) == -1)
+		return;
+	while (imsg_get(&iev->ibuf, &imsg) > 0) {
+		nread++;
+		imsg_free(&imsg);
+	}
+}
+
+/*
+ * A channel stays armed for reading between messages, its handler
+ * re-arming it or not: no epoll_ctl to take the descriptor out and put
+ * it back for each message read.
+ */
+static void
+t_imsgev(void)
+{
+	struct imsgev	 iev;
+	struct imsgbuf	 peer;
+	int		 sp[2], i;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sp) == -1) {
+		perror("socketpair");
+		exit(2);
+	}
+	event_init();
+	if (imsgev_init(&iev, sp[0], "test", t_imsgev_read, &iev) == -1 ||
+	    imsgbuf_init(&peer, sp[1]) == -1) {
+		perror("imsgbuf_init");
+		exit(2);
+	}
+	for (i = 1; i <= 3; i++) {
+		if (imsg_compose(&peer, 1, 0, 0, -1, NULL, 0) == -1 ||
+		    imsgbuf_flush(&peer) == -1) {
+			perror("imsg_compose");
+			exit(2);
+		}
+		event_loop(EVLOOP_NONBLOCK);
+		ok(nread == i, "imsgev: message %d read (%d so far), the "
+		    "handler not re-arming", i, nread);
+	}
+	ok(event_pending(&iev.ev, EV_READ, NULL),
+	    "imsgev: still armed for reading");
+	imsgev_clear(&iev);
+	imsgbuf_clear(&peer);
+	close(sp[1]);
+}
+
 int
 main(void)
 {
@@ -243,5 +305,6 @@ main(void)
 	t_reap();
 	t_gone();
 	t_helper();
+	t_imsgev();
 	return (done_testing());
 }
