@@ -51,6 +51,9 @@ static size_t		 nprocs;
 
 static struct proc	*proc_bypid(pid_t);
 static int		 proc_report(struct proc *, int);
+static void		 imsgev_flush(int, short, void *);
+static void		 imsgev_arm(struct imsgev *, short);
+static int		 imsgev_write(struct imsgev *);
 
 /*
  * The table of the processes.  Every program that starts one of them
@@ -427,7 +430,49 @@ imsgev_init(struct imsgev *iev, int fd, const char *peer,
 	iev->events = EV_READ | EV_PERSIST;
 	event_set(&iev->ev, fd, iev->events, handler, arg);
 	event_add(&iev->ev, NULL);
+	event_set(&iev->ev_flush, -1, 0, imsgev_flush, iev);
+	iev->flushing = 0;
 	return (0);
+}
+
+/*
+ * What is queued goes out once the callback that queued it is over
+ * (event_active: later in this same pass of the loop, every message of
+ * the pass in one sendmsg), with no write interest armed: the socket
+ * takes it at once nearly always, and arming EV_WRITE, waking up for
+ * it and taking it away again is two epoll_ctl and an epoll_wait more
+ * a message (each change's set, each answer).  Only what the socket
+ * does not take waits for EV_WRITE, as before.  Gone whole: the handler
+ * is told as after an EV_WRITE (control.c counts an answer's time).
+ */
+static void
+imsgev_flush(int fd, short event, void *arg)
+{
+	struct imsgev	*iev = arg;
+
+	iev->flushing = 0;
+	if (imsgbuf_queuelen(&iev->ibuf) == 0)
+		return;
+	if (imsgev_write(iev) == -1 || imsgbuf_queuelen(&iev->ibuf) > 0) {
+		/* the handler's own write says what went wrong */
+		imsgev_arm(iev, iev->events | EV_WRITE);
+		return;
+	}
+	iev->handler(iev->ibuf.fd, EV_WRITE, event_get_callback_arg(&iev->ev));
+}
+
+static void
+imsgev_arm(struct imsgev *iev, short want)
+{
+	void	*arg = event_get_callback_arg(&iev->ev);
+
+	if (want == iev->events &&
+	    event_pending(&iev->ev, EV_READ | EV_WRITE, NULL))
+		return;
+	iev->events = want;
+	event_del(&iev->ev);
+	event_set(&iev->ev, iev->ibuf.fd, iev->events, iev->handler, arg);
+	event_add(&iev->ev, NULL);
 }
 
 /*
@@ -439,18 +484,17 @@ imsgev_init(struct imsgev *iev, int fd, const char *peer,
 void
 imsgev_add(struct imsgev *iev)
 {
-	void	*arg = event_get_callback_arg(&iev->ev);
 	short	 want = EV_READ | EV_PERSIST;
 
-	if (imsgbuf_queuelen(&iev->ibuf) > 0)
-		want |= EV_WRITE;
-	if (want == iev->events &&
-	    event_pending(&iev->ev, EV_READ | EV_WRITE, NULL))
-		return;
-	iev->events = want;
-	event_del(&iev->ev);
-	event_set(&iev->ev, iev->ibuf.fd, iev->events, iev->handler, arg);
-	event_add(&iev->ev, NULL);
+	if (imsgbuf_queuelen(&iev->ibuf) > 0) {
+		if (iev->events & EV_WRITE)
+			want |= EV_WRITE;	/* waiting for the socket */
+		else if (!iev->flushing) {
+			iev->flushing = 1;
+			event_active(&iev->ev_flush, EV_WRITE, 1);
+		}
+	}
+	imsgev_arm(iev, want);
 }
 
 int
@@ -473,7 +517,6 @@ imsgev_compose(struct imsgev *iev, uint32_t type, uint32_t peerid, int fd,
 int
 imsgev_dispatch_io(struct imsgev *iev, short events)
 {
-	uint32_t queued;
 	int	 n;
 
 	if (events & EV_READ) {
@@ -485,17 +528,24 @@ imsgev_dispatch_io(struct imsgev *iev, short events)
 		} else if (n == 0)
 			return (-1);
 	}
-	if (events & EV_WRITE) {
-		queued = imsgbuf_queuelen(&iev->ibuf);
-		if (imsgbuf_write(&iev->ibuf) == -1) {
-			if (errno != EPIPE)
-				log_warn("write to %s", iev->peer);
-			return (-1);
-		}
-		/* a big set went out: give its buffers back to the system */
-		if (queued >= 64 && imsgbuf_queuelen(&iev->ibuf) == 0)
-			malloc_trim(0);
+	if ((events & EV_WRITE) && imsgev_write(iev) == -1) {
+		if (errno != EPIPE)
+			log_warn("write to %s", iev->peer);
+		return (-1);
 	}
+	return (0);
+}
+
+static int
+imsgev_write(struct imsgev *iev)
+{
+	uint32_t queued = imsgbuf_queuelen(&iev->ibuf);
+
+	if (imsgbuf_write(&iev->ibuf) == -1)
+		return (-1);
+	/* a big set went out: give its buffers back to the system */
+	if (queued >= 64 && imsgbuf_queuelen(&iev->ibuf) == 0)
+		malloc_trim(0);
 	return (0);
 }
 
@@ -503,6 +553,8 @@ void
 imsgev_clear(struct imsgev *iev)
 {
 	event_del(&iev->ev);
+	event_del(&iev->ev_flush);	/* or it runs on a freed channel */
+	iev->flushing = 0;
 	imsgbuf_clear(&iev->ibuf);
 	close(iev->ibuf.fd);
 }

@@ -296,6 +296,116 @@ t_imsgev(void)
 	close(sp[1]);
 }
 
+static int	 nwrite;
+
+/* A handler as the processes' are: I/O, read, re-arm. */
+static void
+t_imsgev_rw(int fd, short ev, void *arg)
+{
+	struct imsgev	*iev = arg;
+	struct imsg	 imsg;
+
+	if (ev & EV_WRITE)
+		nwrite++;
+	if (imsgev_dispatch_io(iev, ev) == -1)
+		return;
+	while (imsg_get(&iev->ibuf, &imsg) > 0)
+		imsg_free(&imsg);
+	imsgev_add(iev);
+}
+
+/* What the peer has, in messages; -1 on error. */
+static int
+t_peer_count(struct imsgbuf *peer)
+{
+	struct imsg	 imsg;
+	int		 n = 0;
+
+	if (imsgbuf_read(peer) == -1 && errno != EAGAIN)
+		return (-1);
+	while (imsg_get(peer, &imsg) > 0) {
+		n++;
+		imsg_free(&imsg);
+	}
+	return (n);
+}
+
+/*
+ * What a callback queues goes out when it is over, in one pass of the
+ * loop, with no write interest armed while the socket takes it; what
+ * the socket does not take waits for EV_WRITE, and all of it arrives.
+ */
+static void
+t_imsgev_flush(void)
+{
+	static char	 big[60000];
+	struct imsgev	 iev;
+	struct imsgbuf	 peer;
+	int		 sp[2], i, n, got, armed;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sp) == -1) {
+		perror("socketpair");
+		exit(2);
+	}
+	if (imsgev_init(&iev, sp[0], "test", t_imsgev_rw, &iev) == -1 ||
+	    imsgbuf_init(&peer, sp[1]) == -1) {
+		perror("imsgbuf_init");
+		exit(2);
+	}
+	imsgbuf_set_maxsize(&peer, sizeof(big) + IMSG_HEADER_SIZE);
+	imsgbuf_set_maxsize(&iev.ibuf, sizeof(big) + IMSG_HEADER_SIZE);
+	for (i = 0; i < 3; i++)
+		if (imsgev_compose(&iev, 2, 0, -1, "x", 1) == -1) {
+			perror("imsgev_compose");
+			exit(2);
+		}
+	ok(!event_pending(&iev.ev, EV_WRITE, NULL), "imsgev: three messages "
+	    "queued, no write interest armed");
+	event_loop(EVLOOP_NONBLOCK);
+	n = t_peer_count(&peer);
+	ok(n == 3 && imsgbuf_queuelen(&iev.ibuf) == 0, "imsgev: all three "
+	    "out after one pass of the loop (%d)", n);
+	ok(nwrite == 1 && !event_pending(&iev.ev, EV_WRITE, NULL),
+	    "imsgev: the handler told once (%d), nothing armed", nwrite);
+
+	/* more than the socket takes: the rest waits for EV_WRITE */
+	for (i = 0; i < 200; i++)
+		if (imsgev_compose(&iev, 3, 0, -1, big, sizeof(big)) == -1) {
+			perror("imsgev_compose");
+			exit(2);
+		}
+	event_loop(EVLOOP_NONBLOCK);
+	armed = event_pending(&iev.ev, EV_WRITE, NULL) &&
+	    imsgbuf_queuelen(&iev.ibuf) > 0;
+	ok(armed, "imsgev: 12 MB queued, what the socket does not take "
+	    "waits for EV_WRITE");
+	for (got = 0, i = 0; got < 200 && got != -1 && i < 100000; i++) {
+		event_loop(EVLOOP_NONBLOCK);
+		if ((n = t_peer_count(&peer)) == -1)
+			got = -1;
+		else
+			got += n;
+	}
+	ok(got == 200 && imsgbuf_queuelen(&iev.ibuf) == 0, "imsgev: all 200 "
+	    "arrive as the peer reads (%d)", got);
+	event_loop(EVLOOP_NONBLOCK);
+	ok(!event_pending(&iev.ev, EV_WRITE, NULL) &&
+	    event_pending(&iev.ev, EV_READ, NULL), "imsgev: then armed for "
+	    "reading only");
+
+	/* queued, then the channel cleared (and freed, in control.c) */
+	if (imsgev_compose(&iev, 2, 0, -1, "x", 1) == -1) {
+		perror("imsgev_compose");
+		exit(2);
+	}
+	armed = event_pending(&iev.ev_flush, EV_WRITE, NULL) != 0;
+	imsgev_clear(&iev);
+	ok(armed && !event_pending(&iev.ev_flush, EV_WRITE, NULL),
+	    "imsgev: a channel cleared has no flush left to run");
+	imsgbuf_clear(&peer);
+	close(sp[1]);
+}
+
 int
 main(void)
 {
@@ -306,5 +416,6 @@ main(void)
 	t_gone();
 	t_helper();
 	t_imsgev();
+	t_imsgev_flush();
 	return (done_testing());
 }
