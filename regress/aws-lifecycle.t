@@ -352,7 +352,17 @@ tr=$(events state instance=$id5 state=Terminating:Wait | python3 -c 'import json
 wait_for 10 completes_are "$id5" 2
 tc=$(events complete instance=$id5 | tail -n 1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["t"])')
 python3 -c "import sys; sys.exit(0 if $tc >= $tr + 1.8 else 1)"
-ok $? "completed drain_timeout (2 s) after that reload (notified $tr, CONTINUE $tc)"
+r=$?
+ok $r "completed drain_timeout (2 s) after that reload (notified $tr, CONTINUE $tc)"
+if [ $r -ne 0 ]; then
+	# seen once in the nested fresh-root run, not again: say enough
+	{
+		echo "notified $tr, CONTINUE $tc, now $(date +%s.%N)"
+		curl -sf "$ADMIN/events" | grep -e "$id5" | tail -n 20
+		grep -e "$id5" -e 127.0.0.5 -e reload -e drain \
+		    "$T/ep2d.out" | tail -n 30
+	} | sed 's/^/# /' >&2
+fi
 fake_cfg '{"faults": []}'
 
 # -- lifecycle_complete = no: drained at once, completed by another
