@@ -91,6 +91,7 @@ static uint64_t		 render_key(const struct tmpl_backend *, int);
 static int		 follow_needed(void);
 static void		 followed_set(uint64_t);
 static int		 followed_same(uint64_t);
+static int		 followed_unchanged(uint64_t);
 static int		 followed_haproxy(void);
 
 static void		 runtime_applied(void);
@@ -370,8 +371,7 @@ render_and_check(int runtime_only)
 
 	bes = render_input();
 	key = render_key(bes, e.nbe);
-	if (runtime_only && e.bootstrapped && !e.ap_force &&
-	    followed_same(key) && followed_haproxy())
+	if (runtime_only && followed_unchanged(key))
 		r = 1;		/* the file on disk is this rendering */
 	else
 		r = template_render_backends(e.tmpl, e.tmpllen,
@@ -546,6 +546,17 @@ followed_same(uint64_t key)
 }
 
 /*
+ * A file that only follows the runtime needs no render: haproxy.cfg is
+ * the rendering of key, and HAProxy runs it (no forced reload pending).
+ */
+static int
+followed_unchanged(uint64_t key)
+{
+	return (e.bootstrapped && !e.ap_force && followed_same(key) &&
+	    followed_haproxy());
+}
+
+/*
  * Is HAProxy running, for a file that only follows?  The pid
  * apply_haproxy_pid found last is taken while that process lives and
  * the pid file's watch has said nothing (engine_haproxy_moved forgets
@@ -710,13 +721,12 @@ follow_needed(void)
 	struct tmpl_backend	*bes;
 	uint64_t		 key;
 
-	if (!followed.valid || !e.bootstrapped || e.ap_force ||
-	    e.ap_state != AP_IDLE)
+	if (!followed.valid || e.ap_state != AP_IDLE)
 		return (1);
 	bes = render_input();
 	key = render_key(bes, e.nbe);
 	render_input_free(bes);
-	return (!followed_same(key) || !followed_haproxy());
+	return (!followed_unchanged(key));
 }
 
 static void

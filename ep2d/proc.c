@@ -431,7 +431,6 @@ imsgev_init(struct imsgev *iev, int fd, const char *peer,
 	event_set(&iev->ev, fd, iev->events, handler, arg);
 	event_add(&iev->ev, NULL);
 	event_set(&iev->ev_flush, -1, 0, imsgev_flush, iev);
-	iev->flushing = 0;
 	return (0);
 }
 
@@ -450,7 +449,6 @@ imsgev_flush(int fd, short event, void *arg)
 {
 	struct imsgev	*iev = arg;
 
-	iev->flushing = 0;
 	if (imsgbuf_queuelen(&iev->ibuf) == 0)
 		return;
 	if (imsgev_write(iev) == -1 || imsgbuf_queuelen(&iev->ibuf) > 0) {
@@ -476,10 +474,10 @@ imsgev_arm(struct imsgev *iev, short want)
 }
 
 /*
- * Re-arm: write interest only while something is queued.  Armed as
- * wanted already (the second and later messages of a set composed in
- * one go): left as it is, or a set of N servers would cost 2N epoll_ctl
- * calls for nothing.
+ * Re-arm after a message queued or read: what is queued goes out with
+ * imsgev_flush() (activating it again while it is active is nothing:
+ * a set of N servers is one flush), or keeps waiting for EV_WRITE if
+ * the socket was full.  Armed as wanted already: left as it is.
  */
 void
 imsgev_add(struct imsgev *iev)
@@ -489,10 +487,8 @@ imsgev_add(struct imsgev *iev)
 	if (imsgbuf_queuelen(&iev->ibuf) > 0) {
 		if (iev->events & EV_WRITE)
 			want |= EV_WRITE;	/* waiting for the socket */
-		else if (!iev->flushing) {
-			iev->flushing = 1;
+		else
 			event_active(&iev->ev_flush, EV_WRITE, 1);
-		}
 	}
 	imsgev_arm(iev, want);
 }
@@ -554,7 +550,6 @@ imsgev_clear(struct imsgev *iev)
 {
 	event_del(&iev->ev);
 	event_del(&iev->ev_flush);	/* or it runs on a freed channel */
-	iev->flushing = 0;
 	imsgbuf_clear(&iev->ibuf);
 	close(iev->ibuf.fd);
 }

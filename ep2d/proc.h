@@ -28,7 +28,6 @@ struct imsgev {
 	struct imsgbuf	 ibuf;
 	struct event	 ev;
 	struct event	 ev_flush;	/* the queue, once this pass is over */
-	int		 flushing;
 	short		 events;
 	void		(*handler)(int, short, void *);
 	const char	*peer;		/* name of the other end */
