@@ -107,7 +107,7 @@ struct hook_action {
 	enum hook_result	 result;
 	struct timespec		 since;		/* made, monotonic */
 	struct timespec		 ended;		/* its wait ended */
-	time_t			 beat;		/* the hook's timeout from */
+	struct timespec		 beat;		/* the hook's timeout from, monotonic */
 	time_t			 next_try;	/* a call failed: not before */
 	int			 tries;
 	int			 from_poll;
@@ -160,7 +160,7 @@ static struct {
 
 	struct hook_call	 call;
 	struct event		 ev_tick;	/* retries, heartbeats */
-	int			 tick_long;	/* only actions over */
+	struct timespec		 tick_at;	/* when it fires, monotonic */
 	int			 ev_init;
 
 	TAILQ_HEAD(, hook_action) actions;
@@ -712,7 +712,7 @@ hook_new(enum lc_kind kind, const char *instance, const char *group,
 	a->id = ++h.next_id;
 	a->srcmask = mask;
 	clock_gettime(CLOCK_MONOTONIC, &a->since);
-	a->beat = time(NULL);
+	a->beat = a->since;
 	TAILQ_INSERT_TAIL(&h.actions, a, entry);
 	h.nactions++;
 	return (a);
@@ -766,6 +766,35 @@ hook_enter(struct hook_action *a)
 		a->leaving = 1;
 	hook_refresh(a->srcmask, NULL);
 	hook_watch(a);
+}
+
+/*
+ * The hook's timeout began when the instance entered its wait, which a
+ * notification's time tells: one read late (ep2d was stopped, the queue
+ * was slow) has its first heartbeat sooner.  A clock behind AWS's does
+ * not put it later than the receipt.
+ */
+static void
+hook_beat_from(struct hook_action *a, int64_t when_ms)
+{
+	struct timespec	 wall, now, age, at;
+	int64_t		 ms, max;
+
+	if (when_ms <= 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000 - when_ms;
+	if (ms <= 0)
+		return;
+	max = (int64_t)hconf()->aws.lifecycle_heartbeat * 1000;
+	if (ms > max)
+		ms = max;
+	age.tv_sec = ms / 1000;
+	age.tv_nsec = (ms % 1000) * 1000000;
+	timespecsub(&now, &age, &at);
+	if (timespeccmp(&at, &a->beat, <))
+		a->beat = at;
 }
 
 /* One message of a ReceiveMessage answer. */
@@ -829,6 +858,10 @@ hook_message(const struct lc_message *m)
 		/* seen again, or found by the poll first */
 		log_debug("aws: lifecycle queue: %s %s again (receive %u)",
 		    lc_kind_name(ev.kind), ev.instance, m->receive_count);
+		/* the poll's, before its first heartbeat */
+		if (a->receipt[0] == '\0' && timespeccmp(&a->beat, &a->since,
+		    ==))
+			hook_beat_from(a, ev.when_ms);
 		strlcpy(a->receipt, m->receipt, sizeof(a->receipt));
 		strlcpy(a->msgid, m->id, sizeof(a->msgid));
 		if (a->token[0] == '\0')
@@ -846,6 +879,7 @@ hook_message(const struct lc_message *m)
 	strlcpy(a->token, ev.token, sizeof(a->token));
 	strlcpy(a->receipt, m->receipt, sizeof(a->receipt));
 	strlcpy(a->msgid, m->id, sizeof(a->msgid));
+	hook_beat_from(a, ev.when_ms);
 	log_info("aws: lifecycle hook %s: %s %s (group %s)", a->hook,
 	    a->instance, kind_state(a->kind), a->group);
 	hook_begin(a);
@@ -1197,16 +1231,46 @@ hook_tick(int fd, short event, void *arg)
 }
 
 /*
- * While anything waits, a look every second: retries and heartbeats;
- * when only actions over are left, one when the first is forgotten.
+ * The milliseconds until a's next heartbeat, half the hook's timeout
+ * after the last one was sent; 0: due now; -1: it has none.
+ */
+static long
+beat_in(const struct hook_action *a, const struct timespec *now)
+{
+	const struct aws_conf	*ac = &hconf()->aws;
+	struct timespec		 d;
+	long long		 every, gone;
+
+	if (a->kind != LC_TERMINATE || !ac->lifecycle_complete ||
+	    (a->state != HA_WAIT && a->state != HA_ADDR))
+		return (-1);
+	every = (long long)ac->lifecycle_heartbeat * 500;
+	timespecsub(now, &a->beat, &d);
+	gone = (long long)d.tv_sec * 1000 + d.tv_nsec / 1000000;
+	return (gone >= every ? 0 : (long)(every - gone));
+}
+
+static int
+beat_due(const struct hook_action *a, const struct timespec *now,
+    time_t wall)
+{
+	return (beat_in(a, now) == 0 && wall >= a->next_try);
+}
+
+/*
+ * While anything waits, a look every second, or sooner when a heartbeat
+ * is due sooner: retries and heartbeats; when only actions over are
+ * left, one when the first is forgotten.  A tick already due sooner
+ * keeps its time, so that calling this often does not put it off.
  */
 static void
 hook_tick_arm(void)
 {
 	struct hook_action	*a;
-	struct timespec		 now, d;
-	struct timeval		 tv = { 1, 0 };
+	struct timespec		 now, d, at;
+	struct timeval		 tv;
 	time_t			 wait = -1;
+	long			 ms, beat;
 
 	if (!h.ev_init)
 		return;
@@ -1225,13 +1289,19 @@ hook_tick_arm(void)
 		wait = 1;
 	if (TAILQ_EMPTY(&h.actions) && TAILQ_EMPTY(&h.dels))
 		return;
-	if (wait > 1)
-		tv.tv_sec = wait;
-	/* a tick due keeps its time, unless it is a long one */
-	if (evtimer_pending(&h.ev_tick, NULL) && (!h.tick_long ||
-	    tv.tv_sec > 1))
+	ms = wait > 1 ? (long)wait * 1000 : 1000;
+	/* one due now waits for the call in flight, which runs it after */
+	TAILQ_FOREACH(a, &h.actions, entry)
+		if ((beat = beat_in(a, &now)) > 0 && beat < ms)
+			ms = beat;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	TIMEVAL_TO_TIMESPEC(&tv, &d);
+	timespecadd(&now, &d, &at);
+	if (evtimer_pending(&h.ev_tick, NULL) &&
+	    timespeccmp(&h.tick_at, &at, <=))
 		return;
-	h.tick_long = tv.tv_sec > 1;
+	h.tick_at = at;
 	evtimer_del(&h.ev_tick);
 	evtimer_add(&h.ev_tick, &tv);
 }
@@ -1243,21 +1313,6 @@ hook_backoff(int tries)
 
 	s = 1L << (tries > 6 ? 6 : tries);
 	return (s > HOOK_RETRY_MAX ? HOOK_RETRY_MAX : s);
-}
-
-static int
-beat_due(const struct hook_action *a, time_t now)
-{
-	const struct aws_conf	*ac = &hconf()->aws;
-	time_t			 every;
-
-	if (a->kind != LC_TERMINATE || !ac->lifecycle_complete ||
-	    (a->state != HA_WAIT && a->state != HA_ADDR))
-		return (0);
-	every = ac->lifecycle_heartbeat / 2;
-	if (every < 1)
-		every = 1;
-	return (now - a->beat >= every && now >= a->next_try);
 }
 
 /* The endpoint and region of a source's Auto Scaling or EC2 calls. */
@@ -1293,11 +1348,13 @@ hook_run(void)
 	char			 ep[AWS_URL_MAX], region[64];
 	char			 err[EP2D_ERR_MAX], *body;
 	size_t			 len, i;
+	struct timespec		 mono;
 	time_t			 now = time(NULL);
 	int			 si = 0, beat = 0;
 
 	if (h.nsrcs == 0 || !h.running || k->inflight)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
 	hook_tick_arm();
 	conf = hconf();
 	k->nids = 0;
@@ -1348,7 +1405,7 @@ hook_run(void)
 	}
 	if (k->nids == 0 && pick == NULL && dpick == NULL) {
 		TAILQ_FOREACH(a, &h.actions, entry)
-			if (beat_due(a, now)) {
+			if (beat_due(a, &mono, now)) {
 				pick = a;
 				beat = 1;
 				break;
@@ -1438,7 +1495,7 @@ hook_run(void)
 	if (pick != NULL) {
 		pick->next_try = now + hook_backoff(pick->tries++);
 		if (beat)
-			pick->beat = now;
+			pick->beat = mono;
 	}
 	if (dpick != NULL)
 		dpick->next_try = now + hook_backoff(dpick->tries++);
@@ -1572,7 +1629,8 @@ hook_call_done(void *arg, const struct http_resp *r)
 		return;
 	}
 	if (strcmp(k->action, "RecordLifecycleActionHeartbeat") == 0) {
-		a->beat = now;
+		/* the hook's timeout restarted when it came, after this */
+		a->beat = k->start;
 		if (rc == 0)
 			log_info("aws: %s: lifecycle heartbeat recorded (hook "
 			    "%s)", a->instance, a->hook);

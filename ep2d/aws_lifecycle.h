@@ -87,6 +87,7 @@ struct lifecycle_event {
 	char		 origin[LC_PLACE_MAX];		/* "": not sent */
 	char		 destination[LC_PLACE_MAX];	/* "": not sent */
 	char		 what[LC_WHAT_MAX];	/* OTHER: what it was */
+	int64_t		 when_ms;	/* Time, time: ms since 1970; 0: none */
 };
 
 /* -1 with one reason in the buffer; never a partial result to use */

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -409,6 +410,71 @@ lc_valid_token(const char *s, size_t len)
 	return (1);
 }
 
+/* n digits at s, their value in *v */
+static int
+lc_digits(const char *s, int n, int *v)
+{
+	int	 i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return (-1);
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return (0);
+}
+
+/*
+ * A notification's Time ("2021-01-19T00:36:26.533Z") or an event's time
+ * ("2021-01-19T00:36:26Z"), UTC, in ms since 1970; 0 for anything else,
+ * which only costs the hook's timeout being counted from the receipt.
+ */
+static int64_t
+lc_time_ms(const char *s, size_t len)
+{
+	struct tm	 tm;
+	time_t		 t;
+	int		 v[6], ms = 0, scale = 100;
+	size_t		 i;
+
+	if (len < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || s[len - 1] != 'Z')
+		return (0);
+	if (lc_digits(s, 4, &v[0]) == -1 || lc_digits(s + 5, 2, &v[1]) == -1 ||
+	    lc_digits(s + 8, 2, &v[2]) == -1 ||
+	    lc_digits(s + 11, 2, &v[3]) == -1 ||
+	    lc_digits(s + 14, 2, &v[4]) == -1 ||
+	    lc_digits(s + 17, 2, &v[5]) == -1)
+		return (0);
+	if (len > 20) {
+		/* a fraction: '.', 1 to 9 digits, the first three kept */
+		if (s[19] != '.' || len > 30 || len == 21)
+			return (0);
+		for (i = 20; i < len - 1; i++) {
+			if (!isdigit((unsigned char)s[i]))
+				return (0);
+			if (scale > 0) {
+				ms += (s[i] - '0') * scale;
+				scale /= 10;
+			}
+		}
+	}
+	if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 ||
+	    v[3] > 23 || v[4] > 59 || v[5] > 60)
+		return (0);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = v[0] - 1900;
+	tm.tm_mon = v[1] - 1;
+	tm.tm_mday = v[2];
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	tm.tm_sec = v[5];
+	if ((t = timegm(&tm)) == (time_t)-1 || tm.tm_mday != v[2])
+		return (0);
+	return ((int64_t)t * 1000 + ms);
+}
+
 /* Origin, Destination: EC2, AutoScalingGroup, WarmPool */
 static int
 lc_valid_place(const char *s, size_t len)
@@ -516,6 +582,8 @@ lc_autoscaling(struct json_object *o, struct lifecycle_event *ev,
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if (js_get(o, plain[i], 0, &v, &n, err, errlen) == -1)
 			return (-1);
+	if (js_get(o, "Time", 0, &v, &n, err, errlen) == 1)
+		ev->when_ms = lc_time_ms(v, n);
 	if ((rv = js_get(o, "Event", 0, &v, &n, err, errlen)) == -1)
 		return (-1);
 	if (rv == 1) {
@@ -568,6 +636,8 @@ lc_eventbridge(struct json_object *o, struct lifecycle_event *ev,
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if (js_get(o, plain[i], 0, &v, &n, err, errlen) == -1)
 			return (-1);
+	if (js_get(o, "time", 0, &v, &n, err, errlen) == 1)
+		ev->when_ms = lc_time_ms(v, n);
 	if (json_object_object_get_ex(o, "resources", &res)) {
 		if (!json_object_is_type(res, json_type_array)) {
 			lc_fail(err, errlen, "resources is not an array");

@@ -132,9 +132,17 @@ curl -s -m 15 "http://127.0.0.1:$FE_PORT/slow6" > "$T/r2" &
 c2=$!
 wait_for 5 sh -c "[ -s '$T/sessions' ]"
 ok $? "a long request runs on the instance at 127.0.0.7"
+# its notification read 1.2 s late (a ReceiveMessage held that long,
+# which had started): the hook's 2 s count from the notification's Time,
+# not from its receipt, so the first heartbeat cannot wait 1 s more
+fake_cfg '{"faults": [{"action": "ReceiveMessage", "kind": "delay", "seconds": 1.2, "count": 1}]}'
+s=$(fake_seq)
+wait_for 5 fake_count_ge 1 "action=ReceiveMessage&since=$s"
+ok $? "a ReceiveMessage is held 1.2 s"
 admin terminate '{"group": "my-asg", "ids": ["i-0000000000000e007"]}' >/dev/null
-wait_for 3 sh -c "\"$EP2CTL\" -s \"$CTL\" show slots | grep -q '127.0.0.7:$BPORT *drain'"
-ok $? "Terminating:Wait: its slot drains within 3 s"
+wait_for 4 sh -c "\"$EP2CTL\" -s \"$CTL\" show slots | grep -q '127.0.0.7:$BPORT *drain'"
+ok $? "Terminating:Wait, read late: its slot drains within 4 s"
+fake_cfg '{"faults": []}'
 c=$(answers 4)
 [ "$c" = "b2 b3 " ]
 ok $? "new requests go to the others only ($c)"
@@ -152,6 +160,17 @@ ok $? "only after its sessions reached 0 (0 at $tz, CONTINUE at $tc)"
 [ -z "$(events timeout instance=i-0000000000000e007)" ] &&
     [ -n "$(events heartbeat instance=i-0000000000000e007)" ]
 ok $? "heartbeats kept its 2 s hook from timing out in the drain ($(events heartbeat instance=i-0000000000000e007 | wc -l))"
+# half the hook's timeout after it began (the notification's Time), or
+# at once when read later than that (1.2 s), then 1 s after each one:
+# never near the 2 s (slack 0.5 s for this host)
+gaps=$(curl -sf "$ADMIN/events" | python3 -c '
+import json, sys
+t = [e["t"] for e in map(json.loads, sys.stdin)
+     if e.get("instance") == sys.argv[1] and (e["event"] == "heartbeat" or
+        e["event"] == "state" and e.get("state") == "Terminating:Wait")]
+print(" ".join("%.2f" % (b - a) for a, b in zip(t, t[1:])))' i-0000000000000e007)
+python3 -c "import sys; g = [float(x) for x in '$gaps'.split()]; sys.exit(0 if g and max(g) <= 1.7 and max(g[1:] or [0]) <= 1.5 else 1)"
+ok $? "the first heartbeat within 1.7 s of the wait, the next every 1 s (gaps: $gaps)"
 wait_for 5 is_state i-0000000000000e007 gone
 ok $? "then it is terminated"
 wait_for 5 sh -c "! \"$EP2CTL\" -s \"$CTL\" show slots | grep -q '127.0.0.7'"

@@ -457,6 +457,8 @@ test_event_fixtures(void)
 	ok(ev.kind == LC_TERMINATE && strcmp(ev.instance,
 	    "i-0598c7d356eba48d7") == 0 && strcmp(ev.hook, "my-hook") == 0,
 	    "a termination of i-0598c7d356eba48d7 (my-hook)");
+	ok(ev.when_ms == 1611016586533LL, "its Time, 2021-01-19T00:36:26.533Z "
+	    "(%lld)", (long long)ev.when_ms);
 	free(buf);
 
 	buf = fixture("asg-test-notification.json", &len);
@@ -488,7 +490,65 @@ test_event_fixtures(void)
 	ok(ev.kind == LC_TERMINATE && strcmp(ev.instance,
 	    "i-1234567890abcdef0") == 0 && ev.origin[0] == '\0',
 	    "a termination, without Origin");
+	ok(ev.when_ms == 0, "its time, the documentation's placeholder, not "
+	    "a time");
 	free(buf);
+}
+
+/* Time: the hook's timeout is counted from it; a bad one is only none */
+static void
+test_event_time(void)
+{
+	static const struct {
+		const char	*time;
+		long long	 ms;
+	} t[] = {
+		{ "2021-01-19T00:36:26.533Z", 1611016586533LL },
+		{ "2021-01-19T00:36:26Z", 1611016586000LL },
+		{ "2021-01-19T00:36:26.5Z", 1611016586500LL },
+		{ "2021-01-19T00:36:26.123456789Z", 1611016586123LL },
+		{ "2024-02-29T23:59:59.999Z", 1709251199999LL },
+		{ "1970-01-01T00:00:00Z", 0 },
+		{ "2021-01-19T00:36:26.Z", 0 },
+		{ "2021-01-19T00:36:26.1234567890Z", 0 },
+		{ "2021-01-19T00:36:26.533", 0 },
+		{ "2021-01-19 00:36:26Z", 0 },
+		{ "2021-02-30T00:00:00Z", 0 },
+		{ "2021-13-01T00:00:00Z", 0 },
+		{ "2021-01-19T24:00:00Z", 0 },
+		{ "2021-01-19T00:36:26+01:00", 0 },
+		{ "+021-01-19T00:36:26Z", 0 },
+		{ "2021-01-19T00:3a:26Z", 0 },
+		{ "", 0 },
+	};
+	struct lifecycle_event	 ev;
+	char			 body[1024], err[256];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(body, sizeof(body), "{\"Service\": \"AWS Auto "
+		    "Scaling\", \"Time\": \"%s\", \"LifecycleTransition\": "
+		    "\"autoscaling:EC2_INSTANCE_TERMINATING\", "
+		    "\"EC2InstanceId\": \"i-0598c7d356eba48d7\", "
+		    "\"AutoScalingGroupName\": \"my-asg\", "
+		    "\"LifecycleHookName\": \"h\", \"LifecycleActionToken\": "
+		    "\"71514b9d-6a40-4b26-8523-05e7ee35fa40\"}", t[i].time);
+		ok(event(body, &ev, err, sizeof(err)) == 0 &&
+		    ev.when_ms == t[i].ms, "Time \"%s\": %lld (%lld)",
+		    t[i].time, t[i].ms, (long long)ev.when_ms);
+	}
+	snprintf(body, sizeof(body), "{\"version\": \"0\", \"source\": "
+	    "\"aws.autoscaling\", \"time\": \"2021-01-19T00:36:26Z\", "
+	    "\"detail-type\": \"EC2 Instance-terminate Lifecycle Action\", "
+	    "\"detail\": {\"LifecycleTransition\": "
+	    "\"autoscaling:EC2_INSTANCE_TERMINATING\", "
+	    "\"EC2InstanceId\": \"i-0598c7d356eba48d7\", "
+	    "\"AutoScalingGroupName\": \"my-asg\", "
+	    "\"LifecycleHookName\": \"h\", \"LifecycleActionToken\": "
+	    "\"71514b9d-6a40-4b26-8523-05e7ee35fa40\"}}");
+	ok(event(body, &ev, err, sizeof(err)) == 0 &&
+	    ev.when_ms == 1611016586000LL, "EventBridge's time (%lld)",
+	    (long long)ev.when_ms);
 }
 
 static void
@@ -842,6 +902,7 @@ main(int argc, char *argv[])
 	test_errors_and_acks();
 	test_event_fixtures();
 	test_event_other();
+	test_event_time();
 	test_event_bad();
 	test_queries();
 	test_asg_wait();
