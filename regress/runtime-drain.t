@@ -93,6 +93,9 @@ printf '127.0.0.1:%s\n127.0.0.1:%s\n' $SLOW $B1 > "$T/servers"
 ep2d_start -v
 wait_for 10 hap_up 127.0.0.1:$SLOW
 ok $? "restarted with drain_timeout 1"
+# both at their weight: one of the two requests below must reach the
+# slow server (UP at weight 0 in a warm-up takes none)
+wait_for 10 hap_ready 127.0.0.1:$SLOW
 wait_for 10 hap_ready 127.0.0.1:$B1
 # the restart reloaded HAProxy (the slow server came back into the
 # configuration); the old process, which has the slot in maint, may
