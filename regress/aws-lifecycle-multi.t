@@ -99,6 +99,11 @@ wait_for 10 sh -c "[ \$(curl -sf '$ADMIN/sqs/messages?queue=my-queue' | grep -o 
 ok $? "the four test notifications of web-asg and batch-asg deleted"
 undeleted | grep -q '"AutoScalingGroupName":"other-asg"'
 ok $? "the test notification of other-asg left in the queue"
+# a poll of now puts the next one 27 s or more away (30 s, 10 % jitter),
+# after what follows: any later one would be one not needed
+s=$(fake_seq)
+"$EP2CTL" -s "$CTL" sync >/dev/null
+wait_for 5 fake_count_ge 2 "action=DescribeAutoScalingGroups&since=$s"
 polls0=$(fake_count "action=DescribeAutoScalingGroups")
 
 # -- a launch in web-asg, at an address nothing answers yet: in

@@ -297,9 +297,16 @@ sleep 4
 n=$(fake_count "action=ReceiveMessage&status=500")
 [ "$(grep -c "falling back to the poll" "$T/ep2d.out")" -eq 1 ] && [ "$n" -ge 3 ]
 ok $? "in one line for $n failed attempts"
+# a poll of now puts the next one 27 s or more away (30 s, 10 % jitter):
+# none can fall into the second that follows the termination
+s=$(fake_seq)
+"$EP2CTL" -s "$CTL" sync >/dev/null
+wait_for 5 fake_count_ge 1 "action=DescribeAutoScalingGroups&since=$s"
+s=$(fake_seq)
 admin terminate "{\"group\": \"my-asg\", \"ids\": [\"$id3\"]}" >/dev/null
 sleep 1
-hap_ready 127.0.0.3:$BPORT
+hap_ready 127.0.0.3:$BPORT &&
+    [ "$(fake_count "action=DescribeAutoScalingGroups&since=$s")" -eq 0 ]
 ok $? "a termination the queue cannot tell goes unseen meanwhile"
 s=$(fake_seq)
 "$EP2CTL" -s "$CTL" sync >/dev/null
